@@ -1,0 +1,100 @@
+"""A real wall served on a loopback port, for end-to-end tests."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from wallboard import config as config_mod
+from wallboard import create_app, wall
+from wallboard.runtime import Wall
+
+
+@dataclass
+class LiveWall:
+    app: Flask
+    wall: Wall
+    server: BaseWSGIServer
+    url: str
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://")
+
+
+@contextmanager
+def serve_wall(
+    config: config_mod.WallConfig | str | Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    build: str = "test-build",
+    schedule: bool = True,
+    port: int = 0,
+) -> Iterator[LiveWall]:
+    """Serve a wall on 127.0.0.1 (a free port unless given); stop it on exit."""
+    app = create_app(config if isinstance(config, config_mod.WallConfig) else str(config),
+                     env=env, build=build)
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    server.daemon_threads = True  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
+                              daemon=True)
+    the_wall = wall(app)
+    the_wall.start(schedule=schedule)
+    thread.start()
+    try:
+        yield LiveWall(app, the_wall, server, f"http://127.0.0.1:{server.server_port}")
+    finally:
+        the_wall.stop()
+        server.shutdown()
+        server.server_close()
+
+
+def write_config(directory: Path, text: str, name: str = "config.toml") -> Path:
+    path = directory / name
+    path.write_text(text)
+    return path
+
+
+DEMO_CONFIG = """
+[wall]
+title = "test wall"
+stale_after = "30s"
+heartbeat = "1s"
+
+[sources.demo]
+type = "demo"
+interval = "{interval}"
+seed = 1
+
+[panels.error_rate]
+title = "HTTP 5xx rate"
+source = "demo"
+unit = "percent"
+warn = 1.0
+crit = 5.0
+
+[panels.services]
+title = "Services"
+source = "demo"
+kind = "health"
+unit = "count"
+metric = "health"
+
+[teams.payments]
+name = "Payments"
+panels = ["error_rate", "services"]
+
+[teams.search]
+name = "Search"
+panels = ["error_rate"]
+"""
+
+
+def demo_config(interval: str = "30s") -> str:
+    return DEMO_CONFIG.format(interval=interval)

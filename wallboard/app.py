@@ -1,0 +1,50 @@
+"""The app factory: everything is built here, nothing is started here."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from wallboard import config as config_mod
+from wallboard.runtime import ROOT, Wall
+
+EXTENSION = "wallboard"
+
+
+def create_app(
+    config: config_mod.WallConfig | str | os.PathLike[str] | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    build: str | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Flask:
+    """Build the Flask app around a :class:`Wall`. Call ``wall(app).start()`` to run it."""
+    if not isinstance(config, config_mod.WallConfig):
+        path = config or os.environ.get("WALLBOARD_CONFIG", "config.toml")
+        config = config_mod.load(path, env=env)
+    app = Flask(__name__, template_folder=str(ROOT / "templates"),
+                static_folder=str(ROOT / "static"), static_url_path="/static")
+    app.config.update(
+        JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=1 * 1024 * 1024,  # webhooks and chat commands are small
+        SOCK_SERVER_OPTIONS={"max_message_size": 4096},
+        SEND_FILE_MAX_AGE_DEFAULT=3600,
+    )
+    if overrides:
+        app.config.update(overrides)
+    app.extensions[EXTENSION] = Wall(config, env=env, build=build)
+
+    from wallboard import sockets, web
+
+    web.register(app)
+    sockets.register(app)
+    return app
+
+
+def wall(app: Flask) -> Wall:
+    """The running wall behind an app."""
+    result: Wall = app.extensions[EXTENSION]
+    return result

@@ -1,0 +1,65 @@
+"""``wallboard serve`` and ``wallboard check-config``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from wallboard import config as config_mod
+
+DEFAULT_CONFIG = "config.toml"
+
+
+def _default_config() -> str:
+    return os.environ.get("WALLBOARD_CONFIG", DEFAULT_CONFIG)
+
+
+def summary(cfg: config_mod.WallConfig) -> str:
+    """A one-screen overview of what a config defines."""
+    lines = [f"{cfg.path}: OK — {len(cfg.teams)} teams, {len(cfg.sources)} sources"]
+    lines.append("sources:")
+    for s in cfg.sources.values():
+        lines.append(f"  {s.id:<16} {s.type:<11} every {s.interval:g} s, timeout {s.timeout:g} s, "
+                     f"stale after {s.stale_after:g} s")
+    lines.append("teams:")
+    for t in cfg.teams.values():
+        panels = ", ".join(f"{p.id}({p.source})" for p in t.panels)
+        lines.append(f"  {t.id:<16} {t.name:<20} {panels}")
+    return "\n".join(lines)
+
+
+def check_config(path: str) -> int:
+    try:
+        cfg = config_mod.load(path)
+    except config_mod.ConfigError as exc:
+        print(exc.render(), file=sys.stderr)
+        return 1
+    print(summary(cfg))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="wallboard", description="Team error-rate wall display.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the wall server")
+    serve.add_argument("--config", default=None, help="config file (default: $WALLBOARD_CONFIG "
+                       "or ./config.toml)")
+    serve.add_argument("--host", default=None, help="address to listen on (default from config)")
+    serve.add_argument("--port", type=int, default=None, help="port (default from config)")
+    check = sub.add_parser("check-config", help="validate a config file and summarise it")
+    check.add_argument("path", nargs="?", default=None)
+    args = parser.parse_args(argv)
+
+    if args.command == "check-config":
+        return check_config(args.path or _default_config())
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from wallboard import server
+
+    return server.serve(args.config or _default_config(), host=args.host, port=args.port)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,304 @@
+"""Fan-out of board changes to connected screens, where no screen can hold up another.
+
+One writer thread owns every send. Each message is encoded once per team and
+written with ``MSG_DONTWAIT``: a socket whose buffer is full keeps at most the
+unsent rest of one frame and is marked behind; when it drains it gets a fresh
+snapshot (coalesced: never a queue of old updates). A screen behind for longer
+than ``stall_timeout``, or silent for several heartbeats, is dropped. So a hung
+TV costs one frame of memory and never delays a broadcast, a collector or the
+other screens. Measured reasons in ``shared/fanout-notes.md``: a blocking
+``ws.send`` froze every screen; a queue and a thread per screen collapsed.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from wallboard import protocol
+from wallboard.board import Board
+from wallboard.views import team_view
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(eq=False)
+class Screen:
+    """One connected screen. Only the hub's writer thread touches the send state."""
+
+    sock: socket.socket
+    teams: tuple[str, ...]
+    info: dict[str, Any] = field(default_factory=dict)
+    connected_at: float = field(default_factory=time.monotonic)
+    last_pong: float = field(default_factory=time.monotonic)
+    sent: dict[str, int] = field(default_factory=dict)  # team -> version it is in sync with
+    pending: memoryview | None = None
+    behind_since: float | None = None
+    needs_resync: bool = False
+    close_code: int | None = None
+    close_reason: str = ""
+    closed: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass
+class HubStats:
+    messages_sent: int = 0
+    updates_coalesced: int = 0
+    screens_dropped: int = 0
+    last_broadcast_seconds: float = 0.0
+
+
+class Hub:
+    def __init__(
+        self,
+        board: Board,
+        *,
+        build_id: str,
+        heartbeat: float,
+        screen_settings: Callable[[], dict[str, Any]] = dict,
+        stall_timeout: float = 10.0,
+        missed_pongs: int = 3,
+    ) -> None:
+        self.board = board
+        self.build_id = build_id
+        self.heartbeat = heartbeat
+        self.stall_timeout = stall_timeout
+        self.missed_pongs = missed_pongs
+        self.stats = HubStats()
+        self._screen_settings = screen_settings
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._screens: set[Screen] = set()
+        self._new: list[Screen] = []
+        self._dirty: set[str] = set()
+        self._layout = False
+        self._team_version: dict[str, int] = {}
+        self._running = False
+        self._thread: threading.Thread | None = None
+        self._stopping_code: int | None = None
+        board.subscribe(self._on_change)
+
+    # -- called from request threads ---------------------------------------------------
+    def attach(self, sock: socket.socket, teams: tuple[str, ...], **info: Any) -> Screen:
+        screen = Screen(sock=sock, teams=teams, info=info)
+        with self._lock:
+            self._screens.add(screen)
+            self._new.append(screen)
+        self._wake.set()
+        return screen
+
+    def detach(self, screen: Screen, code: int | None = None, reason: str = "") -> None:
+        """Ask the writer to close ``screen`` (with a close frame when ``code`` is given)."""
+        screen.close_code = code
+        screen.close_reason = reason
+        with self._lock:
+            if screen in self._screens:
+                screen.info["closing"] = True
+        self._wake.set()
+        screen.closed.wait(timeout=2.0)
+
+    def pong(self, screen: Screen) -> None:
+        screen.last_pong = time.monotonic()
+
+    def screens_by_team(self) -> dict[str, int]:
+        with self._lock:
+            counts: dict[str, int] = {}
+            for screen in self._screens:
+                for team in screen.teams:
+                    counts[team] = counts.get(team, 0) + 1
+            return counts
+
+    @property
+    def screen_count(self) -> int:
+        return len(self._screens)
+
+    def _on_change(self, version: int, teams: frozenset[str], layout: bool) -> None:
+        with self._lock:
+            self._dirty |= teams
+            self._layout = self._layout or layout
+        self._wake.set()
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._running = True
+        self._thread = threading.Thread(target=self._run, name="wallboard-hub", daemon=True)
+        self._thread.start()
+
+    def stop(self, code: int = protocol.CLOSE_GOING_AWAY, timeout: float = 3.0) -> None:
+        """Close every screen with ``code`` (1001: reconnect to the next process) and stop."""
+        if self._thread is None:
+            return
+        self._stopping_code = code
+        self._running = False
+        self._wake.set()
+        self._thread.join(timeout)
+        self._thread = None
+
+    # -- the writer thread ---------------------------------------------------------------
+    def _run(self) -> None:
+        next_ping = time.monotonic() + self.heartbeat
+        while self._running:
+            with self._lock:
+                behind = any(s.pending is not None for s in self._screens)
+            wait = 0.05 if behind else max(0.0, next_ping - time.monotonic())
+            self._wake.wait(wait)
+            self._wake.clear()
+            try:
+                self._cycle()
+                if time.monotonic() >= next_ping:
+                    self._heartbeat()
+                    next_ping = time.monotonic() + self.heartbeat
+            except Exception:  # the writer must outlive any one bad cycle
+                log.exception("hub cycle failed")
+        self._shutdown()
+
+    def _cycle(self) -> None:
+        with self._lock:
+            new, self._new = self._new, []
+            dirty, self._dirty = self._dirty, set()
+            layout, self._layout = self._layout, False
+            screens = list(self._screens)
+        now = time.monotonic()
+        for screen in screens:
+            if screen.info.get("closing"):
+                self._close(screen)
+        for screen in new:
+            if not screen.closed.is_set():
+                self._write(screen, protocol.hello(self.build_id, self.heartbeat,
+                                                   list(screen.teams), self._screen_settings()))
+                screen.needs_resync = True
+        if layout:
+            dirty = set(self.board.config.teams)
+            for screen in screens:
+                screen.needs_resync = True
+        started = time.perf_counter()
+        for team in dirty:
+            self._broadcast(team, screens)
+        if dirty:
+            self.stats.last_broadcast_seconds = time.perf_counter() - started
+        for screen in screens:
+            if screen.closed.is_set():
+                continue
+            if screen.pending is not None:
+                self._flush(screen, now)
+            if screen.pending is None and screen.needs_resync:
+                self._resync(screen)
+
+    def _broadcast(self, team: str, screens: list[Screen]) -> None:
+        if team not in self.board.config.teams:
+            return
+        since = self._team_version.get(team, -1)
+        view = team_view(self.board, team, since=since)
+        version = view["version"]
+        frame = protocol.update(team, version, view["panels"], self.board.team_status(team))
+        self._team_version[team] = version
+        for screen in screens:
+            if team not in screen.teams or screen.closed.is_set() or screen.needs_resync:
+                continue
+            if screen.sent.get(team) != since or screen.pending is not None:
+                screen.needs_resync = True  # behind: it gets the latest snapshot when it drains
+                self.stats.updates_coalesced += 1
+                continue
+            if self._write(screen, frame):
+                screen.sent[team] = version
+
+    def _resync(self, screen: Screen) -> None:
+        screen.needs_resync = False
+        for team in screen.teams:
+            if team not in self.board.config.teams:
+                continue
+            view = team_view(self.board, team)
+            screen.sent[team] = view["version"]
+            if not self._write(screen, protocol.snapshot(view)):
+                return
+
+    def _heartbeat(self) -> None:
+        frame = protocol.ping()
+        limit = time.monotonic() - self.heartbeat * self.missed_pongs
+        with self._lock:
+            screens = list(self._screens)
+        for screen in screens:
+            if screen.last_pong < limit and screen.connected_at < limit:
+                log.info("dropping a screen of %s: no pong for %d heartbeats",
+                         ",".join(screen.teams), self.missed_pongs)
+                self.stats.screens_dropped += 1
+                screen.close_code = protocol.CLOSE_POLICY
+                screen.close_reason = "no pong"
+                self._close(screen)
+            elif screen.pending is None:
+                self._write(screen, frame)
+
+    def _write(self, screen: Screen, frame: bytes) -> bool:
+        """Try to hand ``frame`` to the kernel now; keep at most its unsent rest."""
+        if screen.pending is not None:
+            screen.needs_resync = True
+            return False
+        try:
+            sent = screen.sock.send(frame, socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            sent = 0
+        except OSError:
+            self._close(screen, send_close=False)
+            return False
+        self.stats.messages_sent += 1
+        if sent < len(frame):
+            screen.pending = memoryview(frame)[sent:]
+            screen.behind_since = time.monotonic()
+            return False
+        return True
+
+    def _flush(self, screen: Screen, now: float) -> None:
+        if screen.pending is None:
+            return
+        try:
+            sent = screen.sock.send(screen.pending, socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            sent = 0
+        except OSError:
+            self._close(screen, send_close=False)
+            return
+        if sent == len(screen.pending):
+            screen.pending = None
+            screen.behind_since = None
+            screen.needs_resync = True
+        else:
+            screen.pending = screen.pending[sent:]
+            if screen.behind_since is not None and now - screen.behind_since > self.stall_timeout:
+                log.info("dropping a screen of %s: not reading for %.0f s",
+                         ",".join(screen.teams), now - screen.behind_since)
+                self.stats.screens_dropped += 1
+                self._close(screen, send_close=False)
+
+    def _close(self, screen: Screen, send_close: bool = True) -> None:
+        if screen.closed.is_set():
+            return
+        if send_close and screen.close_code is not None and screen.pending is None:
+            try:
+                screen.sock.send(protocol.close_frame(screen.close_code, screen.close_reason),
+                                 socket.MSG_DONTWAIT)
+            except OSError:
+                pass
+        try:
+            # Ends the websocket library's reader, which ends the request thread.
+            screen.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        screen.pending = None
+        with self._lock:
+            self._screens.discard(screen)
+        screen.closed.set()
+
+    def _shutdown(self) -> None:
+        with self._lock:
+            screens = list(self._screens)
+        for screen in screens:
+            screen.close_code = self._stopping_code
+            screen.close_reason = "server restarting"
+            self._close(screen)

@@ -1,0 +1,83 @@
+"""Websocket endpoints: a screen subscribes to one team, a list of teams, or all of them.
+
+The request thread only reads (pongs); every write goes through the hub.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import Blueprint, Flask, abort, current_app, request
+from flask_sock import Sock
+from simple_websocket import ConnectionClosed
+
+from wallboard import protocol
+from wallboard.app import wall
+from wallboard.security import origin_allowed
+
+log = logging.getLogger(__name__)
+
+
+def register(app: Flask) -> None:
+    bp = Blueprint("sockets", __name__)
+    sock = Sock()
+
+    @bp.before_request
+    def _handshake_rules() -> None:
+        allowed = wall(current_app).config.wall.allowed_origins
+        if not origin_allowed(request.headers.get("Origin"), request.host, allowed):
+            abort(403, "websocket Origin not allowed")
+        # Refuse permessage-deflate: it cost ~90 % of CPU and most memory per screen,
+        # and without it one encoded frame serves every screen (fanout-notes.md).
+        request.environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+
+    @sock.route("/ws/teams/<team>", bp=bp)
+    def team_socket(ws, team: str) -> None:  # type: ignore[no-untyped-def]
+        serve_screen(ws, (team,))
+
+    @sock.route("/ws/screens", bp=bp)
+    def screens_socket(ws) -> None:  # type: ignore[no-untyped-def]
+        # /ws/screens?teams=a,b,c for rotations; no teams means every team (/wall).
+        raw = request.args.get("teams", "")
+        teams = tuple(t for t in raw.split(",") if t) or tuple(wall(current_app).config.teams)
+        serve_screen(ws, teams)
+
+    sock.init_app(app)
+    app.register_blueprint(bp)
+
+
+def serve_screen(ws, teams: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    the_wall = wall(current_app)
+    unknown = [t for t in teams if t not in the_wall.config.teams]
+    if unknown:
+        ws.close(protocol.CLOSE_UNKNOWN_TEAM, f"unknown team: {unknown[0]}"[:120])
+        return
+    hub = the_wall.hub
+    screen = hub.attach(ws.sock, teams, remote=request.remote_addr)
+    code, reason = None, ""
+    try:
+        while not screen.closed.is_set():
+            message = ws.receive(timeout=1.0)
+            if message is None:
+                continue
+            if not _is_pong(message):
+                code, reason = protocol.CLOSE_POLICY, "screens may only send pong"
+                break
+            hub.pong(screen)
+    except ConnectionClosed:
+        pass
+    finally:
+        hub.detach(screen, code, reason)
+        # The hub owns the socket's writes and has shut it down; tell the library it is over.
+        ws.connected = False
+
+
+def _is_pong(message: str | bytes) -> bool:
+    if not isinstance(message, str) or len(message) > protocol.MAX_CLIENT_FRAME:
+        return False
+    try:
+        data = json.loads(message)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and data.get("type") == "pong"
