@@ -96,9 +96,8 @@ class DemoSource:
         for panel in self.context.panels:
             metric = panel.options.metric  # type: ignore[attr-defined]
             for team in panel.teams:
-                walk = self.walks.get(team)
-                if walk is not None:
-                    out.readings[(team, panel.id)] = _reading(metric, walk)
+                if team in self.walks:
+                    out.readings[(team, panel.id)] = _reading(metric, self.walks[team])
         return out
 
     def close(self) -> None:

@@ -143,13 +143,17 @@ def _transport_error(exc: BaseException, timeout: float) -> CollectorError:
     reason = exc.reason if isinstance(exc, MaxRetryError) and exc.reason else exc
     if isinstance(reason, (ConnectTimeoutError,)):
         return CollectorError(f"connect timeout after {_fmt_seconds(timeout)}", kind="timeout")
-    if isinstance(reason, ReadTimeoutError) or isinstance(reason, TimeoutError):
+    if isinstance(reason, (ReadTimeoutError, TimeoutError)):
         return CollectorError(f"timeout after {_fmt_seconds(timeout)}", kind="timeout")
     if isinstance(reason, NameResolutionError):
         return CollectorError("DNS lookup failed", kind="connection")
     if isinstance(reason, SSLError):
         text = str(reason)
-        detail = "certificate verify failed" if "CERTIFICATE_VERIFY_FAILED" in text else "handshake failed"
+        detail = (
+            "certificate verify failed"
+            if "CERTIFICATE_VERIFY_FAILED" in text
+            else "handshake failed"
+        )
         return CollectorError(f"TLS: {detail}", kind="tls")
     if isinstance(reason, NewConnectionError):
         text = str(reason).lower()
@@ -268,8 +272,9 @@ class HttpClient:
         if deadline is not None:
             left = deadline - time.monotonic()
             if left <= 0.05:
-                raise CollectorError(f"cycle deadline reached before {method} {_short(url)}",
-                                     kind="timeout")
+                raise CollectorError(
+                    f"cycle deadline reached before {method} {_short(url)}", kind="timeout"
+                )
             per_try = min(per_try, left)
         if params:
             url = f"{url}{'&' if '?' in url else '?'}{urlencode(params, doseq=True)}"
@@ -278,8 +283,10 @@ class HttpClient:
         if form is not None:
             body = urlencode(form, doseq=True)
             all_headers["Content-Type"] = "application/x-www-form-urlencoded"
-        retry = self._retry if retries is None else self._retry.new(
-            total=retries, connect=retries, read=retries, status=retries
+        retry = (
+            self._retry
+            if retries is None
+            else self._retry.new(total=retries, connect=retries, read=retries, status=retries)
         )
         retry.retry_after_cap = per_try  # type: ignore[attr-defined]
         started = time.monotonic()

@@ -25,8 +25,12 @@ def create_app(
     if not isinstance(config, config_mod.WallConfig):
         path = config or os.environ.get("WALLBOARD_CONFIG", "config.toml")
         config = config_mod.load(path, env=env)
-    app = Flask(__name__, template_folder=str(ROOT / "templates"),
-                static_folder=str(ROOT / "static"), static_url_path="/static")
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        static_url_path="/static",
+    )
     app.config.update(
         JSON_SORT_KEYS=False,
         MAX_CONTENT_LENGTH=1 * 1024 * 1024,  # webhooks and chat commands are small

@@ -74,8 +74,16 @@ class PanelState:
         ``updated_at`` is among them: a screen must be able to say "updated 5 s
         ago" truthfully, so a fresh collection of an unchanged value is news too.
         """
-        return (self.value, self.text, self.status, self.items, self.error, self.stale,
-                self.config_error, self.updated_at)
+        return (
+            self.value,
+            self.text,
+            self.status,
+            self.items,
+            self.error,
+            self.stale,
+            self.config_error,
+            self.updated_at,
+        )
 
 
 @dataclass
@@ -126,8 +134,9 @@ class Board:
                 if prev is not None and prev.state.panel.source == panel.source:
                     state = replace(prev.state, panel=panel)
                     if state.value is not None:
-                        state = replace(state, status=self._status(panel, state.value,
-                                                                   None, state.status))
+                        state = replace(
+                            state, status=self._status(panel, state.value, None, state.status)
+                        )
                     slots[key] = _Slot(state, deque(prev.history, maxlen=maxlen))
                 else:
                     slots[key] = _Slot(PanelState(team.id, panel), deque(maxlen=maxlen))
@@ -175,8 +184,13 @@ class Board:
         return worst(p.effective_status for p in panels)
 
     # -- writes ----------------------------------------------------------------------
-    def _status(self, panel: Panel, value: float | None, source_status: str | None,
-                fallback: str = "unknown") -> str:
+    def _status(
+        self,
+        panel: Panel,
+        value: float | None,
+        source_status: str | None,
+        fallback: str = "unknown",
+    ) -> str:
         has_thresholds = panel.thresholds.warn is not None or panel.thresholds.crit is not None
         statuses = []
         if source_status is not None:
@@ -196,15 +210,26 @@ class Board:
         if text is None and value is not None and math.isnan(value):
             text = "no traffic"
         return replace(
-            slot.state, value=value, text=text, items=reading.items,
-            status=self._status(panel, value, reading.status), updated_at=now, error=None,
-            config_error=False, error_since=None, stale=False,
+            slot.state,
+            value=value,
+            text=text,
+            items=reading.items,
+            status=self._status(panel, value, reading.status),
+            updated_at=now,
+            error=None,
+            config_error=False,
+            error_since=None,
+            stale=False,
         )
 
     def _error_state(self, slot: _Slot, error: CollectorError, now: float) -> PanelState:
         state = slot.state
-        return replace(state, error=error.reason, config_error=error.config_error,
-                       error_since=state.error_since if state.error else now)
+        return replace(
+            state,
+            error=error.reason,
+            config_error=error.config_error,
+            error_since=state.error_since if state.error else now,
+        )
 
     def apply(self, source_id: str, collection: Collection, duration: float | None = None) -> int:
         """Record one successful cycle of a source; returns the board version after it."""
@@ -278,7 +303,9 @@ class Board:
         return version
 
     def _commit(self, changes: dict[tuple[str, str], PanelState]) -> tuple[int, frozenset[str]]:
-        changed = {k: s for k, s in changes.items() if s.visible() != self._slots[k].state.visible()}
+        changed = {
+            k: s for k, s in changes.items() if s.visible() != self._slots[k].state.visible()
+        }
         for key, state in changes.items():
             if key not in changed:  # keep fresh timestamps without a new version
                 self._slots[key].state = replace(state, version=self._slots[key].state.version)

@@ -22,8 +22,10 @@ def summary(cfg: config_mod.WallConfig) -> str:
     lines = [f"{cfg.path}: OK — {len(cfg.teams)} teams, {len(cfg.sources)} sources"]
     lines.append("sources:")
     for s in cfg.sources.values():
-        lines.append(f"  {s.id:<16} {s.type:<11} every {s.interval:g} s, timeout {s.timeout:g} s, "
-                     f"stale after {s.stale_after:g} s")
+        lines.append(
+            f"  {s.id:<16} {s.type:<11} every {s.interval:g} s, timeout {s.timeout:g} s, "
+            f"stale after {s.stale_after:g} s"
+        )
     lines.append("teams:")
     for t in cfg.teams.values():
         panels = ", ".join(f"{p.id}({p.source})" for p in t.panels)
@@ -45,8 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="wallboard", description="Team error-rate wall display.")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the wall server")
-    serve.add_argument("--config", default=None, help="config file (default: $WALLBOARD_CONFIG "
-                       "or ./config.toml)")
+    serve.add_argument(
+        "--config", default=None, help="config file (default: $WALLBOARD_CONFIG or ./config.toml)"
+    )
     serve.add_argument("--host", default=None, help="address to listen on (default from config)")
     serve.add_argument("--port", type=int, default=None, help="port (default from config)")
     check = sub.add_parser("check-config", help="validate a config file and summarise it")
@@ -55,7 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command == "check-config":
         return check_config(args.path or _default_config())
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     from wallboard import server
 
     return server.serve(args.config or _default_config(), host=args.host, port=args.port)

@@ -134,8 +134,9 @@ def _suggest(name: str, choices: list[str]) -> str:
     return f'; did you mean "{close[0]}"?' if close else f"; known: {', '.join(sorted(choices))}"
 
 
-def parse(data: Mapping[str, Any], *, file: str = "config.toml",
-          env: Mapping[str, str] | None = None) -> WallConfig:
+def parse(
+    data: Mapping[str, Any], *, file: str = "config.toml", env: Mapping[str, str] | None = None
+) -> WallConfig:
     """Validate already-parsed TOML data. Raises ConfigError listing every problem."""
     context = {"env": env if env is not None else os.environ}
     try:
@@ -149,50 +150,78 @@ def parse(data: Mapping[str, Any], *, file: str = "config.toml",
     if issues:
         raise ConfigError(file, issues)
     return WallConfig(
-        path=file, wall=settings.wall, screen=settings.screen, api=settings.api,
-        slack=settings.slack, server=settings.server, sources=sources, teams=teams,
+        path=file,
+        wall=settings.wall,
+        screen=settings.screen,
+        api=settings.api,
+        slack=settings.slack,
+        server=settings.server,
+        sources=sources,
+        teams=teams,
     )
 
 
-def _sources(settings: FileSettings, context: dict[str, Any],
-             issues: list[ConfigIssue]) -> dict[str, Source]:
+def _sources(
+    settings: FileSettings, context: dict[str, Any], issues: list[ConfigIssue]
+) -> dict[str, Source]:
     out = {}
     for sid, src in settings.sources.items():
         if not re.match(ID_PATTERN, sid):
-            issues.append(ConfigIssue(f"sources.{sid}", "source ids are lowercase letters, "
-                                      "digits, - and _"))
+            issues.append(
+                ConfigIssue(f"sources.{sid}", "source ids are lowercase letters, digits, - and _")
+            )
         if src.type not in KINDS:
-            issues.append(ConfigIssue(f"sources.{sid}.type",
-                                      f'unknown source type "{src.type}"{_suggest(src.type, list(KINDS))}'))
+            issues.append(
+                ConfigIssue(
+                    f"sources.{sid}.type",
+                    f'unknown source type "{src.type}"{_suggest(src.type, list(KINDS))}',
+                )
+            )
             continue
         try:
             options = source_class(src.type).Options.model_validate(src.extras, context=context)
         except ValidationError as exc:
             issues += _issues(exc, ("sources", sid))
             continue
-        out[sid] = Source(sid, src.type, src.interval, src.timeout,
-                          src.stale_after or settings.wall.stale_after, options)
+        out[sid] = Source(
+            sid,
+            src.type,
+            src.interval,
+            src.timeout,
+            src.stale_after or settings.wall.stale_after,
+            options,
+        )
     return out
 
 
-def _panels(settings: FileSettings, sources: dict[str, Source], context: dict[str, Any],
-            issues: list[ConfigIssue]) -> dict[str, Panel]:
+def _panels(
+    settings: FileSettings,
+    sources: dict[str, Source],
+    context: dict[str, Any],
+    issues: list[ConfigIssue],
+) -> dict[str, Panel]:
     out = {}
     for pid, p in settings.panels.items():
         if not re.match(ID_PATTERN, pid):
-            issues.append(ConfigIssue(f"panels.{pid}", "panel ids are lowercase letters, "
-                                      "digits, - and _"))
+            issues.append(
+                ConfigIssue(f"panels.{pid}", "panel ids are lowercase letters, digits, - and _")
+            )
         if p.source not in settings.sources:
-            issues.append(ConfigIssue(f"panels.{pid}.source", f'no source named "{p.source}"'
-                                      f"{_suggest(p.source, list(settings.sources))}"))
+            issues.append(
+                ConfigIssue(
+                    f"panels.{pid}.source",
+                    f'no source named "{p.source}"{_suggest(p.source, list(settings.sources))}',
+                )
+            )
             continue
         source = sources.get(p.source)
         if source is None:
             continue  # the source's own error is already reported
         try:
             thresholds = Thresholds(warn=p.warn, crit=p.crit, direction=p.direction)
-            options = source_class(source.type).PanelOptions.model_validate(p.extras,
-                                                                             context=context)
+            options = source_class(source.type).PanelOptions.model_validate(
+                p.extras, context=context
+            )
         except ValidationError as exc:
             issues += _issues(exc, ("panels", pid))
             continue
@@ -200,8 +229,13 @@ def _panels(settings: FileSettings, sources: dict[str, Source], context: dict[st
     return out
 
 
-def _team_options(tid: str, extras: dict[str, Any], kinds: set[str], context: dict[str, Any],
-                  issues: list[ConfigIssue]) -> dict[str, BaseModel]:
+def _team_options(
+    tid: str,
+    extras: dict[str, Any],
+    kinds: set[str],
+    context: dict[str, Any],
+    issues: list[ConfigIssue],
+) -> dict[str, BaseModel]:
     out: dict[str, BaseModel] = {}
     claimed: set[str] = set()
     for kind in sorted(kinds):
@@ -209,29 +243,47 @@ def _team_options(tid: str, extras: dict[str, Any], kinds: set[str], context: di
         keys = set(model.model_fields)
         claimed |= keys
         try:
-            out[kind] = model.model_validate({k: v for k, v in extras.items() if k in keys},
-                                             context=context)
+            out[kind] = model.model_validate(
+                {k: v for k, v in extras.items() if k in keys}, context=context
+            )
         except ValidationError as exc:
             issues += _issues(exc, ("teams", tid))
     for key in sorted(set(extras) - claimed):
-        issues.append(ConfigIssue(f"teams.{tid}.{key}", "unknown key (check the spelling, or "
-                                  "add a source whose type uses it)"))
+        issues.append(
+            ConfigIssue(
+                f"teams.{tid}.{key}",
+                "unknown key (check the spelling, or add a source whose type uses it)",
+            )
+        )
     return out
 
 
-def _teams(settings: FileSettings, sources: dict[str, Source], panels: dict[str, Panel],
-           context: dict[str, Any], issues: list[ConfigIssue]) -> dict[str, Team]:
+def _teams(
+    settings: FileSettings,
+    sources: dict[str, Source],
+    panels: dict[str, Panel],
+    context: dict[str, Any],
+    issues: list[ConfigIssue],
+) -> dict[str, Team]:
     kinds = {s.type for s in sources.values()}
     out = {}
     names: dict[str, str] = {}
     for tid, t in settings.teams.items():
         if not re.match(ID_PATTERN, tid):
-            issues.append(ConfigIssue(f"teams.{tid}", "team ids are lowercase letters, digits, "
-                                      "- and _ (they appear in screen URLs)"))
+            issues.append(
+                ConfigIssue(
+                    f"teams.{tid}",
+                    "team ids are lowercase letters, digits, - and _ (they appear in screen URLs)",
+                )
+            )
         name = t.name or tid
         if name.lower() in names:
-            issues.append(ConfigIssue(f"teams.{tid}.name",
-                                      f'"{name}" is already the name of team "{names[name.lower()]}"'))
+            issues.append(
+                ConfigIssue(
+                    f"teams.{tid}.name",
+                    f'"{name}" is already the name of team "{names[name.lower()]}"',
+                )
+            )
         names[name.lower()] = tid
         team_panels = []
         seen: set[str] = set()
@@ -242,8 +294,12 @@ def _teams(settings: FileSettings, sources: dict[str, Source], panels: dict[str,
                 continue
             seen.add(ref.panel)
             if ref.panel not in settings.panels:
-                issues.append(ConfigIssue(where, f'no panel named "{ref.panel}"'
-                                          f"{_suggest(ref.panel, list(settings.panels))}"))
+                issues.append(
+                    ConfigIssue(
+                        where,
+                        f'no panel named "{ref.panel}"{_suggest(ref.panel, list(settings.panels))}',
+                    )
+                )
                 continue
             base = panels.get(ref.panel)
             if base is None:
@@ -257,8 +313,18 @@ def _teams(settings: FileSettings, sources: dict[str, Source], panels: dict[str,
             except ValidationError as exc:
                 issues += [ConfigIssue(where, i.message) for i in _issues(exc)]
                 continue
-            team_panels.append(Panel(base.id, ref.title or base.title, base.kind, base.unit,
-                                     base.source, thresholds, base.decimals, base.options))
+            team_panels.append(
+                Panel(
+                    base.id,
+                    ref.title or base.title,
+                    base.kind,
+                    base.unit,
+                    base.source,
+                    thresholds,
+                    base.decimals,
+                    base.options,
+                )
+            )
         options = _team_options(tid, t.extras, kinds, context, issues)
         out[tid] = Team(tid, name, tuple(team_panels), options)
     return out
@@ -270,7 +336,9 @@ def load(path: str | os.PathLike[str], env: Mapping[str, str] | None = None) -> 
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
-        raise ConfigError(file, [ConfigIssue("", f"cannot read the file: {exc.strerror}")]) from None
+        raise ConfigError(
+            file, [ConfigIssue("", f"cannot read the file: {exc.strerror}")]
+        ) from None
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:

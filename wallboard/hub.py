@@ -12,6 +12,7 @@ other screens. Measured reasons in ``shared/fanout-notes.md``: a blocking
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import threading
@@ -171,8 +172,12 @@ class Hub:
                 self._close(screen)
         for screen in new:
             if not screen.closed.is_set():
-                self._write(screen, protocol.hello(self.build_id, self.heartbeat,
-                                                   list(screen.teams), self._screen_settings()))
+                self._write(
+                    screen,
+                    protocol.hello(
+                        self.build_id, self.heartbeat, list(screen.teams), self._screen_settings()
+                    ),
+                )
                 screen.needs_resync = True
         if layout:
             dirty = set(self.board.config.teams)
@@ -226,8 +231,11 @@ class Hub:
             screens = list(self._screens)
         for screen in screens:
             if screen.last_pong < limit and screen.connected_at < limit:
-                log.info("dropping a screen of %s: no pong for %d heartbeats",
-                         ",".join(screen.teams), self.missed_pongs)
+                log.info(
+                    "dropping a screen of %s: no pong for %d heartbeats",
+                    ",".join(screen.teams),
+                    self.missed_pongs,
+                )
                 self.stats.screens_dropped += 1
                 screen.close_code = protocol.CLOSE_POLICY
                 screen.close_reason = "no pong"
@@ -271,8 +279,11 @@ class Hub:
         else:
             screen.pending = screen.pending[sent:]
             if screen.behind_since is not None and now - screen.behind_since > self.stall_timeout:
-                log.info("dropping a screen of %s: not reading for %.0f s",
-                         ",".join(screen.teams), now - screen.behind_since)
+                log.info(
+                    "dropping a screen of %s: not reading for %.0f s",
+                    ",".join(screen.teams),
+                    now - screen.behind_since,
+                )
                 self.stats.screens_dropped += 1
                 self._close(screen, send_close=False)
 
@@ -280,16 +291,14 @@ class Hub:
         if screen.closed.is_set():
             return
         if send_close and screen.close_code is not None and screen.pending is None:
-            try:
-                screen.sock.send(protocol.close_frame(screen.close_code, screen.close_reason),
-                                 socket.MSG_DONTWAIT)
-            except OSError:
-                pass
-        try:
-            # Ends the websocket library's reader, which ends the request thread.
+            with contextlib.suppress(OSError):
+                screen.sock.send(
+                    protocol.close_frame(screen.close_code, screen.close_reason),
+                    socket.MSG_DONTWAIT,
+                )
+        # Ends the websocket library's reader, which ends the request thread.
+        with contextlib.suppress(OSError):
             screen.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         screen.pending = None
         with self._lock:
             self._screens.discard(screen)

@@ -31,24 +31,28 @@ def close_frame(code: int, reason: str = "") -> bytes:
 
 
 def hello(build_id: str, heartbeat: float, teams: list[str], screen: dict[str, Any]) -> bytes:
-    return _encode({
-        "type": "hello",
-        "build": build_id,
-        "server_time": time.time(),
-        "heartbeat": heartbeat,
-        "teams": teams,
-        "screen": screen,
-    })
+    return _encode(
+        {
+            "type": "hello",
+            "build": build_id,
+            "server_time": time.time(),
+            "heartbeat": heartbeat,
+            "teams": teams,
+            "screen": screen,
+        }
+    )
 
 
 def snapshot(team: dict[str, Any]) -> bytes:
-    return _encode({"type": "snapshot", "team": team["id"], "version": team["version"],
-                    "data": team})
+    return _encode(
+        {"type": "snapshot", "team": team["id"], "version": team["version"], "data": team}
+    )
 
 
 def update(team_id: str, version: int, panels: list[dict[str, Any]], status: str) -> bytes:
-    return _encode({"type": "update", "team": team_id, "version": version, "status": status,
-                    "panels": panels})
+    return _encode(
+        {"type": "update", "team": team_id, "version": version, "status": status, "panels": panels}
+    )
 
 
 def ping() -> bytes:

@@ -57,23 +57,30 @@ def build_sources(config: WallConfig, env: Mapping[str, str]) -> dict[str, Sourc
             for panel in uses:
                 prev = panels.get(panel.id)
                 names = (prev.teams if prev else ()) + (team.id,)
-                panels[panel.id] = PanelTarget(panel.id, panel.kind, panel.unit, names,
-                                               panel.options)
-        context = SourceContext(sid, src.interval, src.timeout, src.options,
-                                tuple(panels.values()), tuple(teams), env)
+                panels[panel.id] = PanelTarget(
+                    panel.id, panel.kind, panel.unit, names, panel.options
+                )
+        context = SourceContext(
+            sid, src.interval, src.timeout, src.options, tuple(panels.values()), tuple(teams), env
+        )
         sources[sid] = cls(context)
     return sources
 
 
 class Wall:
-    def __init__(self, config: WallConfig, env: Mapping[str, str] | None = None,
-                 build: str | None = None) -> None:
+    def __init__(
+        self, config: WallConfig, env: Mapping[str, str] | None = None, build: str | None = None
+    ) -> None:
         self.env = dict(os.environ if env is None else env)
         self.config = config
         self.build_id = build or build_id()
         self.board = Board(config)
-        self.hub = Hub(self.board, build_id=self.build_id, heartbeat=config.wall.heartbeat,
-                       screen_settings=self.screen_settings)
+        self.hub = Hub(
+            self.board,
+            build_id=self.build_id,
+            heartbeat=config.wall.heartbeat,
+            screen_settings=self.screen_settings,
+        )
         self.sources = build_sources(config, self.env)
         self.scheduler: BackgroundScheduler | None = None
         self.config_error: str | None = None  # the last reload's errors, shown on / and /readyz
@@ -81,8 +88,10 @@ class Wall:
 
     def screen_settings(self) -> dict[str, Any]:
         screen = self.config.screen
-        return {"soft_reload_at": screen.soft_reload_at,
-                "watchdog_heartbeats": screen.watchdog_heartbeats}
+        return {
+            "soft_reload_at": screen.soft_reload_at,
+            "watchdog_heartbeats": screen.watchdog_heartbeats,
+        }
 
     # -- collection ----------------------------------------------------------------------
     def collect(self, source_id: str) -> None:
@@ -100,9 +109,11 @@ class Wall:
             return
         except Exception as exc:  # a bug in one source must not stop the others
             log.exception("source %s crashed", source_id)
-            self.board.fail(source_id, CollectorError(f"internal error: {type(exc).__name__}",
-                                                      kind="internal"),
-                            time.monotonic() - started)
+            self.board.fail(
+                source_id,
+                CollectorError(f"internal error: {type(exc).__name__}", kind="internal"),
+                time.monotonic() - started,
+            )
             return
         self.board.apply(source_id, collection, time.monotonic() - started)
 
@@ -114,17 +125,29 @@ class Wall:
             return
         scheduler = BackgroundScheduler(daemon=True, timezone="UTC")
         self._schedule(scheduler)
-        scheduler.add_job(self.board.sweep, "interval", seconds=SWEEP_SECONDS, id="sweep",
-                          max_instances=1, coalesce=True)
+        scheduler.add_job(
+            self.board.sweep,
+            "interval",
+            seconds=SWEEP_SECONDS,
+            id="sweep",
+            max_instances=1,
+            coalesce=True,
+        )
         scheduler.start()
         self.scheduler = scheduler
 
     def _schedule(self, scheduler: BackgroundScheduler) -> None:
         for sid, src in self.config.sources.items():
             scheduler.add_job(
-                self.collect, "interval", args=[sid], id=f"source:{sid}",
-                seconds=src.interval, jitter=min(src.interval * 0.1, 5.0),
-                max_instances=1, coalesce=True, next_run_time=_now_utc(),
+                self.collect,
+                "interval",
+                args=[sid],
+                id=f"source:{sid}",
+                seconds=src.interval,
+                jitter=min(src.interval * 0.1, 5.0),
+                max_instances=1,
+                coalesce=True,
+                next_run_time=_now_utc(),
                 replace_existing=True,
             )
 

@@ -49,8 +49,13 @@ def serve(config_path: str, host: str | None = None, port: int | None = None) ->
     signal.signal(signal.SIGINT, on_signal)
     the_wall.start()
     names = ", ".join(the_wall.config.teams)
-    log.info("wallboard %s serving http://%s:%d (teams: %s)", the_wall.build_id, host,
-             httpd.server_port, names)
+    log.info(
+        "wallboard %s serving http://%s:%d (teams: %s)",
+        the_wall.build_id,
+        host,
+        httpd.server_port,
+        names,
+    )
     try:
         httpd.serve_forever(poll_interval=0.2)
     finally:

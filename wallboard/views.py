@@ -59,8 +59,9 @@ def panel_view(state: PanelState, config: WallConfig, *, history: bool = True) -
     return view
 
 
-def team_view(board: Board, team_id: str, *, since: int = -1,
-              history: bool = True) -> dict[str, Any]:
+def team_view(
+    board: Board, team_id: str, *, since: int = -1, history: bool = True
+) -> dict[str, Any]:
     """A team with its panels (only those changed after ``since``)."""
     config = board.config
     team = config.teams[team_id]
@@ -81,7 +82,9 @@ def team_summary(board: Board, team_id: str) -> dict[str, Any]:
         "id": view["id"],
         "name": view["name"],
         "status": view["status"],
-        "worst_panel": None if worst_panel is None else {
+        "worst_panel": None
+        if worst_panel is None
+        else {
             "id": worst_panel["id"],
             "title": worst_panel["title"],
             "display": worst_panel["display"],

@@ -19,8 +19,13 @@ def register(app: Flask) -> None:
     def index() -> str:
         the_wall = wall(current_app)
         teams = [team_summary(the_wall.board, t) for t in the_wall.config.teams]
-        return render_template("index.html", teams=teams, wall=the_wall,
-                               config=the_wall.config, sources=the_wall.board.sources)
+        return render_template(
+            "index.html",
+            teams=teams,
+            wall=the_wall,
+            config=the_wall.config,
+            sources=the_wall.board.sources,
+        )
 
     @bp.get("/teams/<team>")
     def team_page(team: str) -> str:
@@ -28,8 +33,9 @@ def register(app: Flask) -> None:
         if team not in the_wall.config.teams:
             abort(404, f"unknown team: {team}")
         view = team_view(the_wall.board, team)
-        return render_template("team.html", team=view, wall=the_wall, config=the_wall.config,
-                               now=time.time())
+        return render_template(
+            "team.html", team=view, wall=the_wall, config=the_wall.config, now=time.time()
+        )
 
     @bp.get("/healthz")
     def healthz() -> Response:

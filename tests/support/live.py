@@ -38,12 +38,14 @@ def serve_wall(
     port: int = 0,
 ) -> Iterator[LiveWall]:
     """Serve a wall on 127.0.0.1 (a free port unless given); stop it on exit."""
-    app = create_app(config if isinstance(config, config_mod.WallConfig) else str(config),
-                     env=env, build=build)
+    app = create_app(
+        config if isinstance(config, config_mod.WallConfig) else str(config), env=env, build=build
+    )
     server = make_server("127.0.0.1", port, app, threaded=True)
     server.daemon_threads = True  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
-                              daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+    )
     the_wall = wall(app)
     the_wall.start(schedule=schedule)
     thread.start()
