@@ -1,6 +1,6 @@
 """Load ``config.toml`` into immutable, cross-checked objects, or say precisely why not.
 
-Two phases: ``settings.FileSettings`` checks the shape; then references are
+Two phases: the models in ``settings`` check the shape of each part; then references are
 resolved (a panel's source, a team's panels) and each source kind validates its
 own keys with its own models. Every problem is collected with its key path
 (``teams.payments.panels[1].warn``) and reported at once, not just the first.
@@ -15,7 +15,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -23,13 +23,17 @@ from collectors.registry import KINDS, source_class
 from wallboard.settings import (
     ID_PATTERN,
     ApiSettings,
-    FileSettings,
+    PanelSettings,
     ScreenSettings,
     ServerSettings,
     SlackSettings,
+    SourceSettings,
+    TeamSettings,
     Thresholds,
     WallSettings,
 )
+
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -123,8 +127,13 @@ def _issues(exc: ValidationError, prefix: tuple[Any, ...] = ()) -> list[ConfigIs
     for err in exc.errors(include_url=False):
         loc = prefix + tuple(err["loc"])
         message = _FRIENDLY.get(err["type"], err["msg"].removeprefix("Value error, "))
-        if err["type"] not in _FRIENDLY and not isinstance(err.get("input"), (dict, list)):
-            message += f" (got {err.get('input')!r})"
+        given = err.get("input")
+        if (
+            err["type"] not in _FRIENDLY
+            and not isinstance(given, (dict, list))
+            and str(given) not in message
+        ):
+            message += f" (got {given!r})"
         issues.append(ConfigIssue(_path(loc), message))
     return issues
 
@@ -134,38 +143,101 @@ def _suggest(name: str, choices: list[str]) -> str:
     return f'; did you mean "{close[0]}"?' if close else f"; known: {', '.join(sorted(choices))}"
 
 
+_SECTIONS: dict[str, type[BaseModel]] = {
+    "wall": WallSettings,
+    "screen": ScreenSettings,
+    "api": ApiSettings,
+    "slack": SlackSettings,
+    "server": ServerSettings,
+}
+_TABLES: dict[str, type[BaseModel]] = {
+    "sources": SourceSettings,
+    "panels": PanelSettings,
+    "teams": TeamSettings,
+}
+
+
+def _validate(
+    model: type[M],
+    raw: Any,
+    loc: tuple[Any, ...],
+    context: dict[str, Any],
+    issues: list[ConfigIssue],
+) -> M | None:
+    try:
+        return model.model_validate(raw, context=context)
+    except ValidationError as exc:
+        issues += _issues(exc, loc)
+        return None
+
+
+def _shape(
+    data: Mapping[str, Any], context: dict[str, Any], issues: list[ConfigIssue]
+) -> dict[str, Any]:
+    """Phase one, section by section and entry by entry, so one bad part hides no other."""
+    out: dict[str, Any] = {}
+    for key in data:
+        if key not in _SECTIONS and key not in _TABLES:
+            issues.append(
+                ConfigIssue(
+                    key,
+                    f"unknown section (check the spelling){_suggest(key, [*_SECTIONS, *_TABLES])}",
+                )
+            )
+    for key, model in _SECTIONS.items():
+        out[key] = _validate(model, data.get(key, {}), (key,), context, issues) or model()
+    for key, model in _TABLES.items():
+        table = data.get(key)
+        if not isinstance(table, Mapping) or not table:
+            issues.append(ConfigIssue(key, f"at least one [{key}.<id>] table is required"))
+            out[key] = {}
+            continue
+        entries = {}
+        for entry_id, raw in table.items():
+            entry = _validate(model, raw, (key, entry_id), context, issues)
+            if entry is not None:
+                entries[entry_id] = entry
+        out[key] = entries
+    return out
+
+
 def parse(
     data: Mapping[str, Any], *, file: str = "config.toml", env: Mapping[str, str] | None = None
 ) -> WallConfig:
     """Validate already-parsed TOML data. Raises ConfigError listing every problem."""
     context = {"env": env if env is not None else os.environ}
-    try:
-        settings = FileSettings.model_validate(data, context=context)
-    except ValidationError as exc:
-        raise ConfigError(file, _issues(exc)) from None
     issues: list[ConfigIssue] = []
-    sources = _sources(settings, context, issues)
-    panels = _panels(settings, sources, context, issues)
-    teams = _teams(settings, sources, panels, context, issues)
+    shape = _shape(data, context, issues)
+    sources = _sources(shape["sources"], shape["wall"], context, issues)
+    raw_sources = data.get("sources") if isinstance(data.get("sources"), Mapping) else {}
+    source_types = {
+        sid: str(raw.get("type")) if isinstance(raw, Mapping) else ""
+        for sid, raw in raw_sources.items()
+    }
+    panels = _panels(shape["panels"], source_types, sources, context, issues)
+    teams = _teams(shape["teams"], set(data.get("panels") or {}), sources, panels, context, issues)
     if issues:
         raise ConfigError(file, issues)
     return WallConfig(
         path=file,
-        wall=settings.wall,
-        screen=settings.screen,
-        api=settings.api,
-        slack=settings.slack,
-        server=settings.server,
+        wall=shape["wall"],
+        screen=shape["screen"],
+        api=shape["api"],
+        slack=shape["slack"],
+        server=shape["server"],
         sources=sources,
         teams=teams,
     )
 
 
 def _sources(
-    settings: FileSettings, context: dict[str, Any], issues: list[ConfigIssue]
+    table: dict[str, SourceSettings],
+    wall: WallSettings,
+    context: dict[str, Any],
+    issues: list[ConfigIssue],
 ) -> dict[str, Source]:
     out = {}
-    for sid, src in settings.sources.items():
+    for sid, src in table.items():
         if not re.match(ID_PATTERN, sid):
             issues.append(
                 ConfigIssue(f"sources.{sid}", "source ids are lowercase letters, digits, - and _")
@@ -188,42 +260,44 @@ def _sources(
             src.type,
             src.interval,
             src.timeout,
-            src.stale_after or settings.wall.stale_after,
+            src.stale_after or wall.stale_after,
             options,
         )
     return out
 
 
 def _panels(
-    settings: FileSettings,
+    table: dict[str, PanelSettings],
+    source_types: dict[str, str],
     sources: dict[str, Source],
     context: dict[str, Any],
     issues: list[ConfigIssue],
 ) -> dict[str, Panel]:
     out = {}
-    for pid, p in settings.panels.items():
+    for pid, p in table.items():
         if not re.match(ID_PATTERN, pid):
             issues.append(
                 ConfigIssue(f"panels.{pid}", "panel ids are lowercase letters, digits, - and _")
             )
-        if p.source not in settings.sources:
+        if p.source not in source_types:
             issues.append(
                 ConfigIssue(
                     f"panels.{pid}.source",
-                    f'no source named "{p.source}"{_suggest(p.source, list(settings.sources))}',
+                    f'no source named "{p.source}"{_suggest(p.source, sorted(source_types))}',
                 )
             )
             continue
-        source = sources.get(p.source)
-        if source is None:
+        # Even when the source itself is invalid, its declared type still checks this panel's keys.
+        kind = source_types[p.source]
+        if kind not in KINDS:
             continue  # the source's own error is already reported
         try:
             thresholds = Thresholds(warn=p.warn, crit=p.crit, direction=p.direction)
-            options = source_class(source.type).PanelOptions.model_validate(
-                p.extras, context=context
-            )
+            options = source_class(kind).PanelOptions.model_validate(p.extras, context=context)
         except ValidationError as exc:
             issues += _issues(exc, ("panels", pid))
+            continue
+        if p.source not in sources:
             continue
         out[pid] = Panel(pid, p.title, p.kind, p.unit, p.source, thresholds, p.decimals, options)
     return out
@@ -259,7 +333,8 @@ def _team_options(
 
 
 def _teams(
-    settings: FileSettings,
+    table: dict[str, TeamSettings],
+    panel_ids: set[str],
     sources: dict[str, Source],
     panels: dict[str, Panel],
     context: dict[str, Any],
@@ -268,7 +343,7 @@ def _teams(
     kinds = {s.type for s in sources.values()}
     out = {}
     names: dict[str, str] = {}
-    for tid, t in settings.teams.items():
+    for tid, t in table.items():
         if not re.match(ID_PATTERN, tid):
             issues.append(
                 ConfigIssue(
@@ -293,11 +368,11 @@ def _teams(
                 issues.append(ConfigIssue(where, f'panel "{ref.panel}" is listed twice'))
                 continue
             seen.add(ref.panel)
-            if ref.panel not in settings.panels:
+            if ref.panel not in panel_ids:
                 issues.append(
                     ConfigIssue(
                         where,
-                        f'no panel named "{ref.panel}"{_suggest(ref.panel, list(settings.panels))}',
+                        f'no panel named "{ref.panel}"{_suggest(ref.panel, sorted(panel_ids))}',
                     )
                 )
                 continue

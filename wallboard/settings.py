@@ -118,14 +118,3 @@ class TeamPanelRef(Options):
 class TeamSettings(_WithExtras):
     name: str | None = Field(default=None, min_length=1, max_length=60)
     panels: list[Annotated[TeamPanelRef, BeforeValidator(_panel_ref)]] = Field(min_length=1)
-
-
-class FileSettings(Options):
-    wall: WallSettings = Field(default_factory=WallSettings)
-    screen: ScreenSettings = Field(default_factory=ScreenSettings)
-    api: ApiSettings = Field(default_factory=ApiSettings)
-    slack: SlackSettings = Field(default_factory=SlackSettings)
-    server: ServerSettings = Field(default_factory=ServerSettings)
-    sources: dict[str, SourceSettings] = Field(min_length=1)
-    panels: dict[str, PanelSettings] = Field(min_length=1)
-    teams: dict[str, TeamSettings] = Field(min_length=1)
