@@ -87,11 +87,8 @@ class Wall:
         self._run_lock = threading.Lock()
 
     def screen_settings(self) -> dict[str, Any]:
-        screen = self.config.screen
-        return {
-            "soft_reload_at": screen.soft_reload_at,
-            "watchdog_heartbeats": screen.watchdog_heartbeats,
-        }
+        # Every ScreenSettings field: the screen ignores what it does not know.
+        return self.config.screen.model_dump(mode="json")
 
     # -- collection ----------------------------------------------------------------------
     def collect(self, source_id: str) -> None:

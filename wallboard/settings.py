@@ -47,17 +47,42 @@ class WallSettings(Options):
 
 
 class ScreenSettings(Options):
-    """How kiosk screens behave; the screen reads these from the page it loads."""
+    """How kiosk screens behave; sent to every screen in the page and in ``hello``.
+
+    Times of day ("HH:MM") are the TV's local time; a schedule may cross midnight.
+    """
 
     soft_reload_at: str | None = "03:30"  # local time of a daily reload; none to disable
     watchdog_heartbeats: int = Field(default=3, ge=2, le=20)
+    highlight_for: Duration = 15.0  # how long a panel that just got worse is highlighted
+    # Burn-in: shift the whole screen by up to `drift_pixels` every `drift_every`; 0 disables.
+    drift_every: Duration = 180.0
+    drift_pixels: int = Field(default=4, ge=0, le=16)
+    # Night dimming, off unless both ends are set; a critical team is never dimmed.
+    dim_from: str | None = None
+    dim_until: str | None = None
+    dim_brightness: float = Field(default=0.45, ge=0.1, le=1.0)
+    # Chime when a panel turns critical: off by default, at most one per `chime_min_interval`.
+    chime: bool = False
+    chime_min_interval: Duration = 300.0
+    chime_quiet_from: str | None = None
+    chime_quiet_until: str | None = None
 
-    @field_validator("soft_reload_at")
+    @field_validator(
+        "soft_reload_at", "dim_from", "dim_until", "chime_quiet_from", "chime_quiet_until"
+    )
     @classmethod
     def _hhmm(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
             raise ValueError(f'expected a time "HH:MM", got "{value}"')
         return value
+
+    @model_validator(mode="after")
+    def _paired(self) -> ScreenSettings:
+        for start, end in (("dim_from", "dim_until"), ("chime_quiet_from", "chime_quiet_until")):
+            if (getattr(self, start) is None) != (getattr(self, end) is None):
+                raise ValueError(f"{start} and {end} are set together or not at all")
+        return self
 
 
 class ApiSettings(Options):
