@@ -79,6 +79,19 @@ class _CappedRetry(Retry):
     """
 
     retry_after_cap: float = 5.0
+    # False: a timeout fails at once (a hanging endpoint costs one timeout, not two),
+    # while refused/reset connections and retry statuses are still retried.
+    retry_timeouts: bool = True
+
+    def _is_connection_error(self, err: Exception) -> bool:
+        if not self.retry_timeouts and _is_timeout(err):
+            return False
+        return super()._is_connection_error(err)
+
+    def _is_read_error(self, err: Exception) -> bool:
+        if not self.retry_timeouts and _is_timeout(err):
+            return False
+        return super()._is_read_error(err)
 
     def get_retry_after(self, response: Any) -> float | None:
         wait = super().get_retry_after(response)
@@ -89,7 +102,15 @@ class _CappedRetry(Retry):
     def new(self, **kw: Any) -> _CappedRetry:
         new = super().new(**kw)
         new.retry_after_cap = self.retry_after_cap  # type: ignore[attr-defined]
+        new.retry_timeouts = self.retry_timeouts  # type: ignore[attr-defined]
         return new  # type: ignore[return-value]
+
+
+def _is_timeout(err: Exception) -> bool:
+    # NewConnectionError subclasses ConnectTimeoutError but means "refused"/"unreachable".
+    return isinstance(err, (ConnectTimeoutError, ReadTimeoutError)) and not isinstance(
+        err, NewConnectionError
+    )
 
 
 @dataclass(frozen=True)
@@ -141,7 +162,7 @@ def http_error(response: Response, what: str = "") -> CollectorError:
 def _transport_error(exc: BaseException, timeout: float) -> CollectorError:
     """Map urllib3's exception tree to one reason; called from one place only."""
     reason = exc.reason if isinstance(exc, MaxRetryError) and exc.reason else exc
-    if isinstance(reason, (ConnectTimeoutError,)):
+    if isinstance(reason, ConnectTimeoutError) and not isinstance(reason, NewConnectionError):
         return CollectorError(f"connect timeout after {_fmt_seconds(timeout)}", kind="timeout")
     if isinstance(reason, (ReadTimeoutError, TimeoutError)):
         return CollectorError(f"timeout after {_fmt_seconds(timeout)}", kind="timeout")
@@ -186,6 +207,7 @@ class HttpClient:
         retries: int = 2,
         backoff: float = 0.2,
         maxsize: int = 10,
+        num_pools: int = 64,
         headers: Mapping[str, str] | None = None,
         ca_bundle: str | None = None,
         verify: bool = True,
@@ -227,7 +249,7 @@ class HttpClient:
             tls = {"cert_reqs": ssl.CERT_NONE, "assert_hostname": False}
         elif ca_bundle:
             tls = {"cert_reqs": ssl.CERT_REQUIRED, "ca_certs": ca_bundle}
-        self._pool = urllib3.PoolManager(num_pools=64, maxsize=maxsize, block=False, **tls)
+        self._pool = urllib3.PoolManager(num_pools=num_pools, maxsize=maxsize, block=False, **tls)
         self._pool.pool_classes_by_scheme = {"http": CountingHTTP, "https": CountingHTTPS}
 
     @classmethod
@@ -262,11 +284,15 @@ class HttpClient:
         timeout: float | None = None,
         deadline: float | None = None,
         retries: int | None = None,
+        retry_statuses: frozenset[int] | None = None,
+        retry_timeouts: bool = True,
     ) -> Response:
         """Send one request (with library retries); any HTTP status is returned.
 
         Transport failures raise CollectorError. Callers turn statuses they do
-        not expect into errors with :func:`http_error`.
+        not expect into errors with :func:`http_error`. ``retry_statuses``
+        replaces 502/503/504 for this call; ``retry_timeouts=False`` fails a
+        timeout at once instead of retrying it.
         """
         per_try = timeout if timeout is not None else self.timeout
         if deadline is not None:
@@ -283,11 +309,14 @@ class HttpClient:
         if form is not None:
             body = urlencode(form, doseq=True)
             all_headers["Content-Type"] = "application/x-www-form-urlencoded"
-        retry = (
-            self._retry
-            if retries is None
-            else self._retry.new(total=retries, connect=retries, read=retries, status=retries)
-        )
+        changes: dict[str, Any] = {}
+        if retries is not None:
+            changes.update(total=retries, connect=retries, read=retries, status=retries)
+        if retry_statuses is not None:
+            changes["status_forcelist"] = retry_statuses
+        retry = self._retry.new(**changes) if changes or not retry_timeouts else self._retry
+        if not retry_timeouts:
+            retry.retry_timeouts = False  # type: ignore[attr-defined]
         retry.retry_after_cap = per_try  # type: ignore[attr-defined]
         started = time.monotonic()
         try:
