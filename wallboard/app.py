@@ -44,6 +44,9 @@ def create_app(
     from wallboard import sockets, web
 
     web.register(app)
+    from wallboard import probes
+
+    probes.register(app)
     sockets.register(app)
     return app
 

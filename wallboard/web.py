@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template
+from flask import Blueprint, Flask, abort, current_app, render_template
 
 from wallboard import security
 from wallboard.app import wall
@@ -36,10 +36,6 @@ def register(app: Flask) -> None:
         return render_template(
             "team.html", team=view, wall=the_wall, config=the_wall.config, now=time.time()
         )
-
-    @bp.get("/healthz")
-    def healthz() -> Response:
-        return jsonify(status="ok")
 
     app.jinja_env.globals["spark_points"] = points
     app.after_request(security.add_headers)
