@@ -44,9 +44,10 @@ def create_app(
     from wallboard import sockets, web
 
     web.register(app)
-    from wallboard import probes
+    from wallboard import metrics, probes
 
     probes.register(app)
+    metrics.register(app)
     sockets.register(app)
     return app
 

@@ -11,7 +11,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +84,8 @@ class Wall:
         self.sources = build_sources(config, self.env)
         self.scheduler: BackgroundScheduler | None = None
         self.config_error: str | None = None  # the last reload's errors, shown on / and /readyz
+        # Called after every cycle with (source id, seconds, error or None); /metrics listens.
+        self.collect_listeners: list[Callable[[str, float, CollectorError | None], None]] = []
         self._run_lock = threading.Lock()
 
     def screen_settings(self) -> dict[str, Any]:
@@ -103,16 +105,20 @@ class Wall:
         except CollectorError as exc:
             log.warning("source %s failed: %s", source_id, exc.reason)
             self.board.fail(source_id, exc, time.monotonic() - started)
+            self._observed(source_id, started, exc)
             return
         except Exception as exc:  # a bug in one source must not stop the others
             log.exception("source %s crashed", source_id)
-            self.board.fail(
-                source_id,
-                CollectorError(f"internal error: {type(exc).__name__}", kind="internal"),
-                time.monotonic() - started,
-            )
+            error = CollectorError(f"internal error: {type(exc).__name__}", kind="internal")
+            self.board.fail(source_id, error, time.monotonic() - started)
+            self._observed(source_id, started, error)
             return
         self.board.apply(source_id, collection, time.monotonic() - started)
+        self._observed(source_id, started, None)
+
+    def _observed(self, source_id: str, started: float, error: CollectorError | None) -> None:
+        for listener in list(self.collect_listeners):
+            listener(source_id, time.monotonic() - started, error)
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self, *, schedule: bool = True) -> None:
