@@ -48,6 +48,9 @@ def create_app(
 
     probes.register(app)
     metrics.register(app)
+    from wallboard import api
+
+    api.register(app)
     sockets.register(app)
     return app
 

@@ -89,5 +89,7 @@ def team_summary(board: Board, team_id: str) -> dict[str, Any]:
             "title": worst_panel["title"],
             "display": worst_panel["display"],
             "status": worst_panel["status"],
+            "value": worst_panel["value"],
+            "unit": worst_panel["unit"],
         },
     }

@@ -1,0 +1,78 @@
+"""Errors under ``/api/`` as JSON ``{"error": {"code", "message"}}``, never an HTML page.
+
+Pages outside ``/api/`` keep Flask's own error pages: the handler hands their
+exceptions back untouched.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+API_PREFIX = "/api/"
+
+# Werkzeug's names, shortened to stable machine-readable codes clients can branch on.
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    500: "internal_error",
+}
+
+
+def error_response(status: int, code: str, message: str, **extra: Any) -> Response:
+    """A JSON error that is never cached (the next request may well succeed)."""
+    response = jsonify(error={"code": code, "message": message, **extra})
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def unknown_team(name: str, known: Iterable[tuple[str, str]]) -> Response:
+    """404 for a team nobody configured, with the closest ids as suggestions."""
+    suggestions = suggest(name, known)
+    message = f'no team "{name}"'
+    if suggestions:
+        message += "; did you mean " + " or ".join(f'"{s}"' for s in suggestions) + "?"
+    return error_response(404, "unknown_team", message, suggestions=suggestions)
+
+
+def suggest(name: str, known: Iterable[tuple[str, str]], n: int = 3) -> list[str]:
+    """Team ids whose id or display name is close to ``name`` (case-insensitive)."""
+    by_key: dict[str, str] = {}
+    for team_id, team_name in known:
+        by_key.setdefault(team_id.lower(), team_id)
+        by_key.setdefault(team_name.lower(), team_id)
+    close = difflib.get_close_matches(name.strip().lower(), list(by_key), n=n * 2, cutoff=0.6)
+    return list(dict.fromkeys(by_key[c] for c in close))[:n]
+
+
+def _is_api() -> bool:
+    return request.path == API_PREFIX.rstrip("/") or request.path.startswith(API_PREFIX)
+
+
+def _handle(exc: HTTPException) -> HTTPException | Response:
+    if not _is_api():
+        return exc
+    status = exc.code or 500
+    # Never echo an exception's text for server errors: it may name internals.
+    message = (exc.description or exc.name) if status < 500 else "internal error"
+    response = error_response(
+        status, _CODES.get(status, exc.name.lower().replace(" ", "_")), message
+    )
+    for name, value in exc.get_headers():
+        if name.lower() in {"allow", "retry-after", "www-authenticate"}:
+            response.headers[name] = value
+    return response
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(HTTPException, _handle)

@@ -1,0 +1,123 @@
+"""One-line text and Slack Block Kit for a team, built from the screen's own view.
+
+Everything here reads the dicts of ``views.team_view`` and reuses their
+``display`` strings, so the API summary, the Slack answer and the TV say the
+same thing. Limits are Slack's (header 150 chars, section 3000, field 2000,
+10 fields per section, 50 blocks per message).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+STATUS_EMOJI = {
+    "ok": ":large_green_circle:",
+    "warn": ":large_yellow_circle:",
+    "crit": ":red_circle:",
+    "unknown": ":white_circle:",
+}
+HEADER_MAX, SECTION_MAX, FIELD_MAX, FIELDS_MAX, BLOCKS_MAX = 150, 3000, 2000, 10, 50
+
+
+def emoji(status: str) -> str:
+    return STATUS_EMOJI.get(status, STATUS_EMOJI["unknown"])
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def escape(text: str) -> str:
+    """Upstream strings are hostile: no ``<!channel>`` pings or fake links in mrkdwn."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def panel_notes(panel: dict[str, Any]) -> list[str]:
+    """Why a panel is not plainly green: its status, staleness and the source's error."""
+    notes = [] if panel["status"] == "ok" else [panel["status"]]
+    if panel["stale"]:
+        notes.append("stale")
+    if panel["error"]:
+        notes.append(f"source error: {panel['error']}")
+    return notes
+
+
+def panel_phrase(panel: dict[str, Any]) -> str:
+    """``HTTP 5xx rate 6.20 % (crit)``: the title and the screen's display string."""
+    notes = panel_notes(panel)
+    return f"{panel['title']} {panel['display']}" + (f" ({', '.join(notes)})" if notes else "")
+
+
+def team_line(view: dict[str, Any]) -> str:
+    """The one-line summary of a team, e.g. ``Payments: CRIT — HTTP 5xx rate 6.20 % (crit)``."""
+    panels = "; ".join(panel_phrase(p) for p in view["panels"]) or "no panels"
+    return f"{view['name']}: {view['status'].upper()} — {panels}"
+
+
+def _panel_field(panel: dict[str, Any]) -> dict[str, str]:
+    notes = panel_notes(panel)
+    text = f"*{escape(panel['title'])}*\n{emoji(panel['status'])} {escape(panel['display'])}"
+    if notes:
+        text += f"\n_{escape(', '.join(notes))}_"
+    return {"type": "mrkdwn", "text": clip(text, FIELD_MAX)}
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def link(url: str, label: str) -> str:
+    return f"<{url}|{escape(label)}>"
+
+
+def team_message(view: dict[str, Any], screen_url: str) -> dict[str, Any]:
+    """A team as a Slack message: header, panels as fields, a link to its screen."""
+    header = f"{view['name']}: {view['status'].upper()}"
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": clip(header, HEADER_MAX)}}
+    ]
+    fields = [_panel_field(p) for p in view["panels"]]
+    room = BLOCKS_MAX - 2  # the header and the closing context
+    for chunk in list(_chunks(fields, FIELDS_MAX))[:room]:
+        blocks.append({"type": "section", "fields": list(chunk)})
+    context = f"{emoji(view['status'])} {link(screen_url, 'Open the screen')}"
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]})
+    return {"text": team_line(view), "blocks": blocks}
+
+
+def teams_message(rows: Sequence[tuple[dict[str, Any], str]], title: str) -> dict[str, Any]:
+    """Every team, one line each, in the order given: ``(team_summary, screen_url)`` pairs."""
+    lines = []
+    for summary, url in rows:
+        worst = summary["worst_panel"]
+        detail = "" if worst is None else f" — {escape(worst['title'])} {escape(worst['display'])}"
+        lines.append(
+            f"{emoji(summary['status'])} *{link(url, summary['name'])}* {summary['status']}{detail}"
+        )
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": clip(title, HEADER_MAX)}}
+    ]
+    section: list[str] = []
+    for line in lines:
+        line = clip(line, SECTION_MAX)
+        if section and len("\n".join([*section, line])) > SECTION_MAX:
+            blocks.append(_mrkdwn_section("\n".join(section)))
+            section = []
+        section.append(line)
+    if section:
+        blocks.append(_mrkdwn_section("\n".join(section)))
+    if len(blocks) > BLOCKS_MAX:
+        blocks = [*blocks[: BLOCKS_MAX - 1], _mrkdwn_section("…and more teams on the wall")]
+    fallback = ", ".join(f"{s['name']}: {s['status']}" for s, _ in rows) or "no teams"
+    return {"text": clip(f"{title}: {fallback}", SECTION_MAX), "blocks": blocks}
+
+
+def _mrkdwn_section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def text_message(text: str) -> dict[str, Any]:
+    """A plain answer (help, "did you mean"), with the fallback text Slack requires."""
+    return {"text": text, "blocks": [_mrkdwn_section(clip(text, SECTION_MAX))]}
