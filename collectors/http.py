@@ -99,6 +99,16 @@ class _CappedRetry(Retry):
             raise MaxRetryError(None, "", reason=None)  # type: ignore[arg-type]
         return wait
 
+    def increment(self, *args: Any, **kw: Any) -> _CappedRetry:
+        # Refusing here rather than in sleep() makes urllib3 hand back the response
+        # itself, so the caller still sees the 429 and its Retry-After (Sentry's edge).
+        response = kw.get("response") or (args[2] if len(args) > 2 else None)
+        if response is not None:
+            wait = Retry.get_retry_after(self, response)
+            if wait is not None and wait > self.retry_after_cap:
+                raise MaxRetryError(None, "", reason=None)  # type: ignore[arg-type]
+        return super().increment(*args, **kw)  # type: ignore[return-value]
+
     def new(self, **kw: Any) -> _CappedRetry:
         new = super().new(**kw)
         new.retry_after_cap = self.retry_after_cap  # type: ignore[attr-defined]

@@ -13,6 +13,7 @@ from collectors.base import Source
 
 KINDS: dict[str, str] = {
     "demo": "collectors.demo:DemoSource",
+    "sentry": "collectors.sentry:SentrySource",
 }
 
 

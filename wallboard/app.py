@@ -51,6 +51,9 @@ def create_app(
     from wallboard import api
 
     api.register(app)
+    from wallboard import hooks_sentry
+
+    hooks_sentry.register(app)
     sockets.register(app)
     return app
 
