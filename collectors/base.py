@@ -113,6 +113,32 @@ class Source(Protocol):
     def close(self) -> None: ...
 
 
+class Backfill(Protocol):
+    """Optional: a source that can tell its recent past, so sparklines start full.
+
+    ``backfill`` returns, per (team, panel), ``(unix seconds, raw value)`` points
+    oldest first, at most ``points`` of them, one per collection interval and
+    ending before the present (the first live cycle adds the newest). The wall
+    calls it once, inside the source's first collection job; a CollectorError
+    only means the sparklines start empty.
+    """
+
+    def backfill(
+        self, deadline: float, points: int
+    ) -> Mapping[tuple[str, str], list[tuple[float, float]]]: ...
+
+
+class OnlineCheck(Protocol):
+    """Optional: a source that can ask its upstream whether its config makes sense.
+
+    ``check_online`` returns ``(key path, reason)`` pairs, e.g.
+    ``("panels.errors.query", "parse error ...")``; ``wallboard check-config --online``
+    prints them. An unreachable upstream is one pair naming the source's URL.
+    """
+
+    def check_online(self, deadline: float) -> list[tuple[str, str]]: ...
+
+
 class PushReceiver(Protocol):
     """Optional: a source that also takes pushed payloads (webhooks).
 

@@ -13,6 +13,7 @@ from collectors.base import Source
 
 KINDS: dict[str, str] = {
     "demo": "collectors.demo:DemoSource",
+    "prometheus": "collectors.prometheus:PrometheusSource",
     "sentry": "collectors.sentry:SentrySource",
 }
 

@@ -11,7 +11,7 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from collectors.base import Collection, Item, Reading
@@ -253,6 +253,28 @@ class Board:
             version, teams = self._commit(changes)
         self._notify(version, teams, False)
         return version
+
+    def seed_history(
+        self,
+        source_id: str,
+        history: Mapping[tuple[str, str], Sequence[tuple[float, float]]],
+    ) -> None:
+        """Fill empty sparklines of ``source_id`` with its past (raw values, oldest first).
+
+        Only empty histories are filled, so a late backfill never duplicates or
+        reorders points a live cycle already recorded. No version bump: history
+        alone is not news; it rides along with the next change.
+        """
+        with self._lock:
+            for key, points in history.items():
+                slot = self._slots.get(key)
+                if slot is None or slot.state.panel.source != source_id or slot.history:
+                    continue
+                unit = slot.state.panel.unit
+                for at, raw in points:
+                    value = units.scale(unit, raw)
+                    finite = value is not None and math.isfinite(value)
+                    slot.history.append((at, value if finite else None))
 
     def push(self, source_id: str, collection: Collection) -> int:
         """Apply pushed readings (webhooks) to just the pairs they name."""

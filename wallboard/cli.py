@@ -33,13 +33,17 @@ def summary(cfg: config_mod.WallConfig) -> str:
     return "\n".join(lines)
 
 
-def check_config(path: str) -> int:
+def check_config(path: str, online: bool = False) -> int:
     try:
         cfg = config_mod.load(path)
     except config_mod.ConfigError as exc:
         print(exc.render(), file=sys.stderr)
         return 1
     print(summary(cfg))
+    if online:
+        from wallboard.online_check import check_online
+
+        return check_online(cfg)
     return 0
 
 
@@ -54,10 +58,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=None, help="port (default from config)")
     check = sub.add_parser("check-config", help="validate a config file and summarise it")
     check.add_argument("path", nargs="?", default=None)
+    check.add_argument(
+        "--online", action="store_true", help="also ask each upstream (Prometheus) to parse queries"
+    )
     args = parser.parse_args(argv)
 
     if args.command == "check-config":
-        return check_config(args.path or _default_config())
+        return check_config(args.path or _default_config(), online=args.online)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

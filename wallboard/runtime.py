@@ -87,6 +87,7 @@ class Wall:
         # Called after every cycle with (source id, seconds, error or None); /metrics listens.
         self.collect_listeners: list[Callable[[str, float, CollectorError | None], None]] = []
         self._run_lock = threading.Lock()
+        self._seeded: set[str] = set()  # sources whose sparkline history was backfilled
 
     def screen_settings(self) -> dict[str, Any]:
         # Every ScreenSettings field: the screen ignores what it does not know.
@@ -99,6 +100,10 @@ class Wall:
         if source is None:
             return
         timeout = self.config.sources[source_id].timeout
+        if source_id not in self._seeded:
+            # Inside the first job, not in start(): a slow upstream never delays startup.
+            self._seeded.add(source_id)
+            self._seed_history(source_id, source, timeout)
         started = time.monotonic()
         try:
             collection = source.collect(started + timeout)
@@ -119,6 +124,21 @@ class Wall:
     def _observed(self, source_id: str, started: float, error: CollectorError | None) -> None:
         for listener in list(self.collect_listeners):
             listener(source_id, time.monotonic() - started, error)
+
+    def _seed_history(self, source_id: str, source: Source, timeout: float) -> None:
+        """Fill sparklines from the source's own history (see ``collectors.base.Backfill``)."""
+        backfill = getattr(source, "backfill", None)
+        if backfill is None:
+            return
+        try:
+            history = backfill(time.monotonic() + timeout, self.config.wall.history)
+        except CollectorError as exc:
+            log.warning("source %s: no history backfill: %s", source_id, exc.reason)
+            return
+        except Exception:  # history is a nicety; the live cycle still runs
+            log.exception("source %s: history backfill crashed", source_id)
+            return
+        self.board.seed_history(source_id, history)
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self, *, schedule: bool = True) -> None:
