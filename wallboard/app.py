@@ -44,8 +44,9 @@ def create_app(
     from wallboard import sockets, web
 
     web.register(app)
-    from wallboard import metrics, probes
+    from wallboard import logs, metrics, probes
 
+    logs.register(app)
     probes.register(app)
     metrics.register(app)
     from wallboard import api

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -56,21 +55,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     serve.add_argument("--host", default=None, help="address to listen on (default from config)")
     serve.add_argument("--port", type=int, default=None, help="port (default from config)")
+    serve.add_argument(
+        "--pid-file",
+        default=os.environ.get("WALLBOARD_PID_FILE"),
+        help="write the process id here, for `wallboard reload` (default: $WALLBOARD_PID_FILE)",
+    )
     check = sub.add_parser("check-config", help="validate a config file and summarise it")
     check.add_argument("path", nargs="?", default=None)
     check.add_argument(
         "--online", action="store_true", help="also ask each upstream (Prometheus) to parse queries"
     )
+    hup = sub.add_parser(
+        "reload", help="validate the config, then tell the running server to reload it (SIGHUP)"
+    )
+    hup.add_argument("--config", default=None, help="config file to validate first")
+    hup.add_argument("--pid-file", default=os.environ.get("WALLBOARD_PID_FILE"))
+    hup.add_argument("--pid", type=int, default=None, help="the server's process id")
     args = parser.parse_args(argv)
 
     if args.command == "check-config":
         return check_config(args.path or _default_config(), online=args.online)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    if args.command == "reload":
+        from wallboard.reload import send_reload
+
+        return send_reload(args.config or _default_config(), pid_file=args.pid_file, pid=args.pid)
     from wallboard import server
 
-    return server.serve(args.config or _default_config(), host=args.host, port=args.port)
+    return server.serve(
+        args.config or _default_config(), host=args.host, port=args.port, pid_file=args.pid_file
+    )
 
 
 if __name__ == "__main__":

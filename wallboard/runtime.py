@@ -147,7 +147,7 @@ class Wall:
         if not schedule:
             return
         scheduler = BackgroundScheduler(daemon=True, timezone="UTC")
-        self._schedule(scheduler)
+        self.schedule_sources(scheduler)
         scheduler.add_job(
             self.board.sweep,
             "interval",
@@ -159,7 +159,8 @@ class Wall:
         scheduler.start()
         self.scheduler = scheduler
 
-    def _schedule(self, scheduler: BackgroundScheduler) -> None:
+    def schedule_sources(self, scheduler: BackgroundScheduler) -> None:
+        """(Re)schedule one job per configured source; the first run is now."""
         for sid, src in self.config.sources.items():
             scheduler.add_job(
                 self.collect,

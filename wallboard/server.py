@@ -1,28 +1,134 @@
 """Serve the app: one process holding the board, the scheduler and every screen.
 
-A threaded WSGI server (one thread per connection; screens are long-lived
-connections) that flask-sock supports. Signals are ours: SIGTERM/SIGINT stop
-the scheduler, close screens with 1001 so they reconnect to the next process at
-once, and exit within a few seconds.
+Why this server and not gunicorn: the hub owns every websocket write (one
+writer thread, non-blocking sends), so the server only has to give each
+connection a thread, and the board lives in this one process. werkzeug's
+threaded server does that; what it lacks for production is added here: a cap on
+connections (``server.max_screens`` websockets plus a reserve for probes and the
+API, so a crowd of TVs can never starve ``/healthz``), a timeout on idle or slow
+HTTP connections (lifted once a connection becomes a websocket), and our own
+signals. gunicorn's master owns SIGHUP (it restarts workers, losing the board and
+dropping every screen) and its ``--worker-connections`` cap; one process with
+its own signal handling keeps config reload in-process.
+
+Signals: SIGTERM/SIGINT close screens with 1001 (they reconnect to the next
+process at once), stop the scheduler and exit within a few seconds; SIGHUP
+reloads the config (see ``reload.py``).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import resource
 import signal
 import sys
 import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from types import FrameType
+from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 from wallboard import config as config_mod
+from wallboard import errors_sentry, logs
 from wallboard.app import create_app, wall
+from wallboard.redact import secret_values
+from wallboard.reload import reload_config
 
 log = logging.getLogger(__name__)
+HTTP_RESERVE = 32  # connections kept for probes, the API and pages beyond max_screens
+FD_RESERVE = 128  # files, upstream pools, the listening socket
 
 
-def serve(config_path: str, host: str | None = None, port: int | None = None) -> int:
+class WallServer(ThreadedWSGIServer):
+    """werkzeug's threaded server with a connection cap and a websocket cap."""
+
+    def __init__(self, host: str, port: int, app: Any, *, max_screens: int, timeout: float) -> None:
+        handler = type("Handler", (_Handler,), {"timeout": timeout})
+        super().__init__(host, port, _WebsocketCap(app, max_screens), handler=handler)
+        self.max_connections = max_screens + HTTP_RESERVE
+        self._active = 0
+        self._count_lock = threading.Lock()
+        self.refused = 0
+
+    def verify_request(self, request: Any, client_address: Any) -> bool:
+        with self._count_lock:
+            if self._active >= self.max_connections:
+                self.refused += 1
+                return False  # socketserver closes it: cheaper than any answer
+            self._active += 1
+            return True
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._count_lock:
+                self._active -= 1
+
+
+class _Handler(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass  # logs.py writes the access line, without the query string
+
+
+class _WebsocketCap:
+    """Refuses websocket upgrades beyond ``max_screens``; lifts the HTTP timeout on the rest.
+
+    A screen is legitimately silent between heartbeats, so the idle timeout that
+    protects HTTP threads must not apply to it (the hub drops dead screens itself).
+    """
+
+    def __init__(self, app: Any, max_screens: int) -> None:
+        self.app = app
+        self.max_screens = max_screens
+        self.screens = 0
+        self._lock = threading.Lock()
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        if environ.get("HTTP_UPGRADE", "").lower() != "websocket":
+            return self.app(environ, start_response)  # type: ignore[no-any-return]
+        with self._lock:
+            full = self.screens >= self.max_screens
+            if not full:
+                self.screens += 1
+        if full:
+            start_response("503 Service Unavailable", [("Retry-After", "10")])
+            return [b"too many screens on this server (server.max_screens)\n"]
+        sock = environ.get("werkzeug.socket")
+        if sock is not None:
+            sock.settimeout(None)
+        try:
+            return self.app(environ, start_response)  # type: ignore[no-any-return]
+        finally:
+            with self._lock:
+                self.screens -= 1
+
+
+def raise_open_files(needed: int) -> int:
+    """Lift the soft ``ulimit -n`` towards ``needed`` (one descriptor per connection)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        soft = target
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        log.warning(
+            "open files limit %d is below the %d that server.max_screens needs; "
+            "raise it (ulimit -n / docker --ulimit nofile) or lower max_screens",
+            soft,
+            needed,
+        )
+    return soft
+
+
+def serve(
+    config_path: str, host: str | None = None, port: int | None = None, pid_file: str | None = None
+) -> int:
     try:
         app = create_app(config_path)
     except config_mod.ConfigError as exc:
@@ -30,36 +136,52 @@ def serve(config_path: str, host: str | None = None, port: int | None = None) ->
         return 1
     the_wall = wall(app)
     settings = the_wall.config.server
+    logs.configure(
+        settings.log_format, secrets=lambda: secret_values(the_wall.config, the_wall.env)
+    )
+    errors_sentry.init(the_wall)
     host = host or settings.host
-    port = port or settings.port
+    port = port if port is not None else settings.port
+    raise_open_files(settings.max_screens + HTTP_RESERVE + FD_RESERVE)
     try:
-        httpd: BaseWSGIServer = make_server(host, port, app, threaded=True)
+        httpd = WallServer(
+            host, port, app, max_screens=settings.max_screens, timeout=settings.request_timeout
+        )
     except OSError as exc:
         print(f"wallboard: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
         return 1
-    httpd.daemon_threads = True  # type: ignore[attr-defined]
     stop = threading.Event()
 
-    def on_signal(signum: int, frame: FrameType | None) -> None:
+    def on_stop(signum: int, frame: FrameType | None) -> None:
         log.info("received %s, shutting down", signal.Signals(signum).name)
         stop.set()
         threading.Thread(target=httpd.shutdown, daemon=True).start()
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    def on_hup(signum: int, frame: FrameType | None) -> None:
+        log.info("received SIGHUP, reloading %s", the_wall.config.path)
+        # Not in the handler itself: loading and swapping takes locks other threads hold.
+        threading.Thread(target=reload_config, args=(the_wall,), name="wallboard-reload").start()
+
+    signal.signal(signal.SIGTERM, on_stop)
+    signal.signal(signal.SIGINT, on_stop)
+    signal.signal(signal.SIGHUP, on_hup)
     the_wall.start()
-    names = ", ".join(the_wall.config.teams)
+    if pid_file:
+        Path(pid_file).write_text(f"{os.getpid()}\n")
     log.info(
-        "wallboard %s serving http://%s:%d (teams: %s)",
+        "wallboard %s serving http://%s:%d (teams: %s; up to %d screens)",
         the_wall.build_id,
         host,
         httpd.server_port,
-        names,
+        ", ".join(the_wall.config.teams),
+        settings.max_screens,
     )
     try:
         httpd.serve_forever(poll_interval=0.2)
     finally:
         the_wall.stop()
         httpd.server_close()
+        if pid_file:
+            Path(pid_file).unlink(missing_ok=True)
     log.info("stopped")
     return 0

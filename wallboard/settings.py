@@ -99,6 +99,7 @@ class ServerSettings(Options):
     port: int = Field(default=8080, ge=1, le=65535)
     log_format: Literal["text", "json"] = "text"
     max_screens: int = Field(default=2000, ge=1)
+    request_timeout: Duration = 30.0  # an HTTP connection idle this long is closed
 
 
 class _WithExtras(Options):

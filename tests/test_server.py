@@ -1,0 +1,121 @@
+"""``wallboard serve`` as a real process: shutdown, connection caps, timeouts, logs."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from tests.support.live import demo_config, write_config
+from tests.support.process import run_server
+from tests.support.screens import ScreenClient
+from wallboard.server import HTTP_RESERVE
+
+
+def status_of(url: str, headers: dict[str, str] | None = None) -> int:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=5):
+            return 200
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def config_with(server: str, interval: str = "1s", extra: str = "") -> str:
+    return demo_config(interval) + f"\n[server]\n{server}\n" + extra
+
+
+def test_it_closes_screens_with_1001_and_exits_within_seconds_on_sigterm(tmp_path: Path) -> None:
+    path = write_config(tmp_path, demo_config("1s"))
+    with run_server(path) as server:
+        screen = ScreenClient(server.ws_url + "/ws/teams/payments")
+        screen.wait_for(lambda m: m["type"] == "snapshot")
+        started = time.monotonic()
+        server.signal(signal.SIGTERM)
+        with pytest.raises(ConnectionClosed) as closed:
+            for _ in range(100):
+                screen.next(timeout=5)
+        code = server.proc.wait(timeout=10)
+        elapsed = time.monotonic() - started
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 1001
+    assert code == 0
+    assert elapsed < 5, f"took {elapsed:.1f} s to exit"
+    assert "received SIGTERM, shutting down" in server.log()
+
+
+def test_it_refuses_screens_beyond_max_screens_but_keeps_answering_probes(tmp_path: Path) -> None:
+    path = write_config(tmp_path, config_with("max_screens = 1"))
+    with run_server(path) as server, ScreenClient(server.ws_url + "/ws/teams/payments") as one:
+        one.wait_for(lambda m: m["type"] == "snapshot")
+        with pytest.raises(InvalidStatus) as refused:
+            ScreenClient(server.ws_url + "/ws/teams/search")
+        assert refused.value.response.status_code == 503
+        assert status_of(server.url + "/healthz") == 200
+        # The first screen is unharmed by the refusal.
+        assert one.wait_for(lambda m: m["type"] == "update")["team"] == "payments"
+
+
+def test_it_caps_connections_so_idle_sockets_cannot_exhaust_threads(tmp_path: Path) -> None:
+    path = write_config(tmp_path, config_with("max_screens = 1"))
+    with run_server(path) as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(1 + HTTP_RESERVE)]
+        try:
+            time.sleep(0.3)  # let the server accept them all
+            with pytest.raises((urllib.error.URLError, ConnectionError)):
+                urllib.request.urlopen(server.url + "/healthz", timeout=5).close()
+        finally:
+            for sock in idle:
+                sock.close()
+        end = time.monotonic() + 5
+        while status_of_or_none(server.url + "/healthz") != 200:
+            assert time.monotonic() < end, "the server never recovered after the idle sockets left"
+            time.sleep(0.1)
+
+
+def status_of_or_none(url: str) -> int | None:
+    try:
+        return status_of(url)
+    except (urllib.error.URLError, ConnectionError):
+        return None
+
+
+def test_it_drops_idle_http_connections_but_not_quiet_screens(tmp_path: Path) -> None:
+    text = config_with('request_timeout = "1s"').replace('heartbeat = "1s"', 'heartbeat = "30s"')
+    path = write_config(tmp_path, text)
+    with run_server(path) as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port)) as idle:
+            idle.settimeout(5)
+            started = time.monotonic()
+            assert idle.recv(1024) == b""  # closed by the server, not by our timeout
+            assert time.monotonic() - started < 4
+        with ScreenClient(server.ws_url + "/ws/teams/payments") as screen:
+            screen.wait_for(lambda m: m["type"] == "snapshot")
+            time.sleep(2.5)  # the screen sends nothing for longer than the request timeout
+            assert screen.wait_for(lambda m: m["type"] == "update")["team"] == "payments"
+
+
+def test_it_logs_json_lines_with_request_ids_and_no_query_strings(tmp_path: Path) -> None:
+    secret = "s3cr3t-api-token-value"
+    text = config_with('log_format = "json"', extra='\n[api]\ntokens_env = ["WALL_API_TOKEN"]\n')
+    path = write_config(tmp_path, text)
+    with run_server(path, env={"WALL_API_TOKEN": secret}) as server:
+        assert (
+            status_of(f"{server.url}/healthz?token={secret}", {"X-Request-Id": "abc-12345"}) == 200
+        )
+        line = server.wait_for_log('"path": "/healthz"')
+    events = [json.loads(raw) for raw in server.lines if raw.strip()]
+    access = json.loads(line)
+    assert access["request_id"] == "abc-12345"
+    assert access["status"] == 200
+    assert access["logger"] == "wallboard.access"
+    assert any(e["message"].startswith("wallboard proc-test serving") for e in events)
+    assert secret not in server.log()
