@@ -1,0 +1,54 @@
+// /rotate: one socket for all the rotation's teams; shows each in turn for `every` seconds.
+// The timer never waits on data, so a team whose source fails is shown (with its badges)
+// and passed like any other. The team showing is kept in the URL hash: a reload resumes there.
+"use strict";
+(function (WB) {
+  const body = document.body;
+  const panels = document.getElementById("panels");
+  const names = document.querySelectorAll("#rotation-teams li");
+  const next = document.getElementById("rotation-next");
+  const teams = body.dataset.teams.split(",");
+  const every = Number(body.dataset.every) * 1000;
+  const fromHash = teams.indexOf(decodeURIComponent(location.hash.replace(/^#/, "")));
+  let index = fromHash >= 0 ? fromHash : 0;
+  let shownAt = Date.now();
+
+  function show() {
+    const id = teams[index];
+    const team = WB.store.team(id);
+    body.dataset.team = id;
+    WB.setText(document.querySelector(".team-name"), team ? team.name : names[index].textContent);
+    const list = WB.store.panels(id);
+    WB.syncPanels(panels, list);
+    WB.setStatus(team ? team.status : "unknown");
+    document.querySelector(".demo-badge").hidden = !list.some((p) => p.demo);
+    names.forEach((li, i) => li.classList.toggle("current", i === index));
+  }
+
+  function advance() {
+    index = (index + 1) % teams.length;
+    shownAt = Date.now();
+    history.replaceState(null, "", "#" + encodeURIComponent(teams[index]));
+    body.dataset.shown = String(Number(body.dataset.shown || 0) + 1);
+    panels.replaceChildren(); // another team's panels share ids: start clean, no false highlights
+    show();
+  }
+
+  function countdown() {
+    if (teams.length < 2) return;
+    if (Date.now() - shownAt >= every) advance();
+    const left = Math.max(0, Math.ceil((every - (Date.now() - shownAt)) / 1000));
+    const upcoming = names[(index + 1) % teams.length].textContent;
+    WB.setText(next, "next: " + upcoming + " in " + left + " s");
+  }
+
+  WB.store.onChange((team) => {
+    names.forEach((li, i) => {
+      if (teams[i] === team.id) li.className = (i === index ? "current " : "") + "status-" + team.status;
+    });
+    if (team.id === teams[index]) show();
+  });
+  if (index !== 0) { panels.replaceChildren(); show(); }
+  WB.onTick(countdown);
+  WB.connect();
+})(window.WB);

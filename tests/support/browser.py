@@ -1,0 +1,105 @@
+"""Real Chromium (Debian's), driven by Playwright, for the screen tests and screenshots."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Browser, Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    # A kiosk is never "in the background": keep timers at full speed in headless runs too.
+    "--disable-background-timer-throttling",
+    "--disable-renderer-backgrounding",
+]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CONNECTED = "() => document.body.dataset.connected === '1' && document.body.dataset.version"
+
+
+def ensure_chromium() -> str:
+    """The Chromium binary; installed with the repository's script when missing (no skip)."""
+    if not Path(CHROMIUM).exists():
+        subprocess.run([str(ROOT / "scripts" / "install-system-deps")], check=True)
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} is missing and could not be installed")
+    return CHROMIUM
+
+
+@contextmanager
+def chromium(extra_args: tuple[str, ...] = ()) -> Iterator[Browser]:
+    """A real, headless Chromium for as long as the block runs."""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=ensure_chromium(), args=[*ARGS, *extra_args], headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@dataclass
+class Screen:
+    """A page showing a screen, with every console error and page error it produced."""
+
+    page: Page
+    errors: list[str] = field(default_factory=list)
+
+    def text(self, selector: str) -> str:
+        return str(self.page.locator(selector).first.text_content() or "")
+
+    def data(self, name: str) -> str:
+        return str(self.page.evaluate("(n) => document.body.dataset[n] || ''", name))
+
+
+def open_screen(
+    browser: Browser, url: str, width: int = 1920, height: int = 1080, connected: bool = True
+) -> Screen:
+    """Open ``url`` in a fresh context; by default wait until its websocket said hello."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    screen = Screen(page)
+    page.on("pageerror", lambda exc: screen.errors.append(f"page error: {exc}"))
+    page.on(
+        "console",
+        lambda msg: screen.errors.append(msg.text) if msg.type in ("error", "warning") else None,
+    )
+    page.goto(url)
+    if connected:
+        wait_for(page, CONNECTED)
+    return screen
+
+
+def dom_metrics(page: Page) -> dict[str, float]:
+    """CDP Performance.getMetrics after a forced garbage collection (exact figures)."""
+    session = page.context.new_cdp_session(page)
+    try:
+        session.send("HeapProfiler.collectGarbage")
+        session.send("Performance.enable")
+        metrics: dict[str, Any] = session.send("Performance.getMetrics")
+        return {m["name"]: m["value"] for m in metrics["metrics"]}
+    finally:
+        session.detach()
+
+
+def wait_for(page: Page, expression: str, timeout: float = 5.0, arg: Any = None) -> Any:
+    """Wait until a JS expression (a function of ``arg``) is truthy; its value."""
+    handle = page.wait_for_function(expression, arg=arg, timeout=timeout * 1000, polling=20)
+    return handle.json_value()
+
+
+def settle(seconds: float) -> None:
+    """Let the page's timers run (the only sleep the screen tests use, always bounded)."""
+    time.sleep(seconds)
