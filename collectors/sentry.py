@@ -9,61 +9,23 @@ same book between polls so a new issue reaches the screen at once.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, Literal, cast
-
-from pydantic import AfterValidator, Field, model_validator
+from typing import Any, ClassVar, cast
 
 from collectors.base import Collection, SourceContext
 from collectors.errors import CollectorError
 from collectors.http import HttpClient
-from collectors.options import Duration, EnvName, Options, read_env
+from collectors.options import read_env
 from collectors.sentry_api import PAGE_LIMIT, SentryApi
+from collectors.sentry_options import SentryOptions, SentryPanelOptions, SentryTeamOptions
 from collectors.sentry_projects import ProjectMap
 from collectors.sentry_state import Issue, IssueBook, events_by_project
 
 STATS_FIELD = "sum(quantity)"
-ISSUE_METRICS = ("unresolved", "new_1h", "new_24h", "top_issues")
-
-
-def _base_url(url: str) -> str:
-    if not url.startswith(("http://", "https://")):
-        raise ValueError(f'expected an http:// or https:// URL, got "{url}"')
-    # People paste the API root too; the paths below add /api/0/ themselves.
-    return re.sub(r"/api/0/?$", "", url.rstrip("/"))
-
-
-class SentryOptions(Options):
-    url: Annotated[str, AfterValidator(_base_url)] = "https://sentry.io"
-    org: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-    token_env: EnvName
-    webhook_secret_env: EnvName | None = None
-    max_pages: int = Field(default=10, ge=1, le=100)
-    period: str = Field(default="14d", pattern=r"^\d+[mhdw]$")  # which issues count at all
-    projects_refresh: Duration = 600.0
-    ca_bundle: str | None = None
-    verify: bool = True
-
-
-class SentryPanelOptions(Options):
-    metric: Literal["unresolved", "new_1h", "new_24h", "events_1h", "top_issues"] = "unresolved"
-    limit: int = Field(default=5, ge=1, le=50)  # rows of a top_issues list
-
-
-class SentryTeamOptions(Options):
-    sentry_projects: list[int | str] | None = Field(default=None, min_length=1)
-    sentry_team: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-
-    @model_validator(mode="after")
-    def _one_way(self) -> SentryTeamOptions:
-        if self.sentry_projects and self.sentry_team:
-            raise ValueError("set sentry_projects or sentry_team, not both")
-        return self
 
 
 @dataclass(frozen=True)
@@ -92,6 +54,7 @@ class SentrySource:
             verify=opts.verify,
         )
         hint = f"sources.{context.id}.token_env"
+        self.client = client  # /metrics reads its request counters
         self.api = SentryApi(client, opts.url, token_hint=hint)
         self.projects = ProjectMap(
             self.api,
@@ -99,6 +62,7 @@ class SentrySource:
             context.id,
             context.teams,
             refresh=opts.projects_refresh,
+            interval=context.interval,
             max_pages=opts.max_pages,
         )
         self.book = IssueBook()

@@ -9,6 +9,7 @@ changes when people reorganise, not when errors happen.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -26,6 +27,7 @@ class ProjectMap:
         teams: Iterable[TeamTarget],
         *,
         refresh: float,
+        interval: float,
         max_pages: int,
     ) -> None:
         self._api = api
@@ -34,7 +36,9 @@ class ProjectMap:
         self._teams = {t.id: t.options for t in teams}
         self._refresh = refresh
         self._max_pages = max_pages
-        self._next = 0.0  # time.monotonic() of the next refresh
+        self._next: dict[str, float] = {}  # team -> time.monotonic() of its next refresh
+        # Enough lookups per cycle to go round every team once per refresh period.
+        self._budget = max(1, math.ceil(len(self._teams) * interval / refresh))
         self.by_team: dict[str, frozenset[str]] = {}
         self.errors: dict[str, CollectorError] = {}  # team -> why it has no projects
         self.slugs: dict[str, str] = {}  # project id -> slug, for webhook items
@@ -47,35 +51,46 @@ class ProjectMap:
         return [team for team, ids in self.by_team.items() if ids & wanted]
 
     def refresh(self, now: float, deadline: float) -> list[str]:
-        """Re-resolve when due; returns warnings. A failure keeps the previous mapping."""
-        if now < self._next:
+        """Re-resolve the teams that are due; returns warnings.
+
+        A team never resolved is resolved now. After that, at most ``budget``
+        Sentry-team lookups are made per cycle, oldest first, so that 40 Sentry
+        teams cost a request or two per cycle instead of 40 in one cycle.
+        Teams named by project ids/slugs share one organisation project list.
+        A transient failure keeps the previous mapping and is retried next cycle.
+        """
+        due = [t for t in self._teams if self._next.get(t, 0.0) <= now]
+        by_team_slug = [t for t in due if getattr(self._teams[t], "sentry_team", None)]
+        fresh = [t for t in by_team_slug if t not in self._next]
+        stale = sorted((t for t in by_team_slug if t in self._next), key=self._next.__getitem__)
+        chosen = set(fresh + stale[: self._budget])
+        chosen |= {t for t in due if t not in by_team_slug}
+        if not chosen:
             return []
+        needs_slugs = any(self._slug_names(t) for t in chosen)
+        org_projects = self._org_projects(deadline) if needs_slugs else {}
         warnings: list[str] = []
-        org_projects = self._org_projects(deadline) if self._needs_slugs() else {}
-        failed = False
-        for team, options in self._teams.items():
+        for team in sorted(chosen):
             try:
-                ids = self._resolve(team, options, org_projects, deadline)
+                ids = self._resolve(team, self._teams[team], org_projects, deadline)
             except CollectorError as exc:
                 if exc.config_error or team not in self.by_team:
                     self.errors[team] = exc
                     self.by_team.pop(team, None)
                 if not exc.config_error:
-                    failed = True
                     warnings.append(f"team {team}: projects not refreshed: {exc.reason}")
+                    self._next[team] = now
+                    continue
+                self._next[team] = now + self._refresh
                 continue
             self.errors.pop(team, None)
             self.by_team[team] = ids
-        # A transient failure is retried next cycle; a clean pass waits for the period.
-        self._next = now if failed else now + self._refresh
+            self._next[team] = now + self._refresh
         return warnings
 
-    def _needs_slugs(self) -> bool:
-        return any(
-            not str(p).isdigit()
-            for options in self._teams.values()
-            for p in (getattr(options, "sentry_projects", None) or [])
-        )
+    def _slug_names(self, team: str) -> list[str]:
+        projects = getattr(self._teams[team], "sentry_projects", None) or []
+        return [str(p) for p in projects if not str(p).isdigit()]
 
     def _org_projects(self, deadline: float) -> dict[str, str]:
         pages = self._api.pages(

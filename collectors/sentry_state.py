@@ -59,7 +59,8 @@ class Issue:
         """An issue as listed by the org issues endpoint or sent in an ``issue`` webhook."""
         if not isinstance(raw, Mapping) or "id" not in raw:
             raise CollectorError("unexpected issue shape from Sentry", kind="bad_response")
-        project = raw.get("project") if isinstance(raw.get("project"), Mapping) else {}
+        project = raw.get("project")
+        project = project if isinstance(project, Mapping) else {}
         return cls(
             id=str(raw["id"]),
             project_id=str(project.get("id", "")),

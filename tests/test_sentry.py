@@ -143,6 +143,28 @@ def test_it_resolves_sentry_teams_once_and_not_every_cycle(double: SentryDouble)
     assert second == {"issues": 1, "stats": 1}
 
 
+def test_it_spreads_sentry_team_refreshes_over_cycles(double: SentryDouble) -> None:
+    mapping = {}
+    for n in range(40):
+        double.add_project(f"svc-{n}", team=f"squad-{n}")
+        mapping[f"team{n}"] = f'sentry_team = "squad-{n}"'
+    # 40 teams, one cycle per 0.1 s, refresh every 1 s: 4 lookups a cycle go round in time.
+    text = wall_config(double.url, mapping, interval="100ms", extra='projects_refresh = "1s"')
+    wall = make_wall(text)
+    seen = []
+    for pause in (0.0, 1.1, 0.0):
+        time.sleep(pause)
+        before = double.counts()
+        wall.collect("sentry")
+        seen.append(double.counts() - before)
+    assert seen[0] == {"team_projects": 40, "issues": 1, "stats": 1}
+    assert seen[1] == {"team_projects": 4, "issues": 1, "stats": 1}
+    assert seen[2] == {"team_projects": 4, "issues": 1, "stats": 1}
+    asked = [r.path.split("/")[-3] for r in double.recorded if r.endpoint == "team_projects"]
+    assert len(set(asked[40:48])) == 8  # the second round asks for different teams
+    assert panels(wall, "team39")["unresolved"].error is None
+
+
 def test_it_follows_link_pages_until_results_false(double: SentryDouble) -> None:
     double.add_project("busy")
     for n in range(250):

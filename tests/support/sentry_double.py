@@ -407,7 +407,14 @@ limit = 3
 """
 
 
-def wall_config(url: str, teams: dict[str, str], *, max_pages: int = 10, extra: str = "") -> str:
+def wall_config(
+    url: str,
+    teams: dict[str, str],
+    *,
+    max_pages: int = 10,
+    interval: str = "1h",
+    extra: str = "",
+) -> str:
     """A wall whose every team shows the five sentry panels; ``teams`` maps id -> mapping line."""
     text = f"""
 [wall]
@@ -421,8 +428,8 @@ url = "{url}"
 org = "acme"
 token_env = "SENTRY_AUTH_TOKEN"
 webhook_secret_env = "SENTRY_CLIENT_SECRET"
-interval = "1h"
-timeout = "3s"
+interval = "{interval}"
+timeout = "10s"
 max_pages = {max_pages}
 {extra}
 {PANELS}

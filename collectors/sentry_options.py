@@ -1,0 +1,47 @@
+"""The sentry source's config: the source table, its panels' keys, and each team's keys."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, model_validator
+
+from collectors.options import Duration, EnvName, Options
+
+SLUG = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
+
+
+def _base_url(url: str) -> str:
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f'expected an http:// or https:// URL, got "{url}"')
+    # People paste the API root too; the paths below add /api/0/ themselves.
+    return re.sub(r"/api/0/?$", "", url.rstrip("/"))
+
+
+class SentryOptions(Options):
+    url: Annotated[str, AfterValidator(_base_url)] = "https://sentry.io"
+    org: str = Field(pattern=SLUG)
+    token_env: EnvName
+    webhook_secret_env: EnvName | None = None
+    max_pages: int = Field(default=10, ge=1, le=100)
+    period: str = Field(default="14d", pattern=r"^\d+[mhdw]$")  # which issues count at all
+    projects_refresh: Duration = 600.0
+    ca_bundle: str | None = None
+    verify: bool = True
+
+
+class SentryPanelOptions(Options):
+    metric: Literal["unresolved", "new_1h", "new_24h", "events_1h", "top_issues"] = "unresolved"
+    limit: int = Field(default=5, ge=1, le=50)  # rows of a top_issues list
+
+
+class SentryTeamOptions(Options):
+    sentry_projects: list[int | str] | None = Field(default=None, min_length=1)
+    sentry_team: str | None = Field(default=None, pattern=SLUG)
+
+    @model_validator(mode="after")
+    def _one_way(self) -> SentryTeamOptions:
+        if self.sentry_projects and self.sentry_team:
+            raise ValueError("set sentry_projects or sentry_team, not both")
+        return self
