@@ -14,7 +14,8 @@ import pytest
 
 from collectors.sentry_api import hhmm
 from tests.support.live import serve_wall, write_config
-from tests.support.sentry_double import ALL_SCOPES, SentryDouble, wall_config
+from tests.support.sentry_double import ALL_SCOPES, SentryDouble
+from tests.support.sentry_wall import wall_config
 from wallboard import config as config_mod
 from wallboard.runtime import Wall
 

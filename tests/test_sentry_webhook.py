@@ -15,7 +15,8 @@ import pytest
 
 from tests.support.live import LiveWall, serve_wall, write_config
 from tests.support.screens import ScreenClient
-from tests.support.sentry_double import ALL_SCOPES, SentryDouble, wall_config
+from tests.support.sentry_double import ALL_SCOPES, SentryDouble
+from tests.support.sentry_wall import wall_config
 from wallboard.hooks_sentry import signature
 
 TOKEN = "sntrys_" + "51de7a0c" * 6
