@@ -12,6 +12,7 @@ import importlib
 from collectors.base import Source
 
 KINDS: dict[str, str] = {
+    "alertmanager": "collectors.alertmanager:AlertmanagerSource",
     "demo": "collectors.demo:DemoSource",
     "prometheus": "collectors.prometheus:PrometheusSource",
     "sentry": "collectors.sentry:SentrySource",

@@ -52,9 +52,10 @@ def create_app(
     from wallboard import api
 
     api.register(app)
-    from wallboard import hooks_sentry
+    from wallboard import hooks_alertmanager, hooks_sentry
 
     hooks_sentry.register(app)
+    hooks_alertmanager.register(app)
     sockets.register(app)
     return app
 

@@ -103,6 +103,10 @@ class PrometheusServer(Daemon):
             f"--web.listen-address=127.0.0.1:{port}",
             "--log.level=warn",
         ]
+        if alertmanager:
+            # Alerts that fired before Alertmanager was discovered (~5 s) are dropped;
+            # resending every second instead of every minute delivers them promptly.
+            argv.append("--rules.alert.resend-delay=1s")
         super().__init__("prometheus", argv, port, workdir, "/-/ready")
 
     def wait_scraped(self, samples: int = 5, timeout: float = 30.0) -> None:

@@ -1,0 +1,109 @@
+"""Alerts as Alertmanager describes them: webhook v4 payloads and ``GET /api/v2/alerts`` rows.
+
+Shapes from ``shared/api-facts.md`` 1.7. Every field is checked before anything
+is applied, so a malformed payload changes nothing; unknown keys are ignored
+(newer releases add ``notification_reason`` and ``routeLabels``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+
+class PayloadError(ValueError):
+    """A webhook body that is not an Alertmanager v4 payload; the reason says what is wrong."""
+
+
+@dataclass(frozen=True)
+class Alert:
+    fingerprint: str
+    labels: Mapping[str, str]
+    annotations: Mapping[str, str]
+    starts_at: float | None  # unix seconds
+    firing: bool
+
+    @property
+    def name(self) -> str:
+        return self.labels.get("alertname", "(no alertname)")
+
+    @property
+    def severity(self) -> str:
+        return self.labels.get("severity", "")
+
+    @property
+    def summary(self) -> str:
+        return self.annotations.get("summary") or self.annotations.get("description", "")
+
+
+# Go writes nanoseconds; Python's fromisoformat takes at most microseconds.
+_FRACTION = re.compile(r"(\.\d{6})\d+")
+
+
+def parse_time(raw: Any, where: str) -> float | None:
+    """Unix seconds for an RFC 3339 time; None for Go's zero time (``0001-01-01...``)."""
+    if not isinstance(raw, str):
+        raise PayloadError(f"{where}: expected an RFC 3339 time string")
+    if raw.startswith("0001-01-01"):
+        return None
+    try:
+        return datetime.fromisoformat(_FRACTION.sub(r"\1", raw.replace("Z", "+00:00"))).timestamp()
+    except ValueError:
+        raise PayloadError(f"{where}: not an RFC 3339 time: {raw[:40]!r}") from None
+
+
+def _strings(raw: Any, where: str) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+        raise PayloadError(f"{where}: expected an object of strings")
+    return dict(raw)
+
+
+def _alert(raw: Any, where: str, firing: bool) -> Alert:
+    if not isinstance(raw, dict):
+        raise PayloadError(f"{where}: expected an object")
+    fingerprint = raw.get("fingerprint")
+    if not isinstance(fingerprint, str) or not fingerprint:
+        raise PayloadError(f"{where}.fingerprint: expected a non-empty string")
+    return Alert(
+        fingerprint=fingerprint,
+        labels=_strings(raw.get("labels"), f"{where}.labels"),
+        annotations=_strings(raw.get("annotations"), f"{where}.annotations"),
+        starts_at=parse_time(raw.get("startsAt"), f"{where}.startsAt"),
+        firing=firing,
+    )
+
+
+def webhook_alerts(payload: Any) -> list[Alert]:
+    """The alerts of a webhook v4 payload, firing and resolved, or a PayloadError."""
+    if not isinstance(payload, dict):
+        raise PayloadError("expected a JSON object")
+    if payload.get("version") != "4":
+        raise PayloadError(f'expected version "4", got {payload.get("version")!r:.20}')
+    alerts = payload.get("alerts")
+    if not isinstance(alerts, list):
+        raise PayloadError("alerts: expected a list")
+    out = []
+    for i, raw in enumerate(alerts):
+        status = raw.get("status") if isinstance(raw, dict) else None
+        if status not in ("firing", "resolved"):
+            raise PayloadError(f'alerts[{i}].status: expected "firing" or "resolved"')
+        out.append(_alert(raw, f"alerts[{i}]", status == "firing"))
+    return out
+
+
+def api_alerts(body: Any) -> list[Alert]:
+    """The rows of ``GET /api/v2/alerts`` (asked for active, unsilenced, uninhibited only)."""
+    if not isinstance(body, list):
+        raise PayloadError("expected a JSON list of alerts")
+    out = []
+    for i, raw in enumerate(body):
+        state = raw.get("status", {}).get("state") if isinstance(raw, dict) else None
+        if state not in (None, "active"):
+            continue  # suppressed alerts are not firing on a wall
+        out.append(_alert(raw, f"[{i}]", True))
+    return out
