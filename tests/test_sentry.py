@@ -9,6 +9,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -375,3 +376,12 @@ def test_it_never_shows_the_token_in_pages_answers_or_logs(
     assert all(TOKEN.encode() not in body for body in bodies)
     assert TOKEN not in caplog.text
     assert any("token rejected" in r.getMessage() for r in caplog.records)
+
+
+def test_it_accepts_the_readme_example() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    section = readme[readme.index("### Sentry source") :]
+    example = section[section.index("```toml") + 7 : section.index("```\n", 10)]
+    config = config_mod.parse(tomllib.loads(example), env=ENV)
+    assert config.sources["sentry"].type == "sentry"
+    assert config.teams["search"].options["sentry"].sentry_team == "search"
