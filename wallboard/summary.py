@@ -84,7 +84,8 @@ def team_message(view: dict[str, Any], screen_url: str) -> dict[str, Any]:
         blocks.append({"type": "section", "fields": list(chunk)})
     context = f"{emoji(view['status'])} {link(screen_url, 'Open the screen')}"
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]})
-    return {"text": team_line(view), "blocks": blocks}
+    # Slack reads the fallback as mrkdwn too, so it is escaped like the blocks.
+    return {"text": escape(team_line(view)), "blocks": blocks}
 
 
 def teams_message(rows: Sequence[tuple[dict[str, Any], str]], title: str) -> dict[str, Any]:
@@ -110,8 +111,8 @@ def teams_message(rows: Sequence[tuple[dict[str, Any], str]], title: str) -> dic
         blocks.append(_mrkdwn_section("\n".join(section)))
     if len(blocks) > BLOCKS_MAX:
         blocks = [*blocks[: BLOCKS_MAX - 1], _mrkdwn_section("…and more teams on the wall")]
-    fallback = ", ".join(f"{s['name']}: {s['status']}" for s, _ in rows) or "no teams"
-    return {"text": clip(f"{title}: {fallback}", SECTION_MAX), "blocks": blocks}
+    fallback = ", ".join(f"{escape(s['name'])}: {s['status']}" for s, _ in rows) or "no teams"
+    return {"text": clip(f"{escape(title)}: {fallback}", SECTION_MAX), "blocks": blocks}
 
 
 def _mrkdwn_section(text: str) -> dict[str, Any]:
