@@ -220,5 +220,17 @@ class SentrySource:
                 self._readings(out, set(self.projects.teams_of([project])))
         return out
 
+    # -- wallboard check-config --online ------------------------------------------------
+    def check_online(self, deadline: float) -> list[tuple[str, str]]:
+        """Ask Sentry whether the token, the organisation and every team's projects resolve."""
+        base = f"sources.{self.context.id}"
+        try:
+            self.projects.refresh(time.monotonic(), deadline)
+            self._events(deadline)  # one cheap request that needs the org and the token
+        except CollectorError as exc:
+            keys = {"auth": f"{base}.token_env", "not_found": f"{base}.org"}
+            return [(keys.get(exc.kind, f"{base}.url"), exc.reason)]
+        return [(f"teams.{team}", error.reason) for team, error in self.projects.errors.items()]
+
     def close(self) -> None:
         self.api.close()

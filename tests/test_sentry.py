@@ -385,3 +385,24 @@ def test_it_accepts_the_readme_example() -> None:
     config = config_mod.parse(tomllib.loads(example), env=ENV)
     assert config.sources["sentry"].type == "sentry"
     assert config.teams["search"].options["sentry"].sentry_team == "search"
+
+
+def test_it_checks_org_token_and_teams_online(double: SentryDouble) -> None:
+    seed(double)
+    mapping = {**TWO_TEAMS, "search": 'sentry_team = "no-such-team"'}
+    wall = make_wall(wall_config(double.url, mapping))
+    problems = wall.sources["sentry"].check_online(time.monotonic() + 5)
+    assert problems == [
+        (
+            "teams.search",
+            'HTTP 404: Sentry team "no-such-team" not found (teams.search.sentry_team)',
+        )
+    ]
+    double.org = "another-org"
+    wall = make_wall(wall_config(double.url, TWO_TEAMS))
+    [(key, reason)] = wall.sources["sentry"].check_online(time.monotonic() + 5)
+    assert key == "sources.sentry.org" and "not found" in reason
+    double.org = "acme"
+    wall = make_wall(wall_config(double.url, TWO_TEAMS), {**ENV, "SENTRY_AUTH_TOKEN": "nope"})
+    [(key, reason)] = wall.sources["sentry"].check_online(time.monotonic() + 5)
+    assert key == "sources.sentry.token_env" and "token rejected" in reason
