@@ -149,7 +149,8 @@ class Response:
 
 
 def _fmt_seconds(seconds: float) -> str:
-    return f"{seconds:g} s"
+    # A timeout clipped by the cycle deadline is 0.999969 s; a wall says "1 s".
+    return f"{round(seconds, 2):g} s"
 
 
 def http_error(response: Response, what: str = "") -> CollectorError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 from collectors.http import Response
-from collectors.promql_result import decode
+from collectors.promql_result import decode, parse
 from tests.support.live import serve_wall
 from tests.support.prometheus import PrometheusServer, RequestsTarget
 from tests.support.screens import ScreenClient
@@ -268,6 +269,28 @@ def test_it_reads_error_answers_that_are_not_success_json(
         decode(Response(status, headers, body, 0.0, "http://prom/api/v1/query"))
     assert reason in caught.value.reason
     assert caught.value.config_error is False
+
+
+def test_it_surfaces_prometheus_warnings_with_the_data() -> None:
+    body = (
+        b'{"status":"success","warnings":["remote read partial"],'
+        b'"data":{"resultType":"vector","result":[{"metric":{"team":"a"},"value":[1,"+Inf"]}]}}'
+    )
+    data, warnings = decode(Response(200, {"content-type": "application/json"}, body, 0.0, "u"))
+    assert warnings == ["remote read partial"]
+    assert math.isinf(parse(data, warnings, "vector").series[0].value)
+
+
+def test_it_reports_a_hanging_prometheus_as_a_timeout(tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as hanging:  # accepts, never answers
+        url = f"http://127.0.0.1:{hanging.getsockname()[1]}"
+        text = wall_config(url, ["payments"], {"ratio": ratio_panel()})
+        wall = Wall(load(tmp_path, text.replace('timeout = "3s"', 'timeout = "1s"')), env={})
+        started = time.monotonic()
+        wall.collect("prom")
+        assert time.monotonic() - started < 3.5  # backfill and cycle each bounded by 1 s
+        assert panel(wall, "payments", "ratio")["error"] == "timeout after 1 s"
+        wall.stop()
 
 
 def test_it_keeps_the_last_value_while_prometheus_is_down_and_recovers(
