@@ -13,6 +13,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.live import LiveWall, demo_config, serve_wall, write_config
 from tests.support.screens import ScreenClient
+from tests.support.sentry_double import ALL_SCOPES, SentryDouble, wall_config
+from wallboard.hooks_sentry import signature
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -123,3 +125,46 @@ def test_it_keeps_a_private_registry_per_app(tmp_path: Path) -> None:
     name = "wallboard_http_requests_total"
     assert value(first, name, route="/healthz", method="GET", status="2xx") == 1
     assert value(second, name, route="/healthz", method="GET", status="2xx") == 0
+
+
+def post(url: str, body: bytes, headers: dict[str, str]) -> int:
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as resp:
+            return resp.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_it_counts_upstream_requests_and_webhooks_from_a_real_sentry_source(
+    tmp_path: Path,
+) -> None:
+    token, secret = "sntrys_" + "0a1b2c3d" * 6, "hook-secret-for-metrics"
+    env = {"SENTRY_AUTH_TOKEN": token, "SENTRY_CLIENT_SECRET": secret}
+    with SentryDouble(tokens={token: ALL_SCOPES}).serve() as double:
+        double.add_project("checkout")
+        double.add_issue("checkout", "KeyError: 'amount'", count=3)
+        path = write_config(
+            tmp_path, wall_config(double.url, {"payments": 'sentry_projects = ["checkout"]'})
+        )
+        with serve_wall(path, env=env, schedule=False) as live:
+            before = scrape(live)
+            live.wall.collect("sentry")
+            live.wall.collect("sentry")
+            hook = live.url + "/hooks/sentry"
+            body = b"{}"
+            signed = {"Sentry-Hook-Resource": "installation", "Content-Type": "application/json"}
+            good = {**signed, "Sentry-Hook-Signature": signature(secret.encode(), body)}
+            assert post(hook, body, good) == 200
+            assert post(hook, body, {**signed, "Sentry-Hook-Signature": "0" * 64}) == 401
+            after = scrape(live)
+    requests = "wallboard_upstream_requests_total"
+    assert value(before, requests, source="sentry", status="2xx") == 0
+    assert value(after, requests, source="sentry", status="2xx") >= 2
+    # Keep-alive: two cycles of several requests opened far fewer connections than requests.
+    opened = value(after, "wallboard_upstream_connections_opened_total", source="sentry")
+    assert 1 <= opened < value(after, requests, source="sentry", status="2xx")
+    hooks = "wallboard_http_requests_total"
+    assert value(after, hooks, route="/hooks/sentry", method="POST", status="2xx") == 1
+    assert value(after, hooks, route="/hooks/sentry", method="POST", status="4xx") == 1
+    assert value(after, "wallboard_collection_duration_seconds_count", source="sentry") == 2

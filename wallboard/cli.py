@@ -53,8 +53,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument(
         "--config", default=None, help="config file (default: $WALLBOARD_CONFIG or ./config.toml)"
     )
-    serve.add_argument("--host", default=None, help="address to listen on (default from config)")
-    serve.add_argument("--port", type=int, default=None, help="port (default from config)")
+    serve.add_argument(
+        "--host",
+        default=os.environ.get("WALLBOARD_HOST") or None,
+        help="address to listen on (default: $WALLBOARD_HOST, else server.host)",
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=os.environ.get("WALLBOARD_PORT") or None,
+        help="port (default: $WALLBOARD_PORT, else server.port)",
+    )
     serve.add_argument(
         "--pid-file",
         default=os.environ.get("WALLBOARD_PID_FILE"),

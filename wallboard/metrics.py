@@ -12,7 +12,8 @@ error text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections import Counter as Tally
+from collections.abc import Iterator, Mapping
 
 from flask import Flask, Response, request
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -31,10 +32,22 @@ DURATION_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0
 _KIND = re.compile(r"^[a-z0-9_]{1,32}$")
 
 
-def http_stats(source: Source) -> HttpStats | None:
-    """The HTTP counters of a source that talks to upstream through ``self.client``."""
-    stats = getattr(getattr(source, "client", None), "stats", None)
-    return stats if isinstance(stats, HttpStats) else None
+def http_stats(source: Source) -> list[HttpStats]:
+    """The HTTP counters of a source's clients: ``self.client`` or ``self.clients``.
+
+    Duck-typed on purpose: a source opts in by keeping its ``HttpClient`` where
+    this looks, and a source without one simply has no upstream series.
+    """
+    clients = getattr(source, "clients", None)
+    if isinstance(clients, Mapping):
+        clients = list(clients.values())
+    candidates = [getattr(source, "client", None), *(clients or [])]
+    found: dict[int, HttpStats] = {}
+    for client in candidates:
+        stats = getattr(client, "stats", None)
+        if isinstance(stats, HttpStats):
+            found[id(stats)] = stats
+    return list(found.values())
 
 
 def failure_kind(error: CollectorError) -> str:
@@ -117,10 +130,15 @@ class WallCollector(Collector):
             if state.last_success is not None:
                 last.add_metric([sid], state.last_success)
         for sid, source in list(the_wall.sources.items()):
-            stats = http_stats(source)
-            if stats is None:
+            all_stats = http_stats(source)
+            if not all_stats:
                 continue
-            by_status, connections = stats.snapshot()
+            by_status: Tally[str] = Tally()
+            connections = 0
+            for stats in all_stats:
+                counts, opened_here = stats.snapshot()
+                by_status.update(counts)
+                connections += opened_here
             for status, count in sorted(by_status.items()):
                 requests.add_metric([sid, status], count)
             opened.add_metric([sid], connections)

@@ -1,0 +1,49 @@
+# wallboard as an image: one process, one port (8080), config mounted read-only.
+#   docker build -t wallboard .
+#   docker run -p 8080:8080 --ulimit nofile=8192:8192 \
+#     -v "$PWD/config.toml:/etc/wallboard/config.toml:ro" -e SENTRY_AUTH_TOKEN=... wallboard
+# Secrets come only from the environment (the config names the variables).
+
+ARG PYTHON_IMAGE=python:3.11.7-slim-bookworm
+
+# -- build: a virtualenv with the pinned dependencies and the package -----------------
+FROM ${PYTHON_IMAGE} AS build
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY collectors ./collectors
+COPY wallboard ./wallboard
+# Editable at /app: templates/ and static/ are found beside the package, at the same
+# path in the runtime stage. Every dependency is pinned exactly in pyproject.toml.
+RUN python -m venv /opt/venv \
+    && /opt/venv/bin/pip install --no-cache-dir --editable .
+
+# -- runtime: the same slim base, no compilers, a non-root user -----------------------
+FROM ${PYTHON_IMAGE}
+RUN groupadd --system --gid 10001 wallboard \
+    && useradd --system --uid 10001 --gid wallboard --no-create-home \
+       --shell /usr/sbin/nologin wallboard
+COPY --from=build /opt/venv /opt/venv
+COPY --from=build /app /app
+COPY templates /app/templates
+COPY static /app/static
+ARG BUILD_ID=""
+# WALLBOARD_BUILD_ID: screens reload themselves when it changes; empty means a hash
+# of the code. The config path is where the file is mounted.
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    WALLBOARD_BUILD_ID=${BUILD_ID} \
+    WALLBOARD_CONFIG=/etc/wallboard/config.toml \
+    WALLBOARD_HOST=0.0.0.0 \
+    WALLBOARD_PORT=8080 \
+    WALLBOARD_PID_FILE=/tmp/wallboard.pid
+WORKDIR /app
+USER 10001:10001
+EXPOSE 8080
+# Liveness only (the process answers); /readyz is for the load balancer.
+HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ['WALLBOARD_PORT'] + '/healthz', timeout=2)"]
+# Exec form: wallboard is PID 1 and receives SIGTERM (graceful stop) and SIGHUP (reload).
+CMD ["wallboard", "serve"]
