@@ -191,6 +191,8 @@ def test_it_never_includes_a_secret_in_any_response(tmp_path: Path) -> None:
                 f"{API}/missing",
                 "/",
                 "/teams/payments",
+                "/metrics",
+                "/readyz",
             )
         ]
         answers.append(fetch(f"{live.url}{API}/teams", headers={"Authorization": "Bearer no"}))

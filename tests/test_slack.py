@@ -195,3 +195,11 @@ def test_its_answers_match_the_openapi_document(live: LiveWall) -> None:
         response = case.call(base_url=live.url)
         assert response.status_code == 200
         operation.validate_response(response)
+
+
+def test_it_refuses_an_oversized_body_with_a_json_413(live: LiveWall) -> None:
+    body = b"text=" + b"x" * (2 * 1024 * 1024)
+    headers = slack_headers(SECRET, int(time.time()), body)
+    answer = fetch(f"{live.url}{API}/slack/command", method="POST", headers=headers, data=body)
+    assert answer.status == 413
+    assert answer.json()["error"]["code"] == "payload_too_large"
