@@ -14,6 +14,7 @@ from collectors.base import Source
 KINDS: dict[str, str] = {
     "alertmanager": "collectors.alertmanager:AlertmanagerSource",
     "demo": "collectors.demo:DemoSource",
+    "health": "collectors.health:HealthSource",
     "prometheus": "collectors.prometheus:PrometheusSource",
     "sentry": "collectors.sentry:SentrySource",
 }

@@ -1,0 +1,115 @@
+"""The ``health`` source's config: source options and each team's list of checks.
+
+A team's checks are validated by the config loader with the team's key path,
+so a mistake reads ``teams.payments.health[2].url: ...``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator, model_validator
+
+from collectors.options import Duration, EnvName, Options
+
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+
+class HealthOptions(Options):
+    """``[sources.<id>]`` keys of a ``type = "health"`` source."""
+
+    concurrency: int = Field(default=32, ge=1, le=256)  # probes in flight at once
+    check_timeout: Duration = 2.0  # a check's timeout unless it sets its own
+    latency_window: int = Field(default=10, ge=1, le=1000)  # answers kept per check for p50
+
+
+class HealthCheck(Options):
+    """One entry of ``teams.<id>.health``."""
+
+    name: str = Field(min_length=1, max_length=60)
+    url: str
+    method: Literal["GET", "HEAD", "POST"] = "GET"
+    headers: dict[str, str] = Field(default_factory=dict)
+    headers_env: dict[str, EnvName] = Field(default_factory=dict)  # header -> env var (secrets)
+    timeout: Duration | None = None
+    expect: tuple[int, ...] | None = None  # status codes meaning "alive"; default 200-399
+    verify: bool = True
+    ca_bundle: str | None = None
+    fail_after: int = Field(default=2, ge=1, le=100)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        try:
+            parts = urlsplit(value)
+            _port = parts.port  # raises on a port that is not a number or out of range
+        except ValueError as exc:
+            raise ValueError(f"not a valid URL: {exc}") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                'expected an http:// or https:// URL with a host, such as "https://api.internal/health"'
+            )
+        if parts.username is not None or parts.password is not None:
+            raise ValueError("credentials do not belong in the URL; send them with headers_env")
+        return value
+
+    @field_validator("expect", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return [value] if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator("expect")
+    @classmethod
+    def _status_codes(cls, value: tuple[int, ...] | None) -> tuple[int, ...] | None:
+        if value is not None:
+            if not value:
+                raise ValueError("list at least one status code, or leave expect out")
+            bad = [code for code in value if not 100 <= code <= 599]
+            if bad:
+                raise ValueError(f"HTTP status codes are 100-599, got {bad[0]}")
+        return value
+
+    @field_validator("headers", "headers_env")
+    @classmethod
+    def _header_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, text in value.items():
+            if not _HEADER_NAME.match(name):
+                raise ValueError(f'"{name}" is not a valid header name')
+            if any(ch in text for ch in "\r\n\0"):
+                raise ValueError(f'header "{name}" contains a line break')
+        return value
+
+    @field_validator("ca_bundle")
+    @classmethod
+    def _readable_file(cls, value: str | None) -> str | None:
+        if value is not None and not Path(value).is_file():
+            raise ValueError(f'no such file: "{value}"')
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> HealthCheck:
+        both = {n.lower() for n in self.headers} & {n.lower() for n in self.headers_env}
+        if both:
+            raise ValueError(f'header "{sorted(both)[0]}" is set in both headers and headers_env')
+        if self.ca_bundle is not None and not self.verify:
+            raise ValueError("ca_bundle has no effect with verify = false; remove one of them")
+        return self
+
+
+class HealthTeamOptions(Options):
+    """The per-team key ``health``: a list of checks (empty when a team has none)."""
+
+    health: list[HealthCheck] = Field(default_factory=list)
+
+    @field_validator("health")
+    @classmethod
+    def _unique_names(cls, checks: list[HealthCheck]) -> list[HealthCheck]:
+        seen: set[str] = set()
+        for check in checks:
+            if check.name.lower() in seen:
+                raise ValueError(f'check name "{check.name}" is used twice in this team')
+            seen.add(check.name.lower())
+        return checks
