@@ -17,6 +17,7 @@ import logging
 import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,7 @@ from wallboard.board import Board
 from wallboard.views import team_view
 
 log = logging.getLogger(__name__)
+SEND_BUFFER_BYTES = 256 * 1024
 
 
 @dataclass(eq=False)
@@ -41,6 +43,7 @@ class Screen:
     pending: memoryview | None = None
     behind_since: float | None = None
     needs_resync: bool = False
+    control: bytes | None = None  # a pong owed to a client ping; written by the hub
     close_code: int | None = None
     close_reason: str = ""
     closed: threading.Event = field(default_factory=threading.Event)
@@ -52,6 +55,8 @@ class HubStats:
     updates_coalesced: int = 0
     screens_dropped: int = 0
     last_broadcast_seconds: float = 0.0
+    # Recent (unix time, loop seconds) of broadcasts, for benchmarks and metrics; bounded.
+    broadcasts: deque[tuple[float, float]] = field(default_factory=lambda: deque(maxlen=4096))
 
 
 class Hub:
@@ -86,6 +91,10 @@ class Hub:
 
     # -- called from request threads ---------------------------------------------------
     def attach(self, sock: socket.socket, teams: tuple[str, ...], **info: Any) -> Screen:
+        # A small kernel send buffer per screen: a TV that stops reading is noticed after
+        # a few frames instead of megabytes, and costs bounded kernel memory meanwhile.
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
         screen = Screen(sock=sock, teams=teams, info=info)
         with self._lock:
             self._screens.add(screen)
@@ -105,6 +114,11 @@ class Hub:
 
     def pong(self, screen: Screen) -> None:
         screen.last_pong = time.monotonic()
+
+    def control(self, screen: Screen, frame: bytes) -> None:
+        """Have the writer send ``frame`` (a reply to a client ping); the latest one wins."""
+        screen.control = frame
+        self._wake.set()
 
     def screens_by_team(self) -> dict[str, int]:
         with self._lock:
@@ -170,6 +184,10 @@ class Hub:
         for screen in screens:
             if screen.info.get("closing"):
                 self._close(screen)
+        for screen in screens:
+            frame, screen.control = screen.control, None
+            if frame is not None and not screen.closed.is_set() and screen.pending is None:
+                self._write(screen, frame)
         for screen in new:
             if not screen.closed.is_set():
                 self._write(
@@ -188,6 +206,7 @@ class Hub:
             self._broadcast(team, screens)
         if dirty:
             self.stats.last_broadcast_seconds = time.perf_counter() - started
+            self.stats.broadcasts.append((time.time(), self.stats.last_broadcast_seconds))
         for screen in screens:
             if screen.closed.is_set():
                 continue

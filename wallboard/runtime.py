@@ -79,6 +79,7 @@ class Wall:
             self.board,
             build_id=self.build_id,
             heartbeat=config.wall.heartbeat,
+            stall_timeout=config.wall.drop_stalled_after,
             screen_settings=self.screen_settings,
         )
         self.sources = build_sources(config, self.env)

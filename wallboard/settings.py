@@ -41,6 +41,7 @@ class WallSettings(Options):
     environment: str = "production"
     stale_after: Duration = 120.0
     heartbeat: Duration = 10.0
+    drop_stalled_after: Duration = 10.0  # a screen not reading for this long is disconnected
     history: int = Field(default=120, ge=10, le=2000)
     allowed_origins: list[str] = Field(default_factory=list)
     public_url: str | None = None  # used in links from chat answers

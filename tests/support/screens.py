@@ -11,7 +11,9 @@ from websockets.sync.client import ClientConnection, connect
 
 class ScreenClient:
     def __init__(self, url: str, **kw: Any) -> None:
-        self.conn: ClientConnection = connect(url, open_timeout=5, compression=None, **kw)
+        self.conn: ClientConnection = connect(
+            url, open_timeout=5, compression=None, legacy=True, **kw
+        )
 
     def next(self, timeout: float = 5.0) -> dict[str, Any]:
         """The next message other than ping (pings are answered with pong)."""
