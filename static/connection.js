@@ -79,6 +79,10 @@ window.WB = window.WB || {};
   function onMessage(socket, event) {
     state.lastMessage = Date.now();
     state.strikes = 0;
+    if (state.downSince !== null && body.dataset.connected === "1") {
+      state.downSince = null; // the suspect silence is over
+      renderBanner();
+    }
     let msg;
     try { msg = JSON.parse(event.data); } catch (e) { return; }
     const h = state.handlers;
@@ -130,13 +134,22 @@ window.WB = window.WB || {};
     };
   }
 
-  // Called every second: the banner's countdown, and the watchdog for a silent socket.
-  WB.connectionTick = function () {
-    renderBanner();
+  // Called every second: the banner's countdown.
+  WB.connectionTick = renderBanner;
+
+  // Four times a second: a silent socket is suspect after a missed ping (banner), and dead
+  // after watchdog_heartbeats (closed and reopened; reload if that keeps happening).
+  function watchdog() {
     const socket = state.socket;
     const beats = (WB.settings && WB.settings.watchdog_heartbeats) || 3;
     if (!socket || socket.readyState !== WebSocket.OPEN) return;
-    if (Date.now() - state.lastMessage <= state.heartbeat * beats * 1000) return;
+    const silent = Date.now() - state.lastMessage;
+    if (silent > state.heartbeat * 1750 && state.downSince === null) {
+      state.reason = "No news from the wall server";
+      state.downSince = state.lastMessage;
+      renderBanner();
+    }
+    if (silent <= state.heartbeat * beats * 1000) return;
     // Open but silent for several heartbeats: the link is dead even if the socket says not.
     state.strikes += 1;
     body.dataset.watchdog = String(Number(body.dataset.watchdog || 0) + 1);
@@ -149,5 +162,6 @@ window.WB = window.WB || {};
   WB.connect = function (handlers) {
     state.handlers = handlers || {};
     open();
+    setInterval(watchdog, 250);
   };
 })(window.WB);

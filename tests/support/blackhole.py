@@ -1,0 +1,83 @@
+"""A loopback TCP relay that can go silent without closing anything: a network blip.
+
+While frozen it forwards nothing in either direction and holds new connections
+unanswered, exactly what a screen sees when a switch or Wi-Fi drops packets.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+
+POLL = 0.05
+
+
+class Blackhole:
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.frozen = threading.Event()
+        self.stopped = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(POLL)
+        self.port = self.listener.getsockname()[1]
+        self._threads = [threading.Thread(target=self._accept, daemon=True)]
+        self._threads[0].start()
+
+    def freeze(self) -> None:
+        self.frozen.set()
+
+    def thaw(self) -> None:
+        self.frozen.clear()
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.listener.close()
+        for thread in self._threads:
+            thread.join(timeout=2)
+
+    def _accept(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except (TimeoutError, OSError):
+                continue
+            thread = threading.Thread(target=self._serve, args=(client,), daemon=True)
+            self._threads.append(thread)
+            thread.start()
+
+    def _wait_unfrozen(self) -> bool:
+        while self.frozen.is_set() and not self.stopped.is_set():
+            time.sleep(POLL)
+        return not self.stopped.is_set()
+
+    def _serve(self, client: socket.socket) -> None:
+        if not self._wait_unfrozen():
+            client.close()
+            return
+        upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
+        back = threading.Thread(target=self._pump, args=(upstream, client), daemon=True)
+        back.start()
+        self._pump(client, upstream)
+        back.join(timeout=2)
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        source.settimeout(POLL)
+        try:
+            while self._wait_unfrozen():
+                try:
+                    data = source.recv(65536)
+                except TimeoutError:
+                    continue
+                if not data:
+                    break
+                if not self._wait_unfrozen():  # data read just before a freeze waits too
+                    break
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
