@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.live import LiveWall, demo_config, serve_wall, write_config
 from tests.support.screens import ScreenClient
-from tests.support.sentry_double import ALL_SCOPES, SentryDouble, wall_config
+from tests.support.sentry_double import ALL_SCOPES, SentryDouble
 from wallboard.hooks_sentry import signature
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -127,6 +127,29 @@ def test_it_keeps_a_private_registry_per_app(tmp_path: Path) -> None:
     assert value(second, name, route="/healthz", method="GET", status="2xx") == 0
 
 
+# A wall as the README's Sentry section configures one, against the loopback double.
+SENTRY_WALL = """
+[sources.sentry]
+type = "sentry"
+url = "{url}"
+org = "acme"
+token_env = "SENTRY_AUTH_TOKEN"
+webhook_secret_env = "SENTRY_CLIENT_SECRET"
+interval = "1h"
+timeout = "3s"
+
+[panels.unresolved]
+title = "Unresolved issues"
+source = "sentry"
+unit = "count"
+metric = "unresolved"
+
+[teams.payments]
+panels = ["unresolved"]
+sentry_projects = ["checkout"]
+"""
+
+
 def post(url: str, body: bytes, headers: dict[str, str]) -> int:
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
@@ -144,9 +167,7 @@ def test_it_counts_upstream_requests_and_webhooks_from_a_real_sentry_source(
     with SentryDouble(tokens={token: ALL_SCOPES}).serve() as double:
         double.add_project("checkout")
         double.add_issue("checkout", "KeyError: 'amount'", count=3)
-        path = write_config(
-            tmp_path, wall_config(double.url, {"payments": 'sentry_projects = ["checkout"]'})
-        )
+        path = write_config(tmp_path, SENTRY_WALL.format(url=double.url))
         with serve_wall(path, env=env, schedule=False) as live:
             before = scrape(live)
             live.wall.collect("sentry")
