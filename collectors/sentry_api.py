@@ -121,8 +121,10 @@ class SentryApi:
     ) -> Response:
         """One GET; any non-2xx becomes a CollectorError with a reason for the wall."""
         self._check(name)
+        # A listing that timed out once will likely time out again: fail this cycle at
+        # once (the next cycle retries) rather than overrun the cycle's deadline.
         response = self._client.request(
-            "GET", f"{self._base}{path}", params=params, deadline=deadline
+            "GET", f"{self._base}{path}", params=params, deadline=deadline, retry_timeouts=False
         )
         self.requests += 1
         self._note(name, response)

@@ -48,7 +48,8 @@ class ProjectMap:
 
     def teams_of(self, project_ids: Iterable[str]) -> list[str]:
         wanted = set(project_ids)
-        return [team for team, ids in self.by_team.items() if ids & wanted]
+        # A copy: a webhook thread may ask while a cycle adds a newly resolved team.
+        return [team for team, ids in list(self.by_team.items()) if ids & wanted]
 
     def refresh(self, now: float, deadline: float) -> list[str]:
         """Re-resolve the teams that are due; returns warnings.

@@ -297,6 +297,20 @@ def test_it_treats_server_errors_as_transient_and_keeps_the_last_value(
     assert panels(wall, "search")["unresolved"].error is None
 
 
+def test_it_shows_a_timeout_as_transient_within_the_cycle_deadline(double: SentryDouble) -> None:
+    seed(double)
+    wall = make_wall(wall_config(double.url, TWO_TEAMS, timeout="1s"))
+    wall.collect("sentry")
+    double.delay = 3.0  # Sentry answers the listing after the wall's timeout
+    started = time.monotonic()
+    wall.collect("sentry")
+    took = time.monotonic() - started
+    state = panels(wall, "payments")["unresolved"]
+    assert "timeout" in str(state.error) or "deadline" in str(state.error)
+    assert state.value is not None  # the last good value stays
+    assert took < 2.0
+
+
 def test_it_works_against_self_hosted_sentry_without_rate_limit_headers(
     double: SentryDouble,
 ) -> None:

@@ -43,6 +43,7 @@ def wall_config(
     *,
     max_pages: int = 10,
     interval: str = "1h",
+    timeout: str = "10s",
     extra: str = "",
 ) -> str:
     """A wall whose every team shows the five sentry panels; ``teams`` maps id -> mapping line."""
@@ -59,7 +60,7 @@ org = "acme"
 token_env = "SENTRY_AUTH_TOKEN"
 webhook_secret_env = "SENTRY_CLIENT_SECRET"
 interval = "{interval}"
-timeout = "10s"
+timeout = "{timeout}"
 max_pages = {max_pages}
 {extra}
 {PANELS}
