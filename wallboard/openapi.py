@@ -1,7 +1,6 @@
 """The OpenAPI 3.1 description of ``/api/v1``, checked against live answers by the tests.
 
-Objects are closed (``additionalProperties: false``): a field added to the
-views without being described here fails the schema tests instead of drifting.
+The shapes live in ``openapi_schemas``; this module describes the operations.
 """
 
 from __future__ import annotations
@@ -9,172 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 from wallboard.links import PREFIX
-
-STATUS = {"type": "string", "enum": ["ok", "warn", "crit", "unknown"]}
-NUMBER_OR_NULL = {"type": ["number", "null"]}
-STRING_OR_NULL = {"type": ["string", "null"]}
-UNIT = ["percent", "per_second", "per_minute", "count", "ms", "seconds", "none"]
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _object(properties: dict[str, Any], optional: tuple[str, ...] = ()) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "properties": properties,
-        "required": [k for k in properties if k not in optional],
-        "additionalProperties": False,
-    }
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-SCHEMAS: dict[str, Any] = {
-    "Status": STATUS,
-    "Thresholds": _object(
-        {
-            "warn": NUMBER_OR_NULL,
-            "crit": NUMBER_OR_NULL,
-            "direction": {"type": "string", "enum": ["above", "below"]},
-        }
-    ),
-    "Item": _object(
-        {
-            "title": {"type": "string"},
-            "status": STATUS,
-            "detail": {"type": "string"},
-            "since": NUMBER_OR_NULL,
-            "link": STRING_OR_NULL,
-            "meta": {
-                "type": "object",
-                "additionalProperties": {"type": ["string", "number", "null"]},
-            },
-        }
-    ),
-    "Panel": _object(
-        {
-            "id": {"type": "string"},
-            "title": {"type": "string"},
-            "kind": {"type": "string", "enum": ["metric", "health", "issues", "alerts"]},
-            "unit": {"type": "string", "enum": UNIT},
-            "value": {**NUMBER_OR_NULL, "description": "In the unit shown (1.5 = 1.5 %)."},
-            "display": {"type": "string", "description": "Exactly as the screen writes it."},
-            "status": STATUS,
-            "thresholds": _ref("Thresholds"),
-            "updated_at": {**NUMBER_OR_NULL, "description": "Last success, unix seconds."},
-            "stale": {"type": "boolean"},
-            "error": {**STRING_OR_NULL, "description": "Why the last collection failed."},
-            "config_error": {"type": "boolean"},
-            "error_since": NUMBER_OR_NULL,
-            "items": {"type": "array", "items": _ref("Item")},
-            "source": {"type": "string"},
-            "demo": {"type": "boolean"},
-            "version": {"type": "integer"},
-            "spark": {
-                "type": "array",
-                "items": NUMBER_OR_NULL,
-                "description": "Sparkline history, oldest first; only with ?history=1.",
-            },
-        },
-        optional=("spark",),
-    ),
-    "Links": _object(
-        {
-            "self": {"type": "string", "format": "uri"},
-            "summary": {"type": "string", "format": "uri"},
-            "screen": {"type": "string", "format": "uri"},
-        }
-    ),
-    "Team": _object(
-        {
-            "id": {"type": "string"},
-            "name": {"type": "string"},
-            "version": {"type": "integer"},
-            "status": STATUS,
-            "panels": {"type": "array", "items": _ref("Panel")},
-            "links": _ref("Links"),
-        }
-    ),
-    "WorstPanel": _object(
-        {
-            "id": {"type": "string"},
-            "title": {"type": "string"},
-            "display": {"type": "string"},
-            "status": STATUS,
-            "value": NUMBER_OR_NULL,
-            "unit": {"type": "string", "enum": UNIT},
-        }
-    ),
-    "TeamRow": _object(
-        {
-            "id": {"type": "string"},
-            "name": {"type": "string"},
-            "status": STATUS,
-            "worst_panel": {"oneOf": [_ref("WorstPanel"), {"type": "null"}]},
-            "links": _ref("Links"),
-        }
-    ),
-    "TeamList": _object(
-        {"version": {"type": "integer"}, "teams": {"type": "array", "items": _ref("TeamRow")}}
-    ),
-    "SlackMessage": {
-        "type": "object",
-        "properties": {
-            "text": {"type": "string", "description": "Notification fallback."},
-            "blocks": {
-                "type": "array",
-                "maxItems": 50,
-                "items": {"type": "object", "required": ["type"]},
-            },
-        },
-        "required": ["text", "blocks"],
-    },
-    "Summary": _object(
-        {
-            "id": {"type": "string"},
-            "name": {"type": "string"},
-            "status": STATUS,
-            "version": {"type": "integer"},
-            "text": {"type": "string", "description": "One line, with the screen's strings."},
-            "screen_url": {"type": "string", "format": "uri"},
-            "slack": _ref("SlackMessage"),
-        }
-    ),
-    "SlackReply": {
-        "allOf": [
-            _ref("SlackMessage"),
-            {
-                "type": "object",
-                "properties": {
-                    "response_type": {"type": "string", "enum": ["ephemeral", "in_channel"]}
-                },
-                "required": ["response_type"],
-            },
-        ]
-    },
-    "Error": _object(
-        {
-            "error": _object(
-                {
-                    "code": {"type": "string"},
-                    "message": {"type": "string"},
-                    "suggestions": {"type": "array", "items": {"type": "string"}},
-                },
-                optional=("suggestions",),
-            )
-        }
-    ),
-}
+from wallboard.openapi_schemas import SCHEMAS, json_content, ref
 
 _ETAG = {"ETag": {"description": "Board version; send it back as If-None-Match.", "schema": {}}}
 _IF_NONE_MATCH = {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}}
 _ERRORS = {
-    "400": _json(_ref("Error"), "Bad query parameter"),
-    "401": _json(_ref("Error"), "A bearer token is configured and this one is missing/wrong"),
+    "400": json_content(ref("Error"), "Bad query parameter"),
+    "401": json_content(ref("Error"), "A bearer token is configured and this one is missing/wrong"),
 }
 
 
@@ -183,10 +23,10 @@ def _read(summary: str, schema: str, params: list[dict[str, Any]]) -> dict[str, 
         "summary": summary,
         "parameters": [*params, _IF_NONE_MATCH],
         "responses": {
-            "200": {**_json(_ref(schema), "Read from the board"), "headers": _ETAG},
+            "200": {**json_content(ref(schema), "Read from the board"), "headers": _ETAG},
             "304": {"description": "Not modified since the If-None-Match version"},
             **_ERRORS,
-            "404": _json(_ref("Error"), "Unknown team (with suggestions)"),
+            "404": json_content(ref("Error"), "Unknown team (with suggestions)"),
         },
     }
 
@@ -229,11 +69,11 @@ def _slack() -> dict[str, Any]:
             },
         },
         "responses": {
-            "200": _json(_ref("SlackReply"), "The answer Slack posts"),
-            "400": _json(_ref("Error"), "Signed but not a form"),
+            "200": json_content(ref("SlackReply"), "The answer Slack posts"),
+            "400": json_content(ref("Error"), "Signed but not a form"),
             "401": {"description": "Bad or stale signature (no content)"},
-            "404": _json(_ref("Error"), "Slack is not configured"),
-            "413": _json(_ref("Error"), "Body too large"),
+            "404": json_content(ref("Error"), "Slack is not configured"),
+            "413": json_content(ref("Error"), "Body too large"),
         },
     }
 
@@ -270,7 +110,7 @@ def document(base: str, team_ids: list[str], tokens_required: bool) -> dict[str,
                 "get": {
                     "summary": "This document",
                     "security": [],
-                    "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1")},
+                    "responses": {"200": json_content({"type": "object"}, "OpenAPI 3.1")},
                 }
             },
             f"{PREFIX}/slack/command": {"post": _slack()},

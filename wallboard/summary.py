@@ -79,13 +79,19 @@ def team_message(view: dict[str, Any], screen_url: str) -> dict[str, Any]:
         {"type": "header", "text": {"type": "plain_text", "text": clip(header, HEADER_MAX)}}
     ]
     fields = [_panel_field(p) for p in view["panels"]]
+    chunks = list(_chunks(fields, FIELDS_MAX))
     room = BLOCKS_MAX - 2  # the header and the closing context
-    for chunk in list(_chunks(fields, FIELDS_MAX))[:room]:
-        blocks.append({"type": "section", "fields": list(chunk)})
+    overflow = len(chunks) > room
+    if overflow:
+        chunks = chunks[: room - 1]
+    blocks += [{"type": "section", "fields": list(c)} for c in chunks]
+    if overflow:  # say so rather than silently drop panels
+        left = len(fields) - sum(len(c) for c in chunks)
+        blocks.append(_mrkdwn_section(f"…and {left} more panels on the screen"))
     context = f"{emoji(view['status'])} {link(screen_url, 'Open the screen')}"
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]})
     # Slack reads the fallback as mrkdwn too, so it is escaped like the blocks.
-    return {"text": escape(team_line(view)), "blocks": blocks}
+    return {"text": clip(escape(team_line(view)), SECTION_MAX), "blocks": blocks}
 
 
 def teams_message(rows: Sequence[tuple[dict[str, Any], str]], title: str) -> dict[str, Any]:
