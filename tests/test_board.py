@@ -1,4 +1,4 @@
-"""The board: thresholds both ways, staleness, versions that move only on change, bounded history."""
+"""The board: thresholds both ways, staleness, versions that move only on change, history."""
 
 from __future__ import annotations
 

@@ -1,0 +1,68 @@
+"""The command line: check-config exit codes and summary, serve refusing a bad config."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(
+    *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "wallboard", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=full_env,
+        cwd=cwd,
+    )
+
+
+def test_check_config_exits_0_with_a_summary_for_a_good_file() -> None:
+    result = run("check-config", str(ROOT / "config.toml"))
+    assert result.returncode == 0, result.stderr
+    assert "OK" in result.stdout
+    assert "payments" in result.stdout and "demo" in result.stdout
+
+
+def test_check_config_exits_1_naming_the_file_and_key_path(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        (ROOT / "config.toml").read_text().replace('interval = "2s"', 'interval = "2 sec"')
+    )
+    result = run("check-config", str(bad))
+    assert result.returncode == 1
+    assert f"{bad}: sources.demo.interval:" in result.stderr
+
+
+def test_check_config_uses_the_wallboard_config_variable(tmp_path: Path) -> None:
+    result = run("check-config", env={"WALLBOARD_CONFIG": str(ROOT / "config.toml")}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+def test_check_config_defaults_to_config_toml_in_the_current_folder(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "WALLBOARD_CONFIG"}
+    result = subprocess.run(
+        [sys.executable, "-m", "wallboard", "check-config"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1
+    assert "config.toml" in result.stderr and "cannot read" in result.stderr
+
+
+def test_serve_refuses_a_bad_config_with_the_errors_and_exit_1(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[teams.x]\npanels = []\n")
+    result = run("serve", "--config", str(bad), "--port", "0")
+    assert result.returncode == 1
+    assert "sources" in result.stderr and "teams.x.panels" in result.stderr
