@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import math
 import socket
 import time
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
+from urllib.error import HTTPError
+from urllib.parse import urlencode
+from urllib.request import Request, urlopen
 
 import pytest
 
@@ -20,6 +26,7 @@ from tests.support.health_servers import (
     RouteServer,
     self_signed,
 )
+from tests.support.live import serve_wall, write_config
 from tests.test_health_formats import EXPECTED
 from wallboard.config import ConfigError, parse
 from wallboard.runtime import build_sources
@@ -544,3 +551,56 @@ def test_it_warns_when_a_check_timeout_is_not_below_the_source_timeout(
     source = make_source({"t": [check]}, timeout="3s")
     sources.append(source)
     assert any("teams.t.health api: timeout 5 s" in w for w in cycle(source).warnings)
+
+
+# -- end to end: a live wall with a health source ------------------------------------------
+
+WALL_CONFIG = """
+[sources.health]
+type = "health"
+timeout = "3s"
+check_timeout = "1s"
+
+[panels.services]
+title = "Services"
+source = "health"
+kind = "health"
+unit = "count"
+
+[teams.payments]
+panels = ["services"]
+health = [
+  {{ name = "api", url = "{up}" }},
+  {{ name = "ledger", url = "{down}" }},
+]
+"""
+
+
+def test_it_shows_a_teams_services_on_the_live_wall_and_fetches_only_configured_urls(
+    formats: RouteServer, tmp_path: Path
+) -> None:
+    canary = RouteServer({"/": Route()})
+    text = WALL_CONFIG.format(up=f"{formats.url}/spring/up", down=f"{formats.url}/spring/down")
+    try:
+        with serve_wall(write_config(tmp_path, text), schedule=False) as live:
+            for _ in range(2):  # fail_after = 2
+                live.wall.collect("health")
+            with urlopen(f"{live.url}/api/v1/teams/payments", timeout=5) as answer:
+                panel = json.load(answer)["panels"][0]
+            with urlopen(f"{live.url}/teams/payments", timeout=5) as answer:
+                page = answer.read().decode()
+            # Nothing a request carries makes the wall fetch a URL.
+            for path in ("/api/v1/teams/payments", "/teams/payments", "/wall", "/readyz"):
+                query = urlencode({"url": canary.url, "health": canary.url})
+                request = Request(f"{live.url}{path}?{query}", headers={"Referer": canary.url})
+                with contextlib.suppress(HTTPError), urlopen(request, timeout=5):
+                    pass
+            live.wall.collect("health")
+    finally:
+        canary.stop()
+    assert (panel["display"], panel["status"]) == ("1 / 2 up", "crit")
+    [ledger] = panel["items"]
+    assert (ledger["title"], ledger["detail"]) == ("ledger", "HTTP 503: broker/kafka DOWN")
+    assert ledger["since"] is not None
+    assert "1 / 2 up" in page and "broker/kafka DOWN" in page
+    assert canary.connections == 0
