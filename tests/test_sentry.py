@@ -420,3 +420,21 @@ def test_it_checks_org_token_and_teams_online(double: SentryDouble) -> None:
     wall = make_wall(wall_config(double.url, TWO_TEAMS), {**ENV, "SENTRY_AUTH_TOKEN": "nope"})
     [(key, reason)] = wall.sources["sentry"].check_online(time.monotonic() + 5)
     assert key == "sources.sentry.token_env" and "token rejected" in reason
+
+
+def test_it_names_the_key_path_of_a_bad_url_and_org() -> None:
+    text = wall_config("ftp://sentry.example.com", TWO_TEAMS).replace(
+        'org = "acme"', 'org = "acme corp"'
+    )
+    with pytest.raises(config_mod.ConfigError) as caught:
+        make_wall(text)
+    message = str(caught.value)
+    assert 'sources.sentry.url: expected an http:// or https:// URL, got "ftp://' in message
+    assert "sources.sentry.org: String should match pattern" in message
+
+
+def test_it_accepts_the_api_root_as_the_url(double: SentryDouble) -> None:
+    seed(double)
+    wall = make_wall(wall_config(f"{double.url}/api/0/", TWO_TEAMS))
+    wall.collect("sentry")
+    assert panels(wall, "payments")["unresolved"].error is None
