@@ -36,8 +36,12 @@ def reload_config(the_wall: Wall, path: str | None = None) -> bool:
             sources = build_sources(new, the_wall.env)
         except config_mod.ConfigError as exc:
             the_wall.config_error = "; ".join(str(issue) for issue in exc.issues)
-            for line in exc.render().splitlines():
-                log.error("config reload rejected, keeping the running config: %s", line)
+            # One event (one log line, one Sentry event), however many issues the file has.
+            log.error(
+                "config reload rejected, keeping the running config: %s: %s",
+                exc.file,
+                the_wall.config_error,
+            )
             return False
         except Exception as exc:  # a source that cannot even be built must not take us down
             the_wall.config_error = f"sources could not be built: {type(exc).__name__}"
