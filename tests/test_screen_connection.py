@@ -4,28 +4,22 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser
 
 from tests.support.blackhole import Blackhole
-from tests.support.browser import chromium, open_screen, wait_for
+from tests.support.browser import browser_fixture, open_screen, wait_for
 from tests.support.screen_wall import HEARTBEAT, apply, main_readings, screen_config, screen_wall
 
 pytestmark = pytest.mark.browser
+__all__ = ["browser_fixture"]  # the module's Chromium
 
 BANNER_SHOWN = "() => !document.getElementById('banner').hidden"
 RECOVERED = (
     "() => document.getElementById('banner').hidden && document.body.dataset.connected === '1'"
 )
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as b:
-        yield b
 
 
 def test_it_shows_the_banner_then_recovers_with_a_fresh_snapshot_without_reloading(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,18 +11,13 @@ from playwright.sync_api import Browser
 
 from collectors.base import Reading
 from collectors.errors import CollectorError
-from tests.support.browser import chromium, open_screen, wait_for
+from tests.support.browser import browser_fixture, open_screen, wait_for
 from tests.support.screen_wall import apply, main_readings, screen_config, screen_wall
 
 pytestmark = pytest.mark.browser
+__all__ = ["browser_fixture"]  # the module's Chromium
 
 STALE_AFTER = 1.0  # the "main" source's stale_after in this module's config
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as b:
-        yield b
 
 
 def classes(page: object, selector: str) -> set[str]:

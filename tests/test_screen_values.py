@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from tests.support.browser import chromium, open_screen, wait_for
+from tests.support.browser import browser_fixture, open_screen, wait_for
 from tests.support.live import LiveWall
 from tests.support.screen_wall import apply, main_readings, screen_config, screen_wall
 
 pytestmark = pytest.mark.browser
+__all__ = ["browser_fixture"]  # the module's Chromium
 
 # Records when the panel's value first reads `expected` (Date.now(): the same clock as time.time).
 WATCH = """([id, expected]) => {
@@ -25,12 +26,6 @@ WATCH = """([id, expected]) => {
   };
   new MutationObserver(check).observe(panel, {subtree: true, childList: true, characterData: true});
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as b:
-        yield b
 
 
 @pytest.fixture(scope="module")

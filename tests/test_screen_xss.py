@@ -10,11 +10,12 @@ from playwright.sync_api import Browser
 
 from collectors.base import Collection, Item, Reading
 from collectors.errors import CollectorError
-from tests.support.browser import chromium, open_screen, wait_for
+from tests.support.browser import browser_fixture, open_screen, wait_for
 from tests.support.live import LiveWall, write_config
 from tests.support.screen_wall import screen_wall
 
 pytestmark = pytest.mark.browser
+__all__ = ["browser_fixture"]  # the module's Chromium
 
 TEAM = "<img src=x onerror=window.__xss=1>"
 TITLE = "<script>window.__xss=2</script>"
@@ -65,12 +66,6 @@ PUSHES = itertools.count(1)
 
 def hostile(mark: str) -> Reading:
     return Reading(value=1.0, text=VALUE + mark, status="crit", items=(Item(ITEM, "crit", DETAIL),))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as b:
-        yield b
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,6 +81,13 @@ def open_screen(
     if connected:
         wait_for(page, CONNECTED)
     return screen
+
+
+@pytest.fixture(scope="module", name="browser")
+def browser_fixture() -> Iterator[Browser]:
+    """One Chromium per test module (import this fixture into the module)."""
+    with chromium() as browser:
+        yield browser
 
 
 def dom_metrics(page: Page) -> dict[str, float]:
