@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import socket
+import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -14,7 +15,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.support.live import demo_config, write_config
-from tests.support.process import run_server
+from tests.support.process import command, run_server
 from tests.support.screens import ScreenClient
 from wallboard.server import HTTP_RESERVE
 
@@ -119,3 +120,15 @@ def test_it_logs_json_lines_with_request_ids_and_no_query_strings(tmp_path: Path
     assert access["logger"] == "wallboard.access"
     assert any(e["message"].startswith("wallboard proc-test serving") for e in events)
     assert secret not in server.log()
+
+
+def test_it_exits_non_zero_naming_the_key_path_when_the_config_is_bad(tmp_path: Path) -> None:
+    path = write_config(tmp_path, config_with('request_timeout = "soon"'))
+    done = subprocess.run(
+        command("serve", "--config", str(path), "--port", "0"),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 1
+    assert "server.request_timeout" in done.stderr
