@@ -58,6 +58,7 @@ class AlertmanagerSource:
         # Webhook changes by fingerprint (monotonic time, alert or None if resolved), so a
         # reconciliation that started before a webhook does not undo it.
         self._pushed: dict[str, tuple[float, Alert | None]] = {}
+        self._truncated = 0  # alerts a webhook left out (max_alerts), until reconciled
 
     def accepts_token(self, presented: str) -> bool:
         """Constant-time check of a webhook's bearer token."""
@@ -67,8 +68,11 @@ class AlertmanagerSource:
     def receive(self, payload: Any) -> Collection:
         """Apply a webhook v4 payload; PayloadError (nothing applied) when it is malformed."""
         alerts = webhook_alerts(payload)
+        truncated = payload.get("truncatedAlerts")
         now = time.monotonic()
         with self._lock:
+            if isinstance(truncated, int) and truncated > 0:
+                self._truncated += truncated
             for alert in alerts:
                 if alert.firing:
                     self._firing[alert.fingerprint] = alert
@@ -105,6 +109,7 @@ class AlertmanagerSource:
                 else:
                     firing[fingerprint] = alert
             self._firing = firing
+            self._truncated = 0
             return self._collection()
 
     # -- state -> readings ----------------------------------------------------------------
@@ -122,6 +127,11 @@ class AlertmanagerSource:
             label = self.options.team_label
             noun = "alert has" if unrouted == 1 else "alerts have"
             out.warnings.append(f'{unrouted} firing {noun} no "{label}" label')
+        if self._truncated:
+            out.warnings.append(
+                f"webhooks left out {self._truncated} alerts (max_alerts); "
+                "the next reconciliation shows them"
+            )
         for panel in self.context.panels:
             for team in panel.teams:
                 out.readings[(team, panel.id)] = _reading(by_team.get(team, []))

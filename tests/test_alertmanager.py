@@ -228,6 +228,9 @@ def test_it_refuses_wrong_tokens_and_malformed_payloads_and_changes_nothing(
         assert post(live, good).status == 200  # the same fingerprint again: still one alert
         _, panels = live.wall.board.team_panels("search")
         assert [i.title for i in panels[0].items] == ["Synthetic"]
+        cut = {**payload(alert("0123456789abcdef", team="search")), "truncatedAlerts": 3}
+        assert post(live, json.dumps(cut).encode()).status == 200
+        assert "webhooks left out 3 alerts" in live.wall.board.sources["am"].warnings[0]
 
 
 def test_it_gets_a_received_alert_to_the_screen_within_200_ms(
