@@ -94,13 +94,19 @@ class ProjectMap:
         return [str(p) for p in projects if not str(p).isdigit()]
 
     def _org_projects(self, deadline: float) -> dict[str, str]:
-        pages = self._api.pages(
+        return self._project_list(
             "projects",
             f"/api/0/organizations/{self._org}/projects/",
-            [],
-            deadline=deadline,
-            max_pages=self._max_pages,
-            not_found=f'organisation "{self._org}" not found (sources.{self._source_id}.org)',
+            f'organisation "{self._org}" not found (sources.{self._source_id}.org)',
+            deadline,
+        )
+
+    def _project_list(
+        self, name: str, path: str, not_found: str, deadline: float
+    ) -> dict[str, str]:
+        """Slug -> id of every project a listing returns (remembering their slugs)."""
+        pages = self._api.pages(
+            name, path, [], deadline=deadline, max_pages=self._max_pages, not_found=not_found
         )
         return self._remember(pages.items)
 
@@ -136,15 +142,12 @@ class ProjectMap:
                     )
             return frozenset(ids)
         if slug:
-            pages = self._api.pages(
+            by_slug = self._project_list(
                 "team_projects",
                 f"/api/0/teams/{self._org}/{slug}/projects/",
-                [],
-                deadline=deadline,
-                max_pages=self._max_pages,
-                not_found=f'Sentry team "{slug}" not found (teams.{team}.sentry_team)',
+                f'Sentry team "{slug}" not found (teams.{team}.sentry_team)',
+                deadline,
             )
-            by_slug = self._remember(pages.items)
             return frozenset(by_slug.values())
         raise CollectorError(
             f"no Sentry projects: set teams.{team}.sentry_projects or teams.{team}.sentry_team",
