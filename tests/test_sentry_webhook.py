@@ -248,3 +248,20 @@ def test_it_answers_json_errors_for_signed_but_unusable_bodies(live: LiveWall) -
     assert status == 400 and answer["error"]["message"] == "body is not JSON"
     status, answer, _ = post(live, b'{"action": "created"}', "issue")
     assert status == 400 and "data" in answer["error"]["message"]
+
+
+def test_it_feeds_a_scheduled_wall_and_its_screens(double: SentryDouble, tmp_path: Path) -> None:
+    path = write_config(tmp_path, wall_config(double.url, TEAMS))
+    with (
+        serve_wall(path, env=ENV) as running,
+        ScreenClient(f"{running.ws_url}/ws/teams/search") as screen,
+    ):
+        shown = screen.wait_for(
+            lambda m: any(
+                p["id"] == "top" and p["items"] for p in (m.get("data") or m).get("panels", [])
+            ),
+            timeout=10,
+        )
+    panels = {p["id"]: p for p in (shown.get("data") or shown)["panels"]}
+    assert [it["title"] for it in panels["top"]["items"]] == ["IndexError"]
+    assert panels["unresolved"]["value"] == 1
