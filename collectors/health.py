@@ -121,7 +121,9 @@ class HealthSource:
         return sum(client.stats.snapshot()[1] for client in clients)
 
     def _check(self, team: str, check: HealthCheck, env: Mapping[str, str]) -> _Check:
-        headers = {"Accept": ACCEPT, **check.headers}
+        given = {name.lower() for name in [*check.headers, *check.headers_env]}
+        headers = {} if "accept" in given else {"Accept": ACCEPT}
+        headers.update(check.headers)
         for header, name in check.headers_env.items():
             headers[header] = read_env(name, env) or ""
         timeout = check.timeout or self.options.check_timeout

@@ -82,6 +82,8 @@ def _codes(expect: Collection[int]) -> str:
 
 
 def _json_verdict(ok: bool, code: str, body: bytes) -> Verdict:
+    if not body.strip():  # a 204, or an answer to HEAD: the status code is all there is
+        return Verdict(UP, code) if ok else Verdict(DOWN, code)
     try:
         doc = json.loads(body)
     except (ValueError, UnicodeDecodeError):

@@ -24,9 +24,9 @@ from tests.support.health_servers import (
     ResetServer,
     Route,
     RouteServer,
-    self_signed,
 )
 from tests.support.live import serve_wall, write_config
+from tests.support.tls import self_signed
 from tests.test_health_formats import EXPECTED
 from wallboard.config import ConfigError, parse
 from wallboard.runtime import build_sources
@@ -443,13 +443,30 @@ def test_it_never_follows_a_redirect_to_a_url_not_in_the_config(
         elsewhere.stop()
 
 
-def test_it_sends_head_requests_when_asked(
+def test_it_sends_head_requests_when_asked_and_reads_them_by_status(
+    formats: RouteServer, sources: list[HealthSource]
+) -> None:
+    checks = [
+        {"name": n, "url": f"{formats.url}/ietf/{n}", "method": "HEAD", "fail_after": 1}
+        for n in ("up", "down")
+    ]
+    before = formats.requests["/ietf/up"]
+    source = make_source({"t": checks})
+    sources.append(source)
+    out = cycle(source)
+    assert reading(out).text == "1 / 2 up"  # a bodiless JSON answer is not "invalid JSON"
+    assert items(out)["down"].detail == "HTTP 503"
+    assert formats.requests["/ietf/up"] == before + 1
+
+
+def test_it_lets_a_check_choose_its_own_accept_header(
     server: RouteServer, sources: list[HealthSource]
 ) -> None:
-    source = make_source({"t": [{"name": "api", "url": f"{server.url}/ok", "method": "HEAD"}]})
+    check = {"name": "api", "url": f"{server.url}/ok", "headers": {"accept": "text/plain"}}
+    source = make_source({"t": [check]})
     sources.append(source)
-    assert reading(cycle(source)).text == "1 / 1 up"
-    assert server.requests["/ok"] == 1
+    cycle(source)
+    assert [v for k, v in server.last_headers.items() if k.lower() == "accept"] == ["text/plain"]
 
 
 # -- latency -------------------------------------------------------------------------------

@@ -139,6 +139,13 @@ def test_it_reads_a_json_body_without_a_status_as_plain() -> None:
     assert interpret(200, "application/json", b'{"status": 3}').state == "up"
 
 
+def test_it_reads_an_empty_json_answer_by_its_status_code() -> None:
+    assert interpret(204, "application/json", b"").state == "up"
+    assert interpret(200, HEALTH_JSON, b" \n").state == "up"
+    verdict = interpret(503, HEALTH_JSON, b"")
+    assert (verdict.state, verdict.reason) == ("down", "HTTP 503")
+
+
 def test_it_says_invalid_json_only_when_the_status_code_is_good() -> None:
     assert interpret(502, HEALTH_JSON, b"<html>").reason == "HTTP 502"
     assert interpret(200, HEALTH_JSON, b"\xff\xfe").reason == "invalid JSON (HTTP 200)"

@@ -2,7 +2,7 @@
 
 - :class:`RouteServer`: an HTTP/1.1 keep-alive server answering from a table of
   routes (status, content type, body, delay), counting connections and requests;
-  optionally TLS with a self-signed certificate made here by ``cryptography``.
+  optionally TLS (a self-signed certificate from :mod:`tests.support.tls`).
 - :class:`HangingServer`: accepts connections and never answers.
 - :class:`ResetServer`: reads the request, then resets the connection.
 """
@@ -10,8 +10,6 @@
 from __future__ import annotations
 
 import contextlib
-import datetime
-import ipaddress
 import json
 import socket
 import ssl
@@ -21,12 +19,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from tests.support.tls import TlsFiles
 
 HEALTH_JSON = "application/health+json"
 SPRING = "application/vnd.spring-boot.actuator.v3+json"
@@ -249,46 +243,6 @@ class ResetServer(HangingServer):
         # SO_LINGER with a zero timeout makes close() send RST.
         conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         conn.close()
-
-
-@dataclass(frozen=True)
-class TlsFiles:
-    cert: str  # PEM certificate, also the CA bundle a check can trust
-    key: str
-
-
-def self_signed(directory: Path) -> TlsFiles:
-    """A fresh self-signed certificate for 127.0.0.1 and localhost, written to ``directory``."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "wallboard test")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return TlsFiles(str(cert_path), str(key_path))
 
 
 def _close(conn: socket.socket) -> None:
