@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import time
 from collections.abc import Iterator
@@ -106,9 +107,11 @@ def test_it_answers_a_team_with_the_strings_the_api_and_screen_show(live: LiveWa
     assert message["text"] == summary["slack"]["text"] == summary["text"]
     assert message["blocks"] == summary["slack"]["blocks"]
     shown = everything(message)
+    screen = html.unescape(fetch(f"{live.url}/teams/payments").body.decode())
     for panel in team["panels"]:
         assert f"*{panel['title']}*" in shown
         assert panel["display"] in shown
+        assert panel["display"] in screen  # the TV writes the very same string
     assert message["blocks"][0]["text"]["text"] == "Payments: CRIT"
     assert ":red_circle:" in shown
     assert f"<{live.url}/teams/payments|Open the screen>" in shown
