@@ -193,6 +193,8 @@ def test_it_counts_alerts_without_a_team_and_hides_silenced_ones(
         # What /wall shows under the source (its warnings), and the alert is on no team.
         warnings = live.wall.board.sources["am"].warnings
         assert warnings == ('1 firing alert has no "team" label',)
+        notes = json.loads(urllib3.request("GET", f"{live.url}/wall/sources").data)["notes"]
+        assert {"source": "am", "level": "warning", "text": warnings[0]} in notes
         silence = am.silence("NoTeamAlert")
         try:
             wait_until(lambda: not unrouted(), 10, "NoTeamAlert silenced", every=0.2)
