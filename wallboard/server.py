@@ -45,6 +45,10 @@ FD_RESERVE = 128  # files, upstream pools, the listening socket
 class WallServer(ThreadedWSGIServer):
     """werkzeug's threaded server with a connection cap and a websocket cap."""
 
+    # After a deploy every screen reconnects within seconds; werkzeug's backlog of 128
+    # would drop SYNs and stretch that out (the kernel caps it at net.core.somaxconn).
+    request_queue_size = 1024
+
     def __init__(self, host: str, port: int, app: Any, *, max_screens: int, timeout: float) -> None:
         handler = type("Handler", (_Handler,), {"timeout": timeout})
         super().__init__(host, port, _WebsocketCap(app, max_screens), handler=handler)
