@@ -1,0 +1,151 @@
+"""Twelve panels, or twelve teams, fit any screen from 1366x768 to 4K: no scrollbar, no overlap."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import combinations
+
+import pytest
+from playwright.sync_api import Browser
+
+from collectors.base import Collection, Reading
+from collectors.errors import CollectorError
+from tests.support.browser import ARTIFACTS, browser_fixture, open_screen
+from tests.support.live import LiveWall, write_config
+from tests.support.screen_wall import health, screen_wall
+
+pytestmark = pytest.mark.browser
+__all__ = ["browser_fixture"]  # the module's Chromium
+
+SIZES = [(1366, 768), (1920, 1080), (3840, 2160)]
+PANELS = 12
+TEAMS = 12
+# Values of every width a wall shows: short, long, text, a long error reason.
+VALUES = [0.0042, 0.12345, 1204.0 / 60, 0.999, None, 0.0]
+
+
+def config_text() -> str:
+    lines = ['[wall]\nheartbeat = "1s"\n[screen]\ndrift_every = "1h"\n']
+    lines.append('[sources.main]\ntype = "demo"\ninterval = "1h"\n')
+    lines.append('[sources.flaky]\ntype = "demo"\ninterval = "1h"\n')
+    for i in range(PANELS):
+        unit = ("percent", "per_minute", "ms", "count")[i % 4]
+        kind = 'kind = "health"\n' if unit == "count" else "warn = 1\ncrit = 5\n"
+        source = "flaky" if i == 5 else "main"
+        lines.append(
+            f'[panels.p{i}]\ntitle = "Panel {i}: a long, descriptive panel title"\n'
+            f'source = "{source}"\nunit = "{unit}"\n{kind}'
+        )
+    every = ", ".join(f'"p{i}"' for i in range(PANELS))
+    lines.append(f'[teams.big]\nname = "A team with a rather long name"\npanels = [{every}]\n')
+    for t in range(TEAMS - 1):
+        lines.append(f'[teams.t{t}]\nname = "Team {t}"\npanels = ["p0", "p1", "p2", "p3"]\n')
+    return "\n".join(lines)
+
+
+def readings(config_teams: list[str]) -> dict[tuple[str, str], Reading]:
+    out: dict[tuple[str, str], Reading] = {}
+    for team in config_teams:
+        for i in range(PANELS):
+            if i % 4 == 3:
+                out[(team, f"p{i}")] = health(11, 12, ("payments-api-gateway",))
+            else:
+                out[(team, f"p{i}")] = Reading(value=VALUES[i % len(VALUES)])
+    return out
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveWall]:
+    config = write_config(tmp_path_factory.mktemp("layout"), config_text())
+    with screen_wall(config) as live:
+        teams = list(live.wall.config.teams)
+        live.wall.board.apply("main", Collection(readings=readings(teams)))
+        reason = "upstream answered HTTP 503 Service Unavailable after 10 s; retrying with backoff"
+        live.wall.board.fail("flaky", CollectorError(reason))
+        yield live
+
+
+BOXES = """(selector) => {
+  const box = (el) => { const r = el.getBoundingClientRect();
+    return {x: r.left, y: r.top, right: r.right, bottom: r.bottom}; };
+  const doc = document.documentElement;
+  return {
+    width: innerWidth, height: innerHeight,
+    scroll: [doc.scrollWidth, doc.clientWidth, doc.scrollHeight, doc.clientHeight,
+             document.body.scrollWidth, document.body.scrollHeight],
+    boxes: Array.from(document.querySelectorAll(selector)).map((el) => ({
+      box: box(el),
+      parts: Array.from(el.querySelectorAll(
+          '.panel-title, .panel-value, .updated, .tile-head, .row'))
+        .filter((p) => p.getClientRects().length).map(box),
+      clipped: Array.from(el.querySelectorAll('.value, .row-value'))
+        .filter((v) => v.scrollWidth > v.clientWidth + 1).map((v) => v.textContent),
+      font: parseFloat(getComputedStyle(el.querySelector('.value, .tile-head')).fontSize),
+    })),
+  };
+}"""
+
+
+def overlap(a: dict[str, float], b: dict[str, float]) -> float:
+    width = min(a["right"], b["right"]) - max(a["x"], b["x"])
+    height = min(a["bottom"], b["bottom"]) - max(a["y"], b["y"])
+    return max(0.0, width) * max(0.0, height)
+
+
+def inside(inner: dict[str, float], outer: dict[str, float], slack: float = 0.5) -> bool:
+    return (
+        inner["x"] >= outer["x"] - slack
+        and inner["y"] >= outer["y"] - slack
+        and inner["right"] <= outer["right"] + slack
+        and inner["bottom"] <= outer["bottom"] + slack
+    )
+
+
+def check_layout(browser: Browser, url: str, selector: str, name: str) -> dict[tuple, float]:
+    fonts = {}
+    for width, height in SIZES:
+        screen = open_screen(browser, url, width, height)
+        layout = screen.page.evaluate(BOXES, selector)
+        screen.page.screenshot(path=str(ARTIFACTS / f"{name}-{width}x{height}.png"))
+        sw, cw, sh, ch, bw, bh = layout["scroll"]
+        assert sw <= cw and sh <= ch and bw <= cw and bh <= ch, f"scrollbars at {width}x{height}"
+        view = {"x": 0, "y": 0, "right": width, "bottom": height}
+        boxes = [b["box"] for b in layout["boxes"]]
+        assert len(boxes) == 12
+        for b in layout["boxes"]:
+            assert inside(b["box"], view), f"off screen at {width}x{height}: {b['box']}"
+            assert all(inside(p, b["box"]) for p in b["parts"]), f"spills at {width}x{height}"
+            assert b["clipped"] == [], f"values cut at {width}x{height}: {b['clipped']}"
+        for a, b in combinations(boxes, 2):
+            assert overlap(a, b) < 1, f"overlap at {width}x{height}: {a} {b}"
+        fonts[(width, height)] = min(b["font"] for b in layout["boxes"])
+        assert screen.errors == []
+        screen.page.context.close()
+    return fonts
+
+
+def test_it_fits_twelve_panels_on_every_screen_size(browser: Browser, live: LiveWall) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    fonts = check_layout(browser, f"{live.url}/teams/big", ".panel", "team")
+    # Text grows with the screen: a 4K TV shows what a 1080p one does, twice as large.
+    assert fonts[(3840, 2160)] / fonts[(1920, 1080)] == pytest.approx(2.0, rel=0.1)
+    assert fonts[(1920, 1080)] > fonts[(1366, 768)]
+    print(f"smallest panel value font, px: {fonts}")
+
+
+def test_it_fits_twelve_teams_on_the_wall_on_every_screen_size(
+    browser: Browser, live: LiveWall
+) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    check_layout(browser, f"{live.url}/wall", ".tile", "wall")
+
+
+def test_it_still_fits_when_scaled_up(browser: Browser, live: LiveWall) -> None:
+    screen = open_screen(browser, f"{live.url}/teams/big?scale=1.5", 1920, 1080)
+    layout = screen.page.evaluate(BOXES, ".panel")
+    screen.page.screenshot(path=str(ARTIFACTS / "team-1920x1080-scale1.5.png"))
+    sw, cw, sh, ch, *_ = layout["scroll"]
+    assert sw <= cw and sh <= ch
+    for a, b in combinations([b["box"] for b in layout["boxes"]], 2):
+        assert overlap(a, b) < 1
+    screen.page.context.close()
