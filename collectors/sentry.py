@@ -99,9 +99,10 @@ class SentrySource:
                 self.book.load(issues, truncated)
                 self._replay(started)
                 if truncated:
+                    about = f" of about {hits}" if hits is not None else ""
                     out.warnings.append(
-                        f"issue list cut at {self.options.max_pages} pages "
-                        f"(Sentry reports about {hits} issues); counts show as lower bounds"
+                        f"issue list cut at {self.options.max_pages} pages{about}; "
+                        "counts show as lower bounds"
                     )
             if ids:
                 self.book.events = None if stats_error is not None else events
@@ -112,7 +113,9 @@ class SentrySource:
         return out
 
     def _issues(self, ids: frozenset[str], deadline: float) -> tuple[list[Issue], bool, int | None]:
-        params: list[tuple[str, Any]] = [("project", p) for p in sorted(ids, key=int)]
+        params: list[tuple[str, Any]] = [
+            ("project", p) for p in sorted(ids, key=lambda p: (len(p), p))
+        ]
         params += [
             ("query", "is:unresolved"),
             ("statsPeriod", self.options.period),
