@@ -12,6 +12,7 @@ import schemathesis
 from collectors.errors import CollectorError
 from tests.support.api_client import api_config, fetch, set_board
 from tests.support.live import LiveWall, serve_wall
+from wallboard import create_app
 
 API = "/api/v1"
 TOKENS = {"WB_TOKEN_BOT": "tok-bot-3f9a1c77e2", "WB_TOKEN_CI": "tok-ci-b81d0e44aa"}
@@ -243,3 +244,21 @@ def test_it_answers_a_polling_bot_with_one_200_per_board_change(live: LiveWall) 
             not_modified += 1
     assert oks == 1 + changes  # the first poll, then exactly one per change
     assert not_modified == 60 - oks
+
+
+def test_it_answers_a_crash_under_api_with_a_json_500_that_names_nothing(tmp_path: Path) -> None:
+    app = create_app(str(api_config(tmp_path)))
+
+    def crash() -> str:
+        raise RuntimeError("secret internals /etc/wallboard")
+
+    # A route of the test's own: no API route can be made to crash from outside.
+    app.add_url_rule("/api/v1/crash", "crash", crash)
+    app.add_url_rule("/crash", "page_crash", crash)
+    with app.test_client() as client:
+        answer = client.get("/api/v1/crash")
+        assert answer.status_code == 500
+        assert answer.get_json() == {
+            "error": {"code": "internal_error", "message": "internal error"}
+        }
+        assert client.get("/crash").content_type.startswith("text/html")
