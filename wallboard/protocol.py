@@ -16,6 +16,7 @@ from wsproto.frame_protocol import FrameProtocol
 # Screens send only {"type": "pong"}; anything bigger is not a screen.
 MAX_CLIENT_FRAME = 4096
 CLOSE_GOING_AWAY = 1001
+CLOSE_PROTOCOL_ERROR = 1002
 CLOSE_POLICY = 1008
 CLOSE_UNKNOWN_TEAM = 4404
 

@@ -1,19 +1,22 @@
 """Websocket endpoints: a screen subscribes to one team, a list of teams, or all of them.
 
-The request thread only reads (pongs); every write goes through the hub.
+The request thread only reads (pongs), itself (screen_reader.py); every write
+goes through the hub.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import socket
 
 from flask import Blueprint, Flask, abort, current_app, request
 from flask_sock import Sock
-from simple_websocket import ConnectionClosed
 
 from wallboard import protocol
 from wallboard.app import wall
+from wallboard.screen_reader import NoReaderThread, read_frames
 from wallboard.security import origin_allowed
 
 log = logging.getLogger(__name__)
@@ -22,6 +25,9 @@ log = logging.getLogger(__name__)
 def register(app: Flask) -> None:
     bp = Blueprint("sockets", __name__)
     sock = Sock()
+    # No reader thread per screen: the request thread reads (half the threads, no polling).
+    options = dict(app.config.get("SOCK_SERVER_OPTIONS", {}))
+    app.config["SOCK_SERVER_OPTIONS"] = {**options, "thread_class": NoReaderThread}
 
     @bp.before_request
     def _handshake_rules() -> None:
@@ -52,21 +58,23 @@ def serve_screen(ws, teams: tuple[str, ...]) -> None:  # type: ignore[no-untyped
     unknown = [t for t in teams if t not in the_wall.config.teams]
     if unknown:
         ws.close(protocol.CLOSE_UNKNOWN_TEAM, f"unknown team: {unknown[0]}"[:120])
+        # No reader thread closes it (screen_reader.py): end the connection here, or the
+        # server would keep it as an idle HTTP keep-alive.
+        with contextlib.suppress(OSError):
+            ws.sock.shutdown(socket.SHUT_RDWR)
         return
     hub = the_wall.hub
     screen = hub.attach(ws.sock, teams, remote=request.remote_addr)
+
+    def on_message(message: str) -> bool:
+        if not _is_pong(message):
+            return False
+        hub.pong(screen)
+        return True
+
     code, reason = None, ""
     try:
-        while not screen.closed.is_set():
-            message = ws.receive(timeout=1.0)
-            if message is None:
-                continue
-            if not _is_pong(message):
-                code, reason = protocol.CLOSE_POLICY, "screens may only send pong"
-                break
-            hub.pong(screen)
-    except ConnectionClosed:
-        pass
+        code, reason = read_frames(ws, on_message, lambda frame: hub.control(screen, frame))
     finally:
         hub.detach(screen, code, reason)
         # The hub owns the socket's writes and has shut it down; tell the library it is over.

@@ -1,0 +1,193 @@
+"""B1: fan-out of one board change a second to N screens, the wall beside the reference.
+
+For each N the wall runs (its own process, threaded server as ``wallboard serve``),
+then the reference broadcaster with the same message size, each measured by the
+same load client; then both again with 5 % of the screens never reading.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.common import Child, Result, Sampler, median, percentile, python_cmd, ratio, within
+
+PANELS = 4
+CONFIG = """
+[wall]
+title = "bench"
+stale_after = "1m"
+heartbeat = "10s"
+history = 30
+
+[server]
+max_screens = 2200
+
+[sources.demo]
+type = "demo"
+interval = "1s"
+timeout = "1s"
+seed = 1
+
+{panels}
+{teams}
+"""
+METRICS = ("error_rate", "errors", "latency", "health")
+
+
+def wall_config(teams: int) -> str:
+    panels = "\n".join(
+        f'[panels.p{i}]\ntitle = "Panel {i}"\nsource = "demo"\nmetric = "{m}"\n'
+        for i, m in enumerate(METRICS[:PANELS])
+    )
+    names = ", ".join(f'"p{i}"' for i in range(PANELS))
+    team_tables = "\n".join(
+        f'[teams.t{t}]\nname = "Team {t}"\npanels = [{names}]\n' for t in range(teams)
+    )
+    return CONFIG.format(panels=panels, teams=team_tables)
+
+
+@dataclass
+class Run:
+    server: str
+    screens: int
+    stalled: int
+    client: dict[str, Any]
+    loops_ms: list[float]
+    rss_max: float
+    cpu: float
+    dropped: int
+
+
+@dataclass
+class Plan:
+    config: Path
+    teams: int
+    seconds: float
+    warmup: float
+    grace: float
+
+
+def measure(server: str, screens: int, stalled: int, plan: Plan, size: int = 0) -> Run:
+    nofile = str(3 * screens + 1024)
+    if server == "wall":
+        cmd = python_cmd("bench.wallserver", str(plan.config), "--nofile", nofile)
+    else:
+        cmd = python_cmd("bench.reference", "--size", str(size), "--nofile", nofile)
+    srv = Child(cmd)
+    try:
+        url = f"ws://127.0.0.1:{srv.ready['port']}/ws/teams/t{{i}}"
+        client = Child(
+            python_cmd(
+                "bench.loadclient",
+                url,
+                *("--screens", str(screens), "--stalled", str(stalled), "--teams", str(plan.teams)),
+                *("--duration", str(plan.seconds), "--warmup", str(plan.warmup)),
+                *("--grace", str(plan.grace)),
+            ),
+            ready_timeout=300,
+        )
+        sampler = Sampler(srv.ps).start()
+        t0, t1 = client.ready["window"]
+        result = client.line(plan.seconds + plan.grace + 120)
+        sampler.stop()
+        client.kill()
+        figures = srv.stop()
+    finally:
+        srv.kill()
+    loops = [1000 * s for at, s in figures["broadcasts"] if t0 <= at <= t1 + 1]
+    dropped = int(figures.get("screens_dropped", 0))
+    return Run(
+        server, screens, stalled, result, loops, sampler.rss_max, sampler.cpu_percent, dropped
+    )
+
+
+def run(smoke: bool = False, screens: list[int] | None = None, teams: int = 1) -> Result:
+    sizes = screens or ([10] if smoke else [100, 500, 1000, 2000])
+    res = Result("B1 fan-out")
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "bench.toml"
+        config.write_text(wall_config(teams))
+        plan = Plan(config, teams, *((2.5, 1.0, 1.5) if smoke else (20.0, 3.0, 3.0)))
+        for n in sizes:
+            base: Run | None = None
+            for stalled in (0, max(1, n // 20)):
+                wall = measure("wall", n, stalled, plan)
+                size = int(wall.client.get("update_bytes") or 2048)
+                ref = measure("reference", n, stalled, plan, size)
+                report(res, wall, ref, size)
+                if base is None:
+                    base = wall
+                else:
+                    report_stalled(res, base, wall)
+    return res
+
+
+def report_stalled(res: Result, base: Run, stalled: Run) -> None:
+    """The same wall with and without never-reading screens, from this run."""
+    tag = f"{stalled.screens} screens, {stalled.stalled} never reading"
+    p0, p1 = base.client["p99_ms"], stalled.client["p99_ms"]
+    rise = 100 * (p1 / p0 - 1) if p0 else float("nan")
+    res.add(
+        f"{tag}: other screens' p99 vs none stalled (ms)",
+        f"{p1:.0f} vs {p0:.0f} ({rise:+.0f} %)",
+        "≤ +10 %",
+        within(rise, 10, " points"),
+    )
+    m0 = max(base.loops_ms, default=float("nan"))
+    m1 = max(stalled.loops_ms, default=float("nan"))
+    res.add(
+        f"{tag}: slowest broadcast loop vs none stalled (ms); screens dropped",
+        f"{m1:.1f} vs {m0:.1f}; {stalled.dropped} dropped",
+        "never stalls a broadcast",
+        "met" if m1 <= max(2 * m0, m0 + 50) else "MISSED: a broadcast waited",
+    )
+
+
+def report(res: Result, wall: Run, ref: Run, size: int) -> None:
+    tag = f"{wall.screens} screens" + (f", {wall.stalled} never reading" if wall.stalled else "")
+    big = wall.screens >= 1000
+    lw, lr = median(wall.loops_ms), median(ref.loops_ms)
+    pw, pr = wall.client["p99_ms"], ref.client["p99_ms"]
+    res.add(
+        f"{tag}: broadcast loop median (max) ms, wall | reference",
+        f"{lw:.1f} ({max(wall.loops_ms, default=float('nan')):.1f}) | "
+        f"{lr:.1f} ({max(ref.loops_ms, default=float('nan')):.1f}); ratio {ratio(lw, lr)}",
+        "≤ 1.2x reference" if big else "",
+        within(lw / lr if lr else float("nan"), 1.2, "x") if big else "",
+    )
+    res.add(
+        f"{tag}: latency p50/p99 ms, wall | reference",
+        f"{wall.client['p50_ms']:.0f}/{pw:.0f} | {ref.client['p50_ms']:.0f}/{pr:.0f}; "
+        f"p99 ratio {ratio(pw, pr)}",
+        "p99 ≤ 1.2x reference" if big else "",
+        within(pw / pr if pr else float("nan"), 1.2, "x") if big else "",
+    )
+    dw, dr = wall.client["delivered_percent"], ref.client["delivered_percent"]
+    res.add(
+        f"{tag}: delivered % (reading screens), wall | reference",
+        f"{dw:.2f} | {dr:.2f}",
+        "100 %",
+        "met" if dw >= 100 else f"MISSED by {100 - dw:.2f} points",
+    )
+    res.add(
+        f"{tag}: server RSS max MB / CPU %, wall | reference",
+        f"{wall.rss_max:.0f} / {wall.cpu:.0f} | {ref.rss_max:.0f} / {ref.cpu:.0f}",
+        "RSS ≤ 200 MB" if wall.screens >= 2000 else "",
+        within(wall.rss_max, 200, " MB") if wall.screens >= 2000 else "",
+    )
+    fails = wall.client["connect_failures"]
+    res.add(
+        f"{tag}: connect failures / seconds to connect all, wall | reference",
+        f"{fails} / {wall.client['connect_seconds']:.1f} | "
+        f"{ref.client['connect_failures']} / {ref.client['connect_seconds']:.1f}",
+        "0 failures" if wall.screens >= 2000 else "",
+        ("met" if fails == 0 else f"MISSED: {fails} failed") if wall.screens >= 2000 else "",
+    )
+    res.notes.append(
+        f"{tag}: update {size} B; wall versions {wall.client['versions']}, resyncs "
+        f"{wall.client['resyncs']}, screens dropped {wall.dropped}; loop p99 wall "
+        f"{percentile(wall.loops_ms, 99):.1f} ms, reference {percentile(ref.loops_ms, 99):.1f} ms"
+    )

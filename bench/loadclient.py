@@ -1,0 +1,180 @@
+"""The load client: N screens in one separate process, measuring what each receives.
+
+Latency is receipt ``time.time()`` minus the ``updated_at`` stamped into the
+panels when the board changed (the same clock: one machine). Reading screens
+answer pings like a kiosk page. ``--stalled`` screens complete the handshake on a
+raw socket with a tiny receive buffer and never read again (a hung TV).
+
+Prints ``{"window": [t0, t1], ...}`` when every screen has connected and the
+warm-up is over, then one JSON line of results. Bounded in time throughout.
+
+    python -m bench.loadclient URL --screens N [--stalled M] [--warmup S] [--duration S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import json
+import os
+import socket
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from websockets.asyncio.client import ClientConnection, connect
+
+from bench.common import percentile, raise_nofile
+
+
+@dataclass
+class Tally:
+    window: tuple[float, float] = (float("inf"), float("inf"))
+    latencies: list[float] = field(default_factory=list)
+    versions: set[int] = field(default_factory=set)  # every version stamped inside the window
+    got: int = 0  # (screen, version) pairs received for window versions
+    resyncs: int = 0  # snapshots received inside the window: coalescing happened
+    sizes: list[int] = field(default_factory=list)  # bytes of the first screen's updates
+    errors: list[str] = field(default_factory=list)
+
+
+def stamp(msg: dict[str, Any]) -> float | None:
+    panels = msg.get("panels") or msg.get("data", {}).get("panels") or []
+    stamps = [p["updated_at"] for p in panels if p.get("updated_at") is not None]
+    return max(stamps) if stamps else None
+
+
+async def read_screen(ws: ClientConnection, tally: Tally, end: float) -> None:
+    seen: set[int] = set()
+    while time.time() < end:
+        try:
+            raw = await asyncio.wait_for(ws.recv(), max(0.01, end - time.time()))
+        except TimeoutError:
+            break
+        now = time.time()
+        msg = json.loads(raw)
+        kind = msg.get("type")
+        if kind == "ping":
+            await ws.send('{"type":"pong"}')
+            continue
+        if kind not in ("update", "snapshot"):
+            continue
+        at = stamp(msg)
+        if at is None or not tally.window[0] <= at <= tally.window[1]:
+            continue
+        version = int(msg["version"])
+        tally.versions.add(version)
+        if kind == "update":
+            tally.latencies.append(now - at)
+            if len(tally.sizes) < 64:
+                tally.sizes.append(len(raw))
+        else:
+            tally.resyncs += 1
+        if version not in seen:
+            seen.add(version)
+            tally.got += 1
+
+
+async def stalled_screen(host: str, port: int, path: str) -> socket.socket:
+    """A websocket handshake on a socket that will never be read again."""
+    loop = asyncio.get_running_loop()
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setblocking(False)
+    await loop.sock_connect(sock, (host, port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    await loop.sock_sendall(sock, request.encode())
+    head = b""
+    while b"\r\n\r\n" not in head and len(head) < 8192:
+        chunk = await loop.sock_recv(sock, 1024)
+        if not chunk:
+            raise ConnectionError("closed during handshake")
+        head += chunk
+    if b" 101 " not in head.split(b"\r\n", 1)[0]:
+        raise ConnectionError(head.split(b"\r\n", 1)[0].decode(errors="replace"))
+    return sock
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    tally = Tally()
+    gate = asyncio.Semaphore(args.parallel)
+    url = urlsplit(args.url)
+    host, port = url.hostname or "127.0.0.1", url.port or 80
+
+    async def open_one(i: int) -> ClientConnection | socket.socket:
+        target = args.url.format(i=i % args.teams)
+        async with gate:
+            if i < args.stalled:
+                return await stalled_screen(host, port, urlsplit(target).path)
+            return await connect(
+                target, compression=None, open_timeout=60, ping_interval=None, max_size=2**20
+            )
+
+    started = time.monotonic()
+    opened = await asyncio.gather(
+        *(open_one(i) for i in range(args.screens)), return_exceptions=True
+    )
+    connect_seconds = time.monotonic() - started
+    screens = [c for c in opened if isinstance(c, ClientConnection)]
+    stalled = [c for c in opened if isinstance(c, socket.socket)]
+    failures = [repr(c)[:200] for c in opened if isinstance(c, BaseException)]
+    t0 = time.time() + args.warmup
+    tally.window = (t0, t0 + args.duration)
+    end = tally.window[1] + args.grace
+    readers = [asyncio.create_task(read_screen(ws, tally, end)) for ws in screens]
+    await asyncio.sleep(max(0.0, t0 - time.time()))
+    print(json.dumps({"window": tally.window, "connected": len(screens)}), flush=True)
+    results = await asyncio.gather(*readers, return_exceptions=True)
+    errors = [repr(r)[:200] for r in results if isinstance(r, BaseException)]
+    for ws in screens:
+        ws.transport.abort()  # no close handshakes: the server sees a vanished client
+    for sock in stalled:
+        sock.close()
+    expected = len(screens) * len(tally.versions)
+    lat = tally.latencies
+    return {
+        "screens": len(screens),
+        "stalled": len(stalled),
+        "connect_failures": len(failures),
+        "failure_examples": failures[:3],
+        "connect_seconds": connect_seconds,
+        "versions": len(tally.versions),
+        "delivered_percent": 100.0 * tally.got / expected if expected else 0.0,
+        "resyncs": tally.resyncs,
+        "p50_ms": 1000 * percentile(lat, 50),
+        "p99_ms": 1000 * percentile(lat, 99),
+        "max_ms": 1000 * max(lat, default=float("nan")),
+        "samples": len(lat),
+        "update_bytes": percentile(tally.sizes, 50),
+        "read_errors": errors[:3],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument(
+        "url", help="ws://127.0.0.1:PORT/ws/teams/t{i}: {i} is the screen's team index"
+    )
+    parser.add_argument("--screens", type=int, required=True)
+    parser.add_argument("--stalled", type=int, default=0, help="of --screens, never read")
+    parser.add_argument("--teams", type=int, default=1)
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--duration", type=float, default=20.0)
+    parser.add_argument("--grace", type=float, default=3.0)
+    parser.add_argument("--parallel", type=int, default=64, help="handshakes in flight")
+    args = parser.parse_args()
+    raise_nofile(args.screens * 2 + 256)
+    out = asyncio.run(asyncio.wait_for(run(args), 600))  # bounded whatever happens
+    print(json.dumps(out), flush=True)
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        main()

@@ -1,0 +1,71 @@
+"""The wall under test, in its own process: the production server class of
+``wallboard serve`` (``WallServer``: threaded, with its caps), plus the hub's own figures.
+
+Prints ``{"port": ..., "pid": ...}`` when it serves and, on SIGTERM, the hub's
+stats (every broadcast loop time) as one JSON line, then exits.
+
+    python -m bench.wallserver CONFIG [--port P] [--nofile N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import threading
+from types import FrameType
+
+from bench.common import raise_nofile
+from wallboard.app import create_app, wall
+from wallboard.server import WallServer
+
+
+def hub_figures(hub: object) -> dict[str, object]:
+    stats = hub.stats  # type: ignore[attr-defined]
+    return {
+        "broadcasts": list(stats.broadcasts),
+        "messages_sent": stats.messages_sent,
+        "updates_coalesced": stats.updates_coalesced,
+        "screens_dropped": stats.screens_dropped,
+        "screens": hub.screen_count,  # type: ignore[attr-defined]
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("config")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--nofile", type=int, default=8192)
+    args = parser.parse_args()
+    # Each screen holds a socket and the websocket library's selector: ≥ 2 fds per screen.
+    raise_nofile(args.nofile)
+    stop = threading.Event()
+
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_term)
+    app = create_app(args.config, build="bench")
+    the_wall = wall(app)
+    settings = the_wall.config.server
+    httpd = WallServer(
+        "127.0.0.1",
+        args.port,
+        app,
+        max_screens=settings.max_screens,
+        timeout=settings.request_timeout,
+    )
+    the_wall.start()
+    server = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.2})
+    server.start()
+    print(json.dumps({"port": httpd.server_port, "pid": os.getpid()}), flush=True)
+    stop.wait(3600)  # bounded: a forgotten server ends by itself
+    print(json.dumps(hub_figures(the_wall.hub)), flush=True)
+    httpd.shutdown()
+    the_wall.stop()
+    httpd.server_close()
+
+
+if __name__ == "__main__":
+    main()
