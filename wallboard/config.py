@@ -209,10 +209,11 @@ def parse(
     issues: list[ConfigIssue] = []
     shape = _shape(data, context, issues)
     sources = _sources(shape["sources"], shape["wall"], context, issues)
-    raw_sources = data.get("sources") if isinstance(data.get("sources"), Mapping) else {}
+    raw = data.get("sources")
+    raw_sources: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
     source_types = {
-        sid: str(raw.get("type")) if isinstance(raw, Mapping) else ""
-        for sid, raw in raw_sources.items()
+        sid: str(entry.get("type")) if isinstance(entry, Mapping) else ""
+        for sid, entry in raw_sources.items()
     }
     panels = _panels(shape["panels"], source_types, sources, context, issues)
     teams = _teams(shape["teams"], set(data.get("panels") or {}), sources, panels, context, issues)
