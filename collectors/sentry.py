@@ -70,6 +70,9 @@ class SentrySource:
         # Webhook changes seen while a poll is in flight are replayed onto its result,
         # so an older listing cannot undo a newer "resolved".
         self._journal: deque[tuple[float, str, Issue, str]] = deque(maxlen=1000)
+        # Whether the last poll of the issue list worked: a webhook must not clear the
+        # error badge of panels whose polling is failing (rate limit, token, outage).
+        self._issues_ok = False
 
     # -- polling ------------------------------------------------------------------------
     def collect(self, deadline: float) -> Collection:
@@ -95,6 +98,7 @@ class SentrySource:
             if issues_error is not None and stats_error is not None:
                 raise issues_error
         with self._lock:
+            self._issues_ok = bool(ids) and issues_error is None
             if ids and issues_error is None:
                 self.book.load(issues, truncated)
                 self._replay(started)
@@ -160,11 +164,14 @@ class SentrySource:
         teams: set[str] | None,
         issues_error: CollectorError | None = None,
         stats_error: CollectorError | None = None,
+        issues_only: bool = False,
     ) -> None:
         """Fill ``out`` for every panel of ``teams`` (all when None); caller holds the lock."""
         now = time.time()
         for panel in self.context.panels:
             metric = getattr(panel.options, "metric", "unresolved")
+            if issues_only and metric == "events_1h":
+                continue
             limit = getattr(panel.options, "limit", 5)
             error = stats_error if metric == "events_1h" else issues_error
             if error is not None:
@@ -220,7 +227,12 @@ class SentrySource:
                     f'unsupported Sentry webhook "{payload.resource}"', kind="bad_request"
                 )
             if self.book.loaded:
-                self._readings(out, set(self.projects.teams_of([project])))
+                # While issue polling fails, issue panels keep their error (failures are
+                # not pushed); the change waits in the book for the next good poll.
+                unknown = None if self._issues_ok else CollectorError("issue polling failing")
+                teams = set(self.projects.teams_of([project]))
+                only = payload.resource == "issue"  # an issue change adds no error event
+                self._readings(out, teams, unknown, issues_only=only)
         return out
 
     # -- wallboard check-config --online ------------------------------------------------

@@ -265,3 +265,18 @@ def test_it_feeds_a_scheduled_wall_and_its_screens(double: SentryDouble, tmp_pat
     panels = {p["id"]: p for p in (shown.get("data") or shown)["panels"]}
     assert [it["title"] for it in panels["top"]["items"]] == ["IndexError"]
     assert panels["unresolved"]["value"] == 1
+
+
+def test_it_does_not_hide_a_failing_poll_behind_a_webhook(
+    live: LiveWall, double: SentryDouble
+) -> None:
+    double.limit("issues", 5, 60.0)
+    double.exhaust("issues")
+    live.wall.collect("sentry")
+    error = panel(live, "payments", "unresolved").error
+    assert error is not None and error.startswith("rate limited until")
+    issue = double.add_issue("checkout", "Arrived while rate limited", count=5, age=5)
+    status, answer, _ = post(live, issue_body("created", issue))
+    assert status == 200 and answer["teams"] == []
+    assert panel(live, "payments", "unresolved").error == error
+    assert panel(live, "payments", "events").error is None
