@@ -167,10 +167,11 @@ def test_it_spreads_sentry_team_refreshes_over_cycles(double: SentryDouble) -> N
     assert panels(wall, "team39")["unresolved"].error is None
 
 
-def test_it_follows_link_pages_until_results_false(double: SentryDouble) -> None:
+def test_it_follows_link_cursors_on_its_own_url_until_results_false(double: SentryDouble) -> None:
     double.add_project("busy")
     for n in range(250):
         double.add_issue("busy", f"Error {n}", count=1000 - n)
+    double.link_host = "http://sentry-internal.invalid:9000"  # never to be asked
     wall = make_wall(wall_config(double.url, {"busy": 'sentry_projects = ["busy"]'}))
     wall.collect("sentry")
     calls = [r for r in double.recorded if r.endpoint == "issues"]

@@ -51,6 +51,8 @@ class SentryDouble:
     limits: dict[str, Window] = field(default_factory=dict)
     failures: dict[str, list[int]] = field(default_factory=dict)  # endpoint -> statuses
     delay: float = 0.0  # seconds between reading the issues and answering (a slow listing)
+    # The host Sentry writes into Link URLs; behind a proxy it can be an internal name.
+    link_host: str | None = None
     recorded: list[Recorded] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""

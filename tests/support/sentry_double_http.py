@@ -215,7 +215,7 @@ class Handler(BaseHTTPRequestHandler):
         cursor = query.get("cursor", ["0:0:0"])[0].split(":")
         offset = int(cursor[1]) if len(cursor) == 3 and cursor[1].isdigit() else 0
         rest = urlencode([(k, v) for k, vs in query.items() if k != "cursor" for v in vs])
-        base = f"{self.api.url}{path}?{rest}"
+        base = f"{self.api.link_host or self.api.url}{path}?{rest}"
         prev_offset = max(0, offset - limit)
         more = offset + limit < len(rows)
         headers = dict(headers)
