@@ -92,12 +92,12 @@ class HealthSource:
         pool shared by all would open a new connection whenever a cycle happened
         to overlap more requests to one host than any cycle before.
         """
-        hosts = {(p.tls, urlsplit(p.url).netloc) for p in probes}
-        ranks: Counter[tuple[tuple[bool, str | None], str]] = Counter()
+        hosts = {(p.tls, _origin(p.url)) for p in probes}
+        ranks: Counter[tuple[tuple[bool, str | None], tuple[str, str, int]]] = Counter()
         by_lane: dict[tuple[tuple[bool, str | None], int], HttpClient] = {}
         out = {}
         for probe in probes:
-            host = (probe.tls, urlsplit(probe.url).netloc)
+            host = (probe.tls, _origin(probe.url))
             lane = (probe.tls, ranks[host])
             ranks[host] += 1
             if lane not in by_lane:
@@ -211,6 +211,16 @@ class HealthSource:
             self._executor = None
         for client in {id(c): c for c in self.clients.values()}.values():
             client.close()
+
+
+def _origin(url: str) -> tuple[str, str, int]:
+    """What urllib3 keys a connection pool by: "http://a" and "http://A:80" are one host."""
+    parts = urlsplit(url)
+    return (
+        parts.scheme,
+        parts.hostname or "",
+        parts.port or (443 if parts.scheme == "https" else 80),
+    )
 
 
 def _outcome(future: Future[Outcome]) -> Outcome:
