@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from collectors.options import Duration, EnvName, Options
+from collectors.options import Duration, EnvName, Options, read_env
 
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
@@ -74,12 +74,17 @@ class HealthCheck(Options):
 
     @field_validator("headers", "headers_env")
     @classmethod
-    def _header_names(cls, value: dict[str, str]) -> dict[str, str]:
+    def _header_names(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        context = info.context if isinstance(info.context, dict) else {}
+        env = context.get("env") if info.field_name == "headers_env" else None
         for name, text in value.items():
             if not _HEADER_NAME.match(name):
                 raise ValueError(f'"{name}" is not a valid header name')
-            if any(ch in text for ch in "\r\n\0"):
-                raise ValueError(f'header "{name}" contains a line break')
+            # For headers_env the value sent is the variable's; never echo a secret.
+            sent = read_env(text, env) or "" if info.field_name == "headers_env" else text
+            if any(ch in sent for ch in "\r\n\0"):
+                where = f"the value of {text}" if info.field_name == "headers_env" else "the value"
+                raise ValueError(f'header "{name}": {where} contains a line break')
         return value
 
     @field_validator("ca_bundle")

@@ -529,6 +529,8 @@ def test_it_names_the_key_path_of_a_bad_check() -> None:
             "NOT_SET is not set",
         ),
         ({"headers": {"Bad Header": "x"}}, "health[0].headers", "not a valid header name"),
+        ({"headers": {"X-A": "a\r\nX-B: b"}}, "health[0].headers", "line break"),
+        ({"headers_env": {"X-A": "CRLF"}}, "health[0].headers_env", "value of CRLF contains"),
         ({"ca_bundle": "/nonexistent/ca.pem"}, "health[0].ca_bundle", "no such file"),
         ({"url": "https://user:pw@api.internal/"}, "health[0].url", "headers_env"),
         ({"url": "http://api.internal:99999/"}, "health[0].url", "not a valid URL"),
@@ -537,8 +539,10 @@ def test_it_names_the_key_path_of_a_bad_check() -> None:
 def test_it_rejects_bad_check_options_with_their_key_path(
     check: dict[str, Any], path: str, words: str
 ) -> None:
-    errors = config_errors([{"name": "api", "url": "https://api.internal/health", **check}])
+    env = {"CRLF": "Bearer x\r\nX-Injected: 1"}
+    errors = config_errors([{"name": "api", "url": "https://api.internal/health", **check}], env)
     assert len(errors) == 1
+    assert "Bearer" not in errors[0]  # a secret is never echoed
     assert errors[0].startswith(f"teams.payments.{path}: ")
     assert words in errors[0]
 
