@@ -325,7 +325,8 @@ class HttpClient:
             changes.update(total=retries, connect=retries, read=retries, status=retries)
         if retry_statuses is not None:
             changes["status_forcelist"] = retry_statuses
-        retry = self._retry.new(**changes) if changes or not retry_timeouts else self._retry
+        # Always a fresh copy: the per-call cap below must not leak into other threads' calls.
+        retry = self._retry.new(**changes)
         if not retry_timeouts:
             retry.retry_timeouts = False  # type: ignore[attr-defined]
         retry.retry_after_cap = per_try  # type: ignore[attr-defined]
