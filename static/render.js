@@ -18,9 +18,13 @@ window.WB = window.WB || {};
     return node;
   };
 
+  // Rewrites an existing text node in place: ticking clocks and ages make no garbage nodes.
   WB.setText = function (node, text) {
     const value = text === undefined || text === null ? "" : String(text);
-    if (node.textContent !== value) node.textContent = value;
+    if (node.textContent === value) return;
+    const only = node.firstChild;
+    if (only && only === node.lastChild && only.nodeType === Node.TEXT_NODE) only.data = value;
+    else node.textContent = value;
   };
 
   WB.icon = function () {

@@ -1,0 +1,62 @@
+"""2,000 updates leave no extra DOM nodes behind (the long soak lives in bench/)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser
+
+from tests.support.browser import browser_fixture, dom_metrics, open_screen, wait_for
+from tests.support.screen_wall import apply, main_readings, screen_config, screen_wall
+
+pytestmark = pytest.mark.browser
+__all__ = ["browser_fixture"]  # the module's Chromium
+
+UPDATES = 2000
+WARMUP = 50
+DOWN = ("db", "cache", "queue")
+
+
+def drive(live: object, page: object, count: int, start: int) -> int:
+    """Change the board until the page has received ``count`` more updates; bounded."""
+    received = lambda: int(page.evaluate("() => document.body.dataset.updates || 0"))  # noqa: E731
+    target = received() + count
+    i = start
+    end = time.monotonic() + 90
+    while received() < target and time.monotonic() < end:
+        for _ in range(25):
+            i += 1
+            # Values, statuses, item lists and stale/ok flips all change, as on a busy wall.
+            down = DOWN[: i % 4]
+            apply(live, "main", main_readings(0.001 * (i % 97), up=5 - len(down), down=down))
+            time.sleep(0.002)
+    assert received() >= target, "the page did not receive the updates in time"
+    # End on the same board state every time, so node counts compare like with like.
+    version = apply(live, "main", main_readings(0.0042, up=2, down=DOWN))
+    wait_for(page, "(v) => Number(document.body.dataset.version) >= v", arg=version)
+    return i
+
+
+def test_it_adds_no_dom_nodes_over_two_thousand_updates(browser: Browser, tmp_path: Path) -> None:
+    with screen_wall(screen_config(tmp_path)) as live:
+        apply(live, "main", main_readings(0.0042))
+        screen = open_screen(browser, f"{live.url}/teams/payments")
+        page = screen.page
+        i = drive(live, page, WARMUP, 0)
+        before = dom_metrics(page)
+        started = time.monotonic()
+        drive(live, page, UPDATES, i)
+        took = time.monotonic() - started
+        after = dom_metrics(page)
+        assert screen.errors == []
+    print(
+        f"{UPDATES} updates in {took:.1f} s; DOM nodes {before['Nodes']:.0f} -> "
+        f"{after['Nodes']:.0f}; JS heap {before['JSHeapUsedSize'] / 1e6:.2f} -> "
+        f"{after['JSHeapUsedSize'] / 1e6:.2f} MB; listeners "
+        f"{before['JSEventListeners']:.0f} -> {after['JSEventListeners']:.0f}"
+    )
+    assert after["Nodes"] <= before["Nodes"]
+    assert after["JSEventListeners"] <= before["JSEventListeners"]
+    page.context.close()
