@@ -7,8 +7,10 @@
   const foot = document.getElementById("sources");
   const order = new Map(); // team id -> its place in the config, to break ties stably
   Array.from(grid.children).forEach((tile, i) => order.set(tile.dataset.team, i));
+  // Sources change with collections: refresh soon after news, and every 15 s regardless.
   const FOOT_EVERY = 15000;
-  let footAt = 0;
+  const FOOT_AFTER_NEWS = 2000;
+  let footAt = 0, footNews = false;
 
   function createTile(team) {
     const tile = WB.el("section", "tile");
@@ -83,6 +85,7 @@
     }
     patchTile(tile, team);
     resort();
+    footNews = true;
   });
 
   function renderNotes(data) {
@@ -93,7 +96,9 @@
   }
 
   function refreshFoot() {
-    if (Date.now() - footAt < FOOT_EVERY || body.dataset.connected !== "1") return;
+    const since = Date.now() - footAt;
+    if (body.dataset.connected !== "1" || (since < FOOT_EVERY && !(footNews && since >= FOOT_AFTER_NEWS))) return;
+    footNews = false;
     footAt = Date.now();
     fetch(body.dataset.sources, { cache: "no-store" })
       .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
@@ -106,5 +111,5 @@
     const team = WB.store.team(tile.dataset.team);
     if (team) patchTile(tile, team);
   }));
-  WB.connect({ onSnapshot: () => { if (Date.now() - footAt > 2000) footAt = 0; } });
+  WB.connect();
 })(window.WB);
