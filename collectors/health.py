@@ -3,9 +3,10 @@
 One cycle probes every configured check at once through a bounded thread pool
 (``concurrency``), each with its own timeout, all within the cycle's deadline:
 a hanging endpoint costs one timeout, never the sum of them. Requests go
-through the shared :class:`~collectors.http.HttpClient` (one keep-alive pool per
-host, reused across cycles), which retries a 502 or a refused/reset connection
-once, at once, and never retries a timeout. URLs come only from the config.
+through the shared :class:`~collectors.http.HttpClient`; each check keeps its own
+keep-alive connection to its host across cycles. A 502 or a refused/reset
+connection is retried once, at once; a timeout never. URLs come only from the
+config.
 """
 
 from __future__ import annotations
