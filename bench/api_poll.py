@@ -39,12 +39,12 @@ def _get(port: int, etag: str | None) -> tuple[int, str | None, int, float]:
         conn.close()
 
 
-def run(smoke: bool = False) -> Result:
+def run(smoke: bool = False, poll_s: float = POLL_S, change_s: float = CHANGE_S) -> Result:
     requests = 40 if smoke else 200
     res = Result("api_poll")
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "config.toml"
-        config.write_text(demo_config(f"{CHANGE_S:g}s"))
+        config.write_text(demo_config(f"{change_s:g}s"))
         child = Child(python_cmd("bench.wallserver", str(config)))
         try:
             port = int(child.ready["port"])
@@ -62,13 +62,13 @@ def run(smoke: bool = False) -> Result:
                     wasted += int(tag == etag)
                     sizes.append(size)
                     etag = tag
-                time.sleep(POLL_S)
+                time.sleep(poll_s)
             duration = time.monotonic() - started
         finally:
             child.stop()
     share = len(times[304]) / requests
-    ideal = max(0.0, 1 - (duration / requests) / CHANGE_S)
-    res.add("requests (poll / change)", f"{requests} ({POLL_S:g} s / {CHANGE_S:g} s)")
+    ideal = max(0.0, 1 - (duration / requests) / change_s)
+    res.add("requests (poll / change)", f"{requests} ({poll_s:g} s / {change_s:g} s)")
     res.add("304 share", f"{share:.1%}", f"ideal {ideal:.1%}", "met" if wasted == 0 else "")
     res.add("200s repeating a held ETag", str(wasted), "0", "met" if wasted == 0 else "MISSED")
     res.add("other statuses", str(other), "0", "met" if other == 0 else "MISSED")
@@ -82,7 +82,7 @@ def run(smoke: bool = False) -> Result:
     res.notes.append(
         "Each request opens a new loopback connection (the threaded werkzeug server "
         "closes after each answer); the wall collects the demo source every "
-        f"{CHANGE_S:g} s, and every collection bumps the board version."
+        f"{change_s:g} s, and every collection bumps the board version."
     )
     return res
 
@@ -90,7 +90,10 @@ def run(smoke: bool = False) -> Result:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--smoke", action="store_true")
-    result = run(parser.parse_args().smoke)
+    parser.add_argument("--poll", type=float, default=POLL_S, help="seconds between polls")
+    parser.add_argument("--change", type=float, default=CHANGE_S, help="demo source interval")
+    args = parser.parse_args()
+    result = run(args.smoke, args.poll, args.change)
     for row in result.rows:
         print(f"{row.measure:36} {row.figure:24} {row.target:12} {row.verdict}")
 
