@@ -23,6 +23,7 @@ BENCHMARKS = {
     "health_scale": "bench.health_scale",
     "soak": "bench.soak",
     "startup": "bench.startup",
+    "api_poll": "bench.api_poll",  # the API's polling bot (issue 7's benchmark)
 }
 
 

@@ -98,8 +98,10 @@ def python_cmd(module: str, *args: str) -> list[str]:
 class Child:
     """A child process that prints one JSON line when ready and one when stopped."""
 
-    def __init__(self, cmd: list[str], *, ready_timeout: float = 30.0) -> None:
-        env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONPATH=str(ROOT))
+    def __init__(
+        self, cmd: list[str], *, ready_timeout: float = 30.0, env: dict[str, str] | None = None
+    ) -> None:
+        env = dict(os.environ, **(env or {}), PYTHONUNBUFFERED="1", PYTHONPATH=str(ROOT))
         self.proc = subprocess.Popen(
             cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
