@@ -32,11 +32,11 @@ def create_app(
         static_url_path="/static",
     )
     app.config.update(
-        JSON_SORT_KEYS=False,
         MAX_CONTENT_LENGTH=1 * 1024 * 1024,  # webhooks and chat commands are small
         SOCK_SERVER_OPTIONS={"max_message_size": 4096},
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the documented field order
     if overrides:
         app.config.update(overrides)
     app.extensions[EXTENSION] = Wall(config, env=env, build=build)
