@@ -90,6 +90,13 @@ def browser_fixture() -> Iterator[Browser]:
         yield browser
 
 
+@pytest.fixture(scope="module", name="browser")
+def sound_browser_fixture() -> Iterator[Browser]:
+    """Chromium as a kiosk runs it for the chime: sound allowed without a click."""
+    with chromium(("--autoplay-policy=no-user-gesture-required",)) as browser:
+        yield browser
+
+
 def dom_metrics(page: Page) -> dict[str, float]:
     """CDP Performance.getMetrics after a forced garbage collection (exact figures)."""
     session = page.context.new_cdp_session(page)

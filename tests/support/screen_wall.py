@@ -17,8 +17,8 @@ title = "screen test wall"
 heartbeat = "{heartbeat}s"
 
 [screen]
-drift_every = "1h"
 highlight_for = "3s"
+{screen}
 
 [sources.main]
 type = "demo"
@@ -63,8 +63,11 @@ panels = ["error_rate"]
 """
 
 
-def screen_config(directory: Path, stale_after: str = "1h") -> Path:
-    text = SCREEN_CONFIG.format(heartbeat=HEARTBEAT, stale_after=stale_after)
+def screen_config(
+    directory: Path, stale_after: str = "1h", screen: str = 'drift_every = "1h"'
+) -> Path:
+    """The screen tests' wall; ``screen`` adds lines to its [screen] table."""
+    text = SCREEN_CONFIG.format(heartbeat=HEARTBEAT, stale_after=stale_after, screen=screen)
     return write_config(directory, text)
 
 

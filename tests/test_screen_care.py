@@ -1,0 +1,73 @@
+"""Looking after a TV: burn-in drift and night dimming."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser
+
+from tests.support.browser import browser_fixture, open_screen, wait_for
+from tests.support.screen_wall import apply, main_readings, screen_config, screen_wall
+
+pytestmark = pytest.mark.browser
+__all__ = ["browser_fixture"]  # the module's Chromium
+
+# The stage's next position, as the screen set it: "translate(3px, -2px)".
+MOVED = (
+    "(p) => { const t = document.getElementById('stage').style.transform; return t !== p && t; }"
+)
+CRIT = main_readings(0.09)
+OK = main_readings(0.0042)
+
+
+def hhmm(delta: timedelta) -> str:
+    # The browser runs in UTC here (timezone_id below), so the schedule is written in UTC.
+    return (datetime.now(UTC) + delta).strftime("%H:%M")
+
+
+def test_it_drifts_the_screen_by_a_few_pixels(browser: Browser, tmp_path: Path) -> None:
+    config = screen_config(tmp_path, screen='drift_every = "1s"\ndrift_pixels = 6')
+    with screen_wall(config) as live:
+        screen = open_screen(browser, f"{live.url}/teams/payments")
+        page = screen.page
+        moves = []
+        for _ in range(3):
+            previous = moves[-1] if moves else ""
+            moves.append(wait_for(page, MOVED, arg=previous, timeout=3))
+        shifts = [[float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", m)] for m in moves]
+        assert all(len(s) == 2 and all(abs(v) <= 6 for v in s) for s in shifts), moves
+        assert len({tuple(s) for s in shifts}) > 1  # it really moves
+        size = "() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
+        assert page.evaluate(size) == [1920, 1080]  # and never makes the page scroll
+    page.context.close()
+
+
+def test_it_dims_at_night_but_never_hides_a_critical_team(browser: Browser, tmp_path: Path) -> None:
+    night = f'dim_from = "{hhmm(-timedelta(hours=1))}"\ndim_until = "{hhmm(timedelta(hours=1))}"'
+    with screen_wall(screen_config(tmp_path, screen=night + "\ndim_brightness = 0.3")) as live:
+        apply(live, "main", OK)
+        context = browser.new_context(timezone_id="UTC")
+        page = context.new_page()
+        page.goto(f"{live.url}/teams/payments")
+        wait_for(page, "() => document.body.classList.contains('dimmed')")
+        filtered = "() => getComputedStyle(document.getElementById('stage')).filter"
+        wait_for(page, f"() => ({filtered})() === 'brightness(0.3)'", timeout=5)  # fades in 3 s
+        apply(live, "main", CRIT)
+        wait_for(page, "() => !document.body.classList.contains('dimmed')", timeout=3)
+        assert "status-crit" in (page.get_attribute("body", "class") or "")
+        context.close()
+
+
+def test_it_keeps_the_day_bright(browser: Browser, tmp_path: Path) -> None:
+    later = f'dim_from = "{hhmm(timedelta(hours=2))}"\ndim_until = "{hhmm(timedelta(hours=3))}"'
+    with screen_wall(screen_config(tmp_path, screen=later)) as live:
+        context = browser.new_context(timezone_id="UTC")
+        page = context.new_page()
+        page.goto(f"{live.url}/teams/payments")
+        wait_for(page, "() => document.body.dataset.connected === '1'")
+        page.wait_for_timeout(1100)  # a tick has run
+        assert not page.evaluate("() => document.body.classList.contains('dimmed')")
+        context.close()
