@@ -110,7 +110,7 @@ def run(smoke: bool = False, screens: list[int] | None = None, teams: int = 1) -
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "bench.toml"
         config.write_text(wall_config(teams))
-        plan = Plan(config, teams, *((2.5, 1.0, 1.5) if smoke else (20.0, 3.0, 3.0)))
+        plan = Plan(config, teams, *((2.0, 0.5, 1.0) if smoke else (20.0, 3.0, 3.0)))
         for n in sizes:
             base: Run | None = None
             for stalled in (0, max(1, n // 20)):

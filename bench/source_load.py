@@ -118,7 +118,7 @@ def steady(r: float) -> str:
 
 def run(smoke: bool = False) -> Result:
     cases = [(5, 5)] if smoke else [(5, 1), (50, 1), (50, 500)]
-    refresh, window = (1.5, 4.6) if smoke else (10.0, 65.0)
+    refresh, window = (1.5, 3.2) if smoke else (10.0, 65.0)
     res = Result("B2 source load")
     target = RequestsTarget()
     for t in range(max(t for t, _ in cases)):
@@ -128,7 +128,7 @@ def run(smoke: bool = False) -> Result:
         prom = PrometheusServer(Path(tmp) / "prom", [target.address])
         prom.start()
         try:
-            prom.wait_scraped(3)
+            prom.wait_scraped(2)
             base = None
             for teams, screens in cases:
                 wall_q, wall_cpu = measure_wall(prom, Path(tmp), teams, screens, refresh, window)
