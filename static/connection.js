@@ -14,10 +14,11 @@ window.WB = window.WB || {};
   };
   WB.connection = state;
 
+  // [{at, why}] of this tab's recent reloads: a guard against loops, and a record for people.
   function recentReloads() {
     let list = [];
     try { list = JSON.parse(sessionStorage.getItem(RELOAD_GUARD.key) || "[]"); } catch (e) { list = []; }
-    return list.filter((t) => Date.now() - t < RELOAD_GUARD.window);
+    return list.filter((r) => r && Date.now() - r.at < RELOAD_GUARD.window);
   }
 
   // Reload only when the server answers the page: a reload while it is down would leave
@@ -27,7 +28,7 @@ window.WB = window.WB || {};
     if (recent.length >= RELOAD_GUARD.max) return Promise.resolve(false);
     return fetch(location.href, { cache: "no-store" }).then((response) => {
       if (!response.ok) return false;
-      recent.push(Date.now());
+      recent.push({ at: Date.now(), why: why });
       try { sessionStorage.setItem(RELOAD_GUARD.key, JSON.stringify(recent)); } catch (e) { /* private mode */ }
       body.dataset.reloading = why;
       location.reload();

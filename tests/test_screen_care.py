@@ -1,4 +1,4 @@
-"""Looking after a TV: burn-in drift and night dimming."""
+"""Looking after a TV: burn-in drift, night dimming and the daily soft reload."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Page
 
 from tests.support.browser import browser_fixture, open_screen, wait_for
 from tests.support.screen_wall import apply, main_readings, screen_config, screen_wall
@@ -71,3 +71,40 @@ def test_it_keeps_the_day_bright(browser: Browser, tmp_path: Path) -> None:
         page.wait_for_timeout(1100)  # a tick has run
         assert not page.evaluate("() => document.body.classList.contains('dimmed')")
         context.close()
+
+
+def open_at(browser: Browser, url: str, when: datetime) -> Page:
+    """A page whose clock starts at ``when`` (UTC) and moves only when the test says so."""
+    page = browser.new_context(timezone_id="UTC").new_page()
+    page.clock.install(time=when)
+    page.goto(url)
+    wait_for(page, "() => document.body.dataset.connected === '1'")
+    page.evaluate("() => { window.__samePage = true; }")
+    return page
+
+
+RELOADS = "() => JSON.parse(sessionStorage.getItem('wb-reloads') || '[]').map((r) => r.why)"
+BEFORE_SOFT_RELOAD = datetime(2026, 11, 26, 3, 28, tzinfo=UTC)  # soft_reload_at is 03:30
+
+
+def test_it_reloads_itself_daily_at_the_configured_time(browser: Browser, tmp_path: Path) -> None:
+    with screen_wall(screen_config(tmp_path, screen='soft_reload_at = "03:30"')) as live:
+        page = open_at(browser, f"{live.url}/teams/payments", BEFORE_SOFT_RELOAD)
+        page.clock.fast_forward("05:00")  # past 03:30 and its two minutes of jitter
+        wait_for(page, "() => window.__samePage === undefined && document.body.dataset.connected")
+        assert page.evaluate(RELOADS) == ["scheduled"]
+        page.context.close()
+
+
+def test_it_never_reloads_into_an_error_page_while_the_server_is_down(
+    browser: Browser, tmp_path: Path
+) -> None:
+    with screen_wall(screen_config(tmp_path, screen='soft_reload_at = "03:30"')) as live:
+        page = open_at(browser, f"{live.url}/teams/payments", BEFORE_SOFT_RELOAD)
+    wait_for(page, "() => !document.getElementById('banner').hidden")
+    page.clock.fast_forward("05:00")
+    page.wait_for_timeout(1500)  # the reload check runs, its probe fails
+    assert page.evaluate("() => window.__samePage") is True
+    assert page.evaluate(RELOADS) == []
+    assert "Disconnected" in (page.text_content("#banner") or "")
+    page.context.close()
