@@ -23,6 +23,10 @@ bench: $(VENV)/.installed-test
 	scripts/install-system-deps
 	$(BIN)/python -m bench
 
+screenshots: $(VENV)/.installed-test
+	scripts/install-system-deps
+	$(BIN)/python scripts/screenshot
+
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip

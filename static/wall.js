@@ -90,7 +90,7 @@
 
   function renderNotes(data) {
     const notes = data.notes.map((n) => WB.el("span", "note note-" + n.level, (n.level === "error" ? "✖ " : "▲ ") + n.source + ": " + n.text));
-    if (!notes.length) notes.push(WB.el("span", "note note-ok", "✔ all " + data.sources + " sources collecting"));
+    if (!notes.length) notes.push(WB.el("span", "note note-ok", "✔ " + (data.sources === 1 ? "the source is" : "all " + data.sources + " sources") + " collecting"));
     foot.replaceChildren(...notes);
     foot.dataset.clear = data.notes.length ? "" : "1";
   }
