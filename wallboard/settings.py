@@ -53,7 +53,7 @@ class ScreenSettings(Options):
     Times of day ("HH:MM") are the TV's local time; a schedule may cross midnight.
     """
 
-    soft_reload_at: str | None = "03:30"  # local time of a daily reload; none to disable
+    soft_reload_at: str | None = "03:30"  # local time of a daily reload; "off" disables it
     watchdog_heartbeats: int = Field(default=3, ge=2, le=20)
     highlight_for: Duration = 15.0  # how long a panel that just got worse is highlighted
     # Burn-in: shift the whole screen by up to `drift_pixels` every `drift_every`; 0 disables.
@@ -74,6 +74,8 @@ class ScreenSettings(Options):
     )
     @classmethod
     def _hhmm(cls, value: str | None) -> str | None:
+        if value == "off":  # TOML has no null
+            return None
         if value is not None and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
             raise ValueError(f'expected a time "HH:MM", got "{value}"')
         return value
