@@ -120,7 +120,7 @@ window.WB = window.WB || {};
     let socket;
     try { socket = new WebSocket(proto + location.host + body.dataset.ws); } catch (e) { scheduleReconnect("Cannot reach the wall server"); return; }
     state.socket = socket;
-    state.lastMessage = Date.now();
+    state.lastMessage = state.openedAt = Date.now();
     socket.onmessage = (event) => onMessage(socket, event);
     socket.onclose = (event) => {
       if (state.socket === socket) state.socket = null;
@@ -143,6 +143,13 @@ window.WB = window.WB || {};
   function watchdog() {
     const socket = state.socket;
     const beats = (WB.settings && WB.settings.watchdog_heartbeats) || 3;
+    if (socket && socket.readyState === WebSocket.CONNECTING && Date.now() - state.openedAt > state.heartbeat * beats * 1000) {
+      // Packets into the void: the browser could wait minutes for TCP to give up. Not we.
+      state.socket = null;
+      drop(socket);
+      scheduleReconnect(state.reason || "Cannot reach the wall server");
+      return;
+    }
     if (!socket || socket.readyState !== WebSocket.OPEN) return;
     const silent = Date.now() - state.lastMessage;
     if (silent > state.heartbeat * 1750 && state.downSince === null) {

@@ -87,6 +87,8 @@ def test_it_notices_a_silent_network_and_heals_when_it_returns(
         try:
             screen = open_screen(browser, f"http://127.0.0.1:{relay.port}/teams/checkout")
             page = screen.page
+            sockets: list[str] = []
+            page.on("websocket", lambda ws: sockets.append(ws.url))
             page.evaluate("() => { window.__samePage = true; }")
             relay.freeze()  # nothing closes: packets just stop
             silent = time.monotonic()
@@ -95,6 +97,11 @@ def test_it_notices_a_silent_network_and_heals_when_it_returns(
             assert "No news from the wall server" in screen.text("#banner")
             # After watchdog_heartbeats (3) the screen drops the dead socket and tries again.
             wait_for(page, "() => document.body.dataset.watchdog === '1'", timeout=5 * HEARTBEAT)
+            # A new attempt that hangs is given up too, and another made: none waits for TCP.
+            end = time.monotonic() + 8 * HEARTBEAT
+            while len(sockets) < 2 and time.monotonic() < end:
+                page.wait_for_timeout(100)
+            assert len(sockets) >= 2, sockets  # the watchdog's attempt, then the next one
             apply(live, "main", main_readings(0.021))
             relay.thaw()
             thawed = time.monotonic()

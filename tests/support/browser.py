@@ -112,7 +112,10 @@ def dom_metrics(page: Page) -> dict[str, float]:
 def wait_for(page: Page, expression: str, timeout: float = 5.0, arg: Any = None) -> Any:
     """Wait until a JS expression (a function of ``arg``) is truthy; its value."""
     handle = page.wait_for_function(expression, arg=arg, timeout=timeout * 1000, polling=20)
-    return handle.json_value()
+    try:
+        return handle.json_value()
+    finally:
+        handle.dispose()  # a kept handle would count against the page's heap in soak tests
 
 
 def settle(seconds: float) -> None:
