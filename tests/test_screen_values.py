@@ -68,13 +68,18 @@ def test_it_shows_a_board_change_within_one_second(browser: Browser, live: LiveW
     screen = open_screen(browser, f"{live.url}/teams/payments")
     page = screen.page
     latencies = []
-    for rate, shown in ((0.031, "3.10 %"), (0.072, "7.20 %"), (0.0042, "0.42 %")):
+    changes = [(0.031 + n / 1000, f"{3.1 + n / 10:.2f} %") for n in range(9)] + [(0.0042, "0.42 %")]
+    for rate, shown in changes:
         page.evaluate(WATCH, ["error_rate", shown])
         started = time.time() * 1000
         apply(live, "main", main_readings(rate))
         seen = wait_for(page, "() => window.__seen", timeout=2.0)
         latencies.append(seen - started)
-    print(f"board change to visible value, ms: {[round(x, 1) for x in latencies]}")
+    ordered = sorted(latencies)
+    print(
+        f"board change to visible value: median {ordered[len(ordered) // 2]:.0f} ms, "
+        f"max {ordered[-1]:.0f} ms over {len(ordered)} changes"
+    )
     assert max(latencies) < 1000
     assert screen.text('[data-panel="error_rate"] .value') == "0.42 %"
     page.context.close()
