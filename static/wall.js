@@ -27,6 +27,17 @@
     return "";
   }
 
+  // A tile with many panels keeps its problems and folds the calm ones into one row
+  // (web.py: tile_rows does the same for the first render).
+  const CALM_AFTER = 6;
+  function tileRows(panels) {
+    if (panels.length <= CALM_AFTER) return panels;
+    const calm = panels.filter((p) => p.status === "ok" && !p.stale && !p.error);
+    if (calm.length < 2) return panels; // folding one row into one row gains nothing
+    const summary = { id: "_calm", status: "ok", title: calm.length + " more panels ok", display: "" };
+    return panels.filter((p) => !calm.includes(p)).concat([summary]);
+  }
+
   function patchRows(list, panels) {
     const rows = new Map();
     for (const li of list.children) rows.set(li.dataset.panel, li);
@@ -56,7 +67,7 @@
     tile.dataset.status = team.status;
     tile.dataset.worseAt = worse || "";
     WB.setText(tile.querySelector(".tile-name"), team.name);
-    patchRows(tile.querySelector(".rows"), panels);
+    patchRows(tile.querySelector(".rows"), tileRows(panels));
   }
 
   function rank(tile) {

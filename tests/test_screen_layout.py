@@ -149,3 +149,28 @@ def test_it_still_fits_when_scaled_up(browser: Browser, live: LiveWall) -> None:
     for a, b in combinations([b["box"] for b in layout["boxes"]], 2):
         assert overlap(a, b) < 1
     screen.page.context.close()
+
+
+CALM = (0, 1, 2, 6, 8)  # panels of the big team made calm for the folding test
+
+
+def test_it_folds_a_big_teams_calm_panels_into_one_row_on_the_wall(
+    browser: Browser, live: LiveWall
+) -> None:
+    teams = list(live.wall.config.teams)
+    calmer = readings(teams) | {("big", f"p{i}"): Reading(value=0.0001) for i in CALM}
+    live.wall.board.apply("main", Collection(readings=calmer))
+    _, states = live.wall.board.team_panels("big")
+    calm = [s for s in states if s.effective_status == "ok" and not s.stale and not s.error]
+    assert [s.panel.id for s in calm] == [f"p{i}" for i in CALM]
+    try:
+        screen = open_screen(browser, f"{live.url}/wall", 1366, 768)
+        tile = '[data-team="big"]'
+        assert screen.page.locator(f"{tile} .row").count() == PANELS - len(CALM) + 1
+        summary = screen.text(f'{tile} [data-panel="_calm"] .row-title')
+        assert summary == f"{len(CALM)} more panels ok"
+        for state in calm:
+            assert screen.page.locator(f'{tile} [data-panel="{state.panel.id}"]').count() == 0
+        screen.page.context.close()
+    finally:
+        live.wall.board.apply("main", Collection(readings=readings(teams)))

@@ -27,6 +27,7 @@ from wallboard.views import team_summary, team_view
 
 ROTATE_MIN_SECONDS = 2.0
 ROTATE_MAX_SECONDS = 3600.0
+CALM_AFTER = 6  # panels on a /wall tile before the calm ones fold into one row
 
 
 def source_notes(board: Board) -> list[dict[str, str]]:
@@ -41,9 +42,25 @@ def source_notes(board: Board) -> list[dict[str, str]]:
     return notes
 
 
+def tile_rows(panels: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A /wall tile's rows: with many panels, the calm ones fold into one summary row.
+
+    static/wall.js (tileRows) does the same for live updates.
+    """
+    if len(panels) <= CALM_AFTER:
+        return panels
+    calm = [p for p in panels if p["status"] == "ok" and not p["stale"] and not p["error"]]
+    if len(calm) < 2:  # folding one row into one row gains nothing
+        return panels
+    summary = {"id": "_calm", "status": "ok", "title": f"{len(calm)} more panels ok"}
+    return [p for p in panels if p not in calm] + [{**summary, "display": "", "stale": False}]
+
+
 def worst_first(board: Board) -> list[dict[str, Any]]:
-    """Every team's view, the most severe first; ties keep the config's order."""
+    """Every team's view with its tile rows, the most severe first; ties keep config order."""
     views = [team_view(board, t, history=False) for t in board.config.teams]
+    for view in views:
+        view["rows"] = tile_rows(view["panels"])
     return sorted(views, key=lambda v: -SEVERITY.get(v["status"], 1))
 
 
