@@ -52,7 +52,11 @@ window.WB = window.WB || {};
     const minutes = Math.floor((Date.now() - state.downSince) / 60000);
     WB.setText(banner.querySelector(".banner-since"), "since " + clockText(state.downSince + WB.time.offset) + (minutes ? " (" + minutes + " min)" : "") + " · numbers below may be out of date ·");
     const left = Math.max(0, Math.ceil((state.retryAt - Date.now()) / 1000));
-    WB.setText(banner.querySelector(".banner-retry"), state.retryTimer && left > 0 ? "reconnecting in " + left + " s" : "reconnecting now…");
+    const open = state.socket && state.socket.readyState === WebSocket.OPEN;
+    let retry = "reconnecting now…";
+    if (state.retryTimer && left > 0) retry = "reconnecting in " + left + " s";
+    else if (open) retry = "waiting for the next heartbeat…"; // a missed ping, not yet a dead link
+    WB.setText(banner.querySelector(".banner-retry"), retry);
   }
 
   function down(reason) {
