@@ -113,3 +113,21 @@ def test_it_notices_a_silent_network_and_heals_when_it_returns(
             relay.close()
     print(f"silent network: banner after {banner_after:.2f} s, healed {recovered_after:.2f} s")
     page.context.close()
+
+
+def test_it_reloads_itself_when_sockets_keep_opening_into_silence(
+    browser: Browser, tmp_path: Path
+) -> None:
+    with screen_wall(screen_config(tmp_path)) as live:
+        screen = open_screen(browser, f"{live.url}/teams/search")
+        page = screen.page
+        page.evaluate("() => { window.__samePage = true; }")
+        # A wedged server: HTTP answers, websockets open, but nothing is ever sent.
+        live.wall.hub.stop()
+        reloads = "() => JSON.parse(sessionStorage.getItem('wb-reloads') || '[]').map(r => r.why)"
+        wait_for(page, f"() => ({reloads})().includes('watchdog')", timeout=15 * HEARTBEAT)
+        live.wall.hub.start()
+        wait_for(page, RECOVERED, timeout=20)
+        assert page.evaluate("() => window.__samePage") is None  # a fresh page
+        assert page.evaluate(reloads) == ["watchdog"]
+    page.context.close()
