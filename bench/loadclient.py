@@ -38,6 +38,8 @@ class Tally:
     got: int = 0  # (screen, version) pairs received for window versions
     resyncs: int = 0  # snapshots received inside the window: coalescing happened
     sizes: list[int] = field(default_factory=list)  # bytes of the first screen's updates
+    by_version: dict[int, list[float]] = field(default_factory=dict)
+    sample: str = ""  # one update as received: the reference re-sends this very shape
     errors: list[str] = field(default_factory=list)
 
 
@@ -69,8 +71,10 @@ async def read_screen(ws: ClientConnection, tally: Tally, end: float) -> None:
         tally.versions.add(version)
         if kind == "update":
             tally.latencies.append(now - at)
+            tally.by_version.setdefault(int(msg["version"]), []).append(now - at)
             if len(tally.sizes) < 64:
                 tally.sizes.append(len(raw))
+                tally.sample = tally.sample or str(raw)
         else:
             tally.resyncs += 1
         if version not in seen:
@@ -153,6 +157,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "max_ms": 1000 * max(lat, default=float("nan")),
         "samples": len(lat),
         "update_bytes": percentile(tally.sizes, 50),
+        "sample_update": tally.sample,
+        # Per broadcast: is a slow tail one bad broadcast or every broadcast's last screens?
+        "per_version_p50_max_ms": [
+            (v, round(1000 * percentile(x, 50)), round(1000 * max(x)))
+            for v, x in sorted(tally.by_version.items())
+        ],
         "read_errors": errors[:3],
     }
 

@@ -1,12 +1,14 @@
 """The reference: a minimal broadcaster on the asyncio ``websockets`` library, the
 practical ceiling for Python on this machine, doing the wall's work.
 
-Once a second it stamps ``time.time()`` into an update shaped like the wall's
-(same panels, padded to the wall's measured size), encodes it once and hands it
-to every screen with ``websockets.broadcast``. New screens get a snapshot.
+Once a second it stamps ``time.time()`` into an update of the wall's very shape
+(``--template``: an update the load client received from the wall; else padded
+to ``--size``), encodes it once and hands it to every screen with
+``websockets.broadcast``. New screens get a snapshot; every ``--heartbeat`` all
+get the wall's JSON ping and their pongs are read, as the wall does.
 Prints ``{"port": ...}`` when listening and, on SIGTERM, its loop times.
 
-    python -m bench.reference --size BYTES [--panels N] [--port P] [--teams K]
+    python -m bench.reference [--template FILE | --size BYTES] [--port P]
 """
 
 from __future__ import annotations
@@ -18,23 +20,32 @@ import json
 import os
 import signal
 import time
+from pathlib import Path
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection, broadcast, serve
+from websockets.exceptions import ConnectionClosed
 
 from bench.common import raise_nofile
 
 
 class Reference:
-    def __init__(self, size: int, panels: int) -> None:
+    def __init__(self, size: int, panels: int, template: dict[str, Any] | None) -> None:
         self.size = size
         self.panels = panels
+        self.template = template
         self.version = 0
         self.by_team: dict[str, set[ServerConnection]] = {}
         self.loops: list[tuple[float, float]] = []
 
     def message(self, kind: str, team: str) -> str:
         now = time.time()
+        if self.template is not None:
+            panels = [{**p, "updated_at": now} for p in self.template["panels"]]
+            body = {**self.template, "team": team, "version": self.version, "panels": panels}
+            if kind == "snapshot":
+                body = {"type": kind, "team": team, "version": self.version, "data": body}
+            return json.dumps(body, separators=(",", ":"))
         panels = [
             {"id": f"p{i}", "value": 1.0 + i, "status": "ok", "updated_at": now}
             for i in range(self.panels)
@@ -58,9 +69,20 @@ class Reference:
         await ws.send(self.message("snapshot", team))
         self.by_team.setdefault(team, set()).add(ws)
         try:
-            await ws.wait_closed()
+            async for message in ws:  # pongs, read and parsed as the wall does
+                json.loads(message)
+        except ConnectionClosed:
+            pass
         finally:
             self.by_team[team].discard(ws)
+
+    async def heartbeat(self, stop: asyncio.Event, period: float) -> None:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), period)
+            ping = json.dumps({"type": "ping", "server_time": time.time()})
+            for screens in self.by_team.values():
+                broadcast(screens, ping)
 
     async def tick(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -75,7 +97,8 @@ class Reference:
 
 
 async def run(args: argparse.Namespace) -> None:
-    ref = Reference(args.size, args.panels)
+    template = json.loads(Path(args.template).read_text()) if args.template else None
+    ref = Reference(args.size, args.panels, template)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     async with serve(
@@ -84,10 +107,12 @@ async def run(args: argparse.Namespace) -> None:
         port = next(iter(server.sockets)).getsockname()[1]
         print(json.dumps({"port": port, "pid": os.getpid()}), flush=True)
         ticker = asyncio.create_task(ref.tick(stop))
+        pinger = asyncio.create_task(ref.heartbeat(stop, args.heartbeat))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 3600)  # bounded
         stop.set()
         await ticker
+        await pinger
         screens = sum(len(s) for s in ref.by_team.values())
         print(json.dumps({"broadcasts": ref.loops, "screens": screens}), flush=True)
         server.close()
@@ -97,6 +122,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", type=int, default=2048)
     parser.add_argument("--panels", type=int, default=4)
+    parser.add_argument("--template", help="a JSON update received from the wall")
+    parser.add_argument("--heartbeat", type=float, default=10.0)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--nofile", type=int, default=8192)
     args = parser.parse_args()

@@ -10,11 +10,16 @@ stats (every broadcast loop time) as one JSON line, then exits.
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
 import json
 import os
+import pstats
 import signal
+import sys
 import threading
 from types import FrameType
+from typing import Any
 
 from bench.common import raise_nofile
 from wallboard.app import create_app, wall
@@ -32,11 +37,33 @@ def hub_figures(hub: object) -> dict[str, object]:
     }
 
 
+def profile_hub() -> cProfile.Profile:
+    """Profile the hub's writer thread only (started next), not the thousands of readers."""
+    profiler = cProfile.Profile()
+
+    def first_call(frame: Any, event: str, arg: Any) -> None:
+        if threading.current_thread().name == "wallboard-hub":
+            profiler.enable()  # replaces this hook for this thread
+        else:
+            sys.setprofile(None)
+
+    threading.setprofile(first_call)
+    return profiler
+
+
+def report_profile(profiler: cProfile.Profile, path: str) -> None:
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
+    with open(path, "w") as f:
+        f.write(out.getvalue())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("config")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--nofile", type=int, default=8192)
+    parser.add_argument("--profile", help="write a cProfile of the hub thread here on exit")
     args = parser.parse_args()
     # Each screen holds a socket and the websocket library's selector: ≥ 2 fds per screen.
     raise_nofile(args.nofile)
@@ -56,15 +83,19 @@ def main() -> None:
         max_screens=settings.max_screens,
         timeout=settings.request_timeout,
     )
+    profiler = profile_hub() if args.profile else None
     the_wall.start()
+    threading.setprofile(None)  # type: ignore[arg-type]
     server = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.2})
     server.start()
     print(json.dumps({"port": httpd.server_port, "pid": os.getpid()}), flush=True)
     stop.wait(3600)  # bounded: a forgotten server ends by itself
     print(json.dumps(hub_figures(the_wall.hub)), flush=True)
     httpd.shutdown()
-    the_wall.stop()
+    the_wall.stop()  # the hub thread ends: its profile is complete
     httpd.server_close()
+    if profiler is not None:
+        report_profile(profiler, args.profile)
 
 
 if __name__ == "__main__":

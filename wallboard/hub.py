@@ -8,6 +8,11 @@ than ``stall_timeout``, or silent for several heartbeats, is dropped. So a hung
 TV costs one frame of memory and never delays a broadcast, a collector or the
 other screens. Measured reasons in ``shared/fanout-notes.md``: a blocking
 ``ws.send`` froze every screen; a queue and a thread per screen collapsed.
+
+A cycle costs O(screens) only when it broadcasts: screens that need attention
+(closing, behind, owed a snapshot or a pong) are kept in their own sets, so the
+thousands of wake-ups while screens connect do not each walk every screen
+(docs/benchmarks.md, B1 profile).
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ class Screen:
     pending: memoryview | None = None
     behind_since: float | None = None
     needs_resync: bool = False
+    gone: bool = False  # ``closed`` as a plain flag, for the writer's hot loop
     control: bytes | None = None  # a pong owed to a client ping; written by the hub
     close_code: int | None = None
     close_reason: str = ""
@@ -80,7 +86,13 @@ class Hub:
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._screens: set[Screen] = set()
+        self._by_team: dict[str, dict[Screen, None]] = {}  # insertion-ordered sets
         self._new: list[Screen] = []
+        self._closing: list[Screen] = []
+        self._controls: list[Screen] = []
+        # Touched by the writer thread only.
+        self._behind: set[Screen] = set()
+        self._needs_snapshot: set[Screen] = set()
         self._dirty: set[str] = set()
         self._layout = False
         self._team_version: dict[str, int] = {}
@@ -98,6 +110,8 @@ class Hub:
         screen = Screen(sock=sock, teams=teams, info=info)
         with self._lock:
             self._screens.add(screen)
+            for team in teams:
+                self._by_team.setdefault(team, {})[screen] = None
             self._new.append(screen)
         self._wake.set()
         return screen
@@ -109,6 +123,7 @@ class Hub:
         with self._lock:
             if screen in self._screens:
                 screen.info["closing"] = True
+                self._closing.append(screen)
         self._wake.set()
         screen.closed.wait(timeout=2.0)
 
@@ -118,6 +133,8 @@ class Hub:
     def control(self, screen: Screen, frame: bytes) -> None:
         """Have the writer send ``frame`` (a reply to a client ping); the latest one wins."""
         screen.control = frame
+        with self._lock:
+            self._controls.append(screen)
         self._wake.set()
 
     def screens_by_team(self) -> dict[str, int]:
@@ -160,9 +177,7 @@ class Hub:
     def _run(self) -> None:
         next_ping = time.monotonic() + self.heartbeat
         while self._running:
-            with self._lock:
-                behind = any(s.pending is not None for s in self._screens)
-            wait = 0.05 if behind else max(0.0, next_ping - time.monotonic())
+            wait = 0.05 if self._behind else max(0.0, next_ping - time.monotonic())
             self._wake.wait(wait)
             self._wake.clear()
             try:
@@ -179,43 +194,49 @@ class Hub:
             new, self._new = self._new, []
             dirty, self._dirty = self._dirty, set()
             layout, self._layout = self._layout, False
-            screens = list(self._screens)
+            closing, self._closing = self._closing, []
+            controls, self._controls = self._controls, []
         now = time.monotonic()
-        for screen in screens:
-            if screen.info.get("closing"):
-                self._close(screen)
-        for screen in screens:
+        for screen in closing:
+            self._close(screen)
+        for screen in controls:
             frame, screen.control = screen.control, None
-            if frame is not None and not screen.closed.is_set() and screen.pending is None:
+            if frame is not None and not screen.gone and screen.pending is None:
                 self._write(screen, frame)
         for screen in new:
-            if not screen.closed.is_set():
+            if not screen.gone:
                 self._write(
                     screen,
                     protocol.hello(
                         self.build_id, self.heartbeat, list(screen.teams), self._screen_settings()
                     ),
                 )
-                screen.needs_resync = True
+                self._want_snapshot(screen)
         if layout:
             dirty = set(self.board.config.teams)
-            for screen in screens:
-                screen.needs_resync = True
+            with self._lock:
+                everyone = list(self._screens)
+            for screen in everyone:
+                self._want_snapshot(screen)
         started = time.perf_counter()
         for team in dirty:
-            self._broadcast(team, screens)
+            self._broadcast(team)
         if dirty:
             self.stats.last_broadcast_seconds = time.perf_counter() - started
             self.stats.broadcasts.append((time.time(), self.stats.last_broadcast_seconds))
-        for screen in screens:
-            if screen.closed.is_set():
-                continue
-            if screen.pending is not None:
-                self._flush(screen, now)
-            if screen.pending is None and screen.needs_resync:
+        for screen in list(self._behind):
+            self._flush(screen, now)
+        for screen in list(self._needs_snapshot):
+            if screen.gone:
+                self._needs_snapshot.discard(screen)
+            elif screen.pending is None:
                 self._resync(screen)
 
-    def _broadcast(self, team: str, screens: list[Screen]) -> None:
+    def _want_snapshot(self, screen: Screen) -> None:
+        screen.needs_resync = True
+        self._needs_snapshot.add(screen)
+
+    def _broadcast(self, team: str) -> None:
         if team not in self.board.config.teams:
             return
         since = self._team_version.get(team, -1)
@@ -223,11 +244,13 @@ class Hub:
         version = view["version"]
         frame = protocol.update(team, version, view["panels"], self.board.team_status(team))
         self._team_version[team] = version
+        with self._lock:
+            screens = list(self._by_team.get(team, ()))
         for screen in screens:
-            if team not in screen.teams or screen.closed.is_set() or screen.needs_resync:
+            if screen.gone or screen.needs_resync:
                 continue
             if screen.sent.get(team) != since or screen.pending is not None:
-                screen.needs_resync = True  # behind: it gets the latest snapshot when it drains
+                self._want_snapshot(screen)  # behind: the latest snapshot when it drains
                 self.stats.updates_coalesced += 1
                 continue
             if self._write(screen, frame):
@@ -235,6 +258,7 @@ class Hub:
 
     def _resync(self, screen: Screen) -> None:
         screen.needs_resync = False
+        self._needs_snapshot.discard(screen)
         for team in screen.teams:
             if team not in self.board.config.teams:
                 continue
@@ -265,7 +289,7 @@ class Hub:
     def _write(self, screen: Screen, frame: bytes) -> bool:
         """Try to hand ``frame`` to the kernel now; keep at most its unsent rest."""
         if screen.pending is not None:
-            screen.needs_resync = True
+            self._want_snapshot(screen)
             return False
         try:
             sent = screen.sock.send(frame, socket.MSG_DONTWAIT)
@@ -278,6 +302,7 @@ class Hub:
         if sent < len(frame):
             screen.pending = memoryview(frame)[sent:]
             screen.behind_since = time.monotonic()
+            self._behind.add(screen)
             return False
         return True
 
@@ -294,7 +319,8 @@ class Hub:
         if sent == len(screen.pending):
             screen.pending = None
             screen.behind_since = None
-            screen.needs_resync = True
+            self._behind.discard(screen)
+            self._want_snapshot(screen)
         else:
             screen.pending = screen.pending[sent:]
             if screen.behind_since is not None and now - screen.behind_since > self.stall_timeout:
@@ -307,7 +333,7 @@ class Hub:
                 self._close(screen, send_close=False)
 
     def _close(self, screen: Screen, send_close: bool = True) -> None:
-        if screen.closed.is_set():
+        if screen.gone:
             return
         if send_close and screen.close_code is not None and screen.pending is None:
             with contextlib.suppress(OSError):
@@ -319,8 +345,13 @@ class Hub:
         with contextlib.suppress(OSError):
             screen.sock.shutdown(socket.SHUT_RDWR)
         screen.pending = None
+        screen.gone = True
+        self._behind.discard(screen)
+        self._needs_snapshot.discard(screen)
         with self._lock:
             self._screens.discard(screen)
+            for team in screen.teams:
+                self._by_team.get(team, {}).pop(screen, None)
         screen.closed.set()
 
     def _shutdown(self) -> None:
