@@ -10,7 +10,7 @@ from playwright.sync_api import Browser
 
 from collectors.base import Collection, Reading
 from collectors.errors import CollectorError
-from tests.support.browser import ARTIFACTS, browser_fixture, open_screen
+from tests.support.browser import ARTIFACTS, CONNECTED, browser_fixture, open_screen, wait_for
 from tests.support.live import LiveWall, write_config
 from tests.support.screen_wall import health, screen_wall
 
@@ -38,8 +38,9 @@ def config_text() -> str:
         )
     every = ", ".join(f'"p{i}"' for i in range(PANELS))
     lines.append(f'[teams.big]\nname = "A team with a rather long name"\npanels = [{every}]\n')
-    for t in range(TEAMS - 1):
-        lines.append(f'[teams.t{t}]\nname = "Team {t}"\npanels = ["p0", "p1", "p2", "p3"]\n')
+    for t in range(1, TEAMS):  # teams of 1 to 11 panels: every grid shape
+        some = ", ".join(f'"p{i}"' for i in range(t))
+        lines.append(f'[teams.t{t}]\nname = "Team {t}"\npanels = [{some}]\n')
     return "\n".join(lines)
 
 
@@ -138,6 +139,26 @@ def test_it_fits_twelve_teams_on_the_wall_on_every_screen_size(
 ) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     check_layout(browser, f"{live.url}/wall", ".tile", "wall")
+
+
+def test_it_fits_every_panel_count_on_the_smallest_screen(browser: Browser, live: LiveWall) -> None:
+    screen = open_screen(browser, f"{live.url}/teams/t1", 1366, 768)
+    for count in range(1, TEAMS):
+        screen.page.goto(f"{live.url}/teams/t{count}")
+        wait_for(screen.page, CONNECTED)
+        layout = screen.page.evaluate(BOXES, ".panel")
+        sw, cw, sh, ch, *_ = layout["scroll"]
+        assert sw <= cw and sh <= ch, count
+        boxes = [b["box"] for b in layout["boxes"]]
+        assert len(boxes) == count
+        view = {"x": 0, "y": 0, "right": 1366, "bottom": 768}
+        for b in layout["boxes"]:
+            assert inside(b["box"], view), count
+            assert all(inside(p, b["box"]) for p in b["parts"]), count
+            assert b["clipped"] == [], (count, b["clipped"])
+        for a, b in combinations(boxes, 2):
+            assert overlap(a, b) < 1, count
+    screen.page.context.close()
 
 
 def test_it_still_fits_when_scaled_up(browser: Browser, live: LiveWall) -> None:
