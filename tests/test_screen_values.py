@@ -96,6 +96,9 @@ def test_it_marks_a_panel_that_just_got_worse_and_shows_a_crit_icon(
     assert "worsened" in (panel.get_attribute("class") or "")
     assert screen.text(".team-status .status-text") == "crit"
     assert screen.text('[data-panel="services"] .item-title') == "db"
+    icon = "(s) => getComputedStyle(document.querySelector(s), '::before').content"
+    assert page.evaluate(icon, '[data-panel="error_rate"] .status-icon') == '"✖"'
+    assert page.evaluate(icon, ".team-status .status-icon") == '"✖"'
     # The highlight is brief (highlight_for = 3 s in this config), the status stays.
     wait_for(page, "() => !document.querySelector('.worsened')", timeout=6.0)
     assert "status-crit" in (panel.get_attribute("class") or "")
