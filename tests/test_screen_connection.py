@@ -40,6 +40,9 @@ def test_it_shows_the_banner_then_recovers_with_a_fresh_snapshot_without_reloadi
     assert "Disconnected from the wall server" in banner
     assert re.search(r"reconnecting (in \d+ s|now)", banner)
     assert "disconnected" in (page.get_attribute("body", "class") or "")
+    faded = "(s) => getComputedStyle(document.querySelector(s)).filter"
+    assert "grayscale(1)" in page.evaluate(faded, "#panels")  # nobody trusts a grey number
+    assert "grayscale(1)" in page.evaluate(faded, ".team-status")
     # The clock keeps running while the server is away.
     clock = screen.text("#clock")
     wait_for(page, "(t) => document.getElementById('clock').textContent !== t", arg=clock)
