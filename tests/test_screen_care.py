@@ -108,3 +108,20 @@ def test_it_never_reloads_into_an_error_page_while_the_server_is_down(
     assert page.evaluate(RELOADS) == []
     assert "Disconnected" in (page.text_content("#banner") or "")
     page.context.close()
+
+
+def test_it_reads_schedules_that_cross_midnight(browser: Browser, tmp_path: Path) -> None:
+    with screen_wall(screen_config(tmp_path)) as live:
+        screen = open_screen(browser, f"{live.url}/teams/payments")
+        within = "([a, b, h, m]) => window.WB.within(a, b, new Date(2026, 0, 1, h, m))"
+        cases = {
+            ("22:00", "06:00", 23, 0): True,
+            ("22:00", "06:00", 5, 59): True,
+            ("22:00", "06:00", 6, 0): False,
+            ("22:00", "06:00", 12, 0): False,
+            ("09:00", "17:30", 17, 29): True,
+            ("09:00", "17:30", 8, 59): False,
+        }
+        for case, expected in cases.items():
+            assert screen.page.evaluate(within, list(case)) is expected, case
+        screen.page.context.close()
