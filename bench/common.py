@@ -106,7 +106,8 @@ class Child:
             cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
         self.ready = self.line(ready_timeout)
-        self.ps = psutil.Process(self.proc.pid)
+        # The process doing the work: a gunicorn worker rather than its master.
+        self.ps = psutil.Process(int(self.ready.get("pid", self.proc.pid)))
 
     def line(self, timeout: float) -> dict[str, Any]:
         box: list[str] = []

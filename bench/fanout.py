@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.common import Child, Result, Sampler, median, percentile, python_cmd, ratio, within
+from bench.common import Child, Result, Sampler, free_port, median, python_cmd
+from bench.fanout_report import report, report_alternative, report_stalled
 
 PANELS = 4
 CONFIG = """
@@ -72,15 +73,23 @@ class Plan:
 
 def measure(server: str, screens: int, stalled: int, plan: Plan, template: str = "") -> Run:
     nofile = str(3 * screens + 1024)
+    env = {}
     if server == "wall":
         cmd = python_cmd("bench.wallserver", str(plan.config), "--nofile", nofile)
+    elif server == "gunicorn":
+        cmd = python_cmd("gunicorn", "-c", "python:bench.gunicorn_wall", "bench.gunicorn_wall:app")
+        env = {
+            "WALLBOARD_CONFIG": str(plan.config),
+            "BENCH_PORT": str(free_port()),
+            "BENCH_SCREENS": str(screens),
+        }
     else:
         cmd = python_cmd("bench.reference", "--nofile", nofile)
         if template:  # else (no update seen) a padded message of the usual size
             shape = plan.config.with_name("update.json")
             shape.write_text(template)
             cmd += ["--template", str(shape)]
-    srv = Child(cmd)
+    srv = Child(cmd, env=env)
     try:
         url = f"ws://127.0.0.1:{srv.ready['port']}/ws/teams/t{{i}}"
         client = Child(
@@ -140,86 +149,21 @@ def run(
         # Never-reading screens are dropped after 3 unanswered heartbeats (30 s): watch that.
         stall_plan = Plan(config, teams, *((2.0, 0.5, 1.0) if smoke else (45.0, 3.0, 3.0)))
         for n in sizes:
-            walls, refs = [], []
-            for _ in range(rounds):  # alternate, so drift on a shared machine hits both
+            walls, refs, gunicorns = [], [], []
+            for _ in range(rounds):  # alternate, so drift on a shared machine hits all
                 walls.append(measure("wall", n, 0, plan))
                 sample = walls[-1].client["sample_update"]
                 refs.append(measure("reference", n, 0, plan, sample))
+                if n >= 1000 and not smoke:  # the alternative server flask-sock supports
+                    gunicorns.append(measure("gunicorn", n, 0, plan))
             base = combine(walls)
             size = int(base.client["update_bytes"])
             report(res, base, combine(refs), size)
+            if gunicorns:
+                report_alternative(res, base, combine(gunicorns), combine(refs))
             stalled = max(1, n // 20)
             wall = measure("wall", n, stalled, stall_plan)
             ref = measure("reference", n, stalled, stall_plan, sample)
             report(res, wall, ref, size)
             report_stalled(res, base, wall)
     return res
-
-
-def report_stalled(res: Result, base: Run, stalled: Run) -> None:
-    """The same wall with and without never-reading screens, from this run."""
-    tag = f"{stalled.screens} screens, {stalled.stalled} never reading"
-    p0, p1 = base.client["p99_ms"], stalled.client["p99_ms"]
-    rise = 100 * (p1 / p0 - 1) if p0 else float("nan")
-    res.add(
-        f"{tag}: other screens' p99 vs none stalled (ms)",
-        f"{p1:.0f} vs {p0:.0f} ({rise:+.0f} %)",
-        "≤ +10 %",
-        within(rise, 10, " points"),
-    )
-    m0 = max(base.loops_ms, default=float("nan"))
-    m1 = max(stalled.loops_ms, default=float("nan"))
-    res.add(
-        f"{tag}: slowest broadcast loop vs none stalled (ms); screens dropped",
-        f"{m1:.1f} vs {m0:.1f}; {stalled.dropped} dropped",
-        "never stalls a broadcast",
-        "met" if m1 <= max(2 * m0, m0 + 50) else "MISSED: a broadcast waited",
-    )
-
-
-def report(res: Result, wall: Run, ref: Run, size: int) -> None:
-    tag = f"{wall.screens} screens" + (f", {wall.stalled} never reading" if wall.stalled else "")
-    big = wall.screens >= 1000
-    lw, lr = median(wall.loops_ms), median(ref.loops_ms)
-    pw, pr = wall.client["p99_ms"], ref.client["p99_ms"]
-    res.add(
-        f"{tag}: broadcast loop median (max) ms, wall | reference",
-        f"{lw:.1f} ({max(wall.loops_ms, default=float('nan')):.1f}) | "
-        f"{lr:.1f} ({max(ref.loops_ms, default=float('nan')):.1f}); ratio {ratio(lw, lr)}",
-        "≤ 1.2x reference" if big else "",
-        within(lw / lr if lr else float("nan"), 1.2, "x") if big else "",
-    )
-    res.add(
-        f"{tag}: latency p50/p99 ms, wall | reference",
-        f"{wall.client['p50_ms']:.0f}/{pw:.0f} | {ref.client['p50_ms']:.0f}/{pr:.0f}; "
-        f"p99 ratio {ratio(pw, pr)}",
-        "p99 ≤ 1.2x reference" if big else "",
-        within(pw / pr if pr else float("nan"), 1.2, "x") if big else "",
-    )
-    dw, dr = wall.client["delivered_percent"], ref.client["delivered_percent"]
-    res.add(
-        f"{tag}: delivered % (reading screens), wall | reference",
-        f"{dw:.2f} | {dr:.2f}",
-        "100 %",
-        "met" if dw >= 100 else f"MISSED by {100 - dw:.2f} points",
-    )
-    res.add(
-        f"{tag}: server RSS max MB / CPU %, wall | reference",
-        f"{wall.rss_max:.0f} / {wall.cpu:.0f} | {ref.rss_max:.0f} / {ref.cpu:.0f}",
-        "RSS ≤ 200 MB" if wall.screens >= 2000 else "",
-        within(wall.rss_max, 200, " MB") if wall.screens >= 2000 else "",
-    )
-    fails = wall.client["connect_failures"]
-    res.add(
-        f"{tag}: connect failures / seconds to connect all, wall | reference",
-        f"{fails} / {wall.client['connect_seconds']:.1f} | "
-        f"{ref.client['connect_failures']} / {ref.client['connect_seconds']:.1f}",
-        "0 failures" if wall.screens >= 2000 else "",
-        ("met" if fails == 0 else f"MISSED: {fails} failed") if wall.screens >= 2000 else "",
-    )
-    res.notes.append(
-        f"{tag}: update {size} B; p99 per round wall {wall.client.get('p99_rounds')}, reference"
-        f" {ref.client.get('p99_rounds')}; wall versions {wall.client['versions']}, resyncs "
-        f"{wall.client['resyncs']}, screens dropped {wall.dropped}; loop p99 wall "
-        f"{percentile(wall.loops_ms, 99):.1f} ms, reference {percentile(ref.loops_ms, 99):.1f} ms"
-    )
