@@ -43,9 +43,12 @@ def read_frames(
     ws: Any,
     on_message: Callable[[str], bool],
     on_ping: Callable[[bytes], None],
-    receive_bytes: int = 4096,
+    receive_bytes: int = 512,
 ) -> tuple[int | None, str]:
     """Read until the peer or the hub ends the connection; ``(close code, reason)`` to send.
+
+    ``receive_bytes`` is small because a blocked ``recv`` holds a buffer that size
+    for every idle screen, and a pong is ~20 bytes (bigger frames span reads).
 
     ``on_message`` gets each whole text message and returns False to end it with
     1008; ``on_ping`` gets the encoded pong frame the hub should write.
