@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from tests.support.browser import browser_fixture, dom_metrics, open_screen, wait_for
+from tests.support.browser import browser_fixture, open_screen, settled_metrics, wait_for
 from tests.support.screen_wall import apply, main_readings, screen_config, screen_wall
 
 pytestmark = pytest.mark.browser
@@ -45,11 +45,11 @@ def test_it_adds_no_dom_nodes_over_two_thousand_updates(browser: Browser, tmp_pa
         screen = open_screen(browser, f"{live.url}/teams/payments")
         page = screen.page
         i = drive(live, page, WARMUP, 0)
-        before = dom_metrics(page)
+        before = settled_metrics(page)
         started = time.monotonic()
         drive(live, page, UPDATES, i)
         took = time.monotonic() - started
-        after = dom_metrics(page)
+        after = settled_metrics(page)
         assert screen.errors == []
     print(
         f"{UPDATES} updates in {took:.1f} s; DOM nodes {before['Nodes']:.0f} -> "

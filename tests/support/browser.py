@@ -109,6 +109,20 @@ def dom_metrics(page: Page) -> dict[str, float]:
         session.detach()
 
 
+def settled_metrics(page: Page, samples: int = 3, pause_ms: int = 200) -> dict[str, float]:
+    """The smallest of a few ``dom_metrics`` readings, each after its own GC.
+
+    Blink sweeps dead nodes lazily, so one reading can count garbage that the next
+    one no longer does; a leaked node is alive in every reading, so the minimum
+    still shows it.
+    """
+    readings = []
+    for _ in range(samples):
+        readings.append(dom_metrics(page))
+        page.wait_for_timeout(pause_ms)
+    return {name: min(r[name] for r in readings) for name in readings[0]}
+
+
 def wait_for(page: Page, expression: str, timeout: float = 5.0, arg: Any = None) -> Any:
     """Wait until a JS expression (a function of ``arg``) is truthy; its value."""
     handle = page.wait_for_function(expression, arg=arg, timeout=timeout * 1000, polling=20)
