@@ -11,6 +11,7 @@ import os
 import resource
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -58,7 +59,7 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 def median(values: Sequence[float]) -> float:
-    return percentile(values, 50)
+    return statistics.median(values) if values else float("nan")
 
 
 def ratio(ours: float, theirs: float) -> str:
