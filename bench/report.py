@@ -42,12 +42,19 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines + (["", "notes:", *notes] if notes else []))
 
 
+def cell(text: str) -> str:
+    return text.replace("|", "\\|")  # "wall | reference" inside a table cell
+
+
 def markdown(res: Result, host: str, smoke: bool) -> str:
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     mode = " (smoke mode: short, not representative)" if smoke else ""
     out = [f"Run {when}{mode} on {host}.", "", "| measure | figure | target | verdict |"]
     out.append("|---|---|---|---|")
-    out += [f"| {r.measure} | {r.figure} | {r.target} | {r.verdict} |" for r in res.rows]
+    out += [
+        "| " + " | ".join(cell(c) for c in (r.measure, r.figure, r.target, r.verdict)) + " |"
+        for r in res.rows
+    ]
     if res.notes:
         out += ["", *(f"- {n}" for n in res.notes)]
     return "\n".join(out)
