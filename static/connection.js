@@ -133,6 +133,12 @@ window.WB = window.WB || {};
         scheduleReconnect("Unknown team: check this screen's address (" + (event.reason || "") + ")", 60);
         return;
       }
+      if (event.code === 4001) {
+        // A config reload removed a team this page shows: reload it, spread over a few
+        // seconds so a wall of TVs does not reload all at once.
+        setTimeout(() => location.reload(), Math.random() * 5000);
+        return;
+      }
       // 1001: the server is restarting on purpose; come back at the first attempt's pace.
       if (event.code === 1001) state.attempt = 0;
       scheduleReconnect("Disconnected from the wall server");

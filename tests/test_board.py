@@ -236,3 +236,23 @@ def test_it_keeps_known_state_across_a_reconfigure(board: Board) -> None:
     # The value survives; its status is re-evaluated against the new warn = 2.
     assert state.value == pytest.approx(1.5) and state.status == "ok"
     assert layouts == [True]
+
+
+def test_it_ignores_a_late_result_from_a_source_removed_by_a_reload(board: Board) -> None:
+    import tomllib
+
+    text = (
+        CONFIG.replace(
+            '[sources.other]\ntype = "demo"\ninterval = "10s"\nstale_after = "20s"\n', ""
+        )
+        .replace(
+            '[panels.throughput]\ntitle = "Requests"\nsource = "other"\nunit = "per_second"\n'
+            'warn = 50\ncrit = 10\ndirection = "below"\n',
+            "",
+        )
+        .replace('panels = ["error_rate", "throughput"]', 'panels = ["error_rate"]')
+    )
+    board.reconfigure(config_mod.parse(tomllib.loads(text), env={}))
+    version = board.version
+    assert board.apply("other", reading("payments", "throughput", 80.0)) == version
+    assert board.fail("other", CollectorError("late")) == version

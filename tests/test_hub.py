@@ -224,3 +224,41 @@ def test_one_socket_can_follow_several_teams(live: LiveWall) -> None:
         assert screen.next()["teams"] == ["payments", "search"]
         teams = {screen.next()["team"], screen.next()["team"]}
     assert teams == {"payments", "search"}
+
+
+def reload_with(live: LiveWall, text: str) -> None:
+    import tomllib
+
+    from wallboard import config as config_mod
+
+    live.wall.board.reconfigure(config_mod.parse(tomllib.loads(text), env={}))
+
+
+def test_a_screen_of_every_team_gains_a_team_added_by_a_reload(live: LiveWall) -> None:
+    with ScreenClient(f"{live.ws_url}/ws/screens") as screen:
+        assert screen.next()["teams"] == ["payments", "search"]
+        screen.next(), screen.next()
+        added = demo_config() + '\n[teams.checkout]\nname = "Checkout"\npanels = ["error_rate"]\n'
+        reload_with(live, added)
+        fresh = screen.wait_for(lambda m: m["type"] == "snapshot" and m["team"] == "checkout")
+    assert fresh["data"]["name"] == "Checkout"
+
+
+def test_a_screen_of_a_team_removed_by_a_reload_is_closed_with_a_reason(live: LiveWall) -> None:
+    with connect(f"{live.ws_url}/ws/teams/search", compression=None) as ws:
+        ws.recv(timeout=2)
+        reload_with(live, demo_config().split("[teams.search]")[0])
+        with pytest.raises(ConnectionClosed):
+            for _ in range(10):
+                ws.recv(timeout=3)
+        assert ws.close_code == 4404 and "search" in (ws.close_reason or "")
+
+
+def test_a_rotation_that_lost_one_of_its_teams_is_told_to_reload(live: LiveWall) -> None:
+    with connect(f"{live.ws_url}/ws/screens?teams=payments,search", compression=None) as ws:
+        ws.recv(timeout=2)
+        reload_with(live, demo_config().split("[teams.search]")[0])
+        with pytest.raises(ConnectionClosed):
+            for _ in range(10):
+                ws.recv(timeout=3)
+        assert ws.close_code == 4001

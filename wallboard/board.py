@@ -235,7 +235,9 @@ class Board:
         """Record one successful cycle of a source; returns the board version after it."""
         now = self._clock()
         with self._lock:
-            src = self.sources[source_id]
+            src = self.sources.get(source_id)
+            if src is None:  # removed by a config reload while it was collecting
+                return self._version
             src.last_attempt = src.last_success = now
             src.last_error = src.last_error_kind = None
             src.last_duration = duration
@@ -293,7 +295,9 @@ class Board:
         """Record a failed cycle: every panel of the source keeps its value and shows why."""
         now = self._clock()
         with self._lock:
-            src = self.sources[source_id]
+            src = self.sources.get(source_id)
+            if src is None:  # removed by a config reload while it was collecting
+                return self._version
             src.last_attempt = now
             src.last_error = error.reason
             src.last_error_kind = error.kind

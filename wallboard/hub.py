@@ -213,11 +213,13 @@ class Hub:
                 )
                 self._want_snapshot(screen)
         if layout:
-            dirty = set(self.board.config.teams)
+            teams_now = tuple(self.board.config.teams)
+            dirty = set(teams_now)
             with self._lock:
                 everyone = list(self._screens)
             for screen in everyone:
-                self._want_snapshot(screen)
+                if self._follow_layout(screen, teams_now):
+                    self._want_snapshot(screen)
         started = time.perf_counter()
         for team in dirty:
             self._broadcast(team)
@@ -231,6 +233,32 @@ class Hub:
                 self._needs_snapshot.discard(screen)
             elif screen.pending is None:
                 self._resync(screen)
+
+    def _follow_layout(self, screen: Screen, teams_now: tuple[str, ...]) -> bool:
+        """After a config reload: keep a screen in step with the teams that exist now.
+
+        A screen of every team gains new teams in place; one whose team is gone is
+        closed (4404 when nothing it showed is left, else 4001 so the page reloads)
+        instead of staying connected to data that will never change again.
+        """
+        missing = [t for t in screen.teams if t not in teams_now]
+        if screen.info.get("all_teams") and not missing:
+            added = [t for t in teams_now if t not in screen.teams]
+            with self._lock:
+                screen.teams = teams_now
+                for team in added:
+                    self._by_team.setdefault(team, {})[screen] = None
+            return True
+        if not missing:
+            return True
+        if len(missing) == len(screen.teams):
+            screen.close_code = protocol.CLOSE_UNKNOWN_TEAM
+            screen.close_reason = f"team removed: {missing[0]}"[:120]
+        else:
+            screen.close_code = protocol.CLOSE_TEAMS_CHANGED
+            screen.close_reason = "teams changed"
+        self._close(screen)
+        return False
 
     def _want_snapshot(self, screen: Screen) -> None:
         screen.needs_resync = True

@@ -19,6 +19,7 @@ CLOSE_GOING_AWAY = 1001
 CLOSE_PROTOCOL_ERROR = 1002
 CLOSE_POLICY = 1008
 CLOSE_UNKNOWN_TEAM = 4404
+CLOSE_TEAMS_CHANGED = 4001  # a reload removed a team this screen showed: reload the page
 
 
 def _encode(message: dict[str, Any]) -> bytes:

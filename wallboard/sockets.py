@@ -46,14 +46,15 @@ def register(app: Flask) -> None:
     def screens_socket(ws) -> None:  # type: ignore[no-untyped-def]
         # /ws/screens?teams=a,b,c for rotations; no teams means every team (/wall).
         raw = request.args.get("teams", "")
-        teams = tuple(t for t in raw.split(",") if t) or tuple(wall(current_app).config.teams)
-        serve_screen(ws, teams)
+        listed = tuple(t for t in raw.split(",") if t)
+        # A screen of every team follows config reloads: new teams appear on it.
+        serve_screen(ws, listed or tuple(wall(current_app).config.teams), all_teams=not listed)
 
     sock.init_app(app)
     app.register_blueprint(bp)
 
 
-def serve_screen(ws, teams: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+def serve_screen(ws, teams: tuple[str, ...], all_teams: bool = False) -> None:  # type: ignore[no-untyped-def]
     the_wall = wall(current_app)
     unknown = [t for t in teams if t not in the_wall.config.teams]
     if unknown:
@@ -64,7 +65,7 @@ def serve_screen(ws, teams: tuple[str, ...]) -> None:  # type: ignore[no-untyped
             ws.sock.shutdown(socket.SHUT_RDWR)
         return
     hub = the_wall.hub
-    screen = hub.attach(ws.sock, teams, remote=request.remote_addr)
+    screen = hub.attach(ws.sock, teams, remote=request.remote_addr, all_teams=all_teams)
 
     def on_message(message: str) -> bool:
         if not _is_pong(message):
