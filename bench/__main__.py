@@ -18,6 +18,7 @@ from bench.report import machine, table, write
 
 BENCHMARKS = {
     "fanout": "bench.fanout",
+    "fanout_stalls": "bench.fanout_stalls",
     "source_load": "bench.source_load",
     "freshness": "bench.freshness",
     "health_scale": "bench.health_scale",
@@ -29,7 +30,7 @@ BENCHMARKS = {
 
 def run_one(name: str, smoke: bool, screens: list[int] | None) -> Result:
     module = importlib.import_module(BENCHMARKS[name])
-    if name == "fanout" and screens:
+    if name in ("fanout", "fanout_stalls") and screens:
         result: Result = module.run(smoke, screens=screens)
     else:
         result = module.run(smoke)
