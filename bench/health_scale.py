@@ -14,6 +14,7 @@ from typing import Any
 
 from bench.common import Result, median, within
 from collectors.base import Source
+from collectors.health_options import HealthOptions
 from tests.support.health_servers import HangingServer, Route, RouteServer
 from wallboard.config import parse
 from wallboard.runtime import build_sources
@@ -77,6 +78,7 @@ def measure(checks: int, timeout: float, concurrency: int, warm: int) -> dict[st
 def run(smoke: bool = False) -> Result:
     checks, timeout, warm = (50, 0.5, 2) if smoke else (500, 2.0, 5)
     res = Result("B4 health cycle")
+    # The default (64) and a smaller pool than there are hanging checks (32), side by side.
     for concurrency in (32, 64) if not smoke else (64,):
         m = measure(checks, timeout, concurrency, warm)
         warm_cycles = m["cycles"][1:]
@@ -95,7 +97,8 @@ def run(smoke: bool = False) -> Result:
             "met" if max(m["new_healthy"]) == 0 else f"MISSED: {max(m['new_healthy'])} new",
         )
     res.notes.append(
-        "Concurrency 32 is the source's default: it bounds how many hanging checks wait at once."
+        f"Concurrency {HealthOptions.model_fields['concurrency'].default} is the source's default:"
+        " it bounds how many hanging checks wait at once."
         " Hanging checks' connections are dropped at their timeout, so they reconnect each cycle."
     )
     return res
