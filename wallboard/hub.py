@@ -22,47 +22,17 @@ import logging
 import socket
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from wallboard import protocol
 from wallboard.board import Board
+from wallboard.screen_state import HubStats, Screen
 from wallboard.views import team_view
 
 log = logging.getLogger(__name__)
 SEND_BUFFER_BYTES = 256 * 1024
-
-
-@dataclass(eq=False)
-class Screen:
-    """One connected screen. Only the hub's writer thread touches the send state."""
-
-    sock: socket.socket
-    teams: tuple[str, ...]
-    info: dict[str, Any] = field(default_factory=dict)
-    connected_at: float = field(default_factory=time.monotonic)
-    last_pong: float = field(default_factory=time.monotonic)
-    sent: dict[str, int] = field(default_factory=dict)  # team -> version it is in sync with
-    pending: memoryview | None = None
-    behind_since: float | None = None
-    needs_resync: bool = False
-    gone: bool = False  # ``closed`` as a plain flag, for the writer's hot loop
-    control: bytes | None = None  # a pong owed to a client ping; written by the hub
-    close_code: int | None = None
-    close_reason: str = ""
-    closed: threading.Event = field(default_factory=threading.Event)
-
-
-@dataclass
-class HubStats:
-    messages_sent: int = 0
-    updates_coalesced: int = 0
-    screens_dropped: int = 0
-    last_broadcast_seconds: float = 0.0
-    # Recent (unix time, loop seconds) of broadcasts, for benchmarks and metrics; bounded.
-    broadcasts: deque[tuple[float, float]] = field(default_factory=lambda: deque(maxlen=4096))
+__all__ = ["Hub", "HubStats", "Screen"]
 
 
 class Hub:
