@@ -132,3 +132,34 @@ def test_it_exits_non_zero_naming_the_key_path_when_the_config_is_bad(tmp_path: 
     )
     assert done.returncode == 1
     assert "server.request_timeout" in done.stderr
+
+
+def test_it_exits_within_seconds_even_while_a_collection_hangs(tmp_path: Path) -> None:
+    # A Prometheus that accepts and never answers: its collection waits out a 30 s timeout.
+    hang = socket.socket()
+    hang.bind(("127.0.0.1", 0))
+    hang.listen(8)
+    port = hang.getsockname()[1]
+    extra = (
+        f'\n[sources.prom]\ntype = "prometheus"\nurl = "http://127.0.0.1:{port}"\n'
+        'interval = "1m"\ntimeout = "30s"\n'
+        '\n[panels.prom_rate]\ntitle = "5xx"\nsource = "prom"\nunit = "percent"\n'
+        'query = "sum by (team) (rate(x[5m]))"\n'
+    )
+    text = (
+        demo_config("1s").replace('panels = ["error_rate"]', 'panels = ["error_rate", "prom_rate"]')
+        + extra
+    )
+    try:
+        with run_server(write_config(tmp_path, text)) as server:
+            conn, _ = hang.accept()  # the collection is now in flight
+            started = time.monotonic()
+            server.signal(signal.SIGTERM)
+            code = server.proc.wait(timeout=15)
+            elapsed = time.monotonic() - started
+            conn.close()
+    finally:
+        hang.close()
+    assert code == 0
+    assert elapsed < 5, f"took {elapsed:.1f} s to exit"
+    assert "exiting now" in server.log()

@@ -29,6 +29,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import sentry_sdk
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 from wallboard import config as config_mod
@@ -38,6 +39,7 @@ from wallboard.redact import secret_values
 from wallboard.reload import reload_config
 
 log = logging.getLogger(__name__)
+EXIT_GRACE_SECONDS = 2.0  # after SIGTERM, how long an in-flight collection may hold the exit
 HTTP_RESERVE = 32  # connections kept for probes, the API and pages beyond max_screens
 FD_RESERVE = 128  # files, upstream pools, the listening socket
 
@@ -187,5 +189,25 @@ def serve(
         httpd.server_close()
         if pid_file:
             Path(pid_file).unlink(missing_ok=True)
+        _exit_after(EXIT_GRACE_SECONDS)
     log.info("stopped")
     return 0
+
+
+def _exit_after(grace: float) -> None:
+    """Leave within ``grace`` seconds even if a collection is still in flight.
+
+    The scheduler's worker threads are joined at interpreter exit, so a source
+    waiting on a slow upstream (up to its own timeout) would hold the process;
+    screens have already been told to reconnect elsewhere, so nothing is lost.
+    """
+
+    def force() -> None:
+        log.warning("a collection was still running %.0f s after shutdown; exiting now", grace)
+        sentry_sdk.flush(timeout=1.0)
+        logging.shutdown()
+        os._exit(0)
+
+    timer = threading.Timer(grace, force)
+    timer.daemon = True
+    timer.start()
