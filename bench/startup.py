@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import http.client
 import os
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from bench.common import ROOT, Result, free_port, median, percentile, within
+from tests.support.process import terminate
 from tests.support.screens import ScreenClient
 
 CLI = Path(sys.executable).with_name("wallboard")
@@ -53,15 +53,6 @@ def start(port: int) -> tuple[subprocess.Popen[bytes], float]:
     raise RuntimeError("wallboard serve did not answer /healthz within 30 s")
 
 
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
-
-
 def snapshot_seconds(port: int) -> float:
     started = time.perf_counter()
     with ScreenClient(f"ws://127.0.0.1:{port}/ws/teams/payments") as screen:
@@ -82,7 +73,7 @@ def run(smoke: bool = False) -> Result:
             if i == starts_n - 1:
                 snaps = [snapshot_seconds(port) for _ in range(screens_n)]
         finally:
-            stop(proc)
+            terminate(proc)
     s50 = median(starts)
     res.add(
         f"cold start to /healthz 200, median of {starts_n} (max) s",

@@ -56,6 +56,13 @@ def push_until_behind(live: LiveWall, text: str = BIG, limit: int = 400) -> int:
     raise AssertionError(f"no screen fell behind after {limit} updates")
 
 
+def read_until_closed(ws) -> None:  # type: ignore[no-untyped-def]
+    """Read (bounded) until the server closes the socket; fails if it never does."""
+    with pytest.raises(ConnectionClosed):
+        for _ in range(10):
+            ws.recv(timeout=3)
+
+
 def wait_until(predicate, timeout: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -186,9 +193,7 @@ def test_it_closes_a_screen_that_sends_anything_but_pong(live: LiveWall) -> None
     with connect(f"{live.ws_url}/ws/teams/payments", compression=None) as ws:
         ws.recv(timeout=2)
         ws.send(json.dumps({"type": "subscribe", "team": "search"}))
-        with pytest.raises(ConnectionClosed):
-            for _ in range(10):
-                ws.recv(timeout=3)
+        read_until_closed(ws)
         assert ws.close_code == 1008
 
 
@@ -196,9 +201,7 @@ def test_it_closes_a_screen_that_sends_an_oversized_frame(live: LiveWall) -> Non
     with connect(f"{live.ws_url}/ws/teams/payments", compression=None) as ws:
         ws.recv(timeout=2)
         ws.send(json.dumps({"type": "pong", "pad": "y" * 10_000}))
-        with pytest.raises(ConnectionClosed):
-            for _ in range(10):
-                ws.recv(timeout=3)
+        read_until_closed(ws)
     assert wait_until(lambda: live.wall.hub.screen_count == 0)
 
 
@@ -248,9 +251,7 @@ def test_a_screen_of_a_team_removed_by_a_reload_is_closed_with_a_reason(live: Li
     with connect(f"{live.ws_url}/ws/teams/search", compression=None) as ws:
         ws.recv(timeout=2)
         reload_with(live, demo_config().split("[teams.search]")[0])
-        with pytest.raises(ConnectionClosed):
-            for _ in range(10):
-                ws.recv(timeout=3)
+        read_until_closed(ws)
         assert ws.close_code == 4404 and "search" in (ws.close_reason or "")
 
 
@@ -258,7 +259,5 @@ def test_a_rotation_that_lost_one_of_its_teams_is_told_to_reload(live: LiveWall)
     with connect(f"{live.ws_url}/ws/screens?teams=payments,search", compression=None) as ws:
         ws.recv(timeout=2)
         reload_with(live, demo_config().split("[teams.search]")[0])
-        with pytest.raises(ConnectionClosed):
-            for _ in range(10):
-                ws.recv(timeout=3)
+        read_until_closed(ws)
         assert ws.close_code == 4001

@@ -102,8 +102,12 @@ class Board:
             return self._version, states
 
     def team_status(self, team: str) -> str:
-        _, panels = self.team_panels(team)
-        return worst(p.effective_status for p in panels)
+        """The worst panel's status; read off the slots (no history copies: a hot path)."""
+        with self._lock:
+            team_cfg = self.config.teams.get(team)
+            if team_cfg is None:
+                raise KeyError(team)
+            return worst(self._slots[(team, p.id)].state.effective_status for p in team_cfg.panels)
 
     # -- writes ----------------------------------------------------------------------
     def _status(

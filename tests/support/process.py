@@ -43,6 +43,16 @@ class ServerProcess:
         self.proc.send_signal(signum)
 
 
+def terminate(proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
+    """SIGTERM (the graceful path), then kill if it has not left within 10 s."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
 def command(*args: str) -> list[str]:
     return [sys.executable, "-m", "wallboard", *args]
 
@@ -88,12 +98,7 @@ def run_server(
         yield server
     finally:
         if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(5)
+            terminate(proc)
         reader.join(5)
         if proc.stdout is not None:
             proc.stdout.close()
