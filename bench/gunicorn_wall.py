@@ -16,7 +16,8 @@ from typing import Any
 
 from bench.common import raise_nofile
 from bench.wallserver import hub_figures
-from wallboard.app import create_app, wall
+from wallboard.app import create_app
+from wallboard.wall import wall
 
 SCREENS = int(os.environ.get("BENCH_SCREENS", "2000"))
 

@@ -14,10 +14,10 @@ from typing import Any
 
 from bench.common import Result, median, within
 from collectors.base import Source
-from collectors.health_options import HealthOptions
+from collectors.health.options import HealthOptions
 from tests.support.health_servers import HangingServer, Route, RouteServer
-from wallboard.config import parse
-from wallboard.runtime import build_sources
+from wallboard.config.loader import parse
+from wallboard.wall import build_sources
 
 HOSTS = 10  # healthy services are spread over this many servers (hosts)
 

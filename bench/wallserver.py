@@ -22,8 +22,9 @@ from types import FrameType
 from typing import Any
 
 from bench.common import raise_nofile
-from wallboard.app import create_app, wall
+from wallboard.app import create_app
 from wallboard.server import WallServer
+from wallboard.wall import wall
 
 
 def hub_figures(hub: object) -> dict[str, object]:

@@ -12,11 +12,11 @@ import importlib
 from collectors.base import Source
 
 KINDS: dict[str, str] = {
-    "alertmanager": "collectors.alertmanager:AlertmanagerSource",
+    "alertmanager": "collectors.alertmanager.source:AlertmanagerSource",
     "demo": "collectors.demo:DemoSource",
-    "health": "collectors.health:HealthSource",
-    "prometheus": "collectors.prometheus:PrometheusSource",
-    "sentry": "collectors.sentry:SentrySource",
+    "health": "collectors.health.source:HealthSource",
+    "prometheus": "collectors.prometheus.source:PrometheusSource",
+    "sentry": "collectors.sentry.source:SentrySource",
 }
 
 

@@ -1,5 +1,5 @@
-"""wallboard: a team error-rate wall display."""
+"""wallboard: a team error-rate wall display.
 
-from wallboard.app import create_app, wall
-
-__all__ = ["create_app", "wall"]
+The app factory is :func:`wallboard.app.create_app`; the running wall is
+:class:`wallboard.wall.Wall`.
+"""

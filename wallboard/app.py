@@ -8,10 +8,13 @@ from typing import Any
 
 from flask import Flask
 
-from wallboard import config as config_mod
-from wallboard.runtime import ROOT, Wall
-
-EXTENSION = "wallboard"
+from wallboard.api import routes as api_routes
+from wallboard.config import loader as config_mod
+from wallboard.hooks import alertmanager as hooks_alertmanager
+from wallboard.hooks import sentry as hooks_sentry
+from wallboard.ops import logs, metrics, probes
+from wallboard.screens import pages, sockets
+from wallboard.wall import EXTENSION, ROOT, Wall
 
 
 def create_app(
@@ -41,26 +44,12 @@ def create_app(
         app.config.update(overrides)
     app.extensions[EXTENSION] = Wall(config, env=env, build=build)
 
-    from wallboard import sockets, web
-
-    web.register(app)
-    from wallboard import logs, metrics, probes
-
+    pages.register(app)
     logs.register(app)
     probes.register(app)
     metrics.register(app)
-    from wallboard import api
-
-    api.register(app)
-    from wallboard import hooks_alertmanager, hooks_sentry
-
+    api_routes.register(app)
     hooks_sentry.register(app)
     hooks_alertmanager.register(app)
     sockets.register(app)
     return app
-
-
-def wall(app: Flask) -> Wall:
-    """The running wall behind an app."""
-    result: Wall = app.extensions[EXTENSION]
-    return result

@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from wallboard import config as config_mod
+from wallboard.config import loader as config_mod
 
 DEFAULT_CONFIG = "config.toml"
 

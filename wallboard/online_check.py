@@ -11,8 +11,8 @@ import os
 import sys
 import time
 
-from wallboard.config import WallConfig
-from wallboard.runtime import build_sources
+from wallboard.config.loader import WallConfig
+from wallboard.wall import build_sources
 
 
 def check_online(cfg: WallConfig) -> int:

@@ -20,8 +20,8 @@ import threading
 from pathlib import Path
 
 from collectors.base import Source
-from wallboard import config as config_mod
-from wallboard.runtime import Wall, build_sources
+from wallboard.config import loader as config_mod
+from wallboard.wall import Wall, build_sources
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()  # one reload at a time, even if SIGHUPs arrive in a burst

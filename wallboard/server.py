@@ -32,11 +32,13 @@ from typing import Any
 import sentry_sdk
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
-from wallboard import config as config_mod
-from wallboard import errors_sentry, logs
-from wallboard.app import create_app, wall
-from wallboard.redact import secret_values
+from wallboard.app import create_app
+from wallboard.config import loader as config_mod
+from wallboard.ops import error_reporting as errors_sentry
+from wallboard.ops import logs
+from wallboard.ops.redact import secret_values
 from wallboard.reload import reload_config
+from wallboard.wall import wall
 
 log = logging.getLogger(__name__)
 EXIT_GRACE_SECONDS = 2.0  # after SIGTERM, how long an in-flight collection may hold the exit

@@ -14,7 +14,7 @@ from typing import Any
 
 from collectors.base import Collection, Item, Reading
 from tests.support.live import demo_config, write_config
-from wallboard.runtime import Wall
+from wallboard.wall import Wall
 
 TIMEOUT = 5.0
 

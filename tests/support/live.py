@@ -11,9 +11,9 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from wallboard import config as config_mod
-from wallboard import create_app, wall
-from wallboard.runtime import Wall
+from wallboard.app import create_app
+from wallboard.config import loader as config_mod
+from wallboard.wall import Wall, wall
 
 
 @dataclass

@@ -1,0 +1,282 @@
+"""The one HTTP client every source uses: pooled, keep-alive, retried by the library.
+
+Lessons this encodes: opening a connection can cost more than a quick request
+(so one pool per source, reused across cycles); 502s and TCP errors are retried
+a bounded number of times with jittered backoff (``urllib3.util.Retry``); every
+failure is translated *here, once* into a :class:`CollectorError` with a reason
+a person can read on a wall.
+"""
+
+from __future__ import annotations
+
+import ssl
+import threading
+import time
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import urllib3
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    MaxRetryError,
+    NewConnectionError,
+    ReadTimeoutError,
+)
+from urllib3.util import Retry, Timeout
+
+from collectors.errors import CollectorError
+from collectors.http.response import Response, http_error, transport_error
+from collectors.options import EnvName, Options, read_env
+
+__all__ = ["HttpClient", "HttpOptions", "HttpStats", "Response", "http_error"]
+
+# Status codes worth retrying at once: a gateway hiccup or a restarting upstream.
+RETRY_STATUSES = frozenset({502, 503, 504})
+
+
+class HttpOptions(Options):
+    """Connection options shared by every HTTP source (mixed into their Options)."""
+
+    bearer_token_env: EnvName | None = None
+    basic_user_env: EnvName | None = None
+    basic_password_env: EnvName | None = None
+    ca_bundle: str | None = None
+    verify: bool = True
+
+
+@dataclass
+class HttpStats:
+    """Counters a source exposes to /metrics: requests by status, connections opened."""
+
+    requests: Counter[str] = field(default_factory=Counter)
+    connections_opened: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count_request(self, status: str) -> None:
+        with self.lock:
+            self.requests[status] += 1
+
+    def count_connection(self) -> None:
+        with self.lock:
+            self.connections_opened += 1
+
+    def snapshot(self) -> tuple[dict[str, int], int]:
+        with self.lock:
+            return dict(self.requests), self.connections_opened
+
+
+class _CappedRetry(Retry):
+    """urllib3's Retry, but a ``Retry-After`` longer than the cycle allows is not slept.
+
+    An upstream asking for an hour's pause must not hold a collection thread for
+    an hour: past ``retry_after_cap`` the retry gives up and the cycle reports it.
+    """
+
+    retry_after_cap: float = 5.0
+    # False: a timeout fails at once (a hanging endpoint costs one timeout, not two),
+    # while refused/reset connections and retry statuses are still retried.
+    retry_timeouts: bool = True
+
+    def _is_connection_error(self, err: Exception) -> bool:
+        if not self.retry_timeouts and _is_timeout(err):
+            return False
+        return super()._is_connection_error(err)
+
+    def _is_read_error(self, err: Exception) -> bool:
+        if not self.retry_timeouts and _is_timeout(err):
+            return False
+        return super()._is_read_error(err)
+
+    def get_retry_after(self, response: Any) -> float | None:
+        wait = super().get_retry_after(response)
+        if wait is not None and wait > self.retry_after_cap:
+            raise MaxRetryError(None, "", reason=None)  # type: ignore[arg-type]
+        return wait
+
+    def increment(self, *args: Any, **kw: Any) -> _CappedRetry:
+        # Refusing here rather than in sleep() makes urllib3 hand back the response
+        # itself, so the caller still sees the 429 and its Retry-After (Sentry's edge).
+        response = kw.get("response") or (args[2] if len(args) > 2 else None)
+        if response is not None:
+            wait = Retry.get_retry_after(self, response)
+            if wait is not None and wait > self.retry_after_cap:
+                raise MaxRetryError(None, "", reason=None)  # type: ignore[arg-type]
+        return super().increment(*args, **kw)  # type: ignore[return-value]
+
+    def new(self, **kw: Any) -> _CappedRetry:
+        new = super().new(**kw)
+        new.retry_after_cap = self.retry_after_cap  # type: ignore[attr-defined]
+        new.retry_timeouts = self.retry_timeouts  # type: ignore[attr-defined]
+        return new  # type: ignore[return-value]
+
+
+def _is_timeout(err: Exception) -> bool:
+    # NewConnectionError subclasses ConnectTimeoutError but means "refused"/"unreachable".
+    return isinstance(err, (ConnectTimeoutError, ReadTimeoutError)) and not isinstance(
+        err, NewConnectionError
+    )
+
+
+class HttpClient:
+    """A thread-safe, keep-alive client for one source.
+
+    ``timeout`` is both the connect and read timeout of one attempt; each call
+    may pass a ``deadline`` (``time.monotonic()``) that caps it so a whole
+    cycle never overruns. ``retries`` counts extra attempts on connection errors
+    and 502/503/504.
+    """
+
+    def __init__(
+        self,
+        *,
+        timeout: float,
+        retries: int = 2,
+        backoff: float = 0.2,
+        maxsize: int = 10,
+        num_pools: int = 64,
+        headers: Mapping[str, str] | None = None,
+        ca_bundle: str | None = None,
+        verify: bool = True,
+        user_agent: str = "wallboard/0.1",
+    ) -> None:
+        self.timeout = timeout
+        self.stats = HttpStats()
+        self._headers = {"User-Agent": user_agent, **(headers or {})}
+        retry = _CappedRetry(
+            total=retries,
+            connect=retries,
+            read=retries,
+            status=retries,
+            other=0,
+            status_forcelist=RETRY_STATUSES,
+            allowed_methods=None,  # POST queries are idempotent reads here
+            backoff_factor=backoff,
+            backoff_jitter=backoff,
+            backoff_max=2.0,
+            raise_on_status=False,
+            respect_retry_after_header=True,
+            redirect=0,
+        )
+        self._retry = retry
+        stats = self.stats
+
+        class CountingHTTP(HTTPConnectionPool):
+            def _new_conn(self):  # type: ignore[no-untyped-def]
+                stats.count_connection()
+                return super()._new_conn()
+
+        class CountingHTTPS(HTTPSConnectionPool):
+            def _new_conn(self):  # type: ignore[no-untyped-def]
+                stats.count_connection()
+                return super()._new_conn()
+
+        tls: dict[str, Any] = {}
+        if not verify:
+            tls = {"cert_reqs": ssl.CERT_NONE, "assert_hostname": False}
+        elif ca_bundle:
+            tls = {"cert_reqs": ssl.CERT_REQUIRED, "ca_certs": ca_bundle}
+        self._pool = urllib3.PoolManager(num_pools=num_pools, maxsize=maxsize, block=False, **tls)
+        self._pool.pool_classes_by_scheme = {"http": CountingHTTP, "https": CountingHTTPS}
+
+    @classmethod
+    def from_options(
+        cls, options: HttpOptions, *, timeout: float, env: Mapping[str, str], **kw: Any
+    ) -> HttpClient:
+        """A client whose auth and TLS come from an :class:`HttpOptions` model."""
+        headers: dict[str, str] = dict(kw.pop("headers", {}) or {})
+        token = read_env(options.bearer_token_env, env)
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        user = read_env(options.basic_user_env, env)
+        if user is not None:
+            password = read_env(options.basic_password_env, env) or ""
+            headers.update(urllib3.make_headers(basic_auth=f"{user}:{password}"))
+        return cls(
+            timeout=timeout,
+            headers=headers,
+            ca_bundle=options.ca_bundle,
+            verify=options.verify,
+            **kw,
+        )
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
+        form: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        deadline: float | None = None,
+        retries: int | None = None,
+        retry_statuses: frozenset[int] | None = None,
+        retry_timeouts: bool = True,
+    ) -> Response:
+        """Send one request (with library retries); any HTTP status is returned.
+
+        Transport failures raise CollectorError. Callers turn statuses they do
+        not expect into errors with :func:`http_error`. ``retry_statuses``
+        replaces 502/503/504 for this call; ``retry_timeouts=False`` fails a
+        timeout at once instead of retrying it.
+        """
+        per_try = timeout if timeout is not None else self.timeout
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0.05:
+                raise CollectorError(
+                    f"cycle deadline reached before {method} {_short(url)}", kind="timeout"
+                )
+            per_try = min(per_try, left)
+        if params:
+            url = f"{url}{'&' if '?' in url else '?'}{urlencode(params, doseq=True)}"
+        body = None
+        all_headers = {**self._headers, **(headers or {})}
+        if form is not None:
+            body = urlencode(form, doseq=True)
+            all_headers["Content-Type"] = "application/x-www-form-urlencoded"
+        changes: dict[str, Any] = {}
+        if retries is not None:
+            changes.update(total=retries, connect=retries, read=retries, status=retries)
+        if retry_statuses is not None:
+            changes["status_forcelist"] = retry_statuses
+        # Always a fresh copy: the per-call cap below must not leak into other threads' calls.
+        retry = self._retry.new(**changes)
+        if not retry_timeouts:
+            retry.retry_timeouts = False  # type: ignore[attr-defined]
+        retry.retry_after_cap = per_try  # type: ignore[attr-defined]
+        started = time.monotonic()
+        try:
+            raw = self._pool.request(
+                method,
+                url,
+                body=body,
+                headers=all_headers,
+                timeout=Timeout(connect=per_try, read=per_try),
+                retries=retry,
+                preload_content=True,
+                redirect=False,
+            )
+        except (HTTPError, OSError) as exc:
+            self.stats.count_request("error")
+            raise transport_error(exc, per_try) from exc
+        self.stats.count_request(f"{raw.status // 100}xx")
+        return Response(
+            status=raw.status,
+            headers={k.lower(): v for k, v in raw.headers.items()},
+            data=raw.data or b"",
+            elapsed=time.monotonic() - started,
+            url=url,
+        )
+
+    def close(self) -> None:
+        self._pool.clear()
+
+
+def _short(url: str) -> str:
+    return url.split("?")[0]

@@ -1,0 +1,251 @@
+"""The ``sentry`` source: unresolved issues, new issues and error volume per team.
+
+Per cycle, for all teams at once: one organisation issues listing (every team's
+project ids repeated as ``project=``, pages followed up to ``max_pages``) and one
+``stats_v2`` request (``category=error``, grouped by project). The number of
+requests does not grow with teams or screens. Webhooks (``receive``) amend the
+same book between polls so a new issue reaches the screen at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, cast
+
+from collectors.base import Collection, SourceContext
+from collectors.errors import CollectorError
+from collectors.http.client import HttpClient
+from collectors.options import read_env
+from collectors.sentry.api import PAGE_LIMIT, SentryApi
+from collectors.sentry.issues import Issue, IssueBook, events_by_project
+from collectors.sentry.options import SentryOptions, SentryPanelOptions, SentryTeamOptions
+from collectors.sentry.projects import ProjectMap
+
+STATS_FIELD = "sum(quantity)"
+
+
+@dataclass(frozen=True)
+class SentryHook:
+    """A verified integration-platform webhook: the resource header and the parsed body."""
+
+    resource: str
+    body: Mapping[str, Any]
+
+
+class SentrySource:
+    kind: ClassVar[str] = "sentry"
+    Options: ClassVar[type[SentryOptions]] = SentryOptions
+    PanelOptions: ClassVar[type[SentryPanelOptions]] = SentryPanelOptions
+    TeamOptions: ClassVar[type[SentryTeamOptions]] = SentryTeamOptions
+
+    def __init__(self, context: SourceContext) -> None:
+        self.context = context
+        opts = cast(SentryOptions, context.options)  # validated by the config loader
+        self.options = opts
+        token = read_env(opts.token_env, context.env) or ""
+        client = HttpClient(
+            timeout=context.timeout,
+            headers={"Authorization": f"Bearer {token}"},
+            ca_bundle=opts.ca_bundle,
+            verify=opts.verify,
+        )
+        hint = f"sources.{context.id}.token_env"
+        self.client = client  # /metrics reads its request counters
+        self.api = SentryApi(client, opts.url, token_hint=hint)
+        self.projects = ProjectMap(
+            self.api,
+            opts.org,
+            context.id,
+            context.teams,
+            refresh=opts.projects_refresh,
+            interval=context.interval,
+            max_pages=opts.max_pages,
+        )
+        self.book = IssueBook()
+        self._lock = threading.Lock()
+        # Webhook changes seen while a poll is in flight are replayed onto its result,
+        # so an older listing cannot undo a newer "resolved".
+        self._journal: deque[tuple[float, str, Issue, str]] = deque(maxlen=1000)
+        # Whether the last poll of the issue list worked: a webhook must not clear the
+        # error badge of panels whose polling is failing (rate limit, token, outage).
+        self._issues_ok = False
+
+    # -- polling ------------------------------------------------------------------------
+    def collect(self, deadline: float) -> Collection:
+        started = time.monotonic()
+        out = Collection()
+        try:
+            out.warnings += self.projects.refresh(started, deadline)
+        except CollectorError as exc:
+            if not self.projects.by_team:
+                raise
+            out.warnings.append(f"projects not refreshed: {exc.reason}")
+        ids = self.projects.all_ids()
+        issues_error = stats_error = None
+        if ids:
+            try:
+                issues, truncated, hits = self._issues(ids, deadline)
+            except CollectorError as exc:
+                issues_error = exc
+            try:
+                events = self._events(deadline)
+            except CollectorError as exc:
+                stats_error = exc
+            if issues_error is not None and stats_error is not None:
+                raise issues_error
+        with self._lock:
+            self._issues_ok = bool(ids) and issues_error is None
+            if ids and issues_error is None:
+                self.book.load(issues, truncated)
+                self._replay(started)
+                if truncated:
+                    about = f" of about {hits}" if hits is not None else ""
+                    out.warnings.append(
+                        f"issue list cut at {self.options.max_pages} pages{about}; "
+                        "counts show as lower bounds"
+                    )
+            if ids:
+                self.book.events = None if stats_error is not None else events
+            for error in (issues_error, stats_error):
+                if error is not None:
+                    out.warnings.append(error.reason)
+            self._readings(out, None, issues_error, stats_error)
+        return out
+
+    def _issues(self, ids: frozenset[str], deadline: float) -> tuple[list[Issue], bool, int | None]:
+        params: list[tuple[str, Any]] = [
+            ("project", p) for p in sorted(ids, key=lambda p: (len(p), p))
+        ]
+        params += [
+            ("query", "is:unresolved"),
+            ("statsPeriod", self.options.period),
+            ("sort", "freq"),  # the most frequent first, so a page cap keeps the top
+            ("limit", PAGE_LIMIT),
+            ("groupStatsPeriod", ""),  # no per-issue timelines: not shown, costly upstream
+        ]
+        pages = self.api.pages(
+            "issues",
+            f"/api/0/organizations/{self.options.org}/issues/",
+            params,
+            deadline=deadline,
+            max_pages=self.options.max_pages,
+            not_found=self._org_not_found(),
+        )
+        return [Issue.from_api(raw) for raw in pages.items], pages.truncated, pages.hits
+
+    def _events(self, deadline: float) -> dict[str, float]:
+        params: list[tuple[str, Any]] = [
+            ("field", STATS_FIELD),
+            ("category", "error"),
+            ("groupBy", "project"),
+            ("groupBy", "outcome"),
+            ("statsPeriod", "1h"),
+            ("interval", "1h"),
+        ]
+        response = self.api.get(
+            "stats",
+            f"/api/0/organizations/{self.options.org}/stats_v2/",
+            params,
+            deadline=deadline,
+            not_found=self._org_not_found(),
+        )
+        return events_by_project(response.json(), STATS_FIELD)
+
+    def _org_not_found(self) -> str:
+        return f'organisation "{self.options.org}" not found (sources.{self.context.id}.org)'
+
+    def _readings(
+        self,
+        out: Collection,
+        teams: set[str] | None,
+        issues_error: CollectorError | None = None,
+        stats_error: CollectorError | None = None,
+        issues_only: bool = False,
+    ) -> None:
+        """Fill ``out`` for every panel of ``teams`` (all when None); caller holds the lock."""
+        now = time.time()
+        for panel in self.context.panels:
+            metric = getattr(panel.options, "metric", "unresolved")
+            if issues_only and metric == "events_1h":
+                continue
+            limit = getattr(panel.options, "limit", 5)
+            error = stats_error if metric == "events_1h" else issues_error
+            if error is not None:
+                out.failures[(None, panel.id)] = error
+                continue
+            for team in panel.teams:
+                if teams is not None and team not in teams:
+                    continue
+                if team in self.projects.errors:
+                    out.failures[(team, panel.id)] = self.projects.errors[team]
+                    continue
+                ids = self.projects.by_team.get(team)
+                if ids is None:
+                    continue
+                try:
+                    out.readings[(team, panel.id)] = self.book.reading(metric, ids, limit, now)
+                except CollectorError as exc:
+                    out.failures[(team, panel.id)] = exc
+
+    def _replay(self, since: float) -> None:
+        for at, action, issue, status in self._journal:
+            if at >= since:
+                self.book.apply_issue(action, issue, status)
+
+    # -- webhooks -----------------------------------------------------------------------
+    def receive(self, payload: object) -> Collection:
+        """Amend the book from a verified webhook; readings for the teams it concerns.
+
+        Before the first successful poll nothing is pushed (a count made from one
+        webhook would be wrong); the change is kept and replayed onto that poll.
+        """
+        if not isinstance(payload, SentryHook):
+            raise CollectorError("not a Sentry webhook", kind="bad_request")
+        data = payload.body.get("data")
+        if not isinstance(data, Mapping):
+            raise CollectorError('webhook body has no "data" object', kind="bad_request")
+        action = str(payload.body.get("action") or "")
+        out = Collection()
+        with self._lock:
+            if payload.resource == "issue" and isinstance(data.get("issue"), Mapping):
+                issue = Issue.from_api(data["issue"])
+                status = str(data["issue"].get("status") or "")
+                self._journal.append((time.monotonic(), action, issue, status))
+                self.book.apply_issue(action, issue, status)
+                project = issue.project_id
+            elif payload.resource == "event_alert" and isinstance(data.get("event"), Mapping):
+                event = data["event"]
+                project = str(event.get("project", ""))
+                slug = self.projects.slugs.get(project, "")
+                self.book.apply_event(event, {"id": project, "slug": slug})
+            else:
+                raise CollectorError(
+                    f'unsupported Sentry webhook "{payload.resource}"', kind="bad_request"
+                )
+            if self.book.loaded:
+                # While issue polling fails, issue panels keep their error (failures are
+                # not pushed); the change waits in the book for the next good poll.
+                unknown = None if self._issues_ok else CollectorError("issue polling failing")
+                teams = set(self.projects.teams_of([project]))
+                only = payload.resource == "issue"  # an issue change adds no error event
+                self._readings(out, teams, unknown, issues_only=only)
+        return out
+
+    # -- wallboard check-config --online ------------------------------------------------
+    def check_online(self, deadline: float) -> list[tuple[str, str]]:
+        """Ask Sentry whether the token, the organisation and every team's projects resolve."""
+        base = f"sources.{self.context.id}"
+        try:
+            self.projects.refresh(time.monotonic(), deadline)
+            self._events(deadline)  # one cheap request that needs the org and the token
+        except CollectorError as exc:
+            keys = {"auth": f"{base}.token_env", "not_found": f"{base}.org"}
+            return [(keys.get(exc.kind, f"{base}.url"), exc.reason)]
+        return [(f"teams.{team}", error.reason) for team, error in self.projects.errors.items()]
+
+    def close(self) -> None:
+        self.api.close()

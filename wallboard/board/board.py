@@ -1,0 +1,283 @@
+"""The board: the single truth of every (team, panel), from which screens, API and chat read.
+
+Thresholds are evaluated here, once, so the TV and the chat answer cannot
+disagree. Every visible change bumps one monotonically increasing version;
+subscribers (the hub) are told which teams changed. Thread-safe.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from collectors.base import Collection, Reading
+from collectors.errors import CollectorError
+from wallboard.board import units
+from wallboard.board.status import SEVERITY, PanelState, SourceState, evaluate, worst
+from wallboard.config.loader import Panel, WallConfig
+
+__all__ = ["SEVERITY", "Board", "PanelState", "SourceState", "evaluate", "worst"]
+
+Listener = Callable[[int, frozenset[str], bool], None]
+
+
+@dataclass
+class _Slot:
+    state: PanelState
+    history: deque[tuple[float, float | None]] = field(default_factory=deque)
+
+
+class Board:
+    def __init__(self, config: WallConfig, clock: Callable[[], float] = time.time) -> None:
+        self._lock = threading.RLock()
+        self._clock = clock
+        self._listeners: list[Listener] = []
+        self._version = 0
+        self.changed_at = clock()
+        self.started_at = clock()
+        self._slots: dict[tuple[str, str], _Slot] = {}
+        self.sources: dict[str, SourceState] = {}
+        self.config = config
+        self._install(config)
+
+    # -- configuration ---------------------------------------------------------------
+    def _install(self, config: WallConfig) -> None:
+        old = self._slots
+        slots: dict[tuple[str, str], _Slot] = {}
+        maxlen = config.wall.history
+        for team in config.teams.values():
+            for panel in team.panels:
+                key = (team.id, panel.id)
+                prev = old.get(key)
+                if prev is not None and prev.state.panel.source == panel.source:
+                    state = replace(prev.state, panel=panel)
+                    if state.value is not None:
+                        state = replace(
+                            state, status=self._status(panel, state.value, None, state.status)
+                        )
+                    slots[key] = _Slot(state, deque(prev.history, maxlen=maxlen))
+                else:
+                    slots[key] = _Slot(PanelState(team.id, panel), deque(maxlen=maxlen))
+        self._slots = slots
+        self.sources = {
+            sid: self.sources.get(sid) or SourceState(sid, s.type, s.interval)
+            for sid, s in config.sources.items()
+        }
+        for sid, s in config.sources.items():
+            self.sources[sid].interval = s.interval
+        self.config = config
+
+    def reconfigure(self, config: WallConfig) -> None:
+        """Swap in a new config, keeping what is known of panels that still exist."""
+        with self._lock:
+            self._install(config)
+            version = self._bump_all()
+            teams = frozenset(config.teams)
+        self._notify(version, teams, True)
+
+    def subscribe(self, listener: Listener) -> None:
+        """``listener(version, changed_teams, layout_changed)``; called outside the lock."""
+        self._listeners.append(listener)
+
+    # -- reads -----------------------------------------------------------------------
+    @property
+    def version(self) -> int:
+        return self._version
+
+    def team_panels(self, team: str, since: int = -1) -> tuple[int, list[PanelState]]:
+        """(board version, panels of ``team`` changed after ``since``) in the team's order."""
+        with self._lock:
+            team_cfg = self.config.teams.get(team)
+            if team_cfg is None:
+                raise KeyError(team)
+            states = []
+            for panel in team_cfg.panels:
+                slot = self._slots[(team, panel.id)]
+                if slot.state.version > since:
+                    states.append(replace(slot.state, history=tuple(slot.history)))
+            return self._version, states
+
+    def team_status(self, team: str) -> str:
+        """The worst panel's status; read off the slots (no history copies: a hot path)."""
+        with self._lock:
+            team_cfg = self.config.teams.get(team)
+            if team_cfg is None:
+                raise KeyError(team)
+            return worst(self._slots[(team, p.id)].state.effective_status for p in team_cfg.panels)
+
+    # -- writes ----------------------------------------------------------------------
+    def _status(
+        self,
+        panel: Panel,
+        value: float | None,
+        source_status: str | None,
+        fallback: str = "unknown",
+    ) -> str:
+        has_thresholds = panel.thresholds.warn is not None or panel.thresholds.crit is not None
+        statuses = []
+        if source_status is not None:
+            statuses.append(source_status)
+        if has_thresholds or source_status is None:
+            statuses.append(evaluate(value, panel.thresholds))
+        return worst(statuses) if statuses else fallback
+
+    def _reading_state(self, slot: _Slot, reading: Reading, now: float) -> PanelState:
+        panel = slot.state.panel
+        value = units.scale(panel.unit, reading.value)
+        sample = units.scale(panel.unit, reading.sample) if reading.sample is not None else value
+        if sample is not None and not math.isfinite(sample):
+            sample = None
+        slot.history.append((now, sample))
+        text = reading.text
+        if text is None and value is not None and math.isnan(value):
+            text = "no traffic"
+        return replace(
+            slot.state,
+            value=value,
+            text=text,
+            items=reading.items,
+            status=self._status(panel, value, reading.status),
+            updated_at=now,
+            error=None,
+            config_error=False,
+            error_since=None,
+            stale=False,
+        )
+
+    def _error_state(self, slot: _Slot, error: CollectorError, now: float) -> PanelState:
+        state = slot.state
+        return replace(
+            state,
+            error=error.reason,
+            config_error=error.config_error,
+            error_since=state.error_since if state.error else now,
+        )
+
+    def apply(self, source_id: str, collection: Collection, duration: float | None = None) -> int:
+        """Record one successful cycle of a source; returns the board version after it."""
+        now = self._clock()
+        with self._lock:
+            src = self.sources.get(source_id)
+            if src is None:  # removed by a config reload while it was collecting
+                return self._version
+            src.last_attempt = src.last_success = now
+            src.last_error = src.last_error_kind = None
+            src.last_duration = duration
+            src.warnings = tuple(collection.warnings)
+            changes: dict[tuple[str, str], PanelState] = {}
+            for key, slot in self._slots.items():
+                if slot.state.panel.source != source_id:
+                    continue
+                failure = collection.failures.get(key) or collection.failures.get((None, key[1]))
+                if failure is not None:
+                    changes[key] = self._error_state(slot, failure, now)
+                    continue
+                reading = collection.readings.get(key) or Reading(text="no data")
+                changes[key] = self._reading_state(slot, reading, now)
+            version, teams = self._commit(changes)
+        self._notify(version, teams, False)
+        return version
+
+    def seed_history(
+        self,
+        source_id: str,
+        history: Mapping[tuple[str, str], Sequence[tuple[float, float]]],
+    ) -> None:
+        """Fill empty sparklines of ``source_id`` with its past (raw values, oldest first).
+
+        Only empty histories are filled, so a late backfill never duplicates or
+        reorders points a live cycle already recorded. No version bump: history
+        alone is not news; it rides along with the next change.
+        """
+        with self._lock:
+            for key, points in history.items():
+                slot = self._slots.get(key)
+                if slot is None or slot.state.panel.source != source_id or slot.history:
+                    continue
+                unit = slot.state.panel.unit
+                for at, raw in points:
+                    value = units.scale(unit, raw)
+                    finite = value is not None and math.isfinite(value)
+                    slot.history.append((at, value if finite else None))
+
+    def push(self, source_id: str, collection: Collection) -> int:
+        """Apply pushed readings (webhooks) to just the pairs they name."""
+        now = self._clock()
+        with self._lock:
+            changes = {}
+            for key, reading in collection.readings.items():
+                slot = self._slots.get(key)
+                if slot is not None and slot.state.panel.source == source_id:
+                    changes[key] = self._reading_state(slot, reading, now)
+            version, teams = self._commit(changes)
+        self._notify(version, teams, False)
+        return version
+
+    def fail(self, source_id: str, error: CollectorError, duration: float | None = None) -> int:
+        """Record a failed cycle: every panel of the source keeps its value and shows why."""
+        now = self._clock()
+        with self._lock:
+            src = self.sources.get(source_id)
+            if src is None:  # removed by a config reload while it was collecting
+                return self._version
+            src.last_attempt = now
+            src.last_error = error.reason
+            src.last_error_kind = error.kind
+            src.last_duration = duration
+            src.failures += 1
+            changes = {
+                key: self._error_state(slot, error, now)
+                for key, slot in self._slots.items()
+                if slot.state.panel.source == source_id
+            }
+            version, teams = self._commit(changes)
+        self._notify(version, teams, False)
+        return version
+
+    def sweep(self) -> int:
+        """Mark panels stale whose source has not succeeded for its ``stale_after``."""
+        now = self._clock()
+        with self._lock:
+            changes = {}
+            for key, slot in self._slots.items():
+                state = slot.state
+                limit = self.config.sources[state.panel.source].stale_after
+                seen = state.updated_at if state.updated_at is not None else self.started_at
+                stale = now - seen > limit
+                if stale != state.stale:
+                    changes[key] = replace(state, stale=stale)
+            version, teams = self._commit(changes)
+        self._notify(version, teams, False)
+        return version
+
+    def _commit(self, changes: dict[tuple[str, str], PanelState]) -> tuple[int, frozenset[str]]:
+        changed = {
+            k: s for k, s in changes.items() if s.visible() != self._slots[k].state.visible()
+        }
+        for key, state in changes.items():
+            if key not in changed:  # keep fresh timestamps without a new version
+                self._slots[key].state = replace(state, version=self._slots[key].state.version)
+        if not changed:
+            return self._version, frozenset()
+        self._version += 1
+        self.changed_at = self._clock()
+        for key, state in changed.items():
+            self._slots[key].state = replace(state, version=self._version)
+        return self._version, frozenset(team for team, _ in changed)
+
+    def _bump_all(self) -> int:
+        self._version += 1
+        self.changed_at = self._clock()
+        for slot in self._slots.values():
+            slot.state = replace(slot.state, version=self._version)
+        return self._version
+
+    def _notify(self, version: int, teams: frozenset[str], layout: bool) -> None:
+        if not teams and not layout:
+            return
+        for listener in list(self._listeners):
+            listener(version, teams, layout)

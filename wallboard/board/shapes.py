@@ -1,0 +1,95 @@
+"""One JSON-ready shape of a panel and a team, shared by the screen, the API and chat.
+
+Because all three read the same dicts, the TV, a bot and a chat answer cannot
+disagree. Non-finite numbers never reach JSON (they are ``None`` plus a text).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from wallboard.board import units
+from wallboard.board.board import Board, PanelState, worst
+from wallboard.config.loader import WallConfig
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
+def panel_view(state: PanelState, config: WallConfig, *, history: bool = True) -> dict[str, Any]:
+    panel = state.panel
+    source = config.sources.get(panel.source)
+    view: dict[str, Any] = {
+        "id": panel.id,
+        "title": panel.title,
+        "kind": panel.kind,
+        "unit": panel.unit,
+        "value": _finite(state.value),
+        "display": state.text or units.format_value(panel.unit, state.value, panel.decimals),
+        "status": state.effective_status,
+        "thresholds": {
+            "warn": panel.thresholds.warn,
+            "crit": panel.thresholds.crit,
+            "direction": panel.thresholds.direction,
+        },
+        "updated_at": state.updated_at,
+        "stale": state.stale,
+        "error": state.error,
+        "config_error": state.config_error,
+        "error_since": state.error_since,
+        "items": [
+            {
+                "title": item.title,
+                "status": item.status,
+                "detail": item.detail,
+                "since": item.since,
+                "link": item.link,
+                "meta": dict(item.meta),
+            }
+            for item in state.items
+        ],
+        "source": panel.source,
+        "demo": source is not None and source.type == "demo",
+        "version": state.version,
+    }
+    if history:
+        view["spark"] = [_finite(v) for _, v in state.history]
+    return view
+
+
+def team_view(
+    board: Board, team_id: str, *, since: int = -1, history: bool = True
+) -> dict[str, Any]:
+    """A team with its panels (only those changed after ``since``)."""
+    config = board.config
+    team = config.teams[team_id]
+    version, states = board.team_panels(team_id, since)
+    panels = [panel_view(s, config, history=history) for s in states]
+    out: dict[str, Any] = {"id": team.id, "name": team.name, "version": version, "panels": panels}
+    if since < 0:
+        out["status"] = worst(p["status"] for p in panels)
+    return out
+
+
+def team_summary(board: Board, team_id: str) -> dict[str, Any]:
+    """Overall status and the worst panel, for lists of teams."""
+    view = team_view(board, team_id, history=False)
+    order = {"crit": 3, "warn": 2, "unknown": 1, "ok": 0}
+    worst_panel = max(view["panels"], key=lambda p: order.get(p["status"], 1), default=None)
+    return {
+        "id": view["id"],
+        "name": view["name"],
+        "status": view["status"],
+        "worst_panel": None
+        if worst_panel is None
+        else {
+            "id": worst_panel["id"],
+            "title": worst_panel["title"],
+            "display": worst_panel["display"],
+            "status": worst_panel["status"],
+            "value": worst_panel["value"],
+            "unit": worst_panel["unit"],
+        },
+    }

@@ -1,0 +1,90 @@
+"""What the board knows of one panel and one source, and how a value becomes a status."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from collectors.base import Item
+from wallboard.config.loader import Panel
+from wallboard.config.schema import Thresholds
+
+SEVERITY = {"ok": 0, "unknown": 1, "warn": 2, "crit": 3}
+
+
+def worst(statuses: Iterable[str]) -> str:
+    return max(statuses, key=lambda s: SEVERITY.get(s, 1), default="unknown")
+
+
+def evaluate(value: float | None, thresholds: Thresholds) -> str:
+    """ok/warn/crit for a value in the shown unit; unknown when there is no number."""
+    if value is None or math.isnan(value):
+        return "unknown"
+    above = thresholds.direction == "above"
+
+    def breached(limit: float | None) -> bool:
+        return limit is not None and (value >= limit if above else value <= limit)
+
+    if breached(thresholds.crit):
+        return "crit"
+    if breached(thresholds.warn):
+        return "warn"
+    return "ok"
+
+
+@dataclass(frozen=True)
+class PanelState:
+    """What a screen shows for one panel of one team (values in the shown unit)."""
+
+    team: str
+    panel: Panel
+    value: float | None = None
+    text: str | None = None
+    status: str = "unknown"
+    items: tuple[Item, ...] = ()
+    updated_at: float | None = None  # last successful collection (unix seconds)
+    error: str | None = None  # why the last attempt failed; None when it worked
+    config_error: bool = False
+    error_since: float | None = None
+    stale: bool = False
+    version: int = 0
+    history: tuple[tuple[float, float | None], ...] = ()
+
+    @property
+    def effective_status(self) -> str:
+        """A panel we cannot vouch for is never green on a wall."""
+        if (self.stale or self.error) and self.status == "ok":
+            return "unknown"
+        return self.status
+
+    def visible(self) -> tuple[object, ...]:
+        """The fields whose change must reach screens (history alone does not).
+
+        ``updated_at`` is among them: a screen must be able to say "updated 5 s
+        ago" truthfully, so a fresh collection of an unchanged value is news too.
+        """
+        return (
+            self.value,
+            self.text,
+            self.status,
+            self.items,
+            self.error,
+            self.stale,
+            self.config_error,
+            self.updated_at,
+        )
+
+
+@dataclass
+class SourceState:
+    id: str
+    type: str
+    interval: float
+    last_attempt: float | None = None
+    last_success: float | None = None
+    last_error: str | None = None
+    last_error_kind: str | None = None
+    last_duration: float | None = None
+    warnings: tuple[str, ...] = ()
+    failures: int = 0

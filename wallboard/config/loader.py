@@ -1,0 +1,170 @@
+"""Load ``config.toml`` into immutable, cross-checked objects, or say precisely why not.
+
+The result is a :class:`config_model.WallConfig` (re-exported here). Two phases:
+the models in ``settings`` check the shape of each part; then references are
+resolved (a panel's source, a team's panels) and each source kind validates its
+own keys with its own models. Every problem is collected with its key path
+(``teams.payments.panels[1].warn``) and reported at once, not just the first.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from wallboard.config import resolve as config_resolve
+from wallboard.config.model import (
+    ConfigError,
+    ConfigIssue,
+    Panel,
+    Source,
+    Team,
+    WallConfig,
+    issues_from,
+    suggest,
+)
+from wallboard.config.schema import (
+    ApiSettings,
+    PanelSettings,
+    ScreenSettings,
+    ServerSettings,
+    SlackSettings,
+    SourceSettings,
+    TeamSettings,
+    WallSettings,
+)
+
+M = TypeVar("M", bound=BaseModel)
+__all__ = [
+    "ConfigError",
+    "ConfigIssue",
+    "Panel",
+    "Source",
+    "Team",
+    "WallConfig",
+    "load",
+    "parse",
+]
+
+
+_SECTIONS: dict[str, type[BaseModel]] = {
+    "wall": WallSettings,
+    "screen": ScreenSettings,
+    "api": ApiSettings,
+    "slack": SlackSettings,
+    "server": ServerSettings,
+}
+_TABLES: dict[str, type[BaseModel]] = {
+    "sources": SourceSettings,
+    "panels": PanelSettings,
+    "teams": TeamSettings,
+}
+
+
+def _validate(
+    model: type[M],
+    raw: Any,
+    loc: tuple[Any, ...],
+    context: dict[str, Any],
+    issues: list[ConfigIssue],
+) -> M | None:
+    try:
+        return model.model_validate(raw, context=context)
+    except ValidationError as exc:
+        issues += issues_from(exc, loc)
+        return None
+
+
+def _shape(
+    data: Mapping[str, Any], context: dict[str, Any], issues: list[ConfigIssue]
+) -> dict[str, Any]:
+    """Phase one, section by section and entry by entry, so one bad part hides no other."""
+    out: dict[str, Any] = {}
+    for key in data:
+        if key not in _SECTIONS and key not in _TABLES:
+            issues.append(
+                ConfigIssue(
+                    key,
+                    f"unknown section (check the spelling){suggest(key, [*_SECTIONS, *_TABLES])}",
+                )
+            )
+    for key, model in _SECTIONS.items():
+        out[key] = _validate(model, data.get(key, {}), (key,), context, issues) or model()
+    for key, model in _TABLES.items():
+        table = data.get(key)
+        if not isinstance(table, Mapping) or not table:
+            issues.append(ConfigIssue(key, f"at least one [{key}.<id>] table is required"))
+            out[key] = {}
+            continue
+        entries = {}
+        for entry_id, raw in table.items():
+            entry = _validate(model, raw, (key, entry_id), context, issues)
+            if entry is not None:
+                entries[entry_id] = entry
+        out[key] = entries
+    return out
+
+
+def parse(
+    data: Mapping[str, Any], *, file: str = "config.toml", env: Mapping[str, str] | None = None
+) -> WallConfig:
+    """Validate already-parsed TOML data. Raises ConfigError listing every problem."""
+    context = {"env": env if env is not None else os.environ}
+    issues: list[ConfigIssue] = []
+    shape = _shape(data, context, issues)
+    sources = config_resolve.sources(shape["sources"], shape["wall"], context, issues)
+    raw = data.get("sources")
+    raw_sources: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    source_types = {
+        sid: str(entry.get("type")) if isinstance(entry, Mapping) else ""
+        for sid, entry in raw_sources.items()
+    }
+    panels = config_resolve.panels(shape["panels"], source_types, sources, context, issues)
+    teams = config_resolve.teams(
+        shape["teams"], set(data.get("panels") or {}), sources, panels, context, issues
+    )
+    if issues:
+        raise ConfigError(file, issues)
+    return WallConfig(
+        path=file,
+        wall=shape["wall"],
+        screen=shape["screen"],
+        api=shape["api"],
+        slack=shape["slack"],
+        server=shape["server"],
+        sources=sources,
+        teams=teams,
+    )
+
+
+def load(path: str | os.PathLike[str], env: Mapping[str, str] | None = None) -> WallConfig:
+    """Read and validate a config file. Raises ConfigError (never a raw traceback)."""
+    file = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise ConfigError(
+            file, [ConfigIssue("", f"cannot read the file: {exc.strerror}")]
+        ) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(file, [ConfigIssue("", "the file is not UTF-8 text")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(file, [_toml_issue(str(exc))]) from None
+    return parse(data, file=file, env=env)
+
+
+def _toml_issue(message: str) -> ConfigIssue:
+    # tomllib says "Cannot declare ('teams', 'payments') twice (at line 9, column 16)".
+    match = re.search(r"\(([^()]*)\) twice", message)
+    if match:
+        path = ".".join(part.strip(" '\"") for part in match.group(1).split(","))
+        return ConfigIssue(path, f"declared twice (duplicate id): TOML {message}")
+    return ConfigIssue("", f"invalid TOML: {message}")

@@ -1,0 +1,126 @@
+"""The loaded configuration: immutable objects the rest of the app reads, and its errors."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from wallboard.config.schema import (
+    ApiSettings,
+    ScreenSettings,
+    ServerSettings,
+    SlackSettings,
+    Thresholds,
+    WallSettings,
+)
+
+
+@dataclass(frozen=True)
+class ConfigIssue:
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class ConfigError(Exception):
+    """Every problem found in one config file."""
+
+    def __init__(self, file: str, issues: list[ConfigIssue]) -> None:
+        self.file = file
+        self.issues = issues
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        lines = [f"{self.file}: {len(self.issues)} error(s) in the configuration"]
+        lines += [f"  {self.file}: {issue}" for issue in self.issues]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    type: str
+    interval: float
+    timeout: float
+    stale_after: float
+    options: BaseModel
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A panel as one team shows it: the shared definition with that team's overrides."""
+
+    id: str
+    title: str
+    kind: str
+    unit: str
+    source: str
+    thresholds: Thresholds
+    decimals: int | None
+    options: BaseModel
+
+
+@dataclass(frozen=True)
+class Team:
+    id: str
+    name: str
+    panels: tuple[Panel, ...]
+    options: Mapping[str, BaseModel]  # source kind -> that kind's per-team options
+
+
+@dataclass(frozen=True)
+class WallConfig:
+    path: str
+    wall: WallSettings
+    screen: ScreenSettings
+    api: ApiSettings
+    slack: SlackSettings
+    server: ServerSettings
+    sources: Mapping[str, Source]
+    teams: Mapping[str, Team]  # in file order
+
+    def team(self, team_id: str) -> Team | None:
+        return self.teams.get(team_id)
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+_FRIENDLY = {
+    "extra_forbidden": "unknown key (check the spelling)",
+    "missing": "required key is missing",
+}
+
+
+def issues_from(exc: ValidationError, prefix: tuple[Any, ...] = ()) -> list[ConfigIssue]:
+    issues = []
+    for err in exc.errors(include_url=False):
+        loc = prefix + tuple(err["loc"])
+        message = _FRIENDLY.get(err["type"], err["msg"].removeprefix("Value error, "))
+        given = err.get("input")
+        if (
+            err["type"] not in _FRIENDLY
+            and not isinstance(given, (dict, list))
+            and str(given) not in message
+        ):
+            message += f" (got {given!r})"
+        issues.append(ConfigIssue(_path(loc), message))
+    return issues
+
+
+def suggest(name: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(name, choices, n=1)
+    return f'; did you mean "{close[0]}"?' if close else f"; known: {', '.join(sorted(choices))}"

@@ -1,0 +1,361 @@
+"""Fan-out of board changes to connected screens, where no screen can hold up another.
+
+One writer thread owns every send. Each message is encoded once per team and
+written with ``MSG_DONTWAIT``: a socket whose buffer is full keeps at most the
+unsent rest of one frame and is marked behind; when it drains it gets a fresh
+snapshot (coalesced: never a queue of old updates). A screen behind for longer
+than ``stall_timeout``, or silent for several heartbeats, is dropped. So a hung
+TV costs one frame of memory and never delays a broadcast, a collector or the
+other screens. Measured reasons in ``shared/fanout-notes.md``: a blocking
+``ws.send`` froze every screen; a queue and a thread per screen collapsed.
+
+A cycle costs O(screens) only when it broadcasts: screens that need attention
+(closing, behind, owed a snapshot or a pong) are kept in their own sets, so the
+thousands of wake-ups while screens connect do not each walk every screen
+(docs/benchmarks.md, B1 profile).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from wallboard.board.board import Board
+from wallboard.board.shapes import team_view
+from wallboard.fanout import protocol
+from wallboard.fanout.screens import HubStats, Screen
+
+log = logging.getLogger(__name__)
+SEND_BUFFER_BYTES = 256 * 1024
+__all__ = ["Hub", "HubStats", "Screen"]
+
+
+class Hub:
+    def __init__(
+        self,
+        board: Board,
+        *,
+        build_id: str,
+        heartbeat: float,
+        screen_settings: Callable[[], dict[str, Any]] = dict,
+        stall_timeout: float = 10.0,
+        missed_pongs: int = 3,
+    ) -> None:
+        self.board = board
+        self.build_id = build_id
+        self.heartbeat = heartbeat
+        self.stall_timeout = stall_timeout
+        self.missed_pongs = missed_pongs
+        self.stats = HubStats()
+        self._screen_settings = screen_settings
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._screens: set[Screen] = set()
+        self._by_team: dict[str, dict[Screen, None]] = {}  # insertion-ordered sets
+        self._new: list[Screen] = []
+        self._closing: list[Screen] = []
+        self._controls: list[Screen] = []
+        # Touched by the writer thread only.
+        self._behind: set[Screen] = set()
+        self._needs_snapshot: set[Screen] = set()
+        self._dirty: set[str] = set()
+        self._layout = False
+        self._team_version: dict[str, int] = {}
+        self._running = False
+        self._thread: threading.Thread | None = None
+        self._stopping_code: int | None = None
+        board.subscribe(self._on_change)
+
+    # -- called from request threads ---------------------------------------------------
+    def attach(self, sock: socket.socket, teams: tuple[str, ...], **info: Any) -> Screen:
+        # A small kernel send buffer per screen: a TV that stops reading is noticed after
+        # a few frames instead of megabytes, and costs bounded kernel memory meanwhile.
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
+        screen = Screen(sock=sock, teams=teams, info=info)
+        with self._lock:
+            self._screens.add(screen)
+            for team in teams:
+                self._by_team.setdefault(team, {})[screen] = None
+            self._new.append(screen)
+        self._wake.set()
+        return screen
+
+    def detach(self, screen: Screen, code: int | None = None, reason: str = "") -> None:
+        """Ask the writer to close ``screen`` (with a close frame when ``code`` is given)."""
+        screen.close_code = code
+        screen.close_reason = reason
+        with self._lock:
+            if screen in self._screens:
+                screen.info["closing"] = True
+                self._closing.append(screen)
+        self._wake.set()
+        screen.closed.wait(timeout=2.0)
+
+    def pong(self, screen: Screen) -> None:
+        screen.last_pong = time.monotonic()
+
+    def control(self, screen: Screen, frame: bytes) -> None:
+        """Have the writer send ``frame`` (a reply to a client ping); the latest one wins."""
+        screen.control = frame
+        with self._lock:
+            self._controls.append(screen)
+        self._wake.set()
+
+    def screens_by_team(self) -> dict[str, int]:
+        with self._lock:
+            counts: dict[str, int] = {}
+            for screen in self._screens:
+                for team in screen.teams:
+                    counts[team] = counts.get(team, 0) + 1
+            return counts
+
+    @property
+    def screen_count(self) -> int:
+        return len(self._screens)
+
+    def _on_change(self, version: int, teams: frozenset[str], layout: bool) -> None:
+        with self._lock:
+            self._dirty |= teams
+            self._layout = self._layout or layout
+        self._wake.set()
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._running = True
+        self._thread = threading.Thread(target=self._run, name="wallboard-hub", daemon=True)
+        self._thread.start()
+
+    def stop(self, code: int = protocol.CLOSE_GOING_AWAY, timeout: float = 3.0) -> None:
+        """Close every screen with ``code`` (1001: reconnect to the next process) and stop."""
+        if self._thread is None:
+            return
+        self._stopping_code = code
+        self._running = False
+        self._wake.set()
+        self._thread.join(timeout)
+        self._thread = None
+
+    # -- the writer thread ---------------------------------------------------------------
+    def _run(self) -> None:
+        next_ping = time.monotonic() + self.heartbeat
+        while self._running:
+            wait = 0.05 if self._behind else max(0.0, next_ping - time.monotonic())
+            self._wake.wait(wait)
+            self._wake.clear()
+            try:
+                self._cycle()
+                if time.monotonic() >= next_ping:
+                    self._heartbeat()
+                    next_ping = time.monotonic() + self.heartbeat
+            except Exception:  # the writer must outlive any one bad cycle
+                log.exception("hub cycle failed")
+        self._shutdown()
+
+    def _cycle(self) -> None:
+        with self._lock:
+            new, self._new = self._new, []
+            dirty, self._dirty = self._dirty, set()
+            layout, self._layout = self._layout, False
+            closing, self._closing = self._closing, []
+            controls, self._controls = self._controls, []
+        now = time.monotonic()
+        for screen in closing:
+            self._close(screen)
+        for screen in controls:
+            frame, screen.control = screen.control, None
+            if frame is not None and not screen.gone and screen.pending is None:
+                self._write(screen, frame)
+        for screen in new:
+            if not screen.gone:
+                self._write(
+                    screen,
+                    protocol.hello(
+                        self.build_id, self.heartbeat, list(screen.teams), self._screen_settings()
+                    ),
+                )
+                self._want_snapshot(screen)
+        if layout:
+            teams_now = tuple(self.board.config.teams)
+            dirty = set(teams_now)
+            with self._lock:
+                everyone = list(self._screens)
+            for screen in everyone:
+                if self._follow_layout(screen, teams_now):
+                    self._want_snapshot(screen)
+        started = time.perf_counter()
+        for team in dirty:
+            self._broadcast(team)
+        if dirty:
+            self.stats.last_broadcast_seconds = time.perf_counter() - started
+            self.stats.broadcasts.append((time.time(), self.stats.last_broadcast_seconds))
+        for screen in list(self._behind):
+            self._flush(screen, now)
+        for screen in list(self._needs_snapshot):
+            if screen.gone:
+                self._needs_snapshot.discard(screen)
+            elif screen.pending is None:
+                self._resync(screen)
+
+    def _follow_layout(self, screen: Screen, teams_now: tuple[str, ...]) -> bool:
+        """After a config reload: keep a screen in step with the teams that exist now.
+
+        A screen of every team gains new teams in place; one whose team is gone is
+        closed (4404 when nothing it showed is left, else 4001 so the page reloads)
+        instead of staying connected to data that will never change again.
+        """
+        missing = [t for t in screen.teams if t not in teams_now]
+        if screen.info.get("all_teams") and not missing:
+            added = [t for t in teams_now if t not in screen.teams]
+            with self._lock:
+                screen.teams = teams_now
+                for team in added:
+                    self._by_team.setdefault(team, {})[screen] = None
+            return True
+        if not missing:
+            return True
+        if len(missing) == len(screen.teams):
+            screen.close_code = protocol.CLOSE_UNKNOWN_TEAM
+            screen.close_reason = f"team removed: {missing[0]}"[:120]
+        else:
+            screen.close_code = protocol.CLOSE_TEAMS_CHANGED
+            screen.close_reason = "teams changed"
+        self._close(screen)
+        return False
+
+    def _want_snapshot(self, screen: Screen) -> None:
+        screen.needs_resync = True
+        self._needs_snapshot.add(screen)
+
+    def _broadcast(self, team: str) -> None:
+        if team not in self.board.config.teams:
+            return
+        since = self._team_version.get(team, -1)
+        view = team_view(self.board, team, since=since)
+        version = view["version"]
+        frame = protocol.update(team, version, view["panels"], self.board.team_status(team))
+        self._team_version[team] = version
+        with self._lock:
+            screens = list(self._by_team.get(team, ()))
+        for screen in screens:
+            if screen.gone or screen.needs_resync:
+                continue
+            if screen.sent.get(team) != since or screen.pending is not None:
+                self._want_snapshot(screen)  # behind: the latest snapshot when it drains
+                self.stats.updates_coalesced += 1
+                continue
+            if self._write(screen, frame):
+                screen.sent[team] = version
+
+    def _resync(self, screen: Screen) -> None:
+        screen.needs_resync = False
+        self._needs_snapshot.discard(screen)
+        for team in screen.teams:
+            if team not in self.board.config.teams:
+                continue
+            view = team_view(self.board, team)
+            screen.sent[team] = view["version"]
+            if not self._write(screen, protocol.snapshot(view)):
+                return
+
+    def _heartbeat(self) -> None:
+        frame = protocol.ping()
+        limit = time.monotonic() - self.heartbeat * self.missed_pongs
+        with self._lock:
+            screens = list(self._screens)
+        for screen in screens:
+            if screen.last_pong < limit and screen.connected_at < limit:
+                log.info(
+                    "dropping a screen of %s: no pong for %d heartbeats",
+                    ",".join(screen.teams),
+                    self.missed_pongs,
+                )
+                self.stats.screens_dropped += 1
+                screen.close_code = protocol.CLOSE_POLICY
+                screen.close_reason = "no pong"
+                self._close(screen)
+            elif screen.pending is None:
+                self._write(screen, frame)
+
+    def _write(self, screen: Screen, frame: bytes) -> bool:
+        """Try to hand ``frame`` to the kernel now; keep at most its unsent rest."""
+        if screen.pending is not None:
+            self._want_snapshot(screen)
+            return False
+        try:
+            sent = screen.sock.send(frame, socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            sent = 0
+        except OSError:
+            self._close(screen, send_close=False)
+            return False
+        self.stats.messages_sent += 1
+        if sent < len(frame):
+            screen.pending = memoryview(frame)[sent:]
+            screen.behind_since = time.monotonic()
+            self._behind.add(screen)
+            return False
+        return True
+
+    def _flush(self, screen: Screen, now: float) -> None:
+        if screen.pending is None:
+            return
+        try:
+            sent = screen.sock.send(screen.pending, socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            sent = 0
+        except OSError:
+            self._close(screen, send_close=False)
+            return
+        if sent == len(screen.pending):
+            screen.pending = None
+            screen.behind_since = None
+            self._behind.discard(screen)
+            self._want_snapshot(screen)
+        else:
+            screen.pending = screen.pending[sent:]
+            if screen.behind_since is not None and now - screen.behind_since > self.stall_timeout:
+                log.info(
+                    "dropping a screen of %s: not reading for %.0f s",
+                    ",".join(screen.teams),
+                    now - screen.behind_since,
+                )
+                self.stats.screens_dropped += 1
+                self._close(screen, send_close=False)
+
+    def _close(self, screen: Screen, send_close: bool = True) -> None:
+        if screen.gone:
+            return
+        if send_close and screen.close_code is not None and screen.pending is None:
+            with contextlib.suppress(OSError):
+                screen.sock.send(
+                    protocol.close_frame(screen.close_code, screen.close_reason),
+                    socket.MSG_DONTWAIT,
+                )
+        # Ends the websocket library's reader, which ends the request thread.
+        with contextlib.suppress(OSError):
+            screen.sock.shutdown(socket.SHUT_RDWR)
+        screen.pending = None
+        screen.gone = True
+        self._behind.discard(screen)
+        self._needs_snapshot.discard(screen)
+        with self._lock:
+            self._screens.discard(screen)
+            for team in screen.teams:
+                self._by_team.get(team, {}).pop(screen, None)
+        screen.closed.set()
+
+    def _shutdown(self) -> None:
+        with self._lock:
+            screens = list(self._screens)
+        for screen in screens:
+            screen.close_code = self._stopping_code
+            screen.close_reason = "server restarting"
+            self._close(screen)

@@ -1,0 +1,195 @@
+"""``GET /metrics``: the wall seen from inside, in Prometheus exposition format.
+
+One private ``CollectorRegistry`` per app, so two apps in one process never
+collide. Counts that already live in the board, the hub and the HTTP clients are
+read at scrape time by a custom collector (nothing is copied on the hot path);
+only what has no other home (collection durations, failures by kind, requests
+by route) is observed as it happens. Every label value is bounded: a configured
+id, a route *pattern*, a status class or a short error kind, never a URL or an
+error text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter as Tally
+from collections.abc import Iterator, Mapping
+
+from flask import Flask, Response, request
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.registry import Collector
+
+from collectors.base import Source
+from collectors.errors import CollectorError
+from collectors.http.client import HttpStats
+from wallboard.wall import Wall, wall
+
+EXTENSION = "wallboard.metrics"
+DURATION_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+_KIND = re.compile(r"^[a-z0-9_]{1,32}$")
+
+
+def http_stats(source: Source) -> list[HttpStats]:
+    """The HTTP counters of a source's clients: ``self.client`` or ``self.clients``.
+
+    Duck-typed on purpose: a source opts in by keeping its ``HttpClient`` where
+    this looks, and a source without one simply has no upstream series.
+    """
+    clients = getattr(source, "clients", None)
+    if isinstance(clients, Mapping):
+        clients = list(clients.values())
+    candidates = [getattr(source, "client", None), *(clients or [])]
+    found: dict[int, HttpStats] = {}
+    for client in candidates:
+        stats = getattr(client, "stats", None)
+        if isinstance(stats, HttpStats):
+            found[id(stats)] = stats
+    return list(found.values())
+
+
+def failure_kind(error: CollectorError) -> str:
+    """``CollectorError.kind`` when it is a short code; never free text as a label."""
+    return error.kind if _KIND.match(error.kind) else "other"
+
+
+class WallCollector(Collector):
+    """Reads board, hub and upstream-client state at scrape time."""
+
+    def __init__(self, the_wall: Wall) -> None:
+        self.wall = the_wall
+
+    def collect(self) -> Iterator[Metric]:
+        the_wall = self.wall
+        board, hub = the_wall.board, the_wall.hub
+        info = GaugeMetricFamily(
+            "wallboard_build_info", "Build and environment of this process.", labels=["build"]
+        )
+        info.add_metric([the_wall.build_id], 1)
+        yield info
+        yield GaugeMetricFamily(
+            "wallboard_config_reload_failed",
+            "1 while the last config reload failed and the previous config keeps running.",
+            value=1 if the_wall.config_error else 0,
+        )
+        yield GaugeMetricFamily("wallboard_board_version", "Board version.", value=board.version)
+        yield GaugeMetricFamily(
+            "wallboard_board_last_change_timestamp_seconds",
+            "Unix time of the last visible board change.",
+            value=board.changed_at,
+        )
+        yield from self._sources()
+        screens = GaugeMetricFamily(
+            "wallboard_screens_connected", "Screens connected, by team.", labels=["team"]
+        )
+        by_team = hub.screens_by_team()
+        for team in the_wall.config.teams:
+            screens.add_metric([team], by_team.get(team, 0))
+        yield screens
+        stats = hub.stats
+        yield CounterMetricFamily(
+            "wallboard_screen_messages_sent",
+            "Websocket messages handed to screens.",
+            value=stats.messages_sent,
+        )
+        yield CounterMetricFamily(
+            "wallboard_screen_updates_coalesced",
+            "Updates folded into a later snapshot because a screen was behind.",
+            value=stats.updates_coalesced,
+        )
+        yield CounterMetricFamily(
+            "wallboard_screens_dropped",
+            "Screens dropped for not reading or not answering pings.",
+            value=stats.screens_dropped,
+        )
+
+    def _sources(self) -> Iterator[Metric]:
+        the_wall = self.wall
+        up = GaugeMetricFamily(
+            "wallboard_source_up", "1 when the last collection succeeded.", labels=["source"]
+        )
+        last = GaugeMetricFamily(
+            "wallboard_source_last_success_timestamp_seconds",
+            "Unix time of the last successful collection.",
+            labels=["source"],
+        )
+        requests = CounterMetricFamily(
+            "wallboard_upstream_requests",
+            "HTTP requests to upstreams by status class (error: no response).",
+            labels=["source", "status"],
+        )
+        opened = CounterMetricFamily(
+            "wallboard_upstream_connections_opened",
+            "TCP connections opened to upstreams (keep-alive keeps this low).",
+            labels=["source"],
+        )
+        for sid, state in list(the_wall.board.sources.items()):
+            up.add_metric([sid], 1 if state.last_success and not state.last_error else 0)
+            if state.last_success is not None:
+                last.add_metric([sid], state.last_success)
+        for sid, source in list(the_wall.sources.items()):
+            all_stats = http_stats(source)
+            if not all_stats:
+                continue
+            by_status: Tally[str] = Tally()
+            connections = 0
+            for stats in all_stats:
+                counts, opened_here = stats.snapshot()
+                by_status.update(counts)
+                connections += opened_here
+            for status, count in sorted(by_status.items()):
+                requests.add_metric([sid, status], count)
+            opened.add_metric([sid], connections)
+        yield from (up, last, requests, opened)
+
+
+def register(app: Flask) -> CollectorRegistry:
+    """Give ``app`` its own registry, its observers and ``GET /metrics``."""
+    the_wall = wall(app)
+    registry = CollectorRegistry(auto_describe=True)
+    registry.register(WallCollector(the_wall))
+    durations = Histogram(
+        "wallboard_collection_duration_seconds",
+        "Time one collection cycle of a source took.",
+        ["source"],
+        buckets=DURATION_BUCKETS,
+        registry=registry,
+    )
+    failures = Counter(
+        "wallboard_collection_failures",
+        "Failed collection cycles by source and kind of failure.",
+        ["source", "reason"],
+        registry=registry,
+    )
+    requests = Counter(
+        "wallboard_http_requests",
+        "Requests served (API, webhooks, pages) by route pattern, method and status class.",
+        ["route", "method", "status"],
+        registry=registry,
+    )
+
+    def observe(source_id: str, seconds: float, error: CollectorError | None) -> None:
+        durations.labels(source_id).observe(seconds)
+        if error is not None:
+            failures.labels(source_id, failure_kind(error)).inc()
+
+    the_wall.collect_listeners.append(observe)
+
+    @app.after_request
+    def count_request(response: Response) -> Response:
+        rule = request.url_rule
+        route = rule.rule if rule is not None else "unmatched"
+        method = request.method if request.method in _METHODS else "other"
+        requests.labels(route, method, f"{response.status_code // 100}xx").inc()
+        return response
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+
+    app.extensions[EXTENSION] = registry
+    return registry
+
+
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

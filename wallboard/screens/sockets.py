@@ -1,0 +1,92 @@
+"""Websocket endpoints: a screen subscribes to one team, a list of teams, or all of them.
+
+The request thread only reads (pongs), itself (screen_reader.py); every write
+goes through the hub.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import socket
+
+from flask import Blueprint, Flask, abort, current_app, request
+from flask_sock import Sock
+
+from wallboard.fanout import protocol
+from wallboard.screens.reader import NoReaderThread, read_frames
+from wallboard.security import origin_allowed
+from wallboard.wall import wall
+
+log = logging.getLogger(__name__)
+
+
+def register(app: Flask) -> None:
+    bp = Blueprint("sockets", __name__)
+    sock = Sock()
+    # No reader thread per screen: the request thread reads (half the threads, no polling).
+    options = dict(app.config.get("SOCK_SERVER_OPTIONS", {}))
+    app.config["SOCK_SERVER_OPTIONS"] = {**options, "thread_class": NoReaderThread}
+
+    @bp.before_request
+    def _handshake_rules() -> None:
+        allowed = wall(current_app).config.wall.allowed_origins
+        if not origin_allowed(request.headers.get("Origin"), request.host, allowed):
+            abort(403, "websocket Origin not allowed")
+        # Refuse permessage-deflate: it cost ~90 % of CPU and most memory per screen,
+        # and without it one encoded frame serves every screen (fanout-notes.md).
+        request.environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+
+    @sock.route("/ws/teams/<team>", bp=bp)
+    def team_socket(ws, team: str) -> None:  # type: ignore[no-untyped-def]
+        serve_screen(ws, (team,))
+
+    @sock.route("/ws/screens", bp=bp)
+    def screens_socket(ws) -> None:  # type: ignore[no-untyped-def]
+        # /ws/screens?teams=a,b,c for rotations; no teams means every team (/wall).
+        raw = request.args.get("teams", "")
+        listed = tuple(t for t in raw.split(",") if t)
+        # A screen of every team follows config reloads: new teams appear on it.
+        serve_screen(ws, listed or tuple(wall(current_app).config.teams), all_teams=not listed)
+
+    sock.init_app(app)
+    app.register_blueprint(bp)
+
+
+def serve_screen(ws, teams: tuple[str, ...], all_teams: bool = False) -> None:  # type: ignore[no-untyped-def]
+    the_wall = wall(current_app)
+    unknown = [t for t in teams if t not in the_wall.config.teams]
+    if unknown:
+        ws.close(protocol.CLOSE_UNKNOWN_TEAM, f"unknown team: {unknown[0]}"[:120])
+        # No reader thread closes it (screen_reader.py): end the connection here, or the
+        # server would keep it as an idle HTTP keep-alive.
+        with contextlib.suppress(OSError):
+            ws.sock.shutdown(socket.SHUT_RDWR)
+        return
+    hub = the_wall.hub
+    screen = hub.attach(ws.sock, teams, remote=request.remote_addr, all_teams=all_teams)
+
+    def on_message(message: str) -> bool:
+        if not _is_pong(message):
+            return False
+        hub.pong(screen)
+        return True
+
+    code, reason = None, ""
+    try:
+        code, reason = read_frames(ws, on_message, lambda frame: hub.control(screen, frame))
+    finally:
+        hub.detach(screen, code, reason)
+        # The hub owns the socket's writes and has shut it down; tell the library it is over.
+        ws.connected = False
+
+
+def _is_pong(message: str | bytes) -> bool:
+    if not isinstance(message, str) or len(message) > protocol.MAX_CLIENT_FRAME:
+        return False
+    try:
+        data = json.loads(message)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and data.get("type") == "pong"
