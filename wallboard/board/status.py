@@ -10,11 +10,18 @@ from collectors.base import Item
 from wallboard.config.loader import Panel
 from wallboard.config.schema import Thresholds
 
+# The one severity order (the pages, the API, chat and the hub all sort by it); a status
+# nobody knows counts as "unknown". static/render.js keeps the browser's copy.
 SEVERITY = {"ok": 0, "unknown": 1, "warn": 2, "crit": 3}
 
 
+def severity(status: str) -> int:
+    """How bad ``status`` is: higher is worse."""
+    return SEVERITY.get(status, SEVERITY["unknown"])
+
+
 def worst(statuses: Iterable[str]) -> str:
-    return max(statuses, key=lambda s: SEVERITY.get(s, 1), default="unknown")
+    return max(statuses, key=severity, default="unknown")
 
 
 def evaluate(value: float | None, thresholds: Thresholds) -> str:

@@ -18,6 +18,7 @@ import pytest
 
 from collectors.base import Collection, Item, Reading
 from collectors.health.source import HealthSource
+from tests.collectors.health.test_health_formats import EXPECTED
 from tests.support.health_servers import (
     FORMATS,
     HangingServer,
@@ -27,9 +28,8 @@ from tests.support.health_servers import (
 )
 from tests.support.live import serve_wall, write_config
 from tests.support.tls import self_signed
-from tests.collectors.health.test_health_formats import EXPECTED
 from wallboard.config.loader import ConfigError, parse
-from wallboard.wall import build_sources
+from wallboard.sources import build_sources
 
 PANEL = "services"
 
