@@ -99,7 +99,7 @@ def _answer(wall: Wall, config: WallConfig, text: str, command: str, base: str) 
     if team is None:
         # Typos stay private whatever the config says: nobody else needs to see them.
         known = [(t.id, t.name) for t in config.teams.values()]
-        close = api_errors.suggest(text, known)
+        close = api_errors.suggest_team(text, known)
         reply = f"No team called “{escape(text)}”."
         if close:
             reply += " Did you mean " + " or ".join(f"`{escape(c)}`" for c in close) + "?"
