@@ -111,13 +111,13 @@ class _CappedRetry(Retry):
             wait = Retry.get_retry_after(self, response)
             if wait is not None and wait > self.retry_after_cap:
                 raise MaxRetryError(None, "", reason=None)  # type: ignore[arg-type]
-        return super().increment(*args, **kw)  # type: ignore[return-value]
+        return super().increment(*args, **kw)
 
     def new(self, **kw: Any) -> _CappedRetry:
         new = super().new(**kw)
-        new.retry_after_cap = self.retry_after_cap  # type: ignore[attr-defined]
-        new.retry_timeouts = self.retry_timeouts  # type: ignore[attr-defined]
-        return new  # type: ignore[return-value]
+        new.retry_after_cap = self.retry_after_cap
+        new.retry_timeouts = self.retry_timeouts
+        return new
 
 
 def _is_timeout(err: Exception) -> bool:
@@ -268,8 +268,8 @@ class HttpClient:
         # Always a fresh copy: the per-call cap below must not leak into other threads' calls.
         retry = self._retry.new(**changes)
         if not retry_timeouts:
-            retry.retry_timeouts = False  # type: ignore[attr-defined]
-        retry.retry_after_cap = per_try  # type: ignore[attr-defined]
+            retry.retry_timeouts = False
+        retry.retry_after_cap = per_try
         started = time.monotonic()
         try:
             raw = self._pool.request(

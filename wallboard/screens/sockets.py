@@ -10,6 +10,8 @@ import contextlib
 import json
 import logging
 import socket
+from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, Flask, abort, request
 from flask_sock import Sock
@@ -38,12 +40,12 @@ def register(app: Flask) -> None:
         # and without it one encoded frame serves every screen (fanout-notes.md).
         request.environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
 
-    @sock.route("/ws/teams/<team>", bp=bp)
-    def team_socket(ws, team: str) -> None:  # type: ignore[no-untyped-def]
+    @_route(sock, "/ws/teams/<team>", bp)
+    def team_socket(ws: WebSocket, team: str) -> None:
         serve_screen(ws, (team,))
 
-    @sock.route("/ws/screens", bp=bp)
-    def screens_socket(ws) -> None:  # type: ignore[no-untyped-def]
+    @_route(sock, "/ws/screens", bp)
+    def screens_socket(ws: WebSocket) -> None:
         # /ws/screens?teams=a,b,c for rotations; no teams means every team (/wall).
         raw = request.args.get("teams", "")
         listed = tuple(t for t in raw.split(",") if t)
@@ -54,7 +56,18 @@ def register(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-def serve_screen(ws, teams: tuple[str, ...], all_teams: bool = False) -> None:  # type: ignore[no-untyped-def]
+# flask-sock and simple-websocket ship no type hints: the socket is typed as what it is to
+# us (an object with send/receive/close and .sock), the decorator as what it returns.
+WebSocket = Any
+Handler = Callable[..., None]
+
+
+def _route(sock: Sock, path: str, bp: Blueprint) -> Callable[[Handler], Handler]:
+    decorator: Callable[[Handler], Handler] = sock.route(path, bp=bp)
+    return decorator
+
+
+def serve_screen(ws: WebSocket, teams: tuple[str, ...], all_teams: bool = False) -> None:
     wall = current_wall()
     unknown = [t for t in teams if t not in wall.config.teams]
     if unknown:
