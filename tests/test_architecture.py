@@ -134,3 +134,21 @@ def test_webhook_routes_know_sources_only_through_the_contract() -> None:
         if name.startswith("wallboard.hooks")
     }
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_every_document_the_code_cites_is_in_the_repository() -> None:
+    import re
+
+    cited: dict[str, set[str]] = {}
+    for folder in ("wallboard", "collectors", "tests", "bench"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for name in re.findall(r"[\w./-]*[\w-]+\.md\b", path.read_text()):
+                cited.setdefault(name, set()).add(str(path.relative_to(ROOT)))
+    assert "docs/api-facts.md" in cited and "docs/fanout.md" in cited  # the scan found them
+    missing = {
+        name: sorted(where)
+        for name, where in cited.items()
+        # A bare name (benchmarks.md) is fine when docs/ has it; a note kept elsewhere is not.
+        if not (ROOT / name).exists() and not (ROOT / "docs" / name).exists()
+    }
+    assert missing == {}, "cited but not in the repository: " + repr(missing)

@@ -6,7 +6,7 @@ unsent rest of one frame and is marked behind; when it drains it gets a fresh
 snapshot (coalesced: never a queue of old updates). A screen behind for longer
 than ``stall_timeout``, or silent for several heartbeats, is dropped. So a hung
 TV costs one frame of memory and never delays a broadcast, a collector or the
-other screens. Measured reasons in ``shared/fanout-notes.md``: a blocking
+other screens. Measured reasons in ``docs/fanout.md``: a blocking
 ``ws.send`` froze every screen; a queue and a thread per screen collapsed.
 
 A cycle costs O(screens) only when it broadcasts: screens that need attention

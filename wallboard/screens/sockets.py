@@ -37,7 +37,7 @@ def register(app: Flask) -> None:
         if not origin_allowed(request.headers.get("Origin"), request.host, allowed):
             abort(403, "websocket Origin not allowed")
         # Refuse permessage-deflate: it cost ~90 % of CPU and most memory per screen,
-        # and without it one encoded frame serves every screen (fanout-notes.md).
+        # and without it one encoded frame serves every screen (docs/fanout.md).
         request.environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
 
     @_route(sock, "/ws/teams/<team>", bp)
