@@ -24,6 +24,15 @@ if TYPE_CHECKING:
     from collectors.http.client import HttpStats
 
 STATUSES = ("ok", "warn", "crit", "unknown")
+# The one severity order of statuses: sources sort their items by it, the board picks a
+# team's worst panel by it, pages and chat sort teams by it. A status nobody knows counts
+# as "unknown". static/render.js keeps the browser's copy.
+SEVERITY = {"ok": 0, "unknown": 1, "warn": 2, "crit": 3}
+
+
+def severity(status: str) -> int:
+    """How bad ``status`` is: higher is worse."""
+    return SEVERITY.get(status, SEVERITY["unknown"])
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import time
 from typing import ClassVar, cast
 
 from collectors.alertmanager.payload import Alert, PayloadError, api_alerts, webhook_alerts
-from collectors.base import Collection, Item, PushRequest, Reading, SourceContext
+from collectors.base import Collection, Item, PushRequest, Reading, SourceContext, severity
 from collectors.errors import CollectorError
 from collectors.http.client import HttpClient, HttpOptions, HttpStats, http_error
 from collectors.labels import TeamLabelOptions, team_of
@@ -33,7 +33,6 @@ SEVERITY_STATUS = {
     "info": "ok",
     "none": "ok",
 }
-_ORDER = {"crit": 0, "warn": 1, "ok": 2}
 
 
 class AlertmanagerOptions(HttpOptions, TeamLabelOptions):
@@ -169,11 +168,11 @@ def _item(alert: Alert) -> Item:
 def _reading(alerts: list[Alert]) -> Reading:
     items = sorted(
         (_item(a) for a in alerts),
-        key=lambda i: (_ORDER.get(i.status, 1), -(i.since or 0.0), i.title),
+        key=lambda i: (-severity(i.status), -(i.since or 0.0), i.title),
     )
     if not items:
         return Reading(value=0.0, text="none firing", status="ok", sample=0.0)
-    status = min((i.status for i in items), key=lambda s: _ORDER.get(s, 1))
+    status = max((i.status for i in items), key=severity)
     return Reading(
         value=float(len(items)), text=f"{len(items)} firing", status=status, items=tuple(items)
     )

@@ -6,18 +6,11 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from collectors.base import Item
+from collectors.base import SEVERITY, Item, severity
 from wallboard.config.loader import Panel
 from wallboard.config.schema import Thresholds
 
-# The one severity order (the pages, the API, chat and the hub all sort by it); a status
-# nobody knows counts as "unknown". static/render.js keeps the browser's copy.
-SEVERITY = {"ok": 0, "unknown": 1, "warn": 2, "crit": 3}
-
-
-def severity(status: str) -> int:
-    """How bad ``status`` is: higher is worse."""
-    return SEVERITY.get(status, SEVERITY["unknown"])
+__all__ = ["SEVERITY", "PanelState", "SourceState", "evaluate", "severity", "worst"]
 
 
 def worst(statuses: Iterable[str]) -> str:
