@@ -6,18 +6,22 @@
 
 ARG PYTHON_IMAGE=python:3.11.7-slim-bookworm
 
-# -- build: a virtualenv with the pinned dependencies and the package -----------------
+# -- build: the wheel, installed into a virtualenv with the pinned dependencies -------
 FROM ${PYTHON_IMAGE} AS build
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
-WORKDIR /app
-COPY pyproject.toml README.md ./
+WORKDIR /src
+COPY pyproject.toml setup.py README.md ./
 COPY collectors ./collectors
 COPY wallboard ./wallboard
-# Editable at /app: templates/ and static/ are found beside the package, at the same
-# path in the runtime stage. Every dependency is pinned exactly in pyproject.toml.
-RUN python -m venv /opt/venv \
-    && /opt/venv/bin/pip install --no-cache-dir --editable .
+COPY templates ./templates
+COPY static ./static
+# The wheel carries templates/, static/ and the fonts inside the package, so the
+# runtime stage needs only the virtualenv. Every dependency is pinned exactly in
+# pyproject.toml.
+RUN pip wheel --no-cache-dir --no-deps --wheel-dir /dist . \
+    && python -m venv /opt/venv \
+    && /opt/venv/bin/pip install --no-cache-dir /dist/wallboard-*.whl
 
 # -- runtime: the same slim base, no compilers, a non-root user -----------------------
 FROM ${PYTHON_IMAGE}
@@ -25,9 +29,6 @@ RUN groupadd --system --gid 10001 wallboard \
     && useradd --system --uid 10001 --gid wallboard --no-create-home \
        --shell /usr/sbin/nologin wallboard
 COPY --from=build /opt/venv /opt/venv
-COPY --from=build /app /app
-COPY templates /app/templates
-COPY static /app/static
 ARG BUILD_ID=""
 # WALLBOARD_BUILD_ID: screens reload themselves when it changes; empty means a hash
 # of the code. The config path is where the file is mounted.

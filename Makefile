@@ -14,6 +14,7 @@ test: $(VENV)/.installed-test
 	scripts/install-system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-test

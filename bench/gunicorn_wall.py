@@ -25,7 +25,7 @@ SCREENS = int(os.environ.get("BENCH_SCREENS", "2000"))
 bind = f"127.0.0.1:{os.environ.get('BENCH_PORT', '8080')}"
 worker_class = "gthread"
 workers = 1
-# A websocket holds a thread and a worker connection for its whole life (fanout-notes.md).
+# A websocket holds a thread and a worker connection for its whole life (docs/fanout.md).
 threads = SCREENS + 64
 worker_connections = SCREENS + 64
 backlog = 4096

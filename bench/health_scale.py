@@ -17,7 +17,7 @@ from collectors.base import Source
 from collectors.health.options import HealthOptions
 from tests.support.health_servers import HangingServer, Route, RouteServer
 from wallboard.config.loader import parse
-from wallboard.wall import build_sources
+from wallboard.sources import build_sources
 
 HOSTS = 10  # healthy services are spread over this many servers (hosts)
 

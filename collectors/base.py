@@ -3,19 +3,36 @@
 A source collects for *all* teams at once (one query per panel, one request per
 organisation) and returns a :class:`Collection`. The app turns that into board
 state; the source never sees Flask, the board or a screen.
+
+Optional abilities are protocols the app tests with ``isinstance`` (they are
+``runtime_checkable``): :class:`Backfill`, :class:`OnlineCheck`,
+:class:`PushReceiver` and :class:`HttpCounted`. A source opts in by having the
+method; the app never looks for attributes by name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
 from collectors.errors import CollectorError
 
+if TYPE_CHECKING:
+    from collectors.http.client import HttpStats
+
 STATUSES = ("ok", "warn", "crit", "unknown")
+# The one severity order of statuses: sources sort their items by it, the board picks a
+# team's worst panel by it, pages and chat sort teams by it. A status nobody knows counts
+# as "unknown". static/render.js keeps the browser's copy.
+SEVERITY = {"ok": 0, "unknown": 1, "warn": 2, "crit": 3}
+
+
+def severity(status: str) -> int:
+    """How bad ``status`` is: higher is worse."""
+    return SEVERITY.get(status, SEVERITY["unknown"])
 
 
 @dataclass(frozen=True)
@@ -113,6 +130,7 @@ class Source(Protocol):
     def close(self) -> None: ...
 
 
+@runtime_checkable
 class Backfill(Protocol):
     """Optional: a source that can tell its recent past, so sparklines start full.
 
@@ -128,6 +146,7 @@ class Backfill(Protocol):
     ) -> Mapping[tuple[str, str], list[tuple[float, float]]]: ...
 
 
+@runtime_checkable
 class OnlineCheck(Protocol):
     """Optional: a source that can ask its upstream whether its config makes sense.
 
@@ -139,11 +158,40 @@ class OnlineCheck(Protocol):
     def check_online(self, deadline: float) -> list[tuple[str, str]]: ...
 
 
+@dataclass(frozen=True)
+class PushRequest:
+    """A webhook as it arrived: its headers (names lower-cased) and its exact raw body."""
+
+    headers: Mapping[str, str]
+    body: Callable[[], bytes]  # read on demand: a token check needs no body
+
+    def header(self, name: str) -> str:
+        return self.headers.get(name.lower(), "")
+
+
+@runtime_checkable
 class PushReceiver(Protocol):
     """Optional: a source that also takes pushed payloads (webhooks).
 
-    ``receive`` returns readings to apply at once; it must not call upstream
-    synchronously for long (webhook senders time out quickly).
+    ``accepts_pushes`` says whether it is set up for them (its secret is set).
+    ``verify`` checks one request's token or signature, in constant time, before
+    anything is parsed: each kind knows its own scheme, so the webhook routes need
+    no concrete source class. ``receive`` turns a verified request into readings to
+    apply at once, None for a push it does not handle (answered and ignored), and
+    raises :class:`CollectorError` (kind ``bad_request``) for a malformed one. It must
+    not call upstream synchronously for long (webhook senders time out quickly).
     """
 
-    def receive(self, payload: object) -> Collection: ...
+    kind: ClassVar[str]
+    accepts_pushes: bool
+
+    def verify(self, request: PushRequest) -> bool: ...
+
+    def receive(self, request: PushRequest) -> Collection | None: ...
+
+
+@runtime_checkable
+class HttpCounted(Protocol):
+    """Optional: a source whose HTTP clients count requests and connections (for /metrics)."""
+
+    def http_stats(self) -> list[HttpStats]: ...

@@ -9,18 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import Field, field_validator
 
 from collectors.options import Options
 
-
-def _http_url(url: str) -> str:
-    if not url.startswith(("http://", "https://")):
-        raise ValueError(f'expected an http:// or https:// URL, got "{url}"')
-    return url.rstrip("/")
-
-
-HttpUrl = Annotated[str, AfterValidator(_http_url)]
 LabelName = Annotated[str, Field(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")]
 
 

@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Mapping
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationInfo
 
@@ -32,6 +33,27 @@ def parse_duration(raw: object) -> float:
 
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
+
+
+def check_http_url(url: str) -> str:
+    """``url`` itself if it is an http:// or https:// URL with a host, else a ValueError why.
+
+    The one URL check of every source (Prometheus, Alertmanager, Sentry, health).
+    """
+    try:
+        parts = urlsplit(url)
+        _port = parts.port  # raises on a port that is not a number or out of range
+    except ValueError as exc:
+        raise ValueError(f"not a valid URL: {exc}") from None
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f'expected an http:// or https:// URL, got "{url}"')
+    if not parts.hostname:
+        raise ValueError(f'expected an http:// or https:// URL with a host, got "{url}"')
+    return url
+
+
+HttpUrl = Annotated[str, AfterValidator(lambda url: check_http_url(url).rstrip("/"))]
+"""An http(s) base URL, without a trailing slash (paths are appended to it)."""
 
 
 def _env(info: ValidationInfo) -> Mapping[str, str]:

@@ -8,13 +8,14 @@ from typing import Any
 
 from flask import Flask
 
+from wallboard import assets
 from wallboard.api import routes as api_routes
 from wallboard.config import loader as config_mod
 from wallboard.hooks import alertmanager as hooks_alertmanager
 from wallboard.hooks import sentry as hooks_sentry
 from wallboard.ops import logs, metrics, probes
 from wallboard.screens import pages, sockets
-from wallboard.wall import EXTENSION, ROOT, Wall
+from wallboard.wall import EXTENSION, Wall
 
 
 def create_app(
@@ -30,8 +31,8 @@ def create_app(
         config = config_mod.load(path, env=env)
     app = Flask(
         __name__,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        template_folder=str(assets.TEMPLATES),
+        static_folder=str(assets.STATIC),
         static_url_path="/static",
     )
     app.config.update(

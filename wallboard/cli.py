@@ -1,11 +1,13 @@
-"""``wallboard serve`` and ``wallboard check-config``."""
+"""``wallboard serve``, ``wallboard check-config`` and ``wallboard reload``."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from wallboard.config import loader as config_mod
 
@@ -40,9 +42,38 @@ def check_config(path: str, online: bool = False) -> int:
         return 1
     print(summary(cfg))
     if online:
-        from wallboard.online_check import check_online
+        from wallboard.sources import check_online
 
         return check_online(cfg)
+    return 0
+
+
+def send_reload(config_path: str, *, pid_file: str | None, pid: int | None) -> int:
+    """``wallboard reload``: refuse a bad file here, else SIGHUP the server to load it.
+
+    The server reloads in-process (``Wall.reload``); this only validates and signals.
+    """
+    try:
+        config_mod.load(config_path)
+    except config_mod.ConfigError as exc:
+        print(exc.render(), file=sys.stderr)
+        print("not reloading: the running server keeps its config", file=sys.stderr)
+        return 1
+    if pid is None and pid_file:
+        try:
+            pid = int(Path(pid_file).read_text().strip())
+        except (OSError, ValueError) as exc:
+            print(f"wallboard: cannot read a pid from {pid_file}: {exc}", file=sys.stderr)
+            return 1
+    if pid is None:
+        print("wallboard: give --pid or --pid-file (or set WALLBOARD_PID_FILE)", file=sys.stderr)
+        return 1
+    try:
+        os.kill(pid, signal.SIGHUP)
+    except OSError as exc:
+        print(f"wallboard: cannot signal process {pid}: {exc.strerror}", file=sys.stderr)
+        return 1
+    print(f"{config_path}: valid; sent SIGHUP to process {pid} (see /readyz for the outcome)")
     return 0
 
 
@@ -85,8 +116,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "check-config":
         return check_config(args.path or _default_config(), online=args.online)
     if args.command == "reload":
-        from wallboard.reload import send_reload
-
         return send_reload(args.config or _default_config(), pid_file=args.pid_file, pid=args.pid)
     from wallboard import server
 

@@ -13,7 +13,7 @@ its own signal handling keeps config reload in-process.
 
 Signals: SIGTERM/SIGINT close screens with 1001 (they reconnect to the next
 process at once), stop the scheduler and exit within a few seconds; SIGHUP
-reloads the config (see ``reload.py``).
+reloads the config (see ``Wall.reload`` in wall.py).
 """
 
 from __future__ import annotations
@@ -37,8 +37,7 @@ from wallboard.config import loader as config_mod
 from wallboard.ops import error_reporting as errors_sentry
 from wallboard.ops import logs
 from wallboard.ops.redact import secret_values
-from wallboard.reload import reload_config
-from wallboard.wall import wall
+from wallboard.wall import wall as wall_of
 
 log = logging.getLogger(__name__)
 EXIT_GRACE_SECONDS = 2.0  # after SIGTERM, how long an in-flight collection may hold the exit
@@ -142,12 +141,10 @@ def serve(
     except config_mod.ConfigError as exc:
         print(exc.render(), file=sys.stderr)
         return 1
-    the_wall = wall(app)
-    settings = the_wall.config.server
-    logs.configure(
-        settings.log_format, secrets=lambda: secret_values(the_wall.config, the_wall.env)
-    )
-    errors_sentry.init(the_wall)
+    wall = wall_of(app)
+    settings = wall.config.server
+    logs.configure(settings.log_format, secrets=lambda: secret_values(wall.config, wall.env))
+    errors_sentry.init(wall)
     host = host or settings.host
     port = port if port is not None else settings.port
     raise_open_files(settings.max_screens + HTTP_RESERVE + FD_RESERVE)
@@ -166,28 +163,28 @@ def serve(
         threading.Thread(target=httpd.shutdown, daemon=True).start()
 
     def on_hup(signum: int, frame: FrameType | None) -> None:
-        log.info("received SIGHUP, reloading %s", the_wall.config.path)
+        log.info("received SIGHUP, reloading %s", wall.config.path)
         # Not in the handler itself: loading and swapping takes locks other threads hold.
-        threading.Thread(target=reload_config, args=(the_wall,), name="wallboard-reload").start()
+        threading.Thread(target=wall.reload, name="wallboard-reload").start()
 
     signal.signal(signal.SIGTERM, on_stop)
     signal.signal(signal.SIGINT, on_stop)
     signal.signal(signal.SIGHUP, on_hup)
-    the_wall.start()
+    wall.start()
     if pid_file:
         Path(pid_file).write_text(f"{os.getpid()}\n")
     log.info(
         "wallboard %s serving http://%s:%d (teams: %s; up to %d screens)",
-        the_wall.build_id,
+        wall.build_id,
         host,
         httpd.server_port,
-        ", ".join(the_wall.config.teams),
+        ", ".join(wall.config.teams),
         settings.max_screens,
     )
     try:
         httpd.serve_forever(poll_interval=0.2)
     finally:
-        the_wall.stop()
+        wall.stop()
         httpd.server_close()
         if pid_file:
             Path(pid_file).unlink(missing_ok=True)

@@ -2,6 +2,20 @@
 
 Built by ``create_app`` but *started* only by the entry point (or a test), so
 that importing the app or running it under a reloader never starts threads.
+
+The config has one owner, the board: it swaps the config and its slots together
+under its lock, so ``Wall.config`` is a view of the board's and a reader inside
+``board.read()`` sees one consistent (config, board) pair, even mid-reload.
+
+Config reload without a restart (``Wall.reload``, triggered by SIGHUP, which
+``wallboard reload`` sends): validate the new file, then swap it in whole or not
+at all. New sources are built before anything changes, then the board is
+reconfigured (it keeps what it knows of panels that still exist), jobs are
+rescheduled and the old sources closed. Screens get the new layout as fresh
+snapshots through the hub's layout path, on the connections they already have:
+the build id is unchanged, so no screen reloads its page (no reload storm). An
+invalid file changes nothing: the old config keeps running, and the errors are
+logged, kept in ``Wall.config_error`` and shown on ``/`` and in ``/readyz``.
 """
 
 from __future__ import annotations
@@ -18,15 +32,16 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask, current_app
 
-from collectors.base import PanelTarget, Source, SourceContext, TeamTarget
+from collectors.base import Backfill, Source
 from collectors.errors import CollectorError
-from collectors.registry import source_class
+from wallboard import assets
 from wallboard.board.board import Board
+from wallboard.config import loader as config_mod
 from wallboard.config.loader import WallConfig
 from wallboard.fanout.hub import Hub
+from wallboard.sources import build_sources
 
 log = logging.getLogger(__name__)
-ROOT = Path(__file__).resolve().parent.parent
 SWEEP_SECONDS = 1.0
 
 
@@ -36,36 +51,17 @@ def build_id() -> str:
     if explicit:
         return explicit
     digest = hashlib.sha256()
-    for folder in ("static", "templates", "wallboard"):
-        for path in sorted((ROOT / folder).rglob("*")):
-            if path.is_file() and path.suffix in {".js", ".css", ".html", ".py"}:
+    # The package's own code only (.py): an installed package also holds the two folders.
+    folders: tuple[tuple[Path, set[str]], ...] = (
+        (assets.STATIC, {".js", ".css", ".html"}),
+        (assets.TEMPLATES, {".js", ".css", ".html"}),
+        (assets.PACKAGE, {".py"}),
+    )
+    for folder, suffixes in folders:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and path.suffix in suffixes:
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
-
-
-def build_sources(config: WallConfig, env: Mapping[str, str]) -> dict[str, Source]:
-    """One object per configured source, given only the panels and teams it feeds."""
-    sources: dict[str, Source] = {}
-    for sid, src in config.sources.items():
-        cls = source_class(src.type)
-        panels: dict[str, PanelTarget] = {}
-        teams: list[TeamTarget] = []
-        for team in config.teams.values():
-            uses = [p for p in team.panels if p.source == sid]
-            if not uses:
-                continue
-            teams.append(TeamTarget(team.id, team.name, team.options[src.type]))
-            for panel in uses:
-                prev = panels.get(panel.id)
-                names = (prev.teams if prev else ()) + (team.id,)
-                panels[panel.id] = PanelTarget(
-                    panel.id, panel.kind, panel.unit, names, panel.options
-                )
-        context = SourceContext(
-            sid, src.interval, src.timeout, src.options, tuple(panels.values()), tuple(teams), env
-        )
-        sources[sid] = cls(context)
-    return sources
 
 
 class Wall:
@@ -73,7 +69,6 @@ class Wall:
         self, config: WallConfig, env: Mapping[str, str] | None = None, build: str | None = None
     ) -> None:
         self.env = dict(os.environ if env is None else env)
-        self.config = config
         self.build_id = build or build_id()
         self.board = Board(config)
         self.hub = Hub(
@@ -88,20 +83,27 @@ class Wall:
         self.config_error: str | None = None  # the last reload's errors, shown on / and /readyz
         # Called after every cycle with (source id, seconds, error or None); /metrics listens.
         self.collect_listeners: list[Callable[[str, float, CollectorError | None], None]] = []
-        self._run_lock = threading.Lock()
+        self._reload_lock = threading.Lock()  # one reload at a time, even in a SIGHUP burst
         self._seeded: set[str] = set()  # sources whose sparkline history was backfilled
 
-    def screen_settings(self) -> dict[str, Any]:
+    @property
+    def config(self) -> WallConfig:
+        """The running config; the board owns it (see the module docstring)."""
+        return self.board.config
+
+    def screen_settings(self, config: WallConfig | None = None) -> dict[str, Any]:
+        """The screen settings of ``config`` (default: the running one), as screens get them."""
         # Every ScreenSettings field: the screen ignores what it does not know.
-        return self.config.screen.model_dump(mode="json")
+        return (config or self.config).screen.model_dump(mode="json")
 
     # -- collection ----------------------------------------------------------------------
     def collect(self, source_id: str) -> None:
         """Run one cycle of one source and record the outcome on the board."""
         source = self.sources.get(source_id)
-        if source is None:
+        settings = self.config.sources.get(source_id)
+        if source is None or settings is None:  # removed by a reload while this job waited
             return
-        timeout = self.config.sources[source_id].timeout
+        timeout = settings.timeout
         if source_id not in self._seeded:
             # Inside the first job, not in start(): a slow upstream never delays startup.
             self._seeded.add(source_id)
@@ -129,11 +131,10 @@ class Wall:
 
     def _seed_history(self, source_id: str, source: Source, timeout: float) -> None:
         """Fill sparklines from the source's own history (see ``collectors.base.Backfill``)."""
-        backfill = getattr(source, "backfill", None)
-        if backfill is None:
+        if not isinstance(source, Backfill):
             return
         try:
-            history = backfill(time.monotonic() + timeout, self.config.wall.history)
+            history = source.backfill(time.monotonic() + timeout, self.config.wall.history)
         except CollectorError as exc:
             log.warning("source %s: no history backfill: %s", source_id, exc.reason)
             return
@@ -176,6 +177,53 @@ class Wall:
                 next_run_time=_now_utc(),
                 replace_existing=True,
             )
+
+    # -- reload --------------------------------------------------------------------------
+    def reload(self, path: str | None = None) -> bool:
+        """Load ``path`` (default: the running config's file) and swap it in; True if applied."""
+        path = path or self.config.path
+        with self._reload_lock:
+            try:
+                new = config_mod.load(path, env=self.env)
+                sources = build_sources(new, self.env)
+            except config_mod.ConfigError as exc:
+                self.config_error = "; ".join(str(issue) for issue in exc.issues)
+                # One event (one log line, one Sentry event), however many issues the file has.
+                log.error(
+                    "config reload rejected, keeping the running config: %s: %s",
+                    exc.file,
+                    self.config_error,
+                )
+                return False
+            except Exception as exc:  # a source that cannot even be built must not take us down
+                self.config_error = f"sources could not be built: {type(exc).__name__}"
+                log.exception("config reload rejected, keeping the running config")
+                return False
+            self._swap(new, sources)
+            self.config_error = None
+        log.info(
+            "config reloaded from %s: %d teams, %d sources", path, len(new.teams), len(new.sources)
+        )
+        return True
+
+    def _swap(self, new: WallConfig, sources: dict[str, Source]) -> None:
+        old_sources = self.sources
+        old_ids = set(self.config.sources)
+        # Sources first, so a job firing mid-swap finds a source for every configured id.
+        self.sources = {**old_sources, **sources}
+        # Config and slots change together, under the board's lock: no reader sees a team
+        # in the config that the board does not have yet (the old 500 during a reload).
+        self.board.reconfigure(new)
+        self.sources = sources
+        scheduler = self.scheduler
+        if scheduler is not None:
+            for sid in old_ids - set(new.sources):
+                job = scheduler.get_job(f"source:{sid}")
+                if job is not None:
+                    job.remove()
+            self.schedule_sources(scheduler)
+        for source in old_sources.values():
+            source.close()
 
     def stop(self) -> None:
         if self.scheduler is not None:

@@ -1,6 +1,6 @@
 """Alerts as Alertmanager describes them: webhook v4 payloads and ``GET /api/v2/alerts`` rows.
 
-Shapes from ``shared/api-facts.md`` 1.7. Every field is checked before anything
+Shapes from ``docs/api-facts.md`` 1.7. Every field is checked before anything
 is applied, so a malformed payload changes nothing; unknown keys are ignored
 (newer releases add ``notification_reason`` and ``routeLabels``).
 """

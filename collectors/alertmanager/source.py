@@ -9,17 +9,18 @@ either is always right. Alerts without a team label are counted in warnings.
 
 from __future__ import annotations
 
-import hmac
+import json
 import threading
 import time
-from typing import Any, ClassVar, cast
+from typing import ClassVar, cast
 
 from collectors.alertmanager.payload import Alert, PayloadError, api_alerts, webhook_alerts
-from collectors.base import Collection, Item, Reading, SourceContext
+from collectors.base import Collection, Item, PushRequest, Reading, SourceContext, severity
 from collectors.errors import CollectorError
-from collectors.http.client import HttpClient, HttpOptions, http_error
-from collectors.labels import HttpUrl, TeamLabelOptions, team_of
-from collectors.options import EnvName, NoOptions, read_env
+from collectors.http.client import HttpClient, HttpOptions, HttpStats, http_error
+from collectors.labels import TeamLabelOptions, team_of
+from collectors.options import EnvName, HttpUrl, NoOptions, read_env
+from collectors.tokens import bearer, same
 
 # The ``severity`` label decides an alert's colour; one not listed here is "warn".
 SEVERITY_STATUS = {
@@ -32,7 +33,6 @@ SEVERITY_STATUS = {
     "info": "ok",
     "none": "ok",
 }
-_ORDER = {"crit": 0, "warn": 1, "ok": 2}
 
 
 class AlertmanagerOptions(HttpOptions, TeamLabelOptions):
@@ -53,6 +53,7 @@ class AlertmanagerSource:
             self.options, timeout=context.timeout, env=context.env
         )
         self._token = (read_env(self.options.webhook_token_env, context.env) or "").encode()
+        self.accepts_pushes = True  # webhook_token_env is required; unset means none passes
         self._lock = threading.Lock()
         self._firing: dict[str, Alert] = {}  # fingerprint -> alert
         # Webhook changes by fingerprint (monotonic time, alert or None if resolved), so a
@@ -60,14 +61,27 @@ class AlertmanagerSource:
         self._pushed: dict[str, tuple[float, Alert | None]] = {}
         self._truncated = 0  # alerts a webhook left out (max_alerts), until reconciled
 
-    def accepts_token(self, presented: str) -> bool:
-        """Constant-time check of a webhook's bearer token."""
-        return bool(self._token) and hmac.compare_digest(presented.encode(), self._token)
+    def http_stats(self) -> list[HttpStats]:
+        return [self.client.stats]
 
     # -- push ----------------------------------------------------------------------------
-    def receive(self, payload: Any) -> Collection:
-        """Apply a webhook v4 payload; PayloadError (nothing applied) when it is malformed."""
-        alerts = webhook_alerts(payload)
+    def verify(self, request: PushRequest) -> bool:
+        """Constant-time check of the webhook's ``Authorization: Bearer`` token."""
+        presented = bearer(request.header("Authorization"))
+        return presented is not None and same(presented, self._token)
+
+    def receive(self, request: PushRequest) -> Collection:
+        """Apply a webhook v4 payload; CollectorError (nothing applied) when it is malformed."""
+        try:
+            payload = json.loads(request.body())
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise CollectorError("body is not JSON", kind="bad_request") from exc
+        try:
+            alerts = webhook_alerts(payload)
+        except PayloadError as exc:
+            raise CollectorError(
+                f"not an Alertmanager v4 payload: {exc}", kind="bad_request"
+            ) from exc
         truncated = payload.get("truncatedAlerts")
         now = time.monotonic()
         with self._lock:
@@ -154,11 +168,11 @@ def _item(alert: Alert) -> Item:
 def _reading(alerts: list[Alert]) -> Reading:
     items = sorted(
         (_item(a) for a in alerts),
-        key=lambda i: (_ORDER.get(i.status, 1), -(i.since or 0.0), i.title),
+        key=lambda i: (-severity(i.status), -(i.since or 0.0), i.title),
     )
     if not items:
         return Reading(value=0.0, text="none firing", status="ok", sample=0.0)
-    status = min((i.status for i in items), key=lambda s: _ORDER.get(s, 1))
+    status = max((i.status for i in items), key=severity)
     return Reading(
         value=float(len(items)), text=f"{len(items)} firing", status=status, items=tuple(items)
     )

@@ -1,7 +1,7 @@
 """What a health endpoint's answer means: up, degraded, down or unknown, and why.
 
 Pure functions of (HTTP status, content type, body): no network, no clock, so
-every format is testable from bytes. Formats (``api-facts.md`` section 3):
+every format is testable from bytes. Formats (``docs/api-facts.md`` section 3):
 IETF ``application/health+json`` (pass/warn/fail and aliases, ``checks``),
 Spring Boot Actuator (UP/DOWN/OUT_OF_SERVICE/UNKNOWN, nested ``components``),
 Kubernetes ``ok`` and ``?verbose`` lines, and plain endpoints. The status code

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from collectors.options import Duration, EnvName, Options, read_env
+from collectors.options import Duration, EnvName, Options, check_http_url, read_env
 
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
@@ -46,15 +46,7 @@ class HealthCheck(Options):
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        try:
-            parts = urlsplit(value)
-            _port = parts.port  # raises on a port that is not a number or out of range
-        except ValueError as exc:
-            raise ValueError(f"not a valid URL: {exc}") from None
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(
-                'expected an http:// or https:// URL with a host, such as "https://api.internal/health"'
-            )
+        parts = urlsplit(check_http_url(value))
         if parts.username is not None or parts.password is not None:
             raise ValueError("credentials do not belong in the URL; send them with headers_env")
         return value

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import time
-import warnings
 from collections import Counter
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -21,14 +20,12 @@ from dataclasses import dataclass
 from typing import ClassVar, cast
 from urllib.parse import urlsplit
 
-from urllib3.exceptions import InsecureRequestWarning
-
 from collectors.base import Collection, SourceContext
 from collectors.errors import CollectorError
 from collectors.health.checks import CheckState, Outcome, summarize
 from collectors.health.formats import DOWN, UNKNOWN, Verdict, interpret
 from collectors.health.options import HealthCheck, HealthOptions, HealthTeamOptions
-from collectors.http.client import HttpClient
+from collectors.http.client import HttpClient, HttpStats
 from collectors.options import NoOptions, read_env
 
 log = logging.getLogger(__name__)
@@ -109,11 +106,15 @@ class HealthSource:
                     maxsize=1,
                     num_pools=max(64, len(hosts)),  # never evict a host's idle connection
                     verify=probe.tls[0],
+                    quiet_unverified=True,
                     ca_bundle=probe.tls[1],
                     user_agent="wallboard-health/0.1",
                 )
             out[probe] = by_lane[lane]
         return out
+
+    def http_stats(self) -> list[HttpStats]:
+        return [client.stats for client in {id(c): c for c in self.clients.values()}.values()]
 
     @property
     def connections_opened(self) -> int:
@@ -134,9 +135,9 @@ class HealthSource:
                 f" source timeout {self.context.timeout:g} s; the cycle deadline cuts it short"
             )
         if not check.verify and check.url.startswith("https:"):
+            # Chosen in the config: said once here; its client skips urllib3's per-request
+            # warning (only that client: the rest of the process keeps its warnings).
             log.warning("health check %s/%s: TLS verification is off", team, check.name)
-            # Chosen in the config; the per-request warning would only flood the log.
-            warnings.filterwarnings("ignore", category=InsecureRequestWarning)
         probe = _Probe(
             method=check.method,
             url=check.url,

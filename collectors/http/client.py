@@ -33,20 +33,25 @@ from collectors.errors import CollectorError
 from collectors.http.response import Response, http_error, transport_error
 from collectors.options import EnvName, Options, read_env
 
-__all__ = ["HttpClient", "HttpOptions", "HttpStats", "Response", "http_error"]
+__all__ = ["HttpClient", "HttpOptions", "HttpStats", "Response", "TlsOptions", "http_error"]
 
 # Status codes worth retrying at once: a gateway hiccup or a restarting upstream.
 RETRY_STATUSES = frozenset({502, 503, 504})
 
 
-class HttpOptions(Options):
-    """Connection options shared by every HTTP source (mixed into their Options)."""
+class TlsOptions(Options):
+    """How an HTTP source checks its upstream's certificate (every HTTP source has these)."""
+
+    ca_bundle: str | None = None
+    verify: bool = True
+
+
+class HttpOptions(TlsOptions):
+    """Connection options shared by HTTP sources with generic auth (mixed into their Options)."""
 
     bearer_token_env: EnvName | None = None
     basic_user_env: EnvName | None = None
     basic_password_env: EnvName | None = None
-    ca_bundle: str | None = None
-    verify: bool = True
 
 
 @dataclass
@@ -106,13 +111,13 @@ class _CappedRetry(Retry):
             wait = Retry.get_retry_after(self, response)
             if wait is not None and wait > self.retry_after_cap:
                 raise MaxRetryError(None, "", reason=None)  # type: ignore[arg-type]
-        return super().increment(*args, **kw)  # type: ignore[return-value]
+        return super().increment(*args, **kw)
 
     def new(self, **kw: Any) -> _CappedRetry:
         new = super().new(**kw)
-        new.retry_after_cap = self.retry_after_cap  # type: ignore[attr-defined]
-        new.retry_timeouts = self.retry_timeouts  # type: ignore[attr-defined]
-        return new  # type: ignore[return-value]
+        new.retry_after_cap = self.retry_after_cap
+        new.retry_timeouts = self.retry_timeouts
+        return new
 
 
 def _is_timeout(err: Exception) -> bool:
@@ -142,6 +147,7 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         ca_bundle: str | None = None,
         verify: bool = True,
+        quiet_unverified: bool = False,
         user_agent: str = "wallboard/0.1",
     ) -> None:
         self.timeout = timeout
@@ -175,13 +181,27 @@ class HttpClient:
                 stats.count_connection()
                 return super()._new_conn()
 
+        class QuietUnverifiedHTTPS(CountingHTTPS):
+            """urllib3's check minus its InsecureRequestWarning, for this client only.
+
+            With ``verify=false`` chosen in the config (and logged once by the source),
+            a warning per request only floods the log; silencing it with a warnings
+            filter would silence every other client of the process too.
+            """
+
+            def _validate_conn(self, conn):  # type: ignore[no-untyped-def]
+                HTTPConnectionPool._validate_conn(self, conn)
+                if conn.is_closed:  # what urllib3 does here, without the warning
+                    conn.connect()
+
         tls: dict[str, Any] = {}
         if not verify:
             tls = {"cert_reqs": ssl.CERT_NONE, "assert_hostname": False}
         elif ca_bundle:
             tls = {"cert_reqs": ssl.CERT_REQUIRED, "ca_certs": ca_bundle}
         self._pool = urllib3.PoolManager(num_pools=num_pools, maxsize=maxsize, block=False, **tls)
-        self._pool.pool_classes_by_scheme = {"http": CountingHTTP, "https": CountingHTTPS}
+        https = QuietUnverifiedHTTPS if quiet_unverified and not verify else CountingHTTPS
+        self._pool.pool_classes_by_scheme = {"http": CountingHTTP, "https": https}
 
     @classmethod
     def from_options(
@@ -248,8 +268,8 @@ class HttpClient:
         # Always a fresh copy: the per-call cap below must not leak into other threads' calls.
         retry = self._retry.new(**changes)
         if not retry_timeouts:
-            retry.retry_timeouts = False  # type: ignore[attr-defined]
-        retry.retry_after_cap = per_try  # type: ignore[attr-defined]
+            retry.retry_timeouts = False
+        retry.retry_after_cap = per_try
         started = time.monotonic()
         try:
             raw = self._pool.request(

@@ -1,6 +1,6 @@
 """Prometheus' HTTP API answers: the JSON envelope, its error types, its samples.
 
-Shapes follow ``shared/api-facts.md`` section 1: values are JSON strings
+Shapes follow ``docs/api-facts.md`` section 1: values are JSON strings
 (``"NaN"``, ``"+Inf"``), an error is ``{"status":"error","errorType",...}``, and a
 server that is not ready answers a *plain-text* 503, so no body is assumed JSON.
 """

@@ -16,9 +16,9 @@ from pydantic import Field
 
 from collectors.base import Collection, PanelTarget, Reading, SourceContext
 from collectors.errors import CollectorError
-from collectors.http.client import HttpClient, HttpOptions
-from collectors.labels import HttpUrl, LabelName, TeamLabelOptions, team_of
-from collectors.options import NoOptions, Options
+from collectors.http.client import HttpClient, HttpOptions, HttpStats
+from collectors.labels import LabelName, TeamLabelOptions, team_of
+from collectors.options import HttpUrl, NoOptions, Options
 from collectors.prometheus.result import QUERY_KINDS, Result, decode, parse
 
 # A bad query is asked again after this many seconds at first, doubling up to the cap,
@@ -186,6 +186,9 @@ class PrometheusSource:
                 else:
                     return [(f"sources.{self.context.id}.url", f"cannot check: {exc.reason}")]
         return problems
+
+    def http_stats(self) -> list[HttpStats]:
+        return [self.client.stats]
 
     def close(self) -> None:
         self.client.close()

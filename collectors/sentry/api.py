@@ -1,6 +1,6 @@
 """Sentry's Web API as the sentry source uses it: paginated GETs that respect rate limits.
 
-Facts this encodes (shared/api-facts.md section 2): pages are followed while the
+Facts this encodes (docs/api-facts.md section 2): pages are followed while the
 ``rel="next"`` link says ``results="true"``; ``X-Sentry-Rate-Limit-Remaining`` and
 ``-Reset`` (UTC epoch seconds) come with every answer on sentry.io, per caller and
 endpoint; a 429 has a bare JSON string as its body and, from the API middleware,

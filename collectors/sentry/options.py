@@ -7,19 +7,19 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from collectors.options import Duration, EnvName, Options
+from collectors.http.client import TlsOptions
+from collectors.options import Duration, EnvName, Options, check_http_url
 
 SLUG = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
 
 
 def _base_url(url: str) -> str:
-    if not url.startswith(("http://", "https://")):
-        raise ValueError(f'expected an http:// or https:// URL, got "{url}"')
+    check_http_url(url)
     # People paste the API root too; the paths below add /api/0/ themselves.
     return re.sub(r"/api/0/?$", "", url.rstrip("/"))
 
 
-class SentryOptions(Options):
+class SentryOptions(TlsOptions):
     url: Annotated[str, AfterValidator(_base_url)] = "https://sentry.io"
     org: str = Field(pattern=SLUG)
     token_env: EnvName
@@ -27,8 +27,6 @@ class SentryOptions(Options):
     max_pages: int = Field(default=10, ge=1, le=100)
     period: str = Field(default="14d", pattern=r"^\d+[mhdw]$")  # which issues count at all
     projects_refresh: Duration = 600.0
-    ca_bundle: str | None = None
-    verify: bool = True
 
 
 class SentryPanelOptions(Options):

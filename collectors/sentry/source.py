@@ -13,27 +13,20 @@ import threading
 import time
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, ClassVar, cast
 
-from collectors.base import Collection, SourceContext
+from collectors.base import Collection, PushRequest, SourceContext
 from collectors.errors import CollectorError
-from collectors.http.client import HttpClient
+from collectors.http.client import HttpClient, HttpStats
 from collectors.options import read_env
+from collectors.sentry import webhook
 from collectors.sentry.api import PAGE_LIMIT, SentryApi
 from collectors.sentry.issues import Issue, IssueBook, events_by_project
 from collectors.sentry.options import SentryOptions, SentryPanelOptions, SentryTeamOptions
 from collectors.sentry.projects import ProjectMap
+from collectors.sentry.webhook import SentryHook
 
 STATS_FIELD = "sum(quantity)"
-
-
-@dataclass(frozen=True)
-class SentryHook:
-    """A verified integration-platform webhook: the resource header and the parsed body."""
-
-    resource: str
-    body: Mapping[str, Any]
 
 
 class SentrySource:
@@ -53,6 +46,8 @@ class SentrySource:
             ca_bundle=opts.ca_bundle,
             verify=opts.verify,
         )
+        self._webhook_secret = (read_env(opts.webhook_secret_env, context.env) or "").encode()
+        self.accepts_pushes = bool(self._webhook_secret)
         hint = f"sources.{context.id}.token_env"
         self.client = client  # /metrics reads its request counters
         self.api = SentryApi(client, opts.url, token_hint=hint)
@@ -197,14 +192,19 @@ class SentrySource:
                 self.book.apply_issue(action, issue, status)
 
     # -- webhooks -----------------------------------------------------------------------
-    def receive(self, payload: object) -> Collection:
+    def verify(self, request: PushRequest) -> bool:
+        return webhook.signed(self._webhook_secret, request)
+
+    def receive(self, request: PushRequest) -> Collection | None:
         """Amend the book from a verified webhook; readings for the teams it concerns.
 
         Before the first successful poll nothing is pushed (a count made from one
         webhook would be wrong); the change is kept and replayed onto that poll.
         """
-        if not isinstance(payload, SentryHook):
-            raise CollectorError("not a Sentry webhook", kind="bad_request")
+        hook = webhook.parse(request)
+        return None if hook is None else self._apply(hook)
+
+    def _apply(self, payload: SentryHook) -> Collection:
         data = payload.body.get("data")
         if not isinstance(data, Mapping):
             raise CollectorError('webhook body has no "data" object', kind="bad_request")
@@ -246,6 +246,9 @@ class SentrySource:
             keys = {"auth": f"{base}.token_env", "not_found": f"{base}.org"}
             return [(keys.get(exc.kind, f"{base}.url"), exc.reason)]
         return [(f"teams.{team}", error.reason) for team, error in self.projects.errors.items()]
+
+    def http_stats(self) -> list[HttpStats]:
+        return [self.client.stats]
 
     def close(self) -> None:
         self.api.close()

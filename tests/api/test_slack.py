@@ -18,7 +18,7 @@ from tests.support.api_client import Answer, api_config, fetch, set_board, slack
 from tests.support.live import LiveWall, serve_wall
 from wallboard.api.slack import verify
 
-# Slack's published example (api-facts.md section 4.2).
+# Slack's published example (docs/api-facts.md section 4.2).
 VECTOR_SECRET = b"8f742231b10e8888abcd99yyyzzz85a5"
 VECTOR_TIMESTAMP = "1531420618"
 VECTOR_BODY = (

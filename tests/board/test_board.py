@@ -208,16 +208,23 @@ def test_it_returns_only_panels_changed_since_a_version(board: Board, clock: Clo
 
 
 def test_it_is_safe_to_write_from_many_threads(board: Board, clock: Clock) -> None:
+    writers, writes = 4, 200
+    before = board.version
+
     def writer(n: int) -> None:
-        for i in range(200):
+        for i in range(writes):  # every value distinct: every write is a visible change
             board.apply("demo", reading("payments", "error_rate", (n * 1000 + i) / 1e6))
 
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(writers)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert board.version >= 1
+    # No write lost or counted twice: one version per write, the last one on the panel.
+    assert board.version == before + writers * writes
+    state = panel(board, "payments", "error_rate")
+    assert state.version == board.version
+    assert len(state.history) == min(writers * writes, board.config.wall.history)
     _, states = board.team_panels("payments")
     assert len(states) == 2
 

@@ -9,7 +9,7 @@ import pytest
 
 from collectors.errors import CollectorError
 from wallboard.config import loader as config_mod
-from wallboard.wall import build_sources
+from wallboard.sources import build_sources
 
 CONFIG = """
 [sources.demo]

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
+from collectors.sentry.webhook import signature
 from tests.support.live import LiveWall, serve_wall, write_config
 from tests.support.screens import ScreenClient
 from tests.support.sentry_double import ALL_SCOPES, SentryDouble
 from tests.support.sentry_wall import wall_config
-from wallboard.hooks.sentry import signature
 
 TOKEN = "sntrys_" + "51de7a0c" * 6
 SECRET = "client-secret-of-the-integration"

@@ -11,10 +11,10 @@ from pathlib import Path
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.parser import text_string_to_metric_families
 
+from collectors.sentry.webhook import signature
 from tests.support.live import LiveWall, demo_config, serve_wall, write_config
 from tests.support.screens import ScreenClient
 from tests.support.sentry_double import ALL_SCOPES, SentryDouble
-from wallboard.hooks.sentry import signature
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 

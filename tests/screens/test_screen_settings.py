@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.live import demo_config, write_config
+from tests.support.live import demo_config, serve_wall, write_config
+from tests.support.screens import ScreenClient
 from wallboard.config import loader as config_mod
-from wallboard.wall import Wall
 
 
 def load(tmp_path: Path, screen: str) -> config_mod.WallConfig:
@@ -44,7 +44,13 @@ def test_it_names_the_key_and_what_was_expected(tmp_path: Path, lines: str, mess
 
 def test_it_sends_every_screen_setting_in_hello(tmp_path: Path) -> None:
     config = load(tmp_path, 'chime = true\ndim_from = "22:00"\ndim_until = "06:00"')
-    sent = Wall(config, env={}, build="b").screen_settings()
+    with (
+        serve_wall(config, schedule=False) as live,
+        ScreenClient(live.ws_url + "/ws/teams/payments") as screen,
+    ):
+        hello = screen.next()
+    assert hello["type"] == "hello"
+    sent = hello["screen"]
     assert sent["chime"] is True
     assert (sent["dim_from"], sent["dim_until"]) == ("22:00", "06:00")
     assert set(sent) == set(type(config.screen).model_fields)

@@ -51,7 +51,8 @@ _SPRING_DOWN = {
     },
 }
 
-# Every format in up / degraded / down variants, as real services answer (api-facts §3).
+# Every format in up / degraded / down variants, as real services answer
+# (docs/api-facts.md section 3).
 FORMATS: dict[str, Route] = {
     "/plain/up": Route(200, TEXT, b"OK"),
     "/plain/degraded": _json(200, "application/json", {"status": "warn"}),

@@ -1,4 +1,4 @@
-"""A Sentry Web API double: a real HTTP server on loopback, built from api-facts.md section 2.
+"""A Sentry Web API double: a real HTTP server on loopback, built from docs/api-facts.md section 2.
 
 It implements what the sentry source calls, with Sentry's shapes and quirks:
 issue ``count`` as a string, ``Link`` headers with ``results="true"/"false"`` and

@@ -1,6 +1,6 @@
 """The HTTP side of the Sentry double: routes, auth, rate windows, pagination, shapes.
 
-Every answer follows api-facts.md section 2; see ``sentry_double`` for the data side.
+Every answer follows docs/api-facts.md section 2; see ``sentry_double`` for the data side.
 """
 
 from __future__ import annotations

@@ -8,14 +8,14 @@ in constant time; a token never appears in a response or a log line.
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Mapping, Sequence
 
-from flask import Response, current_app, request
+from flask import Response, request
 
 from collectors.options import read_env
+from collectors.tokens import bearer, matches_any
 from wallboard.api.errors import error_response
-from wallboard.wall import wall
+from wallboard.wall import current_wall
 
 
 def accepted_tokens(names: Sequence[str], env: Mapping[str, str]) -> list[bytes]:
@@ -24,36 +24,18 @@ def accepted_tokens(names: Sequence[str], env: Mapping[str, str]) -> list[bytes]
     return [value.encode() for value in values if value]
 
 
-def token_ok(presented: str, tokens: Sequence[bytes]) -> bool:
-    """Constant-time match against every token (no early exit that times which one)."""
-    candidate = presented.encode()
-    matched = False
-    for token in tokens:
-        matched |= hmac.compare_digest(candidate, token)
-    return matched
-
-
-def bearer(header: str | None) -> str | None:
-    """The token of an ``Authorization: Bearer <token>`` header, else None."""
-    if not header:
-        return None
-    scheme, _, token = header.partition(" ")
-    token = token.strip()
-    return token if scheme.lower() == "bearer" and token else None
-
-
 def require_token(exempt: frozenset[str]) -> Response | None:
     """A ``before_request`` hook: None lets the request through, else a 401."""
     if request.endpoint in exempt:
         return None
-    the_wall = wall(current_app)
-    names = the_wall.config.api.tokens_env
+    wall = current_wall()
+    names = wall.config.api.tokens_env
     if not names:
         return None
     # Configured but unset at run time means no token matches: fail closed, never open.
-    tokens = accepted_tokens(names, the_wall.env)
+    tokens = accepted_tokens(names, wall.env)
     presented = bearer(request.headers.get("Authorization"))
-    if presented is not None and token_ok(presented, tokens):
+    if presented is not None and matches_any(presented, tokens):
         return None
     response = error_response(
         401, "unauthorized", "this API needs a valid token: Authorization: Bearer <token>"

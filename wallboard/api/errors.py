@@ -6,12 +6,13 @@ exceptions back untouched.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
+
+from wallboard.config.model import suggest
 
 API_PREFIX = "/api/"
 
@@ -38,21 +39,18 @@ def error_response(status: int, code: str, message: str, **extra: Any) -> Respon
 
 def unknown_team(name: str, known: Iterable[tuple[str, str]]) -> Response:
     """404 for a team nobody configured, with the closest ids as suggestions."""
-    suggestions = suggest(name, known)
+    suggestions = suggest_team(name, known)
     message = f'no team "{name}"'
     if suggestions:
         message += "; did you mean " + " or ".join(f'"{s}"' for s in suggestions) + "?"
     return error_response(404, "unknown_team", message, suggestions=suggestions)
 
 
-def suggest(name: str, known: Iterable[tuple[str, str]], n: int = 3) -> list[str]:
+def suggest_team(name: str, known: Iterable[tuple[str, str]], n: int = 3) -> list[str]:
     """Team ids whose id or display name is close to ``name`` (case-insensitive)."""
-    by_key: dict[str, str] = {}
-    for team_id, team_name in known:
-        by_key.setdefault(team_id.lower(), team_id)
-        by_key.setdefault(team_name.lower(), team_id)
-    close = difflib.get_close_matches(name.strip().lower(), list(by_key), n=n * 2, cutoff=0.6)
-    return list(dict.fromkeys(by_key[c] for c in close))[:n]
+    return suggest(
+        name, [(key, team_id) for team_id, team_name in known for key in (team_id, team_name)], n
+    )
 
 
 def _is_api() -> bool:

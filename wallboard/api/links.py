@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask import request
 
-from wallboard.wall import Wall
+from wallboard.config.loader import WallConfig
 
 PREFIX = "/api/v1"
 
 
-def base_url(the_wall: Wall) -> str:
+def base_url(config: WallConfig) -> str:
     """``wall.public_url`` when configured (behind a proxy), else the host that was asked."""
-    return (the_wall.config.wall.public_url or request.host_url).rstrip("/")
+    return (config.wall.public_url or request.host_url).rstrip("/")
 
 
 def screen_url(base: str, team_id: str) -> str:

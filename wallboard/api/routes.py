@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, jsonify, request
 
 from wallboard.api import auth as api_auth
 from wallboard.api import errors as api_errors
@@ -20,7 +20,8 @@ from wallboard.api import openapi, slack
 from wallboard.api.links import PREFIX, base_url, screen_url, team_links
 from wallboard.api.messages import team_line, team_message
 from wallboard.board.shapes import team_summary, team_view
-from wallboard.wall import Wall, wall
+from wallboard.config.loader import WallConfig
+from wallboard.wall import Wall, current_wall
 
 # Clients may keep an answer but must ask again each time; the ETag makes asking cheap.
 CACHE_CONTROL = "no-cache"
@@ -48,15 +49,15 @@ def _query(allowed: Mapping[str, Mapping[str, bool]]) -> dict[str, bool] | Respo
     return out
 
 
-def _conditional(the_wall: Wall, base: str, build: Callable[[], Any]) -> Response:
+def _conditional(wall: Wall, base: str, build: Callable[[], Any]) -> Response:
     """200 with an ETag, or 304 without building anything if the client is current.
 
     The tag holds the version read *before* building, so it never claims more
     than the body shows (at worst the next poll gets one extra 200). The prefix
     ties it to this process and base URL: a restart starts versions again at 0.
     """
-    version = the_wall.board.version
-    seed = f"{the_wall.build_id}|{the_wall.board.started_at}|{base}"
+    version = wall.board.version
+    seed = f"{wall.build_id}|{wall.board.started_at}|{base}"
     tag = f"{hashlib.sha256(seed.encode()).hexdigest()[:12]}-{version}"
     if request.if_none_match.contains_weak(tag):
         response = Response(status=304)
@@ -67,11 +68,12 @@ def _conditional(the_wall: Wall, base: str, build: Callable[[], Any]) -> Respons
     return response
 
 
-def _known(the_wall: Wall) -> list[tuple[str, str]]:
-    return [(t.id, t.name) for t in the_wall.config.teams.values()]
+def _known(config: WallConfig) -> list[tuple[str, str]]:
+    return [(t.id, t.name) for t in config.teams.values()]
 
 
-Body = Callable[[Wall, str, dict[str, bool]], dict[str, Any]]
+# (wall, the config its board is read with, base URL, query) -> the JSON body
+Body = Callable[[Wall, WallConfig, str, dict[str, bool]], dict[str, Any]]
 
 
 def _answer(team: str | None, params: Mapping[str, Mapping[str, bool]], body: Body) -> Response:
@@ -79,28 +81,31 @@ def _answer(team: str | None, params: Mapping[str, Mapping[str, bool]], body: Bo
     query = _query(params)
     if isinstance(query, Response):
         return query
-    the_wall = wall(current_app)
-    base = base_url(the_wall)
-    if team is not None and team not in the_wall.config.teams:
-        return api_errors.unknown_team(team, _known(the_wall))
-    return _conditional(the_wall, base, lambda: body(the_wall, base, query))
+    wall = current_wall()
+    # One read of the board: the team check and the body see the same config, even
+    # while a reload adds or removes teams.
+    with wall.board.read() as config:
+        base = base_url(config)
+        if team is not None and team not in config.teams:
+            return api_errors.unknown_team(team, _known(config))
+        return _conditional(wall, base, lambda: body(wall, config, base, query))
 
 
-def teams_body(the_wall: Wall, base: str, query: dict[str, bool]) -> dict[str, Any]:
+def teams_body(wall: Wall, config: WallConfig, base: str, query: dict[str, bool]) -> dict[str, Any]:
     rows = [
-        {**team_summary(the_wall.board, team_id), "links": team_links(base, team_id)}
-        for team_id in the_wall.config.teams
+        {**team_summary(wall.board, team_id), "links": team_links(base, team_id)}
+        for team_id in config.teams
     ]
-    return {"version": the_wall.board.version, "teams": rows}
+    return {"version": wall.board.version, "teams": rows}
 
 
-def team_body(the_wall: Wall, base: str, team: str, history: bool) -> dict[str, Any]:
-    view = team_view(the_wall.board, team, history=history)
+def team_body(wall: Wall, base: str, team: str, history: bool) -> dict[str, Any]:
+    view = team_view(wall.board, team, history=history)
     return {**view, "links": team_links(base, team)}
 
 
-def summary_body(the_wall: Wall, base: str, team: str) -> dict[str, Any]:
-    view = team_view(the_wall.board, team, history=False)
+def summary_body(wall: Wall, base: str, team: str) -> dict[str, Any]:
+    view = team_view(wall.board, team, history=False)
     url = screen_url(base, team)
     return {
         "id": view["id"],
@@ -124,19 +129,17 @@ def register(app: Flask) -> None:
     @bp.get("/teams/<team>")
     def team(team: str) -> Response:
         return _answer(
-            team, {"history": _BOOLEAN}, lambda w, b, q: team_body(w, b, team, q["history"])
+            team, {"history": _BOOLEAN}, lambda w, c, b, q: team_body(w, b, team, q["history"])
         )
 
     @bp.get("/teams/<team>/summary")
     def summary(team: str) -> Response:
-        return _answer(team, {}, lambda w, b, q: summary_body(w, b, team))
+        return _answer(team, {}, lambda w, c, b, q: summary_body(w, b, team))
 
     @bp.get("/openapi.json")
     def openapi_document() -> Response:
-        the_wall = wall(current_app)
-        doc = openapi.document(
-            base_url(the_wall), list(the_wall.config.teams), bool(the_wall.config.api.tokens_env)
-        )
+        config = current_wall().config
+        doc = openapi.document(base_url(config), list(config.teams), bool(config.api.tokens_env))
         response = jsonify(doc)
         response.headers["Cache-Control"] = CACHE_CONTROL
         return response

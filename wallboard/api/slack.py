@@ -15,15 +15,17 @@ import time
 from typing import Any
 from urllib.parse import parse_qs
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, jsonify, request
 
 from collectors.options import read_env
+from collectors.tokens import same
 from wallboard.api import errors as api_errors
 from wallboard.api.links import PREFIX, base_url, screen_url
 from wallboard.api.messages import escape, team_message, teams_message, text_message
-from wallboard.board.board import SEVERITY
+from wallboard.board.board import severity
 from wallboard.board.shapes import team_summary, team_view
-from wallboard.wall import Wall, wall
+from wallboard.config.loader import WallConfig
+from wallboard.wall import Wall, current_wall
 
 MAX_SKEW = 300.0  # seconds either side of our clock, as Slack's docs ask
 _TIMESTAMP = re.compile(r"\d{1,12}")
@@ -54,13 +56,11 @@ def verify(
     if abs(now - int(timestamp)) > max_skew:
         return False
     expected = signature(secret, timestamp, body)
-    return hmac.compare_digest(expected.encode(), presented.encode("utf-8", "replace"))
+    return same(presented, expected)
 
 
-def usage(the_wall: Wall, command: str) -> str:
-    teams = ", ".join(
-        f"`{escape(t.id)}` ({escape(t.name)})" for t in the_wall.config.teams.values()
-    )
+def usage(config: WallConfig, command: str) -> str:
+    teams = ", ".join(f"`{escape(t.id)}` ({escape(t.name)})" for t in config.teams.values())
     return (
         f"`{command} <team>`: that team's panels as its screen shows them\n"
         f"`{command}`: every team, worst first\n"
@@ -69,38 +69,43 @@ def usage(the_wall: Wall, command: str) -> str:
     )
 
 
-def find_team(the_wall: Wall, text: str) -> str | None:
+def find_team(config: WallConfig, text: str) -> str | None:
     """A team id from what someone typed: its id or its name, in any case."""
     wanted = text.strip().lower()
-    for team in the_wall.config.teams.values():
+    for team in config.teams.values():
         if wanted in (team.id.lower(), team.name.lower()):
             return team.id
     return None
 
 
-def answer(the_wall: Wall, text: str, command: str, base: str) -> dict[str, Any]:
+def answer(wall: Wall, text: str, command: str, base: str) -> dict[str, Any]:
     """The reply to ``<command> <text>``, with its ``response_type``."""
-    configured = the_wall.config.slack.response_type
+    with wall.board.read() as config:  # the teams named and the board read agree
+        return _answer(wall, config, text, command, base)
+
+
+def _answer(wall: Wall, config: WallConfig, text: str, command: str, base: str) -> dict[str, Any]:
+    configured = config.slack.response_type
     text = text.strip()
     if not text:
-        rows = [team_summary(the_wall.board, t) for t in the_wall.config.teams]
-        rows.sort(key=lambda r: (-SEVERITY.get(r["status"], 1), r["name"].lower()))
-        title = f"{the_wall.config.wall.title}: teams, worst first"
+        rows = [team_summary(wall.board, t) for t in config.teams]
+        rows.sort(key=lambda r: (-severity(r["status"]), r["name"].lower()))
+        title = f"{config.wall.title}: teams, worst first"
         message = teams_message([(r, screen_url(base, r["id"])) for r in rows], title)
         return {"response_type": configured, **message}
     if text.lower() == "help":
-        return {"response_type": "ephemeral", **text_message(usage(the_wall, command))}
-    team = find_team(the_wall, text)
+        return {"response_type": "ephemeral", **text_message(usage(config, command))}
+    team = find_team(config, text)
     if team is None:
         # Typos stay private whatever the config says: nobody else needs to see them.
-        known = [(t.id, t.name) for t in the_wall.config.teams.values()]
-        close = api_errors.suggest(text, known)
+        known = [(t.id, t.name) for t in config.teams.values()]
+        close = api_errors.suggest_team(text, known)
         reply = f"No team called “{escape(text)}”."
         if close:
             reply += " Did you mean " + " or ".join(f"`{escape(c)}`" for c in close) + "?"
         reply += f"\nTry `{escape(command)} help`."
         return {"response_type": "ephemeral", **text_message(reply)}
-    view = team_view(the_wall.board, team, history=False)
+    view = team_view(wall.board, team, history=False)
     return {"response_type": configured, **team_message(view, screen_url(base, team))}
 
 
@@ -109,15 +114,15 @@ def register(app: Flask) -> None:
 
     @bp.post("/command")
     def command() -> Response:
-        the_wall = wall(current_app)
-        name = the_wall.config.slack.signing_secret_env
+        wall = current_wall()
+        name = wall.config.slack.signing_secret_env
         if name is None:
             return api_errors.error_response(
                 404, "slack_not_configured", "set slack.signing_secret_env in the config"
             )
         # The signature covers the raw bytes, so read them before any form parsing.
         body = request.get_data(cache=False)
-        secret = (read_env(name, the_wall.env) or "").encode()
+        secret = (read_env(name, wall.env) or "").encode()
         signed = verify(
             secret,
             request.headers.get("X-Slack-Request-Timestamp"),
@@ -135,7 +140,7 @@ def register(app: Flask) -> None:
             return api_errors.error_response(400, "bad_request", "expected a form-encoded body")
         text = fields.get("text", [""])[0]
         slash = fields.get("command", ["/errors"])[0] or "/errors"
-        response = jsonify(answer(the_wall, text, slash, base_url(the_wall)))
+        response = jsonify(answer(wall, text, slash, base_url(wall.config)))
         response.headers["Cache-Control"] = "no-store"
         return response
 

@@ -11,16 +11,24 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 from collectors.base import Collection, Reading
 from collectors.errors import CollectorError
 from wallboard.board import units
-from wallboard.board.status import SEVERITY, PanelState, SourceState, evaluate, worst
+from wallboard.board.status import (
+    SEVERITY,
+    PanelState,
+    SourceState,
+    evaluate,
+    severity,
+    worst,
+)
 from wallboard.config.loader import Panel, WallConfig
 
-__all__ = ["SEVERITY", "Board", "PanelState", "SourceState", "evaluate", "worst"]
+__all__ = ["SEVERITY", "Board", "PanelState", "SourceState", "evaluate", "severity", "worst"]
 
 Listener = Callable[[int, frozenset[str], bool], None]
 
@@ -78,6 +86,18 @@ class Board:
             version = self._bump_all()
             teams = frozenset(config.teams)
         self._notify(version, teams, True)
+
+    @contextmanager
+    def read(self) -> Iterator[WallConfig]:
+        """Hold the board still for one reader: the config it yields matches every read inside.
+
+        ``reconfigure`` swaps config and slots together under this lock, so a page that
+        lists the config's teams and then reads each one never meets a team the slots
+        do not have yet, or no longer have. Reentrant and short: build the dicts inside,
+        render outside. The board is the config's only owner (``Wall.config`` reads it).
+        """
+        with self._lock:
+            yield self.config
 
     def subscribe(self, listener: Listener) -> None:
         """``listener(version, changed_teams, layout_changed)``; called outside the lock."""

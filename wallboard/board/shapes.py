@@ -10,7 +10,7 @@ import math
 from typing import Any
 
 from wallboard.board import units
-from wallboard.board.board import Board, PanelState, worst
+from wallboard.board.board import Board, PanelState, severity, worst
 from wallboard.config.loader import WallConfig
 
 
@@ -63,9 +63,9 @@ def team_view(
     board: Board, team_id: str, *, since: int = -1, history: bool = True
 ) -> dict[str, Any]:
     """A team with its panels (only those changed after ``since``)."""
-    config = board.config
-    team = config.teams[team_id]
-    version, states = board.team_panels(team_id, since)
+    with board.read() as config:  # the team and its slots from the same config
+        team = config.teams[team_id]
+        version, states = board.team_panels(team_id, since)
     panels = [panel_view(s, config, history=history) for s in states]
     out: dict[str, Any] = {"id": team.id, "name": team.name, "version": version, "panels": panels}
     if since < 0:
@@ -76,8 +76,7 @@ def team_view(
 def team_summary(board: Board, team_id: str) -> dict[str, Any]:
     """Overall status and the worst panel, for lists of teams."""
     view = team_view(board, team_id, history=False)
-    order = {"crit": 3, "warn": 2, "unknown": 1, "ok": 0}
-    worst_panel = max(view["panels"], key=lambda p: order.get(p["status"], 1), default=None)
+    worst_panel = max(view["panels"], key=lambda p: severity(p["status"]), default=None)
     return {
         "id": view["id"],
         "name": view["name"],

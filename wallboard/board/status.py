@@ -6,15 +6,15 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from collectors.base import Item
+from collectors.base import SEVERITY, Item, severity
 from wallboard.config.loader import Panel
 from wallboard.config.schema import Thresholds
 
-SEVERITY = {"ok": 0, "unknown": 1, "warn": 2, "crit": 3}
+__all__ = ["SEVERITY", "PanelState", "SourceState", "evaluate", "severity", "worst"]
 
 
 def worst(statuses: Iterable[str]) -> str:
-    return max(statuses, key=lambda s: SEVERITY.get(s, 1), default="unknown")
+    return max(statuses, key=severity, default="unknown")
 
 
 def evaluate(value: float | None, thresholds: Thresholds) -> str:

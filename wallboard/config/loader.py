@@ -26,8 +26,8 @@ from wallboard.config.model import (
     Source,
     Team,
     WallConfig,
+    did_you_mean,
     issues_from,
-    suggest,
 )
 from wallboard.config.schema import (
     ApiSettings,
@@ -88,12 +88,8 @@ def _shape(
     out: dict[str, Any] = {}
     for key in data:
         if key not in _SECTIONS and key not in _TABLES:
-            issues.append(
-                ConfigIssue(
-                    key,
-                    f"unknown section (check the spelling){suggest(key, [*_SECTIONS, *_TABLES])}",
-                )
-            )
+            hint = did_you_mean(key, [*_SECTIONS, *_TABLES])
+            issues.append(ConfigIssue(key, f"unknown section (check the spelling){hint}"))
     for key, model in _SECTIONS.items():
         out[key] = _validate(model, data.get(key, {}), (key,), context, issues) or model()
     for key, model in _TABLES.items():

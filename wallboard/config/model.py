@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -121,6 +121,21 @@ def issues_from(exc: ValidationError, prefix: tuple[Any, ...] = ()) -> list[Conf
     return issues
 
 
-def suggest(name: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(name, choices, n=1)
+def suggest(name: str, choices: Iterable[tuple[str, str]], n: int = 1) -> list[str]:
+    """What ``name`` was probably meant to be: at most ``n`` values, the closest first.
+
+    ``choices`` are (spelling, value) pairs, so a team can be found by its id or its
+    name and still be suggested by id. Case does not matter; no value comes twice.
+    The one typo helper of config errors, the API's 404s and the chat command.
+    """
+    by_key: dict[str, str] = {}
+    for key, value in choices:
+        by_key.setdefault(key.lower(), value)
+    close = difflib.get_close_matches(name.strip().lower(), list(by_key), n=n * 2, cutoff=0.6)
+    return list(dict.fromkeys(by_key[c] for c in close))[:n]
+
+
+def did_you_mean(name: str, choices: list[str]) -> str:
+    """A config error's tail: the closest choice, else every choice."""
+    close = suggest(name, [(c, c) for c in choices])
     return f'; did you mean "{close[0]}"?' if close else f"; known: {', '.join(sorted(choices))}"

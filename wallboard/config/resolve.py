@@ -13,8 +13,8 @@ from wallboard.config.model import (
     Panel,
     Source,
     Team,
+    did_you_mean,
     issues_from,
-    suggest,
 )
 from wallboard.config.schema import (
     ID_PATTERN,
@@ -42,7 +42,7 @@ def sources(
             issues.append(
                 ConfigIssue(
                     f"sources.{sid}.type",
-                    f'unknown source type "{src.type}"{suggest(src.type, list(KINDS))}',
+                    f'unknown source type "{src.type}"{did_you_mean(src.type, list(KINDS))}',
                 )
             )
             continue
@@ -79,7 +79,7 @@ def panels(
             issues.append(
                 ConfigIssue(
                     f"panels.{pid}.source",
-                    f'no source named "{p.source}"{suggest(p.source, sorted(source_types))}',
+                    f'no source named "{p.source}"{did_you_mean(p.source, sorted(source_types))}',
                 )
             )
             continue
@@ -168,7 +168,7 @@ def teams(
                 issues.append(
                     ConfigIssue(
                         where,
-                        f'no panel named "{ref.panel}"{suggest(ref.panel, sorted(panel_ids))}',
+                        f'no panel named "{ref.panel}"{did_you_mean(ref.panel, sorted(panel_ids))}',
                     )
                 )
                 continue

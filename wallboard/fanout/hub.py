@@ -6,7 +6,7 @@ unsent rest of one frame and is marked behind; when it drains it gets a fresh
 snapshot (coalesced: never a queue of old updates). A screen behind for longer
 than ``stall_timeout``, or silent for several heartbeats, is dropped. So a hung
 TV costs one frame of memory and never delays a broadcast, a collector or the
-other screens. Measured reasons in ``shared/fanout-notes.md``: a blocking
+other screens. Measured reasons in ``docs/fanout.md``: a blocking
 ``ws.send`` froze every screen; a queue and a thread per screen collapsed.
 
 A cycle costs O(screens) only when it broadcasts: screens that need attention
@@ -235,12 +235,14 @@ class Hub:
         self._needs_snapshot.add(screen)
 
     def _broadcast(self, team: str) -> None:
-        if team not in self.board.config.teams:
-            return
         since = self._team_version.get(team, -1)
-        view = team_view(self.board, team, since=since)
+        with self.board.read() as config:  # a reload cannot remove the team in between
+            if team not in config.teams:
+                return
+            view = team_view(self.board, team, since=since)
+            status = self.board.team_status(team)
         version = view["version"]
-        frame = protocol.update(team, version, view["panels"], self.board.team_status(team))
+        frame = protocol.update(team, version, view["panels"], status)
         self._team_version[team] = version
         with self._lock:
             screens = list(self._by_team.get(team, ()))
@@ -258,9 +260,10 @@ class Hub:
         screen.needs_resync = False
         self._needs_snapshot.discard(screen)
         for team in screen.teams:
-            if team not in self.board.config.teams:
-                continue
-            view = team_view(self.board, team)
+            with self.board.read() as config:  # a reload cannot remove the team in between
+                if team not in config.teams:
+                    continue
+                view = team_view(self.board, team)
             screen.sent[team] = view["version"]
             if not self._write(screen, protocol.snapshot(view)):
                 return

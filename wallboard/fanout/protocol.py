@@ -1,4 +1,4 @@
-"""The websocket protocol of design.md, as encoded frames.
+"""The websocket protocol of docs/fanout.md, as encoded frames.
 
 Server frames are unmasked and we refuse permessage-deflate, so one message
 encodes to the same bytes for every screen: each message is serialised and

@@ -1,58 +1,49 @@
 """``POST /hooks/alertmanager``: Alertmanager webhooks (v4), on the team's screen at once.
 
 Alertmanager does not sign payloads; it sends ``Authorization: Bearer <token>``
-from its ``http_config.authorization``, checked in constant time against each
-alertmanager source's ``webhook_token_env``. A missing or wrong token is 401, a
-malformed body 400, and in both cases nothing on the board changes.
+from its ``http_config.authorization``, checked in constant time by each
+alertmanager source against its ``webhook_token_env``. A missing or wrong token is
+401, a malformed body 400, and in both cases nothing on the board changes.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, jsonify, request
 
-from collectors.alertmanager.payload import PayloadError
-from collectors.alertmanager.source import AlertmanagerSource
+from collectors.errors import CollectorError
 from wallboard.api.errors import error_response
-from wallboard.wall import wall
+from wallboard.hooks.push import push_request, receivers, verified_by
+from wallboard.wall import current_wall
 
 log = logging.getLogger(__name__)
+KIND = "alertmanager"
 
 
 def receive() -> Response:
-    the_wall = wall(current_app)
-    sources: dict[str, AlertmanagerSource] = {}
-    for sid, source in the_wall.sources.items():
-        if isinstance(source, AlertmanagerSource):
-            sources[sid] = source
+    wall = current_wall()
+    sources = receivers(wall, KIND)
     if not sources:
         return error_response(404, "not_configured", "no alertmanager source is configured")
-    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
-    matches = [
-        sid
-        for sid, candidate in sources.items()
-        if scheme.lower() == "bearer" and candidate.accepts_token(presented.strip())
-    ]
-    if not matches:
-        reason = "wrong bearer token" if presented else "missing bearer token"
+    push = push_request()
+    source_id = verified_by(sources, push)
+    if source_id is None:
+        given = request.headers.get("Authorization", "").partition(" ")[2]
+        reason = "wrong bearer token" if given else "missing bearer token"
         response = error_response(401, "unauthorized", reason)
         response.headers["WWW-Authenticate"] = 'Bearer realm="wallboard"'
         return response
     try:
-        payload = json.loads(request.get_data(cache=False))
-    except (ValueError, UnicodeDecodeError):
-        return error_response(400, "bad_request", "body is not JSON")
-    source_id = matches[0]
-    try:
-        collection = sources[source_id].receive(payload)
-    except PayloadError as exc:
-        return error_response(400, "bad_request", f"not an Alertmanager v4 payload: {exc}")
+        collection = sources[source_id].receive(push)
+    except CollectorError as exc:
+        return error_response(400, "bad_request", exc.reason)
+    if collection is None:
+        return jsonify(ok=True, ignored=KIND)
     # The collection is the source's whole alert state (not a delta), so it is applied
     # like a cycle: that also refreshes the source's "no team label" warning on /wall.
-    version = the_wall.board.apply(source_id, collection)
-    log.info("alertmanager webhook %r for %s applied", payload.get("status"), source_id)
+    version = wall.board.apply(source_id, collection)
+    log.info("alertmanager webhook for %s applied", source_id)
     return jsonify(ok=True, version=version)
 
 

@@ -39,20 +39,20 @@ def scrubber(secrets: Secrets) -> Callable[[Any, Any], Any]:
     return before_send
 
 
-def init(the_wall: Wall) -> bool:
+def init(wall: Wall) -> bool:
     """Start the SDK if ``SENTRY_DSN`` is set in the wall's environment; True if started."""
-    dsn = the_wall.env.get("SENTRY_DSN", "").strip()
+    dsn = wall.env.get("SENTRY_DSN", "").strip()
     if not dsn:
         return False
 
     def secrets() -> list[str]:
-        return secret_values(the_wall.config, the_wall.env)
+        return secret_values(wall.config, wall.env)
 
     scrub_event = scrubber(secrets)
     sentry_sdk.init(
         dsn=dsn,
-        release=the_wall.build_id,
-        environment=the_wall.config.wall.environment,
+        release=wall.build_id,
+        environment=wall.config.wall.environment,
         send_default_pii=False,
         include_local_variables=True,  # useful, and the scrubber masks secrets in them
         before_send=scrub_event,

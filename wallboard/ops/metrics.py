@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter as Tally
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from flask import Flask, Response, request
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -21,10 +21,11 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
-from collectors.base import Source
+from collectors.base import HttpCounted, Source
 from collectors.errors import CollectorError
 from collectors.http.client import HttpStats
-from wallboard.wall import Wall, wall
+from wallboard.wall import Wall
+from wallboard.wall import wall as wall_of
 
 EXTENSION = "wallboard.metrics"
 DURATION_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -32,20 +33,13 @@ _KIND = re.compile(r"^[a-z0-9_]{1,32}$")
 
 
 def http_stats(source: Source) -> list[HttpStats]:
-    """The HTTP counters of a source's clients: ``self.client`` or ``self.clients``.
+    """The HTTP counters of a source's clients (``collectors.base.HttpCounted``), each once.
 
-    Duck-typed on purpose: a source opts in by keeping its ``HttpClient`` where
-    this looks, and a source without one simply has no upstream series.
+    A source without HTTP clients simply has no upstream series.
     """
-    clients = getattr(source, "clients", None)
-    if isinstance(clients, Mapping):
-        clients = list(clients.values())
-    candidates = [getattr(source, "client", None), *(clients or [])]
-    found: dict[int, HttpStats] = {}
-    for client in candidates:
-        stats = getattr(client, "stats", None)
-        if isinstance(stats, HttpStats):
-            found[id(stats)] = stats
+    if not isinstance(source, HttpCounted):
+        return []
+    found = {id(stats): stats for stats in source.http_stats()}
     return list(found.values())
 
 
@@ -57,21 +51,21 @@ def failure_kind(error: CollectorError) -> str:
 class WallCollector(Collector):
     """Reads board, hub and upstream-client state at scrape time."""
 
-    def __init__(self, the_wall: Wall) -> None:
-        self.wall = the_wall
+    def __init__(self, wall: Wall) -> None:
+        self.wall = wall
 
     def collect(self) -> Iterator[Metric]:
-        the_wall = self.wall
-        board, hub = the_wall.board, the_wall.hub
+        wall = self.wall
+        board, hub = wall.board, wall.hub
         info = GaugeMetricFamily(
             "wallboard_build_info", "Build and environment of this process.", labels=["build"]
         )
-        info.add_metric([the_wall.build_id], 1)
+        info.add_metric([wall.build_id], 1)
         yield info
         yield GaugeMetricFamily(
             "wallboard_config_reload_failed",
             "1 while the last config reload failed and the previous config keeps running.",
-            value=1 if the_wall.config_error else 0,
+            value=1 if wall.config_error else 0,
         )
         yield GaugeMetricFamily("wallboard_board_version", "Board version.", value=board.version)
         yield GaugeMetricFamily(
@@ -84,7 +78,7 @@ class WallCollector(Collector):
             "wallboard_screens_connected", "Screens connected, by team.", labels=["team"]
         )
         by_team = hub.screens_by_team()
-        for team in the_wall.config.teams:
+        for team in wall.config.teams:
             screens.add_metric([team], by_team.get(team, 0))
         yield screens
         stats = hub.stats
@@ -105,7 +99,7 @@ class WallCollector(Collector):
         )
 
     def _sources(self) -> Iterator[Metric]:
-        the_wall = self.wall
+        wall = self.wall
         up = GaugeMetricFamily(
             "wallboard_source_up", "1 when the last collection succeeded.", labels=["source"]
         )
@@ -124,11 +118,11 @@ class WallCollector(Collector):
             "TCP connections opened to upstreams (keep-alive keeps this low).",
             labels=["source"],
         )
-        for sid, state in list(the_wall.board.sources.items()):
+        for sid, state in list(wall.board.sources.items()):
             up.add_metric([sid], 1 if state.last_success and not state.last_error else 0)
             if state.last_success is not None:
                 last.add_metric([sid], state.last_success)
-        for sid, source in list(the_wall.sources.items()):
+        for sid, source in list(wall.sources.items()):
             all_stats = http_stats(source)
             if not all_stats:
                 continue
@@ -146,9 +140,9 @@ class WallCollector(Collector):
 
 def register(app: Flask) -> CollectorRegistry:
     """Give ``app`` its own registry, its observers and ``GET /metrics``."""
-    the_wall = wall(app)
+    wall = wall_of(app)
     registry = CollectorRegistry(auto_describe=True)
-    registry.register(WallCollector(the_wall))
+    registry.register(WallCollector(wall))
     durations = Histogram(
         "wallboard_collection_duration_seconds",
         "Time one collection cycle of a source took.",
@@ -174,7 +168,7 @@ def register(app: Flask) -> CollectorRegistry:
         if error is not None:
             failures.labels(source_id, failure_kind(error)).inc()
 
-    the_wall.collect_listeners.append(observe)
+    wall.collect_listeners.append(observe)
 
     @app.after_request
     def count_request(response: Response) -> Response:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, jsonify
+from flask import Blueprint, Flask, Response, jsonify
 
 from wallboard.board.board import SourceState
-from wallboard.wall import Wall, wall
+from wallboard.wall import Wall, current_wall
 
 # A source is unready once it has not succeeded for this many of its intervals.
 READY_INTERVALS = 3
@@ -37,14 +37,14 @@ def source_reasons(state: SourceState, started_at: float, now: float) -> list[st
     return reasons
 
 
-def readiness(the_wall: Wall, now: float | None = None) -> tuple[bool, dict[str, Any]]:
+def readiness(wall: Wall, now: float | None = None) -> tuple[bool, dict[str, Any]]:
     """(ready, details) as /readyz reports them."""
     now = time.time() if now is None else now
-    board = the_wall.board
-    scheduler = the_wall.scheduler
+    board = wall.board
+    scheduler = wall.scheduler
     running = scheduler is not None and scheduler.running
     sources: dict[str, Any] = {}
-    ready = running and the_wall.config is not None
+    ready = running and wall.config is not None
     for sid, state in board.sources.items():
         reasons = source_reasons(state, board.started_at, now)
         ready = ready and not reasons
@@ -56,10 +56,10 @@ def readiness(the_wall: Wall, now: float | None = None) -> tuple[bool, dict[str,
         }
     details: dict[str, Any] = {
         "status": "ready" if ready else "unready",
-        "config": the_wall.config.path,
-        "config_loaded": the_wall.config is not None,
+        "config": wall.config.path,
+        "config_loaded": wall.config is not None,
         "scheduler_running": running,
-        "config_error": the_wall.config_error,
+        "config_error": wall.config_error,
         "sources": sources,
     }
     if not running:
@@ -77,7 +77,7 @@ def register(app: Flask) -> None:
 
     @bp.get("/readyz")
     def readyz() -> tuple[Response, int]:
-        ready, details = readiness(wall(current_app))
+        ready, details = readiness(current_wall())
         return jsonify(details), 200 if ready else 503
 
     app.register_blueprint(bp)

@@ -10,7 +10,6 @@ from flask import (
     Flask,
     Response,
     abort,
-    current_app,
     jsonify,
     render_template,
     request,
@@ -19,10 +18,11 @@ from flask import (
 
 from collectors.options import parse_duration
 from wallboard import security
-from wallboard.board.board import SEVERITY, Board
+from wallboard.board.board import Board, severity
 from wallboard.board.shapes import team_summary, team_view
 from wallboard.board.sparkline import points
-from wallboard.wall import Wall, wall
+from wallboard.config.loader import WallConfig
+from wallboard.wall import Wall, current_wall
 
 ROTATE_MIN_SECONDS = 2.0
 ROTATE_MAX_SECONDS = 3600.0
@@ -57,27 +57,29 @@ def tile_rows(panels: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def worst_first(board: Board) -> list[dict[str, Any]]:
     """Every team's view with its tile rows, the most severe first; ties keep config order."""
-    views = [team_view(board, t, history=False) for t in board.config.teams]
+    with board.read() as config:
+        views = [team_view(board, t, history=False) for t in config.teams]
     for view in views:
         view["rows"] = tile_rows(view["panels"])
-    return sorted(views, key=lambda v: -SEVERITY.get(v["status"], 1))
+    return sorted(views, key=lambda v: -severity(v["status"]))
 
 
-def _screen(template: str, the_wall: Wall, **context: Any) -> str:
+def _screen(template: str, wall: Wall, config: WallConfig, **context: Any) -> str:
+    """A kiosk page rendered from ``config``, the one its board data was read with."""
     return render_template(
         template,
-        wall=the_wall,
-        config=the_wall.config,
+        wall=wall,
+        config=config,
         now=time.time(),
-        screen_settings=the_wall.screen_settings(),
+        screen_settings=wall.screen_settings(config),
         **context,
     )
 
 
-def _rotation_args(the_wall: Wall) -> tuple[list[str], float]:
+def _rotation_args(config: WallConfig) -> tuple[list[str], float]:
     raw = request.args.get("teams", "")
-    teams = [t for t in raw.split(",") if t] or list(the_wall.config.teams)
-    unknown = [t for t in teams if t not in the_wall.config.teams]
+    teams = [t for t in raw.split(",") if t] or list(config.teams)
+    unknown = [t for t in teams if t not in config.teams]
     if unknown:
         abort(404, f"unknown team: {unknown[0]}")
     try:
@@ -92,50 +94,55 @@ def _rotation_args(the_wall: Wall) -> tuple[list[str], float]:
 def register(app: Flask) -> None:
     bp = Blueprint("web", __name__)
 
+    # Each page reads the board once, inside board.read(): its config and its data agree
+    # even while a reload adds or removes teams. Rendering happens after, outside the lock.
     @bp.get("/")
     def index() -> str:
-        the_wall = wall(current_app)
-        teams = [team_summary(the_wall.board, t) for t in the_wall.config.teams]
-        return render_template(
-            "index.html",
-            teams=teams,
-            wall=the_wall,
-            config=the_wall.config,
-            sources=the_wall.board.sources,
-        )
+        wall = current_wall()
+        with wall.board.read() as config:
+            teams = [team_summary(wall.board, t) for t in config.teams]
+            sources = dict(wall.board.sources)
+        return render_template("index.html", teams=teams, wall=wall, config=config, sources=sources)
 
     @bp.get("/teams/<team>")
     def team_page(team: str) -> str:
-        the_wall = wall(current_app)
-        if team not in the_wall.config.teams:
-            abort(404, f"unknown team: {team}")
-        return _screen("team.html", the_wall, team=team_view(the_wall.board, team))
+        wall = current_wall()
+        with wall.board.read() as config:
+            if team not in config.teams:
+                abort(404, f"unknown team: {team}")
+            view = team_view(wall.board, team)
+        return _screen("team.html", wall, config, team=view)
 
     @bp.get("/wall")
     def wall_page() -> str:
-        the_wall = wall(current_app)
-        teams = worst_first(the_wall.board)
+        wall = current_wall()
+        with wall.board.read() as config:
+            teams = worst_first(wall.board)
+            notes = source_notes(wall.board)
         status = teams[0]["status"] if teams else "unknown"
-        notes = source_notes(the_wall.board)
-        return _screen("wall.html", the_wall, teams=teams, status=status, notes=notes)
+        return _screen("wall.html", wall, config, teams=teams, status=status, notes=notes)
 
     @bp.get("/wall/sources")
     def wall_sources() -> Response:
         # The websocket carries panels only; /wall's footer polls this for source problems.
-        the_wall = wall(current_app)
-        return jsonify(notes=source_notes(the_wall.board), sources=len(the_wall.config.sources))
+        wall = current_wall()
+        with wall.board.read() as config:
+            return jsonify(notes=source_notes(wall.board), sources=len(config.sources))
 
     @bp.get("/rotate")
     def rotate_page() -> str:
-        the_wall = wall(current_app)
-        teams, every = _rotation_args(the_wall)
-        names = [{"id": t, "name": the_wall.config.teams[t].name} for t in teams]
-        first = team_view(the_wall.board, teams[0])
-        return _screen("rotate.html", the_wall, team=first, teams=teams, every=every, names=names)
+        wall = current_wall()
+        with wall.board.read() as config:
+            teams, every = _rotation_args(config)
+            names = [{"id": t, "name": config.teams[t].name} for t in teams]
+            first = team_view(wall.board, teams[0])
+        return _screen(
+            "rotate.html", wall, config, team=first, teams=teams, every=every, names=names
+        )
 
     def asset(name: str) -> str:
         # The build id in the URL: after a deploy a screen never mixes old cached scripts in.
-        return url_for("static", filename=name, v=wall(current_app).build_id)
+        return url_for("static", filename=name, v=current_wall().build_id)
 
     app.jinja_env.globals["spark_points"] = points
     app.jinja_env.globals["asset"] = asset

@@ -10,14 +10,16 @@ import contextlib
 import json
 import logging
 import socket
+from collections.abc import Callable
+from typing import Any
 
-from flask import Blueprint, Flask, abort, current_app, request
+from flask import Blueprint, Flask, abort, request
 from flask_sock import Sock
 
 from wallboard.fanout import protocol
 from wallboard.screens.reader import NoReaderThread, read_frames
 from wallboard.security import origin_allowed
-from wallboard.wall import wall
+from wallboard.wall import current_wall
 
 log = logging.getLogger(__name__)
 
@@ -31,32 +33,43 @@ def register(app: Flask) -> None:
 
     @bp.before_request
     def _handshake_rules() -> None:
-        allowed = wall(current_app).config.wall.allowed_origins
+        allowed = current_wall().config.wall.allowed_origins
         if not origin_allowed(request.headers.get("Origin"), request.host, allowed):
             abort(403, "websocket Origin not allowed")
         # Refuse permessage-deflate: it cost ~90 % of CPU and most memory per screen,
-        # and without it one encoded frame serves every screen (fanout-notes.md).
+        # and without it one encoded frame serves every screen (docs/fanout.md).
         request.environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
 
-    @sock.route("/ws/teams/<team>", bp=bp)
-    def team_socket(ws, team: str) -> None:  # type: ignore[no-untyped-def]
+    @_route(sock, "/ws/teams/<team>", bp)
+    def team_socket(ws: WebSocket, team: str) -> None:
         serve_screen(ws, (team,))
 
-    @sock.route("/ws/screens", bp=bp)
-    def screens_socket(ws) -> None:  # type: ignore[no-untyped-def]
+    @_route(sock, "/ws/screens", bp)
+    def screens_socket(ws: WebSocket) -> None:
         # /ws/screens?teams=a,b,c for rotations; no teams means every team (/wall).
         raw = request.args.get("teams", "")
         listed = tuple(t for t in raw.split(",") if t)
         # A screen of every team follows config reloads: new teams appear on it.
-        serve_screen(ws, listed or tuple(wall(current_app).config.teams), all_teams=not listed)
+        serve_screen(ws, listed or tuple(current_wall().config.teams), all_teams=not listed)
 
     sock.init_app(app)
     app.register_blueprint(bp)
 
 
-def serve_screen(ws, teams: tuple[str, ...], all_teams: bool = False) -> None:  # type: ignore[no-untyped-def]
-    the_wall = wall(current_app)
-    unknown = [t for t in teams if t not in the_wall.config.teams]
+# flask-sock and simple-websocket ship no type hints: the socket is typed as what it is to
+# us (an object with send/receive/close and .sock), the decorator as what it returns.
+WebSocket = Any
+Handler = Callable[..., None]
+
+
+def _route(sock: Sock, path: str, bp: Blueprint) -> Callable[[Handler], Handler]:
+    decorator: Callable[[Handler], Handler] = sock.route(path, bp=bp)
+    return decorator
+
+
+def serve_screen(ws: WebSocket, teams: tuple[str, ...], all_teams: bool = False) -> None:
+    wall = current_wall()
+    unknown = [t for t in teams if t not in wall.config.teams]
     if unknown:
         ws.close(protocol.CLOSE_UNKNOWN_TEAM, f"unknown team: {unknown[0]}"[:120])
         # No reader thread closes it (screen_reader.py): end the connection here, or the
@@ -64,7 +77,7 @@ def serve_screen(ws, teams: tuple[str, ...], all_teams: bool = False) -> None:  
         with contextlib.suppress(OSError):
             ws.sock.shutdown(socket.SHUT_RDWR)
         return
-    hub = the_wall.hub
+    hub = wall.hub
     screen = hub.attach(ws.sock, teams, remote=request.remote_addr, all_teams=all_teams)
 
     def on_message(message: str) -> bool:

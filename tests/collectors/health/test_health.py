@@ -29,7 +29,7 @@ from tests.support.health_servers import (
 from tests.support.live import serve_wall, write_config
 from tests.support.tls import self_signed
 from wallboard.config.loader import ConfigError, parse
-from wallboard.wall import build_sources
+from wallboard.sources import build_sources
 
 PANEL = "services"
 

@@ -1,0 +1,154 @@
+"""The layout's rules, read from the code itself: who may import whom.
+
+Walks every module of ``wallboard/`` and ``collectors/`` with ``ast`` (nothing is
+imported or run) and checks what the layout promises: no import cycle; the
+collectors never import the app; the board and the fan-out hub never import
+Flask; only the entry points import the app factory; the webhook routes know
+sources through the contract (``collectors.base``), never a concrete collector.
+Imports under ``if TYPE_CHECKING:`` are for the type checker only and not counted.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+from tests.support.paths import ROOT
+
+PACKAGES = ("wallboard", "collectors")
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def modules() -> dict[str, Path]:
+    found = {}
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            found[module_name(path)] = path
+    return found
+
+
+def _runtime_nodes(tree: ast.AST) -> Iterator[ast.AST]:
+    """Every node except those under ``if TYPE_CHECKING:``."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            yield from (n for child in node.orelse for n in [child, *_runtime_nodes(child)])
+            continue
+        yield node
+        yield from _runtime_nodes(node)
+
+
+def imports_of(name: str, path: Path) -> set[str]:
+    """Every module ``name`` imports at run time (absolute names, functions' bodies too)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    out: set[str] = set()
+    for node in _runtime_nodes(tree):
+        if isinstance(node, ast.Import):
+            out.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                base = ".".join([*anchor, *([base] if base else [])])
+            out.add(base)
+            # ``from wallboard.board import units`` imports the module wallboard.board.units
+            out.update(f"{base}.{alias.name}" for alias in node.names)
+    return out
+
+
+def graph() -> dict[str, set[str]]:
+    """Module -> the project modules it imports."""
+    found = modules()
+    return {name: {m for m in imports_of(name, path) if m in found} for name, path in found.items()}
+
+
+def _external(name: str) -> set[str]:
+    return imports_of(name, modules()[name])
+
+
+def test_the_walk_sees_the_whole_code_base() -> None:
+    edges = graph()
+    # A walk that found nothing would pass every rule below.
+    assert "wallboard.app" in edges and "collectors.base" in edges
+    assert "wallboard.wall" in edges["wallboard.app"]
+    assert "flask" in _external("wallboard.app")
+
+
+def test_there_is_no_import_cycle() -> None:
+    edges = graph()
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    cycles: list[list[str]] = []
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(edges[node]):
+            if nxt == node or nxt.startswith(node + "."):
+                continue  # a package importing its own submodule is not a cycle
+            if state.get(nxt) == 1:
+                cycles.append([*path[path.index(nxt) :], nxt])
+            elif nxt not in state:
+                visit(nxt, [*path, nxt])
+        state[node] = 2
+
+    for node in sorted(edges):
+        if node not in state:
+            visit(node, [node])
+    assert cycles == [], "import cycles: " + "; ".join(" -> ".join(c) for c in cycles)
+
+
+def test_collectors_never_import_the_app() -> None:
+    offenders = {
+        name: sorted(m for m in _external(name) if m.split(".")[0] == "wallboard")
+        for name in modules()
+        if name.startswith("collectors")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_board_and_the_hub_never_import_flask() -> None:
+    offenders = {
+        name: sorted(m for m in _external(name) if m.split(".")[0] in {"flask", "flask_sock"})
+        for name in modules()
+        if name.startswith(("wallboard.board", "wallboard.fanout"))
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_only_the_entry_points_import_the_app_factory() -> None:
+    importers = sorted(name for name, deps in graph().items() if "wallboard.app" in deps)
+    assert importers == ["wallboard.server"]
+
+
+def test_webhook_routes_know_sources_only_through_the_contract() -> None:
+    contract = {"collectors", "collectors.base", "collectors.errors"}
+    offenders = {
+        name: sorted(m for m in deps if m.startswith("collectors") and m not in contract)
+        for name, deps in graph().items()
+        if name.startswith("wallboard.hooks")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_every_document_the_code_cites_is_in_the_repository() -> None:
+    import re
+
+    cited: dict[str, set[str]] = {}
+    for folder in ("wallboard", "collectors", "tests", "bench"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for name in re.findall(r"[\w./-]*[\w-]+\.md\b", path.read_text()):
+                cited.setdefault(name, set()).add(str(path.relative_to(ROOT)))
+    assert "docs/api-facts.md" in cited and "docs/fanout.md" in cited  # the scan found them
+    missing = {
+        name: sorted(where)
+        for name, where in cited.items()
+        # A bare name (benchmarks.md) is fine when docs/ has it; a note kept elsewhere is not.
+        if not (ROOT / name).exists() and not (ROOT / "docs" / name).exists()
+    }
+    assert missing == {}, "cited but not in the repository: " + repr(missing)

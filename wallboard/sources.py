@@ -1,0 +1,63 @@
+"""The configured sources as objects: built from a config, and asked online by ``check-config``.
+
+Building is shared by the running wall (at start and on every reload) and by
+``wallboard check-config --online``, which builds each source for a moment, asks
+those that can (``collectors.base.OnlineCheck``) whether their upstream accepts the
+config, and closes them; problems are printed with their key paths.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Mapping
+
+from collectors.base import OnlineCheck, PanelTarget, Source, SourceContext, TeamTarget
+from collectors.registry import source_class
+from wallboard.config.loader import WallConfig
+
+
+def build_sources(config: WallConfig, env: Mapping[str, str]) -> dict[str, Source]:
+    """One object per configured source, given only the panels and teams it feeds."""
+    sources: dict[str, Source] = {}
+    for sid, src in config.sources.items():
+        cls = source_class(src.type)
+        panels: dict[str, PanelTarget] = {}
+        teams: list[TeamTarget] = []
+        for team in config.teams.values():
+            uses = [p for p in team.panels if p.source == sid]
+            if not uses:
+                continue
+            teams.append(TeamTarget(team.id, team.name, team.options[src.type]))
+            for panel in uses:
+                prev = panels.get(panel.id)
+                names = (prev.teams if prev else ()) + (team.id,)
+                panels[panel.id] = PanelTarget(
+                    panel.id, panel.kind, panel.unit, names, panel.options
+                )
+        context = SourceContext(
+            sid, src.interval, src.timeout, src.options, tuple(panels.values()), tuple(teams), env
+        )
+        sources[sid] = cls(context)
+    return sources
+
+
+def check_online(cfg: WallConfig) -> int:
+    """Print every problem upstreams report, as ``file: key.path: reason``; 1 if any."""
+    problems: list[tuple[str, str]] = []
+    sources = build_sources(cfg, os.environ)
+    try:
+        for sid, source in sources.items():
+            if isinstance(source, OnlineCheck):
+                problems += source.check_online(time.monotonic() + cfg.sources[sid].timeout)
+    finally:
+        for source in sources.values():
+            source.close()
+    if not problems:
+        print("online: every upstream accepted its queries")
+        return 0
+    print(f"{cfg.path}: {len(problems)} error(s) found online", file=sys.stderr)
+    for path, reason in problems:
+        print(f"  {cfg.path}: {path}: {reason}", file=sys.stderr)
+    return 1
