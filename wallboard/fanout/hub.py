@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from wallboard.board.board import Board
+from wallboard.board.screen_shape import screen_team, with_screen
 from wallboard.board.shapes import team_view
 from wallboard.fanout import protocol
 from wallboard.fanout.screens import HubStats, Screen
@@ -240,7 +241,13 @@ class Hub:
         since = self._team_version.get(team, -1)
         view = team_view(self.board, team, since=since)
         version = view["version"]
-        frame = protocol.update(team, version, view["panels"], self.board.team_status(team))
+        # The changed panels, and the team's status and /wall tile rows as a whole (a tile
+        # folds its calm panels by a rule that needs them all): the screen formats nothing.
+        whole = screen_team(team_view(self.board, team, history=False))
+        panels = with_screen(view["panels"])
+        frame = protocol.update(
+            team, version, panels, whole["status"], whole["state"], whole["rows"]
+        )
         self._team_version[team] = version
         with self._lock:
             screens = list(self._by_team.get(team, ()))
@@ -260,7 +267,7 @@ class Hub:
         for team in screen.teams:
             if team not in self.board.config.teams:
                 continue
-            view = team_view(self.board, team)
+            view = screen_team(team_view(self.board, team))
             screen.sent[team] = view["version"]
             if not self._write(screen, protocol.snapshot(view)):
                 return
