@@ -20,6 +20,9 @@ function beep(context) {
   });
 }
 
+// "running" once the chime could play sound; "" before the first chime.
+export const audioState = () => (audio ? audio.state : "");
+
 export function chime() {
   const s = settings();
   if (!s.chime) return;

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, WebSocket
+from playwright.sync_api import Browser, Page, WebSocket
 
 from collectors.base import Collection, Item, Reading
 from collectors.errors import CollectorError
