@@ -5,7 +5,7 @@ import { chime } from "./chime.js";
 import { highlightMs } from "./settings.js";
 import { severity } from "./status.js";
 
-const teams = new Map(); // id -> {id, name, status, state, rows, version, panels: Map}
+const teams = new Map(); // id -> {id, name, status, state, rows, calm, version, panels: Map}
 const listeners = [];
 
 function remember(team, fresh, old) {
@@ -33,6 +33,13 @@ export function panels(id) {
 // `fn(team, "snapshot" | "update")` after every change of a team.
 export const onChange = (fn) => listeners.push(fn);
 
+// A /wall tile's rows: its panels (or the summary of its calm ones), in the server's order.
+export function rows(id) {
+  const t = teams.get(id);
+  if (!t) return [];
+  return t.rows.map((row) => (row === "_calm" ? t.calm : t.panels.get(row))).filter(Boolean);
+}
+
 // A panel is highlighted for highlight_for seconds after it got worse.
 export const highlighted = (p) => Boolean(p.worseAt) && Date.now() - p.worseAt < highlightMs();
 
@@ -45,6 +52,7 @@ export function applySnapshot(msg) {
     status: data.status,
     state: data.state,
     rows: data.rows,
+    calm: data.calm,
     version: msg.version,
     panels: new Map(),
   };
@@ -61,6 +69,7 @@ export function applyUpdate(msg) {
   known.status = msg.status;
   known.state = msg.state;
   known.rows = msg.rows;
+  known.calm = msg.calm;
   known.version = msg.version;
   changed(known, "update");
 }

@@ -7,7 +7,7 @@ import { onTick, setLine } from "./clock.js";
 import { connect } from "./connection.js";
 import { fromTemplate, setClass, setText, syncChildren } from "./dom.js";
 import { setStatus, severity } from "./status.js";
-import { highlighted, onChange, panels, team as knownTeam } from "./store.js";
+import { highlighted, onChange, panels, rows, team as knownTeam } from "./store.js";
 
 const body = document.body;
 const grid = document.getElementById("teams");
@@ -20,12 +20,13 @@ const FOOT_AFTER_NEWS = 2000;
 let footAt = 0;
 let footNews = false;
 
-function patchRow(li, row) {
-  setClass(li, row.class);
-  li.dataset.panel = row.id;
-  setText(li.querySelector(".row-title"), row.title);
-  setText(li.querySelector(".row-value"), row.display);
-  setLine(li.querySelector(".row-flag"), row.flag);
+// A row: a panel, or the tile's summary of its calm panels (screen_shape.tile_rows).
+function patchRow(li, p) {
+  setClass(li, p.screen.row_class);
+  li.dataset.panel = p.id;
+  setText(li.querySelector(".row-title"), p.title);
+  setText(li.querySelector(".row-value"), p.display);
+  setLine(li.querySelector(".row-flag"), p.screen.flag);
 }
 
 function patchTile(tile, team) {
@@ -39,9 +40,9 @@ function patchTile(tile, team) {
   if (worse) tile.dataset.worseAt = String(worse);
   else delete tile.dataset.worseAt;
   setText(tile.querySelector(".tile-name"), team.name);
-  syncChildren(tile.querySelector(".rows"), team.rows, {
+  syncChildren(tile.querySelector(".rows"), rows(team.id), {
     nodeKey: (li) => li.dataset.panel,
-    key: (row) => row.id,
+    key: (p) => p.id,
     create: () => fromTemplate("row"),
     patch: patchRow,
   });

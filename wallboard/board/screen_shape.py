@@ -73,13 +73,8 @@ def screen_panel(view: dict[str, Any]) -> dict[str, Any]:
         ],
         "more": f"+ {len(items) - MAX_ITEMS} more" if len(items) > MAX_ITEMS else "",
         "updated": updated,
-        "row": {
-            "id": view["id"],
-            "class": "row " + state,
-            "title": view["title"],
-            "display": view["display"],
-            "flag": flag,
-        },
+        "row_class": "row " + state,
+        "flag": flag,
     }
 
 
@@ -88,31 +83,28 @@ def with_screen(panels: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**p, "screen": screen_panel(p)} for p in panels]
 
 
-def tile_rows(panels: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A /wall tile's rows (from ``with_screen`` panels): with many panels, the calm ones
-    fold into one summary row so the problems stay readable."""
-    rows = [p["screen"]["row"] for p in panels]
-    if len(panels) <= CALM_AFTER:
-        return rows
+def tile_rows(panels: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """A /wall tile's rows (of ``with_screen`` panels) as panel ids, in order. With many
+    panels the calm ones fold into one summary row, id "_calm", drawn from ``calm``.
+
+    Ids, not copies: a frame carries each panel's texts once, and a screen finds the
+    rows' panels in what it already knows.
+    """
+    ids = [p["id"] for p in panels]
     calm = {p["id"] for p in panels if p["status"] == "ok" and not p["stale"] and not p["error"]}
-    if len(calm) < 2:  # folding one row into one row gains nothing
-        return rows
+    if len(panels) <= CALM_AFTER or len(calm) < 2:  # folding one row into one gains nothing
+        return {"rows": ids, "calm": None}
     summary = {
         "id": "_calm",
-        "class": "row " + state_classes("ok"),
         "title": f"{len(calm)} more panels ok",
         "display": "",
-        "flag": _line(),
+        "screen": {"row_class": "row " + state_classes("ok"), "flag": _line()},
     }
-    return [r for r in rows if r["id"] not in calm] + [summary]
+    return {"rows": [i for i in ids if i not in calm] + ["_calm"], "calm": summary}
 
 
 def screen_team(view: dict[str, Any]) -> dict[str, Any]:
     """A team view (shapes.team_view, all panels) as a screen draws it: panels, tile rows."""
     panels = with_screen(view["panels"])
-    return {
-        **view,
-        "panels": panels,
-        "state": state_classes(view["status"]),
-        "rows": tile_rows(panels),
-    }
+    state = state_classes(view["status"])
+    return {**view, "panels": panels, "state": state, **tile_rows(panels)}

@@ -245,9 +245,8 @@ class Hub:
         # folds its calm panels by a rule that needs them all): the screen formats nothing.
         whole = screen_team(team_view(self.board, team, history=False))
         panels = with_screen(view["panels"])
-        frame = protocol.update(
-            team, version, panels, whole["status"], whole["state"], whole["rows"]
-        )
+        tile = {"rows": whole["rows"], "calm": whole["calm"]}
+        frame = protocol.update(team, version, panels, whole["status"], whole["state"], tile)
         self._team_version[team] = version
         with self._lock:
             screens = list(self._by_team.get(team, ()))

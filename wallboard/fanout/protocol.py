@@ -58,9 +58,10 @@ def update(
     panels: list[dict[str, Any]],
     status: str,
     state: str,
-    rows: list[dict[str, Any]],
+    tile: dict[str, Any],
 ) -> bytes:
-    """The changed panels of a team, with its status and tile rows as a whole."""
+    """The changed panels of a team, with its status and tile rows (``rows``, ``calm``) as a
+    whole."""
     return _encode(
         {
             "type": "update",
@@ -69,7 +70,7 @@ def update(
             "status": status,
             "state": state,
             "panels": panels,
-            "rows": rows,
+            **tile,
         }
     )
 
