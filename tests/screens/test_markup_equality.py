@@ -304,6 +304,9 @@ def test_every_state_is_on_the_wall(browser: Browser, live: LiveWall) -> None:
     row = "(t) => document.querySelector(`[data-team='${t}'] .row`).textContent"
     assert "◷ stale, updated " in page.evaluate(row, "stale")
     assert "⚠ upstream answered HTTP 503" in page.evaluate(row, "error")
+    flag = "(t) => getComputedStyle(document.querySelector(`[data-team='${t}'] .row-flag`)).display"
+    assert page.evaluate(flag, "ok") == "none"  # an empty flag takes no room
+    assert page.evaluate(flag, "stale") != "none"
     assert "6 more panels ok" in page.evaluate(
         "() => document.querySelector(`[data-team='warn']`).textContent"
     )
