@@ -10,6 +10,7 @@ messages; ``age_text`` and static/clock.js (``age``) write them by the same rule
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,16 +20,21 @@ MAX_ITEMS = 6  # list rows a panel shows before "+ N more"
 CALM_AFTER = 6  # panels on a /wall tile before the calm ones fold into one row
 
 
+def _half_up(x: float) -> int:
+    # JavaScript's Math.round, not Python's round (2.5 -> 3, not 2): the ticks must agree.
+    return math.floor(x + 0.5)
+
+
 def age_text(seconds: float) -> str:
     """ "40 s ago", "3 min ago", "5 h ago", "2 days ago" (static/clock.js: age)."""
-    s = max(0, round(seconds))
+    s = max(0, _half_up(seconds))
     if s < 90:
         return f"{s} s ago"
     if s < 5400:
-        return f"{round(s / 60)} min ago"
+        return f"{_half_up(s / 60)} min ago"
     if s < 172800:
-        return f"{round(s / 3600)} h ago"
-    return f"{round(s / 86400)} days ago"
+        return f"{_half_up(s / 3600)} h ago"
+    return f"{_half_up(s / 86400)} days ago"
 
 
 def _line(lead: str = "", at: float | None = None, tail: str = "") -> dict[str, Any]:
