@@ -18,9 +18,8 @@ test: $(VENV)/.installed-test node_modules/.installed
 	npx prettier --check static eslint.config.js
 	$(BIN)/python -m pytest
 
-lint: $(VENV)/.installed-test node_modules/.installed
+lint: $(VENV)/.installed-test
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
-	npx eslint static eslint.config.js && npx prettier --check static eslint.config.js
 
 bench: $(VENV)/.installed-test
 	scripts/install-system-deps
