@@ -10,11 +10,13 @@ HOST   ?= 127.0.0.1
 run: $(VENV)/.installed
 	$(BIN)/wallboard serve --config config.toml --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test node_modules/.installed
 	scripts/install-system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	npx eslint static eslint.config.js
+	npx prettier --check static eslint.config.js
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-test
@@ -38,5 +40,10 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
+# ESLint and Prettier, exactly as package-lock.json pins them; again when the lockfile changes.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .mypy_cache

@@ -1,16 +1,21 @@
-// A team's screen: the panels of one team, patched in place as the server speaks.
-"use strict";
-(function (WB) {
-  const panels = document.getElementById("panels");
-  const teamId = document.body.dataset.team;
-  const demo = document.querySelector(".demo-badge");
+// A team's screen (/teams/<team>): the panels of one team, patched in place as the server
+// speaks. The page's entry module.
+import { startCare } from "./care.js";
+import { connect } from "./connection.js";
+import { syncPanels } from "./panels.js";
+import { setStatus } from "./status.js";
+import { onChange, panels } from "./store.js";
 
-  WB.store.onChange((team) => {
-    if (team.id !== teamId) return;
-    const list = WB.store.panels(teamId);
-    WB.syncPanels(panels, list);
-    WB.setStatus(team.status);
-    demo.hidden = !list.some((p) => p.demo);
-  });
-  WB.connect();
-})(window.WB);
+const container = document.getElementById("panels");
+const teamId = document.body.dataset.team;
+const demo = document.querySelector(".demo-badge");
+
+onChange((team) => {
+  if (team.id !== teamId) return;
+  const list = panels(teamId);
+  syncPanels(container, list);
+  setStatus(team.status, team.state);
+  demo.hidden = !list.some((p) => p.demo);
+});
+startCare();
+connect();

@@ -113,7 +113,12 @@ def test_it_never_reloads_into_an_error_page_while_the_server_is_down(
 def test_it_reads_schedules_that_cross_midnight(browser: Browser, tmp_path: Path) -> None:
     with screen_wall(screen_config(tmp_path)) as live:
         screen = open_screen(browser, f"{live.url}/teams/payments")
-        within = "([a, b, h, m]) => window.WB.within(a, b, new Date(2026, 0, 1, h, m))"
+        # The page's own settings module (the one its scripts import), not a copy.
+        within = """async ([a, b, h, m]) => {
+          const entry = document.querySelector("script[type=module]").src;
+          const { within } = await import(new URL("settings.js", entry).href);
+          return within(a, b, new Date(2026, 0, 1, h, m));
+        }"""
         cases = {
             ("22:00", "06:00", 23, 0): True,
             ("22:00", "06:00", 5, 59): True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +17,15 @@ __all__ = ["sound_browser_fixture"]  # Chromium with --autoplay-policy=no-user-g
 
 CRIT = main_readings(0.09)
 OK = main_readings(0.0042)
+
+
+# The state of the chime's audio context, from the page's own chime module (the one its
+# scripts import, not a copy).
+AUDIO_STATE = """async () => {
+  const entry = document.querySelector("script[type=module]").src;
+  const { audioState } = await import(new URL("chime.js", entry).href);
+  return audioState();
+}"""
 
 
 def hhmm(delta: timedelta) -> str:
@@ -34,7 +44,10 @@ def test_it_chimes_once_when_a_panel_turns_critical_then_holds_its_peace(
         assert screen.data("chimes") == ""  # the first snapshot is not news
         apply(live, "main", CRIT)
         wait_for(page, "() => document.body.dataset.chimes === '1'")
-        wait_for(page, "() => window.WB.audio && window.WB.audio.state === 'running'")
+        deadline = time.monotonic() + 5
+        while page.evaluate(AUDIO_STATE) != "running":  # evaluate awaits the import
+            assert time.monotonic() < deadline, "the chime's audio never started"
+            page.wait_for_timeout(50)
         apply(live, "main", OK)
         apply(live, "main", CRIT)  # critical again within chime_min_interval
         wait_for(page, "() => document.querySelector('[data-panel=\"error_rate\"].status-crit')")

@@ -1,4 +1,4 @@
-"""Sparkline geometry for the server-rendered page (the screen's script mirrors it)."""
+"""Sparkline geometry: the server computes the points for first renders and frames alike."""
 
 from __future__ import annotations
 

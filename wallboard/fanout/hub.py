@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from wallboard.board.board import Board
+from wallboard.board.screen_shape import screen_team, with_screen
 from wallboard.board.shapes import team_view
 from wallboard.fanout import protocol
 from wallboard.fanout.screens import HubStats, Screen
@@ -240,9 +241,13 @@ class Hub:
             if team not in config.teams:
                 return
             view = team_view(self.board, team, since=since)
-            status = self.board.team_status(team)
+            whole = screen_team(team_view(self.board, team, history=False))
         version = view["version"]
-        frame = protocol.update(team, version, view["panels"], status)
+        # The changed panels, and the team's status and /wall tile rows as a whole (a tile
+        # folds its calm panels by a rule that needs them all): the screen formats nothing.
+        panels = with_screen(view["panels"])
+        tile = {"rows": whole["rows"], "calm": whole["calm"]}
+        frame = protocol.update(team, version, panels, whole["status"], whole["state"], tile)
         self._team_version[team] = version
         with self._lock:
             screens = list(self._by_team.get(team, ()))
@@ -263,7 +268,7 @@ class Hub:
             with self.board.read() as config:  # a reload cannot remove the team in between
                 if team not in config.teams:
                     continue
-                view = team_view(self.board, team)
+                view = screen_team(team_view(self.board, team))
             screen.sent[team] = view["version"]
             if not self._write(screen, protocol.snapshot(view)):
                 return

@@ -46,14 +46,32 @@ def hello(build_id: str, heartbeat: float, teams: list[str], screen: dict[str, A
 
 
 def snapshot(team: dict[str, Any]) -> bytes:
+    """A whole team as a screen draws it (board.screen_shape.screen_team)."""
     return _encode(
         {"type": "snapshot", "team": team["id"], "version": team["version"], "data": team}
     )
 
 
-def update(team_id: str, version: int, panels: list[dict[str, Any]], status: str) -> bytes:
+def update(
+    team_id: str,
+    version: int,
+    panels: list[dict[str, Any]],
+    status: str,
+    state: str,
+    tile: dict[str, Any],
+) -> bytes:
+    """The changed panels of a team, with its status and tile rows (``rows``, ``calm``) as a
+    whole."""
     return _encode(
-        {"type": "update", "team": team_id, "version": version, "status": status, "panels": panels}
+        {
+            "type": "update",
+            "team": team_id,
+            "version": version,
+            "status": status,
+            "state": state,
+            "panels": panels,
+            **tile,
+        }
     )
 
 

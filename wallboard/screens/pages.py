@@ -10,23 +10,24 @@ from flask import (
     Flask,
     Response,
     abort,
+    current_app,
     jsonify,
     render_template,
     request,
+    send_from_directory,
     url_for,
 )
 
 from collectors.options import parse_duration
 from wallboard import security
-from wallboard.board.board import Board, severity
+from wallboard.board.board import SEVERITY, Board, severity
+from wallboard.board.screen_shape import age_text, screen_team
 from wallboard.board.shapes import team_summary, team_view
-from wallboard.board.sparkline import points
 from wallboard.config.loader import WallConfig
 from wallboard.wall import Wall, current_wall
 
 ROTATE_MIN_SECONDS = 2.0
 ROTATE_MAX_SECONDS = 3600.0
-CALM_AFTER = 6  # panels on a /wall tile before the calm ones fold into one row
 
 
 def source_notes(board: Board) -> list[dict[str, str]]:
@@ -41,26 +42,26 @@ def source_notes(board: Board) -> list[dict[str, str]]:
     return notes
 
 
-def tile_rows(panels: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A /wall tile's rows: with many panels, the calm ones fold into one summary row.
-
-    static/wall.js (tileRows) does the same for live updates.
-    """
-    if len(panels) <= CALM_AFTER:
-        return panels
-    calm = [p for p in panels if p["status"] == "ok" and not p["stale"] and not p["error"]]
-    if len(calm) < 2:  # folding one row into one row gains nothing
-        return panels
-    summary = {"id": "_calm", "status": "ok", "title": f"{len(calm)} more panels ok"}
-    return [p for p in panels if p not in calm] + [{**summary, "display": "", "stale": False}]
+def foot_lines(notes: list[dict[str, str]], sources: int) -> list[dict[str, str]]:
+    """The /wall footer as written (first render and its refresh alike): problems, or one
+    all-clear line."""
+    if not notes:
+        what = "the source is" if sources == 1 else f"all {sources} sources"
+        return [{"class": "note note-ok", "text": f"✔ {what} collecting"}]
+    marks = {"error": "✖"}
+    return [
+        {
+            "class": f"note note-{n['level']}",
+            "text": f"{marks.get(n['level'], '▲')} {n['source']}: {n['text']}",
+        }
+        for n in notes
+    ]
 
 
 def worst_first(board: Board) -> list[dict[str, Any]]:
-    """Every team's view with its tile rows, the most severe first; ties keep config order."""
+    """Every team as a screen draws it, the most severe first; ties keep config order."""
     with board.read() as config:
-        views = [team_view(board, t, history=False) for t in config.teams]
-    for view in views:
-        view["rows"] = tile_rows(view["panels"])
+        views = [screen_team(team_view(board, t, history=False)) for t in config.teams]
     return sorted(views, key=lambda v: -severity(v["status"]))
 
 
@@ -72,6 +73,7 @@ def _screen(template: str, wall: Wall, config: WallConfig, **context: Any) -> st
         config=config,
         now=time.time(),
         screen_settings=wall.screen_settings(config),
+        severity=sorted(SEVERITY, key=lambda s: SEVERITY[s]),
         **context,
     )
 
@@ -110,7 +112,7 @@ def register(app: Flask) -> None:
         with wall.board.read() as config:
             if team not in config.teams:
                 abort(404, f"unknown team: {team}")
-            view = team_view(wall.board, team)
+            view = screen_team(team_view(wall.board, team))
         return _screen("team.html", wall, config, team=view)
 
     @bp.get("/wall")
@@ -120,14 +122,19 @@ def register(app: Flask) -> None:
             teams = worst_first(wall.board)
             notes = source_notes(wall.board)
         status = teams[0]["status"] if teams else "unknown"
-        return _screen("wall.html", wall, config, teams=teams, status=status, notes=notes)
+        foot = foot_lines(notes, len(config.sources))
+        return _screen(
+            "wall.html", wall, config, teams=teams, status=status, notes=notes, foot=foot
+        )
 
     @bp.get("/wall/sources")
     def wall_sources() -> Response:
         # The websocket carries panels only; /wall's footer polls this for source problems.
         wall = current_wall()
         with wall.board.read() as config:
-            return jsonify(notes=source_notes(wall.board), sources=len(config.sources))
+            notes = source_notes(wall.board)
+            sources = len(config.sources)
+        return jsonify(notes=notes, sources=sources, lines=foot_lines(notes, sources))
 
     @bp.get("/rotate")
     def rotate_page() -> str:
@@ -135,16 +142,22 @@ def register(app: Flask) -> None:
         with wall.board.read() as config:
             teams, every = _rotation_args(config)
             names = [{"id": t, "name": config.teams[t].name} for t in teams]
-            first = team_view(wall.board, teams[0])
+            first = screen_team(team_view(wall.board, teams[0]))
         return _screen(
             "rotate.html", wall, config, team=first, teams=teams, every=every, names=names
         )
 
-    def asset(name: str) -> str:
-        # The build id in the URL: after a deploy a screen never mixes old cached scripts in.
-        return url_for("static", filename=name, v=current_wall().build_id)
+    @bp.get("/assets/<build>/<path:filename>")
+    def versioned_asset(build: str, filename: str) -> Response:
+        # The build id is in the path, not the query: an ES module's relative imports keep
+        # it, so after a deploy a screen never mixes old cached modules with new ones.
+        del build  # any build id serves today's file; the id only keys the browser's cache
+        return send_from_directory(current_app.static_folder or "static", filename)
 
-    app.jinja_env.globals["spark_points"] = points
+    def asset(name: str) -> str:
+        return url_for("web.versioned_asset", build=current_wall().build_id, filename=name)
+
+    app.jinja_env.globals["age_text"] = age_text
     app.jinja_env.globals["asset"] = asset
     app.after_request(security.add_headers)
     app.register_blueprint(bp)

@@ -1,0 +1,69 @@
+// A team's panels, kept in step with the data in place (no node churn on a TV that runs for
+// days). The markup is templates/_panel.html's, cloned from its <template>; the texts are
+// the server's (screen_shape.screen_panel), copied with textContent.
+import { setLine } from "./clock.js";
+import { fromTemplate, setClass, setText, syncChildren } from "./dom.js";
+import { highlighted } from "./store.js";
+
+// What each list was last filled from: unchanged badges or items are not rebuilt.
+const filledFrom = new WeakMap();
+
+function fillOnce(node, data, fill) {
+  const key = JSON.stringify(data);
+  if (filledFrom.get(node) === key) return;
+  filledFrom.set(node, key);
+  fill();
+}
+
+function filled(name, text, cls) {
+  const node = fromTemplate(name);
+  if (cls) setClass(node, cls);
+  setText(node, text);
+  return node;
+}
+
+function patchItems(list, screen) {
+  fillOnce(list, [screen.items, screen.more], () => {
+    const rows = screen.items.map((it) => {
+      const li = fromTemplate("item");
+      setClass(li, it.class);
+      setText(li.querySelector(".item-title"), it.title);
+      setText(li.querySelector(".item-detail"), it.detail);
+      return li;
+    });
+    if (screen.more) rows.push(filled("item-more", screen.more));
+    list.replaceChildren(...rows);
+  });
+}
+
+// Bring one panel element up to date with `p` (a panel of a snapshot or update).
+export function patchPanel(section, p) {
+  const screen = p.screen;
+  const worse = highlighted(p);
+  setClass(section, screen.class + (worse ? " worsened" : ""));
+  section.dataset.panel = p.id;
+  section.dataset.status = p.status;
+  if (worse) section.dataset.worseAt = String(p.worseAt);
+  else delete section.dataset.worseAt;
+  setText(section.querySelector(".panel-title"), p.title);
+  setText(section.querySelector(".value"), p.display);
+  const state = section.querySelector(".panel-state");
+  fillOnce(state, screen.badges, () =>
+    state.replaceChildren(...screen.badges.map((b) => filled("badge", b.text, b.class))),
+  );
+  const line = section.querySelector("polyline");
+  if (line.getAttribute("points") !== screen.points) line.setAttribute("points", screen.points);
+  patchItems(section.querySelector(".items"), screen);
+  setLine(section.querySelector(".updated"), screen.updated);
+}
+
+// Make `container` hold exactly `panels` in order, reusing elements by panel id.
+export function syncPanels(container, panels) {
+  syncChildren(container, panels, {
+    nodeKey: (node) => node.dataset.panel,
+    key: (p) => p.id,
+    create: () => fromTemplate("panel"),
+    patch: patchPanel,
+  });
+  container.dataset.count = String(panels.length);
+}

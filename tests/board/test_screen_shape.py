@@ -1,0 +1,92 @@
+"""What a screen writes for a panel: the texts come formatted from here, for both paths."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wallboard.board.screen_shape import (
+    CALM_AFTER,
+    MAX_ITEMS,
+    age_text,
+    screen_panel,
+    tile_rows,
+    with_screen,
+)
+
+
+def view(pid: str = "rate", **changes: Any) -> dict[str, Any]:
+    """A panel view as shapes.panel_view makes it (only the fields a screen reads)."""
+    base: dict[str, Any] = {
+        "id": pid,
+        "title": pid.title(),
+        "display": "0.42 %",
+        "status": "ok",
+        "stale": False,
+        "error": None,
+        "config_error": False,
+        "updated_at": 1000.0,
+        "items": [],
+        "demo": False,
+    }
+    return {**base, **changes}
+
+
+def test_ages_read_in_the_largest_unit_that_fits() -> None:
+    assert [age_text(s) for s in (0, 89, 90, 5399, 5400, 172799, 172800)] == [
+        "0 s ago",
+        "89 s ago",
+        "2 min ago",
+        "90 min ago",
+        "2 h ago",
+        "48 h ago",
+        "2 days ago",
+    ]
+    assert age_text(150) == "3 min ago"  # halves round up, as the screen's script rounds them
+    assert age_text(-3) == "0 s ago"  # a TV clock ahead of the server never shows "-3 s"
+
+
+def test_a_stale_failing_panel_says_both_and_keeps_its_last_good_age() -> None:
+    shown = screen_panel(view(status="unknown", stale=True, error="HTTP 503"))
+    assert shown["class"] == "panel status-unknown is-stale has-error"
+    assert [b["text"] for b in shown["badges"]] == ["◷ STALE", "⚠ source error: HTTP 503"]
+    assert shown["updated"] == {"lead": "last good value, updated ", "at": 1000.0, "tail": ""}
+    assert shown["flag"]["lead"] == "⚠ HTTP 503"  # on /wall the error says more than "stale"
+
+
+def test_a_stale_row_says_how_old_its_value_is_on_every_path() -> None:
+    # One shape for the first render and the frames: "◷ stale" and "◷ stale, updated … ago"
+    # can no longer disagree.
+    assert screen_panel(view(stale=True))["flag"] == {
+        "lead": "◷ stale, updated ",
+        "at": 1000.0,
+        "tail": "",
+    }
+    never = screen_panel(view(stale=True, updated_at=None))
+    assert never["flag"]["lead"] == "◷ stale, no data"
+    assert never["updated"]["lead"] == "waiting for data"
+
+
+def test_a_long_list_shows_its_first_items_and_counts_the_rest() -> None:
+    items = [{"title": f"svc-{i}", "status": "crit", "detail": "HTTP 503"} for i in range(9)]
+    shown = screen_panel(view(items=items, demo=True))
+    assert len(shown["items"]) == MAX_ITEMS
+    assert shown["items"][0] == {
+        "class": "item status-crit",
+        "title": "svc-0",
+        "detail": "HTTP 503",
+    }
+    assert shown["more"] == f"+ {9 - MAX_ITEMS} more"
+    assert shown["updated"]["tail"] == " · demo data"
+    assert screen_panel(view(items=items[:MAX_ITEMS]))["more"] == ""
+
+
+def test_a_crowded_tile_folds_its_calm_panels_into_one_row() -> None:
+    calm = [view(f"p{i}") for i in range(CALM_AFTER)]
+    hot = view("hot", status="warn")
+    tile = tile_rows(with_screen([hot, *calm]))
+    assert tile["rows"] == ["hot", "_calm"]
+    assert tile["calm"]["title"] == f"{CALM_AFTER} more panels ok"
+    # Few panels, or one calm panel among many: every panel keeps its own row.
+    assert tile_rows(with_screen(calm))["rows"] == [p["id"] for p in calm]
+    crowd = [view(f"w{i}", status="warn") for i in range(CALM_AFTER)] + [view("calm")]
+    assert tile_rows(with_screen(crowd)) == {"rows": [p["id"] for p in crowd], "calm": None}

@@ -1,0 +1,313 @@
+"""A screen looks the same whether the server rendered it or a websocket snapshot drew it.
+
+The markup exists once (templates/_panel.html: the server renders it and also emits it as
+<template> elements that the page's modules clone and fill). These tests hold that promise
+in real Chromium for every state a panel can be in (ok, warn, crit, unknown, stale, source
+error), on each team's screen and on /wall, which shows all of them at once. Each page is
+captured three ways and the three must be equal:
+
+- as served, before any script runs (the page's entry module is held back);
+- drawn from scratch: the server-rendered panels, tiles and footer are removed, then the
+  real entry module runs and the same state arrives as a snapshot over the websocket;
+- patched in place: a normal load, where the snapshot lands on the served markup.
+
+What legitimately differs is normalised, and nothing else:
+- relative ages tick between captures, so in an age the digits are replaced ("40 s ago" and
+  "41 s ago" are equal; "40 s ago" and "1 min ago" are not);
+- the header clock is empty as served and written by the script every second;
+- whitespace-only text between elements (template indentation) does not render.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, WebSocket
+
+from collectors.base import Collection, Item, Reading
+from collectors.errors import CollectorError
+from tests.support.browser import CONNECTED, browser_fixture, wait_for
+from tests.support.live import LiveWall, write_config
+from tests.support.screen_wall import screen_wall
+
+pytestmark = pytest.mark.browser
+__all__ = ["browser_fixture"]  # the module's Chromium
+
+CONFIG = """
+[wall]
+title = "markup wall"
+heartbeat = "1s"
+
+[screen]
+drift_every = "1h"
+
+[sources.fine]
+type = "demo"
+interval = "1h"
+
+[sources.late]
+type = "demo"
+interval = "1h"
+stale_after = "1s"
+
+[sources.broken]
+type = "demo"
+interval = "1h"
+
+[sources.idle]
+type = "demo"
+interval = "1h"
+
+[panels.rate]
+title = "HTTP 5xx rate"
+source = "fine"
+unit = "percent"
+warn = 1.0
+crit = 5.0
+
+[panels.services]
+title = "Services"
+source = "fine"
+kind = "health"
+unit = "count"
+
+{queues}
+
+[panels.late_rate]
+title = "Checkout 5xx"
+source = "late"
+unit = "percent"
+warn = 1.0
+crit = 5.0
+
+[panels.broken_latency]
+title = "p99 latency"
+source = "broken"
+unit = "ms"
+warn = 400
+crit = 800
+
+[panels.idle_rate]
+title = "Batch failures"
+source = "idle"
+unit = "percent"
+
+[teams.ok]
+name = "Team OK"
+panels = ["rate", "services"]
+
+[teams.warn]
+name = "Team Warn"
+panels = ["rate", "services", "q1", "q2", "q3", "q4", "q5"]
+
+[teams.crit]
+name = "Team Crit"
+panels = ["rate", "services"]
+
+[teams.unknown]
+name = "Team Unknown"
+panels = ["idle_rate"]
+
+[teams.stale]
+name = "Team Stale"
+panels = ["late_rate"]
+
+[teams.error]
+name = "Team Error"
+panels = ["broken_latency"]
+"""
+QUEUES = "\n".join(
+    f'[panels.q{n}]\ntitle = "Queue {n}"\nsource = "fine"\nunit = "count"\nwarn = 100\n'
+    for n in range(1, 6)
+)
+STATES = ["ok", "warn", "crit", "unknown", "stale", "error"]
+
+# The screen's parts: what the server renders and the script redraws.
+PARTS = {
+    "team": ["header.screen-head", "#panels"],
+    "wall": ["header.screen-head", "#teams", "#sources"],
+}
+CONTAINERS = {"team": ["#panels"], "wall": ["#teams", "#sources"]}
+
+# A normalised tree of each part (see the module docstring for what is normalised).
+CAPTURE = """(selectors) => {
+  const walk = (node, inAge) => {
+    if (node.nodeType === Node.TEXT_NODE) {
+      if (node.data.trim() === "") return null;
+      return inAge ? node.data.replace(/[0-9]+/g, "N") : node.data;
+    }
+    if (node.nodeType !== Node.ELEMENT_NODE) return null;
+    const attrs = {};
+    for (const a of node.attributes) attrs[a.name] = a.value;
+    if (node.id === "clock") return [node.tagName.toLowerCase(), attrs, []];
+    const age = inAge || node.classList.contains("age");
+    const children = Array.from(node.childNodes).map((c) => walk(c, age));
+    return [node.tagName.toLowerCase(), attrs, children.filter((c) => c !== null)];
+  };
+  const status = (document.body.className.match(/status-[a-z]+/) || [""])[0];
+  return { status, parts: selectors.map((s) => walk(document.querySelector(s), false)) };
+}"""
+
+
+def readings(team_values: dict[str, float], services: Reading) -> dict[tuple[str, str], Reading]:
+    out: dict[tuple[str, str], Reading] = {}
+    for team, value in team_values.items():
+        out[(team, "rate")] = Reading(value=value)
+        out[(team, "services")] = services
+    for n in range(1, 6):
+        out[("warn", f"q{n}")] = Reading(value=float(n))
+    return out
+
+
+def health(up: int, down: int) -> Reading:
+    items = tuple(Item(title=f"svc-{i}", status="crit", detail="HTTP 503") for i in range(down))
+    total = up + down
+    return Reading(
+        value=float(up), text=f"{up} / {total} up", status="crit" if down else "ok", items=items
+    )
+
+
+def settle_states(live: LiveWall) -> None:
+    """Every state on the real board: two collections (sparklines), a stale and a failing
+    source, one source that never answered."""
+    board = live.wall.board
+    values = {"ok": 0.002, "warn": 0.021, "crit": 0.09}
+    for step in (0.0, 0.001):
+        fine = readings({t: v + step for t, v in values.items()}, health(4, 0))
+        fine[("crit", "services")] = health(3, 8)  # more items than a panel lists
+        board.apply("fine", Collection(readings=fine))
+    board.apply("late", Collection(readings={("stale", "late_rate"): Reading(value=0.004)}))
+    board.apply("broken", Collection(readings={("error", "broken_latency"): Reading(value=0.3)}))
+    board.fail("broken", CollectorError("upstream answered HTTP 503"))
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        board.sweep()
+        _, states = board.team_panels("stale", -1)
+        if all(s.stale for s in states):
+            return
+        time.sleep(0.1)
+    raise AssertionError("the late source never went stale")
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveWall]:
+    directory: Path = tmp_path_factory.mktemp("markup")
+    with screen_wall(write_config(directory, CONFIG.format(queues=QUEUES))) as running:
+        settle_states(running)
+        yield running
+
+
+def capture(page: Page, kind: str) -> Any:
+    return page.evaluate(CAPTURE, PARTS[kind])
+
+
+def assert_same(drawn_dom: Any, served: Any, how: str) -> None:
+    """Equal trees, or a line diff that shows where they part."""
+    if drawn_dom == served:
+        return
+    lines = [json.dumps(t, indent=1, ensure_ascii=False).splitlines() for t in (served, drawn_dom)]
+    diff = "\n".join(difflib.unified_diff(*lines, "served", how, lineterm="", n=4))
+    raise AssertionError(f"the page {how} differs from the page as served:\n{diff}")
+
+
+def count_snapshots(page: Page) -> list[int]:
+    """Snapshot frames the page received on its websocket (the real network, observed)."""
+    seen = [0]
+
+    def on_socket(ws: WebSocket) -> None:
+        ws.on("framereceived", lambda frame: _count(seen, frame))
+
+    page.on("websocket", on_socket)
+    return seen
+
+
+def _count(seen: list[int], frame: Any) -> None:
+    text = frame if isinstance(frame, str) else str(frame)
+    if '"type":"snapshot"' in text:
+        seen[0] += 1
+
+
+def drawn(page: Page, seen: list[int], teams: int) -> None:
+    """Wait until every snapshot of the page's teams arrived and was applied."""
+    wait_for(page, CONNECTED, timeout=10)
+    deadline = time.monotonic() + 10
+    while seen[0] < teams:
+        assert time.monotonic() < deadline, f"{seen[0]} of {teams} snapshots arrived"
+        page.wait_for_timeout(20)
+    # Frames seen on the wire are dispatched to the page before later tasks: two task
+    # turns in the page after the last one, and its handlers have run.
+    page.evaluate("() => new Promise((done) => setTimeout(() => setTimeout(done)))")
+
+
+CASES = [(f"/teams/{t}", "team", 1) for t in STATES] + [("/wall", "wall", len(STATES))]
+
+
+@pytest.mark.parametrize(("path", "kind", "teams"), CASES, ids=[c[0] for c in CASES])
+def test_the_served_page_equals_the_page_a_snapshot_draws(
+    browser: Browser, live: LiveWall, path: str, kind: str, teams: int
+) -> None:
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    entry = f"**/assets/*/{kind if kind == 'wall' else 'team'}.js"
+    page.route(entry, lambda route: route.abort())  # hold the script back: the page as served
+    page.goto(live.url + path)
+    served = capture(page, kind)
+    assert served["parts"][-1][2], f"{path} rendered nothing to compare"
+
+    # From scratch: no server-rendered panels, tiles or footer; the real module draws them.
+    page.evaluate(
+        "(s) => s.forEach((q) => document.querySelector(q).replaceChildren())", CONTAINERS[kind]
+    )
+    seen = count_snapshots(page)
+    page.unroute(entry)
+    src = page.evaluate("() => document.querySelector('script[type=module]').src")
+    page.add_script_tag(url=src + "?again", type="module")  # a new URL: not the failed fetch
+    drawn(page, seen, teams)
+    if kind == "wall":
+        wait_for(page, "() => document.querySelector('#sources').children.length > 0")
+    assert_same(capture(page, kind), served, "drawn from scratch")
+    context.close()
+
+    # In place: a normal load, where the snapshot patches the served markup.
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    seen = count_snapshots(page)
+    if kind == "wall":
+        with page.expect_response("**/wall/sources", timeout=10000):
+            page.goto(live.url + path)
+    else:
+        page.goto(live.url + path)
+    drawn(page, seen, teams)
+    assert_same(capture(page, kind), served, "patched in place")
+    context.close()
+    assert errors == []
+
+
+def test_every_state_is_on_the_wall(browser: Browser, live: LiveWall) -> None:
+    """The cases above cover what they claim: each state shows on /wall as a user sees it."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    page.goto(live.url + "/wall")
+    wait_for(page, CONNECTED, timeout=10)
+    tile = "(t) => document.querySelector(`[data-team='${t}']`).className"
+    for team, status in [("ok", "ok"), ("warn", "warn"), ("crit", "crit"), ("unknown", "unknown")]:
+        assert f"status-{status}" in page.evaluate(tile, team)
+    row = "(t) => document.querySelector(`[data-team='${t}'] .row`).textContent"
+    assert "◷ stale, updated " in page.evaluate(row, "stale")
+    assert "⚠ upstream answered HTTP 503" in page.evaluate(row, "error")
+    flag = "(t) => getComputedStyle(document.querySelector(`[data-team='${t}'] .row-flag`)).display"
+    assert page.evaluate(flag, "ok") == "none"  # an empty flag takes no room
+    assert page.evaluate(flag, "stale") != "none"
+    assert "6 more panels ok" in page.evaluate(
+        "() => document.querySelector(`[data-team='warn']`).textContent"
+    )
+    context.close()

@@ -1,0 +1,116 @@
+"""What a kiosk screen writes, every text already formatted, in one place.
+
+The first render (templates/_panel.html) and the websocket frames read the same
+dicts, and the page's script only copies their strings into the markup that the
+templates define (as ``<template>`` elements). So the server render and a live
+screen cannot drift: no formatting, threshold or folding rule lives in the script.
+The one exception is relative ages ("updated 40 s ago"), which must tick between
+messages; ``age_text`` and static/clock.js (``age``) write them by the same rule.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from wallboard.board.sparkline import points
+
+MAX_ITEMS = 6  # list rows a panel shows before "+ N more"
+CALM_AFTER = 6  # panels on a /wall tile before the calm ones fold into one row
+
+
+def _half_up(x: float) -> int:
+    # JavaScript's Math.round, not Python's round (2.5 -> 3, not 2): the ticks must agree.
+    return math.floor(x + 0.5)
+
+
+def age_text(seconds: float) -> str:
+    """ "40 s ago", "3 min ago", "5 h ago", "2 days ago" (static/clock.js: age)."""
+    s = max(0, _half_up(seconds))
+    if s < 90:
+        return f"{s} s ago"
+    if s < 5400:
+        return f"{_half_up(s / 60)} min ago"
+    if s < 172800:
+        return f"{_half_up(s / 3600)} h ago"
+    return f"{_half_up(s / 86400)} days ago"
+
+
+def _line(lead: str = "", at: float | None = None, tail: str = "") -> dict[str, Any]:
+    """A text with an optional ticking age in the middle: lead, age of ``at``, tail."""
+    return {"lead": lead, "at": at, "tail": tail}
+
+
+def state_classes(status: str, stale: bool = False, error: object = None) -> str:
+    return f"status-{status}" + (" is-stale" if stale else "") + (" has-error" if error else "")
+
+
+def screen_panel(view: dict[str, Any]) -> dict[str, Any]:
+    """The formatted texts of a panel view (shapes.panel_view) for the panel and its row."""
+    error, stale, at = view["error"], view["stale"], view["updated_at"]
+    state = state_classes(view["status"], stale, error)
+    badges = []
+    if stale:
+        badges.append({"class": "stale-badge", "text": "◷ STALE"})
+    if error:
+        kind = "⚙ config error: " if view["config_error"] else "⚠ source error: "
+        badges.append({"class": "error-badge", "text": kind + error})
+    items = view["items"]
+    if at is None:
+        updated = _line("waiting for data")
+    else:
+        updated = _line("last good value, updated " if error else "updated ", at)
+    if view["demo"]:
+        updated["tail"] = " · demo data"
+    if error:
+        flag = _line(f"⚠ {error}")
+    elif stale:
+        flag = _line("◷ stale, updated ", at) if at is not None else _line("◷ stale, no data")
+    else:
+        flag = _line()
+    return {
+        "class": "panel " + state,
+        "badges": badges,
+        "points": points(view.get("spark") or []),
+        "items": [
+            {"class": f"item status-{it['status']}", "title": it["title"], "detail": it["detail"]}
+            for it in items[:MAX_ITEMS]
+        ],
+        "more": f"+ {len(items) - MAX_ITEMS} more" if len(items) > MAX_ITEMS else "",
+        "updated": updated,
+        "row_class": "row " + state,
+        "flag": flag,
+    }
+
+
+def with_screen(panels: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Panel views, each with its ``screen`` texts (what the frames and templates read)."""
+    return [{**p, "screen": screen_panel(p)} for p in panels]
+
+
+def tile_rows(panels: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """A /wall tile's rows (of ``with_screen`` panels) as panel ids, in order. With many
+    panels the calm ones fold into one summary row, id "_calm", drawn from ``calm``.
+
+    Ids, not copies: a frame carries each panel's texts once, and a screen finds the
+    rows' panels in what it already knows.
+    """
+    ids = [p["id"] for p in panels]
+    calm = {p["id"] for p in panels if p["status"] == "ok" and not p["stale"] and not p["error"]}
+    if len(panels) <= CALM_AFTER or len(calm) < 2:  # folding one row into one gains nothing
+        return {"rows": ids, "calm": None}
+    summary = {
+        "id": "_calm",
+        "title": f"{len(calm)} more panels ok",
+        "display": "",
+        "screen": {"row_class": "row " + state_classes("ok"), "flag": _line()},
+    }
+    return {"rows": [i for i in ids if i not in calm] + ["_calm"], "calm": summary}
+
+
+def screen_team(view: dict[str, Any]) -> dict[str, Any]:
+    """A team view (shapes.team_view, all panels) as a screen draws it: panels, tile rows."""
+    panels = with_screen(view["panels"])
+    state = state_classes(view["status"])
+    return {**view, "panels": panels, "state": state, **tile_rows(panels)}
