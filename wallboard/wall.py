@@ -28,6 +28,9 @@ from wallboard.fanout.hub import Hub
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
 SWEEP_SECONDS = 1.0
+# The sweep job stamps ``Wall.swept_at``; it may wait for a free worker while collections
+# run (each bounded by its source's timeout), so the bound adds the longest timeout.
+SCHEDULER_STUCK_AFTER = 10.0
 
 
 def build_id() -> str:
@@ -90,6 +93,7 @@ class Wall:
         self.collect_listeners: list[Callable[[str, float, CollectorError | None], None]] = []
         self._run_lock = threading.Lock()
         self._seeded: set[str] = set()  # sources whose sparkline history was backfilled
+        self.swept_at = time.monotonic()  # the scheduler's heartbeat (see scheduler_problem)
 
     def screen_settings(self) -> dict[str, Any]:
         # Every ScreenSettings field: the screen ignores what it does not know.
@@ -150,8 +154,9 @@ class Wall:
             return
         scheduler = BackgroundScheduler(daemon=True, timezone="UTC")
         self.schedule_sources(scheduler)
+        self.swept_at = time.monotonic()
         scheduler.add_job(
-            self.board.sweep,
+            self._sweep,
             "interval",
             seconds=SWEEP_SECONDS,
             id="sweep",
@@ -160,6 +165,27 @@ class Wall:
         )
         scheduler.start()
         self.scheduler = scheduler
+
+    def _sweep(self) -> None:
+        self.swept_at = time.monotonic()
+        self.board.sweep()
+
+    def scheduler_problem(self, now: float | None = None) -> str | None:
+        """Why the scheduler cannot drive collections (None when fine or never started)."""
+        scheduler = self.scheduler
+        if scheduler is None:
+            return None
+        # APScheduler keeps its loop thread private; a dead one never runs a job again.
+        thread = getattr(scheduler, "_thread", None)
+        if not scheduler.running or (thread is not None and not thread.is_alive()):
+            return "scheduler thread is dead"
+        bound = SCHEDULER_STUCK_AFTER + max(
+            (s.timeout for s in self.config.sources.values()), default=0.0
+        )
+        age = (time.monotonic() if now is None else now) - self.swept_at
+        if age > bound:
+            return f"scheduler is stuck: no sweep for {age:.1f} s (bound {bound:.0f} s)"
+        return None
 
     def schedule_sources(self, scheduler: BackgroundScheduler) -> None:
         """(Re)schedule one job per configured source; the first run is now."""
@@ -179,7 +205,8 @@ class Wall:
 
     def stop(self) -> None:
         if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
+            if self.scheduler.running:  # it may have died already (see scheduler_problem)
+                self.scheduler.shutdown(wait=False)
             self.scheduler = None
         self.hub.stop()
         for source in self.sources.values():

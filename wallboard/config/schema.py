@@ -103,6 +103,8 @@ class ServerSettings(Options):
     log_format: Literal["text", "json"] = "text"
     max_screens: int = Field(default=2000, ge=1)
     request_timeout: Duration = 30.0  # an HTTP connection idle this long is closed
+    # /readyz answers 503 for failing upstreams only when this is true (docs/operating-probes.md).
+    ready_requires_sources: bool = False
 
 
 class _WithExtras(Options):
