@@ -24,6 +24,7 @@ from collectors.registry import source_class
 from wallboard.board.board import Board
 from wallboard.config.loader import WallConfig
 from wallboard.fanout.hub import Hub
+from wallboard.ops.source_log import FailureLog
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,6 +94,7 @@ class Wall:
         self.collect_listeners: list[Callable[[str, float, CollectorError | None], None]] = []
         self._run_lock = threading.Lock()
         self._seeded: set[str] = set()  # sources whose sparkline history was backfilled
+        self.failures = FailureLog()  # logs a failing source on changes of state only
         self.swept_at = time.monotonic()  # the scheduler's heartbeat (see scheduler_problem)
 
     def screen_settings(self) -> dict[str, Any]:
@@ -114,17 +116,18 @@ class Wall:
         try:
             collection = source.collect(started + timeout)
         except CollectorError as exc:
-            log.warning("source %s failed: %s", source_id, exc.reason)
+            self.failures.failed(source_id, exc)
             self.board.fail(source_id, exc, time.monotonic() - started)
             self._observed(source_id, started, exc)
             return
         except Exception as exc:  # a bug in one source must not stop the others
-            log.exception("source %s crashed", source_id)
             error = CollectorError(f"internal error: {type(exc).__name__}", kind="internal")
+            self.failures.failed(source_id, error, crash=True)
             self.board.fail(source_id, error, time.monotonic() - started)
             self._observed(source_id, started, error)
             return
         self.board.apply(source_id, collection, time.monotonic() - started)
+        self.failures.succeeded(source_id)
         self._observed(source_id, started, None)
 
     def _observed(self, source_id: str, started: float, error: CollectorError | None) -> None:
@@ -139,7 +142,8 @@ class Wall:
         try:
             history = backfill(time.monotonic() + timeout, self.config.wall.history)
         except CollectorError as exc:
-            log.warning("source %s: no history backfill: %s", source_id, exc.reason)
+            # Info, not warning: the live cycle fails the same way and says so (source_log).
+            log.info("source %s: no history backfill: %s", source_id, exc.reason)
             return
         except Exception:  # history is a nicety; the live cycle still runs
             log.exception("source %s: history backfill crashed", source_id)
