@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 from collectors.base import Source
@@ -49,6 +50,7 @@ def reload_config(the_wall: Wall, path: str | None = None) -> bool:
             return False
         _swap(the_wall, new, sources)
         the_wall.config_error = None
+        the_wall.config_loaded_at = time.time()
     log.info(
         "config reloaded from %s: %d teams, %d sources", path, len(new.teams), len(new.sources)
     )

@@ -90,6 +90,7 @@ class Wall:
         self.sources = build_sources(config, self.env)
         self.scheduler: BackgroundScheduler | None = None
         self.config_error: str | None = None  # the last reload's errors, shown on / and /readyz
+        self.config_loaded_at = time.time()  # start, then every good reload (/metrics)
         # Called after every cycle with (source id, seconds, error or None); /metrics listens.
         self.collect_listeners: list[Callable[[str, float, CollectorError | None], None]] = []
         self._run_lock = threading.Lock()
