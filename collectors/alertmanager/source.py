@@ -14,12 +14,14 @@ import threading
 import time
 from typing import Any, ClassVar, cast
 
+from pydantic import model_validator
+
 from collectors.alertmanager.payload import Alert, PayloadError, api_alerts, webhook_alerts
 from collectors.base import Collection, Item, Reading, SourceContext
 from collectors.errors import CollectorError
 from collectors.http.client import HttpClient, HttpOptions, http_error
 from collectors.labels import HttpUrl, TeamLabelOptions, team_of
-from collectors.options import EnvName, NoOptions, read_env
+from collectors.options import EnvName, NoOptions, SecretFile, read_secret, require_secret
 
 # The ``severity`` label decides an alert's colour; one not listed here is "warn".
 SEVERITY_STATUS = {
@@ -37,7 +39,14 @@ _ORDER = {"crit": 0, "warn": 1, "ok": 2}
 
 class AlertmanagerOptions(HttpOptions, TeamLabelOptions):
     url: HttpUrl
-    webhook_token_env: EnvName  # Alertmanager's http_config.authorization credentials
+    # Alertmanager's http_config.authorization credentials: one of the two is required.
+    webhook_token_env: EnvName | None = None
+    webhook_token_file: SecretFile | None = None
+
+    @model_validator(mode="after")
+    def _token(self) -> AlertmanagerOptions:
+        require_secret(self, "webhook_token")
+        return self
 
 
 class AlertmanagerSource:
@@ -52,7 +61,7 @@ class AlertmanagerSource:
         self.client = HttpClient.from_options(
             self.options, timeout=context.timeout, env=context.env
         )
-        self._token = (read_env(self.options.webhook_token_env, context.env) or "").encode()
+        self._token = (read_secret(self.options, "webhook_token", context.env) or "").encode()
         self._lock = threading.Lock()
         self._firing: dict[str, Alert] = {}  # fingerprint -> alert
         # Webhook changes by fingerprint (monotonic time, alert or None if resolved), so a

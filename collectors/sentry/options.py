@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from collectors.options import Duration, EnvName, Options
+from collectors.options import Duration, EnvName, Options, SecretFile, require_secret
 
 SLUG = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
 
@@ -22,13 +22,20 @@ def _base_url(url: str) -> str:
 class SentryOptions(Options):
     url: Annotated[str, AfterValidator(_base_url)] = "https://sentry.io"
     org: str = Field(pattern=SLUG)
-    token_env: EnvName
+    token_env: EnvName | None = None  # one of token_env and token_file is required
+    token_file: SecretFile | None = None
     webhook_secret_env: EnvName | None = None
+    webhook_secret_file: SecretFile | None = None
     max_pages: int = Field(default=10, ge=1, le=100)
     period: str = Field(default="14d", pattern=r"^\d+[mhdw]$")  # which issues count at all
     projects_refresh: Duration = 600.0
     ca_bundle: str | None = None
     verify: bool = True
+
+    @model_validator(mode="after")
+    def _token(self) -> SentryOptions:
+        require_secret(self, "token")
+        return self
 
 
 class SentryPanelOptions(Options):

@@ -135,7 +135,9 @@ def register(app: Flask) -> None:
     def openapi_document() -> Response:
         the_wall = wall(current_app)
         doc = openapi.document(
-            base_url(the_wall), list(the_wall.config.teams), bool(the_wall.config.api.tokens_env)
+            base_url(the_wall),
+            list(the_wall.config.teams),
+            bool(the_wall.config.api.tokens_env or the_wall.config.api.tokens_file),
         )
         response = jsonify(doc)
         response.headers["Cache-Control"] = CACHE_CONTROL

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
-from collectors.options import read_env
+from collectors.options import read_secret
 from wallboard.api import errors as api_errors
 from wallboard.api.links import PREFIX, base_url, screen_url
 from wallboard.api.messages import escape, team_message, teams_message, text_message
@@ -110,14 +110,16 @@ def register(app: Flask) -> None:
     @bp.post("/command")
     def command() -> Response:
         the_wall = wall(current_app)
-        name = the_wall.config.slack.signing_secret_env
-        if name is None:
+        slack = the_wall.config.slack
+        if slack.signing_secret_env is None and slack.signing_secret_file is None:
             return api_errors.error_response(
-                404, "slack_not_configured", "set slack.signing_secret_env in the config"
+                404,
+                "slack_not_configured",
+                "set slack.signing_secret_env or slack.signing_secret_file in the config",
             )
         # The signature covers the raw bytes, so read them before any form parsing.
         body = request.get_data(cache=False)
-        secret = (read_env(name, the_wall.env) or "").encode()
+        secret = (read_secret(slack, "signing_secret", the_wall.env) or "").encode()
         signed = verify(
             secret,
             request.headers.get("X-Slack-Request-Timestamp"),

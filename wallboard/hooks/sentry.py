@@ -19,7 +19,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from collectors.errors import CollectorError
-from collectors.options import read_env
+from collectors.options import read_secret
 from collectors.sentry.source import SentryHook, SentrySource
 from wallboard.api.errors import error_response
 from wallboard.wall import Wall, wall
@@ -39,7 +39,7 @@ def _secrets(the_wall: Wall) -> list[tuple[str, bytes]]:
     for sid, source in the_wall.config.sources.items():
         if source.type != "sentry":
             continue
-        secret = read_env(getattr(source.options, "webhook_secret_env", None), the_wall.env)
+        secret = read_secret(source.options, "webhook_secret", the_wall.env)
         if secret:
             out.append((sid, secret.encode()))
     return out
@@ -57,7 +57,11 @@ def _signed_by(the_wall: Wall, body: bytes, presented: str) -> str | None:
 def receive() -> Response:
     the_wall = wall(current_app)
     if not _secrets(the_wall):
-        return error_response(404, "not_configured", "no sentry source has webhook_secret_env set")
+        return error_response(
+            404,
+            "not_configured",
+            "no sentry source has webhook_secret_env or webhook_secret_file set",
+        )
     try:
         body = request.get_data(cache=False)
     except RequestEntityTooLarge:
