@@ -16,7 +16,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from wallboard.api import auth as api_auth
 from wallboard.api import errors as api_errors
-from wallboard.api import openapi, slack
+from wallboard.api import models, openapi, slack
 from wallboard.api.links import PREFIX, base_url, screen_url, team_links
 from wallboard.api.messages import team_line, team_message
 from wallboard.board.shapes import team_summary, team_view
@@ -91,18 +91,18 @@ def teams_body(the_wall: Wall, base: str, query: dict[str, bool]) -> dict[str, A
         {**team_summary(the_wall.board, team_id), "links": team_links(base, team_id)}
         for team_id in the_wall.config.teams
     ]
-    return {"version": the_wall.board.version, "teams": rows}
+    return models.body(models.TeamList, {"version": the_wall.board.version, "teams": rows})
 
 
 def team_body(the_wall: Wall, base: str, team: str, history: bool) -> dict[str, Any]:
     view = team_view(the_wall.board, team, history=history)
-    return {**view, "links": team_links(base, team)}
+    return models.body(models.Team, {**view, "links": team_links(base, team)})
 
 
 def summary_body(the_wall: Wall, base: str, team: str) -> dict[str, Any]:
     view = team_view(the_wall.board, team, history=False)
     url = screen_url(base, team)
-    return {
+    summary = {
         "id": view["id"],
         "name": view["name"],
         "status": view["status"],
@@ -111,6 +111,7 @@ def summary_body(the_wall: Wall, base: str, team: str) -> dict[str, Any]:
         "screen_url": url,
         "slack": team_message(view, url),
     }
+    return models.body(models.Summary, summary)
 
 
 def register(app: Flask) -> None:

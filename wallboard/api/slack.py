@@ -19,6 +19,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from collectors.options import read_secret
 from wallboard.api import errors as api_errors
+from wallboard.api import models
 from wallboard.api.links import PREFIX, base_url, screen_url
 from wallboard.api.messages import escape, team_message, teams_message, text_message
 from wallboard.board.board import SEVERITY
@@ -137,7 +138,8 @@ def register(app: Flask) -> None:
             return api_errors.error_response(400, "bad_request", "expected a form-encoded body")
         text = fields.get("text", [""])[0]
         slash = fields.get("command", ["/errors"])[0] or "/errors"
-        response = jsonify(answer(the_wall, text, slash, base_url(the_wall)))
+        reply = answer(the_wall, text, slash, base_url(the_wall))
+        response = jsonify(models.body(models.SlackReply, reply))
         response.headers["Cache-Control"] = "no-store"
         return response
 
