@@ -265,27 +265,3 @@ def test_check_config_offline_still_finds_structural_errors(tmp_path: Path) -> N
     done = check_config("--offline", str(write_config(tmp_path, text)), env={})
     assert done.returncode == 1
     assert "sources.sentry.org" in done.stderr
-
-
-@pytest.mark.parametrize(
-    ("written", "seconds"),
-    [("1m30s", 90.0), ("1h30m", 5400.0), ("2s500ms", 2.5), ("1d2h", 93600.0), ("1.5m", 90.0)],
-)
-def test_durations_accept_the_prometheus_compound_form(
-    tmp_path: Path, written: str, seconds: float
-) -> None:
-    text = DEMO_WALL.replace('type = "demo"', f'type = "demo"\ninterval = "{written}"')
-    config = config_mod.load(write_config(tmp_path, text), env={})
-    assert config.sources["demo"].interval == seconds
-
-
-@pytest.mark.parametrize("written", ["1m1h", "1h1h", "1.5m30s", "30", "m"])
-def test_durations_reject_a_compound_out_of_order_or_without_units(
-    tmp_path: Path, written: str
-) -> None:
-    text = DEMO_WALL.replace('type = "demo"', f'type = "demo"\ninterval = "{written}"')
-    errors = errors_of(tmp_path, text)
-    assert errors == [
-        f'sources.demo.interval: expected a duration such as "30s", "5m", "1m30s" or "500ms",'
-        f' got "{written}"'
-    ]
