@@ -1,17 +1,19 @@
 # wallboard as an image: one process, one port (8080), config mounted read-only.
 #   docker build -t wallboard .
-#   docker run -p 8080:8080 --ulimit nofile=8192:8192 \
+#   docker run -p 8080:8080 --ulimit nofile=4096:4096 \
 #     -v "$PWD/config.toml:/etc/wallboard/config.toml:ro" -e SENTRY_AUTH_TOKEN=... wallboard
-# Secrets come only from the environment (the config names the variables).
+# Secrets come from the environment or from mounted files (*_env / *_file keys),
+# e.g. -v "$PWD/sentry-token:/run/secrets/sentry-token:ro" with token_file.
 
-ARG PYTHON_IMAGE=python:3.11.7-slim-bookworm
+# The newest 3.11 patch release (3.11 gets security fixes until October 2027).
+ARG PYTHON_IMAGE=python:3.11.17-slim-bookworm
 
 # -- build: the wheel, installed into a virtualenv with the pinned dependencies -------
 FROM ${PYTHON_IMAGE} AS build
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
-COPY pyproject.toml setup.py README.md ./
+COPY pyproject.toml setup.py README.md LICENSE ./
 COPY collectors ./collectors
 COPY wallboard ./wallboard
 COPY templates ./templates

@@ -15,18 +15,32 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationInfo
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
+# Prometheus' form: integer parts, largest unit first, each unit at most once ("1h30m").
+_COMPOUND = re.compile(
+    r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$"
+)
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
+_COMPOUND_UNITS = ("w", "d", "h", "m", "s", "ms")
+_EXAMPLES = '"30s", "5m", "1m30s" or "500ms"'
 
 
 def parse_duration(raw: object) -> float:
-    """Return seconds for a duration written like ``"500ms"``, ``"30s"``, ``"5m"``."""
+    """Seconds for ``"500ms"``, ``"30s"``, ``"1.5m"`` or Prometheus' compound ``"1h30m"``."""
     if isinstance(raw, bool) or not isinstance(raw, str):
-        raise ValueError('expected a duration string such as "30s", "5m" or "500ms"')
+        raise ValueError(f"expected a duration string such as {_EXAMPLES}")
     match = _DURATION.match(raw)
-    if not match:
-        raise ValueError(f'expected a duration such as "30s", "5m" or "500ms", got "{raw}"')
-    seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    compound = None if match else _COMPOUND.match(raw.strip())
+    if match:
+        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    elif compound and raw.strip():
+        seconds = sum(
+            int(part) * _UNIT_SECONDS[unit]
+            for part, unit in zip(compound.groups(), _COMPOUND_UNITS, strict=True)
+            if part is not None
+        )
+    else:
+        raise ValueError(f'expected a duration such as {_EXAMPLES}, got "{raw}"')
     if seconds <= 0:
         raise ValueError(f'duration must be greater than zero, got "{raw}"')
     return seconds
@@ -62,10 +76,16 @@ def _env(info: ValidationInfo) -> Mapping[str, str]:
     return env if env is not None else os.environ
 
 
+def offline(info: ValidationInfo) -> bool:
+    """True for ``check-config --offline``: the secrets themselves need not be present."""
+    context = info.context if isinstance(info.context, dict) else {}
+    return bool(context.get("offline"))
+
+
 def _check_env_name(name: str, info: ValidationInfo) -> str:
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise ValueError(f'"{name}" is not an environment variable name')
-    if not _env(info).get(name):
+    if not offline(info) and not _env(info).get(name):
         raise ValueError(f"environment variable {name} is not set (or is empty)")
     return name
 
@@ -74,11 +94,79 @@ EnvName = Annotated[str, AfterValidator(_check_env_name)]
 """The *name* of an environment variable that must be set; the value is read at use."""
 
 
+def file_problem(path: str) -> str | None:
+    """Why a secret file cannot be used (None when it holds a value)."""
+    try:
+        value = read_secret_file(path)
+    except OSError as exc:
+        return f'cannot read secret file "{path}": {exc.strerror}'
+    if not value:
+        return f'secret file "{path}" is empty'
+    return None
+
+
+def _check_file_path(path: str, info: ValidationInfo) -> str:
+    if not path.strip():
+        raise ValueError("expected the path of a file holding the secret")
+    problem = None if offline(info) else file_problem(path)
+    if problem:
+        raise ValueError(problem)
+    return path
+
+
+def _check_secret_file(path: str, info: ValidationInfo) -> str:
+    # `token_file` is declared after its twin `token_env`, so the twin is in info.data.
+    twin = f"{(info.field_name or '').removesuffix('_file')}_env"
+    if info.data.get(twin):
+        raise ValueError(f"set {twin} or {info.field_name}, not both")
+    return _check_file_path(path, info)
+
+
+SecretPath = Annotated[str, AfterValidator(_check_file_path)]
+"""The path of a file holding a secret (a mounted Docker or Kubernetes secret)."""
+
+SecretFile = Annotated[str, AfterValidator(_check_secret_file)]
+"""A ``*_file`` key: like SecretPath, and an error when its ``*_env`` twin is set too."""
+
+
 def read_env(name: str | None, env: Mapping[str, str] | None = None) -> str | None:
     """The secret behind an ``*_env`` option (None when no name was configured)."""
     if name is None:
         return None
     return (env if env is not None else os.environ).get(name)
+
+
+def read_secret_file(path: str) -> str:
+    """A secret file's text without the trailing newline editors and ``echo`` add."""
+    with open(path, encoding="utf-8") as handle:
+        return handle.read().removesuffix("\n").removesuffix("\r")
+
+
+def read_secret(options: object, stem: str, env: Mapping[str, str] | None = None) -> str | None:
+    """The secret behind ``<stem>_env`` or ``<stem>_file`` (None when neither is set).
+
+    Read at use, so a rotated file is picked up by the next reload; an unreadable
+    file reads as unset (the source then reports its upstream's refusal).
+    """
+    name = getattr(options, f"{stem}_env", None)
+    if name:
+        return read_env(name, env)
+    path = getattr(options, f"{stem}_file", None)
+    return secret_in_file(path) if path else None
+
+
+def secret_in_file(path: str) -> str | None:
+    """A secret file's value, or None when it cannot be read (reported where it is used)."""
+    try:
+        return read_secret_file(path)
+    except OSError:
+        return None
+
+
+def require_secret(options: object, stem: str) -> None:
+    """For a secret a source cannot work without: one of its two keys must be set."""
+    if not getattr(options, f"{stem}_env", None) and not getattr(options, f"{stem}_file", None):
+        raise ValueError(f"{stem}_env or {stem}_file is required")
 
 
 class Options(BaseModel):

@@ -66,3 +66,29 @@ def test_serve_refuses_a_bad_config_with_the_errors_and_exit_1(tmp_path: Path) -
     result = run("serve", "--config", str(bad), "--port", "0")
     assert result.returncode == 1
     assert "sources" in result.stderr and "teams.x.panels" in result.stderr
+
+
+def test_version_prints_the_installed_package_version() -> None:
+    import tomllib
+    from importlib.metadata import version
+
+    result = run("--version")
+    assert result.returncode == 0, result.stderr
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert (
+        result.stdout.strip()
+        == f"wallboard {project['version']}"
+        == f"wallboard {version('wallboard')}"
+    )
+
+
+def test_the_package_carries_an_spdx_licence_and_its_text() -> None:
+    import tomllib
+    from importlib.metadata import metadata
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT"
+    assert metadata("wallboard")["License-Expression"] == "MIT"
+    text = (ROOT / "LICENSE").read_text()
+    assert text.startswith("MIT License")
+    assert "WITHOUT WARRANTY OF ANY KIND" in text

@@ -108,15 +108,30 @@ def test_it_keeps_the_old_config_running_when_the_new_file_is_invalid(tmp_path: 
         assert "panels.error_rate.warn" in ready[1]["config_error"]
         # The old config still collects and still reaches the screen.
         assert screen.wait_for(lambda m: m["type"] == "update")["team"] == "payments"
-        assert "wallboard_config_reload_failed 1.0" in fetch(server.url + "/metrics")[1]
+        metrics = fetch(server.url + "/metrics")[1]
+        assert "wallboard_config_last_reload_successful 0.0" in metrics
 
+        loaded_at = float(gauge(metrics, "wallboard_config_last_reload_success_timestamp_seconds"))
         path.write_text(good)
+        fixed_at = time.time()
         server.signal(signal.SIGHUP)
         end = time.monotonic() + 10
         while readyz(server.url)[1]["config_error"] is not None:
             assert time.monotonic() < end, "a good file never cleared the reload error"
             time.sleep(0.1)
         assert "The last config reload failed" not in fetch(server.url + "/")[1]
+        metrics = fetch(server.url + "/metrics")[1]
+        assert gauge(metrics, "wallboard_config_last_reload_successful") == "1.0"
+        reloaded_at = float(
+            gauge(metrics, "wallboard_config_last_reload_success_timestamp_seconds")
+        )
+        assert loaded_at < fixed_at <= reloaded_at
+
+
+def gauge(metrics: str, name: str) -> str:
+    """The value of an unlabelled series in an exposition text."""
+    (value,) = [line.split()[1] for line in metrics.splitlines() if line.split()[0] == name]
+    return value
 
 
 def test_it_refuses_to_signal_the_server_when_the_file_is_invalid(tmp_path: Path) -> None:

@@ -39,10 +39,14 @@ from wallboard.board.board import Board
 from wallboard.config import loader as config_mod
 from wallboard.config.loader import WallConfig
 from wallboard.fanout.hub import Hub
+from wallboard.ops.source_log import FailureLog
 from wallboard.sources import build_sources
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 1.0
+# The sweep job stamps ``Wall.swept_at``; it may wait for a free worker while collections
+# run (each bounded by its source's timeout), so the bound adds the longest timeout.
+SCHEDULER_STUCK_AFTER = 10.0
 
 
 def build_id() -> str:
@@ -81,10 +85,13 @@ class Wall:
         self.sources = build_sources(config, self.env)
         self.scheduler: BackgroundScheduler | None = None
         self.config_error: str | None = None  # the last reload's errors, shown on / and /readyz
+        self.config_loaded_at = time.time()  # start, then every good reload (/metrics)
         # Called after every cycle with (source id, seconds, error or None); /metrics listens.
         self.collect_listeners: list[Callable[[str, float, CollectorError | None], None]] = []
         self._reload_lock = threading.Lock()  # one reload at a time, even in a SIGHUP burst
         self._seeded: set[str] = set()  # sources whose sparkline history was backfilled
+        self.failures = FailureLog()  # logs a failing source on changes of state only
+        self.swept_at = time.monotonic()  # the scheduler's heartbeat (see scheduler_problem)
 
     @property
     def config(self) -> WallConfig:
@@ -112,17 +119,18 @@ class Wall:
         try:
             collection = source.collect(started + timeout)
         except CollectorError as exc:
-            log.warning("source %s failed: %s", source_id, exc.reason)
+            self.failures.failed(source_id, exc)
             self.board.fail(source_id, exc, time.monotonic() - started)
             self._observed(source_id, started, exc)
             return
         except Exception as exc:  # a bug in one source must not stop the others
-            log.exception("source %s crashed", source_id)
             error = CollectorError(f"internal error: {type(exc).__name__}", kind="internal")
+            self.failures.failed(source_id, error, crash=True)
             self.board.fail(source_id, error, time.monotonic() - started)
             self._observed(source_id, started, error)
             return
         self.board.apply(source_id, collection, time.monotonic() - started)
+        self.failures.succeeded(source_id)
         self._observed(source_id, started, None)
 
     def _observed(self, source_id: str, started: float, error: CollectorError | None) -> None:
@@ -136,7 +144,8 @@ class Wall:
         try:
             history = source.backfill(time.monotonic() + timeout, self.config.wall.history)
         except CollectorError as exc:
-            log.warning("source %s: no history backfill: %s", source_id, exc.reason)
+            # Info, not warning: the live cycle fails the same way and says so (source_log).
+            log.info("source %s: no history backfill: %s", source_id, exc.reason)
             return
         except Exception:  # history is a nicety; the live cycle still runs
             log.exception("source %s: history backfill crashed", source_id)
@@ -151,8 +160,9 @@ class Wall:
             return
         scheduler = BackgroundScheduler(daemon=True, timezone="UTC")
         self.schedule_sources(scheduler)
+        self.swept_at = time.monotonic()
         scheduler.add_job(
-            self.board.sweep,
+            self._sweep,
             "interval",
             seconds=SWEEP_SECONDS,
             id="sweep",
@@ -161,6 +171,27 @@ class Wall:
         )
         scheduler.start()
         self.scheduler = scheduler
+
+    def _sweep(self) -> None:
+        self.swept_at = time.monotonic()
+        self.board.sweep()
+
+    def scheduler_problem(self, now: float | None = None) -> str | None:
+        """Why the scheduler cannot drive collections (None when fine or never started)."""
+        scheduler = self.scheduler
+        if scheduler is None:
+            return None
+        # APScheduler keeps its loop thread private; a dead one never runs a job again.
+        thread = getattr(scheduler, "_thread", None)
+        if not scheduler.running or (thread is not None and not thread.is_alive()):
+            return "scheduler thread is dead"
+        bound = SCHEDULER_STUCK_AFTER + max(
+            (s.timeout for s in self.config.sources.values()), default=0.0
+        )
+        age = (time.monotonic() if now is None else now) - self.swept_at
+        if age > bound:
+            return f"scheduler is stuck: no sweep for {age:.1f} s (bound {bound:.0f} s)"
+        return None
 
     def schedule_sources(self, scheduler: BackgroundScheduler) -> None:
         """(Re)schedule one job per configured source; the first run is now."""
@@ -201,6 +232,7 @@ class Wall:
                 return False
             self._swap(new, sources)
             self.config_error = None
+            self.config_loaded_at = time.time()
         log.info(
             "config reloaded from %s: %d teams, %d sources", path, len(new.teams), len(new.sources)
         )
@@ -227,7 +259,8 @@ class Wall:
 
     def stop(self) -> None:
         if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
+            if self.scheduler.running:  # it may have died already (see scheduler_problem)
+                self.scheduler.shutdown(wait=False)
             self.scheduler = None
         self.hub.stop()
         for source in self.sources.values():

@@ -14,12 +14,21 @@ import threading
 import time
 from typing import ClassVar, cast
 
+from pydantic import model_validator
+
 from collectors.alertmanager.payload import Alert, PayloadError, api_alerts, webhook_alerts
 from collectors.base import Collection, Item, PushRequest, Reading, SourceContext, severity
 from collectors.errors import CollectorError
 from collectors.http.client import HttpClient, HttpOptions, HttpStats, http_error
 from collectors.labels import TeamLabelOptions, team_of
-from collectors.options import EnvName, HttpUrl, NoOptions, read_env
+from collectors.options import (
+    EnvName,
+    HttpUrl,
+    NoOptions,
+    SecretFile,
+    read_secret,
+    require_secret,
+)
 from collectors.tokens import bearer, same
 
 # The ``severity`` label decides an alert's colour; one not listed here is "warn".
@@ -37,7 +46,14 @@ SEVERITY_STATUS = {
 
 class AlertmanagerOptions(HttpOptions, TeamLabelOptions):
     url: HttpUrl
-    webhook_token_env: EnvName  # Alertmanager's http_config.authorization credentials
+    # Alertmanager's http_config.authorization credentials: one of the two is required.
+    webhook_token_env: EnvName | None = None
+    webhook_token_file: SecretFile | None = None
+
+    @model_validator(mode="after")
+    def _token(self) -> AlertmanagerOptions:
+        require_secret(self, "webhook_token")
+        return self
 
 
 class AlertmanagerSource:
@@ -52,8 +68,9 @@ class AlertmanagerSource:
         self.client = HttpClient.from_options(
             self.options, timeout=context.timeout, env=context.env
         )
-        self._token = (read_env(self.options.webhook_token_env, context.env) or "").encode()
-        self.accepts_pushes = True  # webhook_token_env is required; unset means none passes
+        self._token = (read_secret(self.options, "webhook_token", context.env) or "").encode()
+        # webhook_token_env or _file is required; an unset or unreadable one lets none pass
+        self.accepts_pushes = True
         self._lock = threading.Lock()
         self._firing: dict[str, Alert] = {}  # fingerprint -> alert
         # Webhook changes by fingerprint (monotonic time, alert or None if resolved), so a

@@ -13,7 +13,15 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from collectors.options import Duration, EnvName, Options, check_http_url, read_env
+from collectors.options import (
+    Duration,
+    EnvName,
+    Options,
+    SecretPath,
+    check_http_url,
+    read_env,
+    secret_in_file,
+)
 
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
@@ -37,6 +45,7 @@ class HealthCheck(Options):
     method: Literal["GET", "HEAD", "POST"] = "GET"
     headers: dict[str, str] = Field(default_factory=dict)
     headers_env: dict[str, EnvName] = Field(default_factory=dict)  # header -> env var (secrets)
+    headers_file: dict[str, SecretPath] = Field(default_factory=dict)  # header -> secret file
     timeout: Duration | None = None
     expect: tuple[int, ...] | None = None  # status codes meaning "alive"; default 200-399
     verify: bool = True
@@ -67,7 +76,7 @@ class HealthCheck(Options):
                 raise ValueError(f"HTTP status codes are 100-599, got {bad[0]}")
         return value
 
-    @field_validator("headers", "headers_env")
+    @field_validator("headers", "headers_env", "headers_file")
     @classmethod
     def _header_names(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
         context = info.context if isinstance(info.context, dict) else {}
@@ -75,10 +84,14 @@ class HealthCheck(Options):
         for name, text in value.items():
             if not _HEADER_NAME.match(name):
                 raise ValueError(f'"{name}" is not a valid header name')
-            # For headers_env the value sent is the variable's; never echo a secret.
-            sent = read_env(text, env) or "" if info.field_name == "headers_env" else text
+            # For headers_env/_file the value sent is the secret's; never echo a secret.
+            if info.field_name == "headers_env":
+                sent, where = read_env(text, env) or "", f"the value of {text}"
+            elif info.field_name == "headers_file":
+                sent, where = secret_in_file(text) or "", f'the file "{text}"'
+            else:
+                sent, where = text, "the value"
             if any(ch in sent for ch in "\r\n\0"):
-                where = f"the value of {text}" if info.field_name == "headers_env" else "the value"
                 raise ValueError(f'header "{name}": {where} contains a line break')
         return value
 
@@ -91,9 +104,15 @@ class HealthCheck(Options):
 
     @model_validator(mode="after")
     def _consistent(self) -> HealthCheck:
-        both = {n.lower() for n in self.headers} & {n.lower() for n in self.headers_env}
-        if both:
-            raise ValueError(f'header "{sorted(both)[0]}" is set in both headers and headers_env')
+        keys = ("headers", "headers_env", "headers_file")
+        for i, first in enumerate(keys):
+            for second in keys[i + 1 :]:
+                names = {n.lower() for n in getattr(self, first)}
+                both = names & {n.lower() for n in getattr(self, second)}
+                if both:
+                    raise ValueError(
+                        f'header "{sorted(both)[0]}" is set in both {first} and {second}'
+                    )
         if self.ca_bundle is not None and not self.verify:
             raise ValueError("ca_bundle has no effect with verify = false; remove one of them")
         return self

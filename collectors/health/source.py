@@ -26,7 +26,7 @@ from collectors.health.checks import CheckState, Outcome, summarize
 from collectors.health.formats import DOWN, UNKNOWN, Verdict, interpret
 from collectors.health.options import HealthCheck, HealthOptions, HealthTeamOptions
 from collectors.http.client import HttpClient, HttpStats
-from collectors.options import NoOptions, read_env
+from collectors.options import NoOptions, read_env, secret_in_file
 
 log = logging.getLogger(__name__)
 
@@ -123,11 +123,13 @@ class HealthSource:
         return sum(client.stats.snapshot()[1] for client in clients)
 
     def _check(self, team: str, check: HealthCheck, env: Mapping[str, str]) -> _Check:
-        given = {name.lower() for name in [*check.headers, *check.headers_env]}
+        given = {n.lower() for n in [*check.headers, *check.headers_env, *check.headers_file]}
         headers = {} if "accept" in given else {"Accept": ACCEPT}
         headers.update(check.headers)
         for header, name in check.headers_env.items():
             headers[header] = read_env(name, env) or ""
+        for header, path in check.headers_file.items():
+            headers[header] = secret_in_file(path) or ""
         timeout = check.timeout or self.options.check_timeout
         if timeout >= self.context.timeout:
             self.warnings.append(

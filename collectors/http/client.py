@@ -31,7 +31,7 @@ from urllib3.util import Retry, Timeout
 
 from collectors.errors import CollectorError
 from collectors.http.response import Response, http_error, transport_error
-from collectors.options import EnvName, Options, read_env
+from collectors.options import EnvName, Options, SecretFile, read_secret
 
 __all__ = ["HttpClient", "HttpOptions", "HttpStats", "Response", "TlsOptions", "http_error"]
 
@@ -50,8 +50,11 @@ class HttpOptions(TlsOptions):
     """Connection options shared by HTTP sources with generic auth (mixed into their Options)."""
 
     bearer_token_env: EnvName | None = None
+    bearer_token_file: SecretFile | None = None
     basic_user_env: EnvName | None = None
+    basic_user_file: SecretFile | None = None
     basic_password_env: EnvName | None = None
+    basic_password_file: SecretFile | None = None
 
 
 @dataclass
@@ -209,12 +212,12 @@ class HttpClient:
     ) -> HttpClient:
         """A client whose auth and TLS come from an :class:`HttpOptions` model."""
         headers: dict[str, str] = dict(kw.pop("headers", {}) or {})
-        token = read_env(options.bearer_token_env, env)
+        token = read_secret(options, "bearer_token", env)
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        user = read_env(options.basic_user_env, env)
+        user = read_secret(options, "basic_user", env)
         if user is not None:
-            password = read_env(options.basic_password_env, env) or ""
+            password = read_secret(options, "basic_password", env) or ""
             headers.update(urllib3.make_headers(basic_auth=f"{user}:{password}"))
         return cls(
             timeout=timeout,

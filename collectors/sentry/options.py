@@ -8,7 +8,14 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from collectors.http.client import TlsOptions
-from collectors.options import Duration, EnvName, Options, check_http_url
+from collectors.options import (
+    Duration,
+    EnvName,
+    Options,
+    SecretFile,
+    check_http_url,
+    require_secret,
+)
 
 SLUG = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
 
@@ -22,11 +29,18 @@ def _base_url(url: str) -> str:
 class SentryOptions(TlsOptions):
     url: Annotated[str, AfterValidator(_base_url)] = "https://sentry.io"
     org: str = Field(pattern=SLUG)
-    token_env: EnvName
+    token_env: EnvName | None = None  # one of token_env and token_file is required
+    token_file: SecretFile | None = None
     webhook_secret_env: EnvName | None = None
+    webhook_secret_file: SecretFile | None = None
     max_pages: int = Field(default=10, ge=1, le=100)
     period: str = Field(default="14d", pattern=r"^\d+[mhdw]$")  # which issues count at all
     projects_refresh: Duration = 600.0
+
+    @model_validator(mode="after")
+    def _token(self) -> SentryOptions:
+        require_secret(self, "token")
+        return self
 
 
 class SentryPanelOptions(Options):

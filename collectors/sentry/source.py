@@ -18,7 +18,7 @@ from typing import Any, ClassVar, cast
 from collectors.base import Collection, PushRequest, SourceContext
 from collectors.errors import CollectorError
 from collectors.http.client import HttpClient, HttpStats
-from collectors.options import read_env
+from collectors.options import read_secret
 from collectors.sentry import webhook
 from collectors.sentry.api import PAGE_LIMIT, SentryApi
 from collectors.sentry.issues import Issue, IssueBook, events_by_project
@@ -39,16 +39,17 @@ class SentrySource:
         self.context = context
         opts = cast(SentryOptions, context.options)  # validated by the config loader
         self.options = opts
-        token = read_env(opts.token_env, context.env) or ""
+        token = read_secret(opts, "token", context.env) or ""
         client = HttpClient(
             timeout=context.timeout,
             headers={"Authorization": f"Bearer {token}"},
             ca_bundle=opts.ca_bundle,
             verify=opts.verify,
         )
-        self._webhook_secret = (read_env(opts.webhook_secret_env, context.env) or "").encode()
+        self._webhook_secret = (read_secret(opts, "webhook_secret", context.env) or "").encode()
         self.accepts_pushes = bool(self._webhook_secret)
-        hint = f"sources.{context.id}.token_env"
+        self.token_key = f"sources.{context.id}.token_{'env' if opts.token_env else 'file'}"
+        hint = self.token_key
         self.client = client  # /metrics reads its request counters
         self.api = SentryApi(client, opts.url, token_hint=hint)
         self.projects = ProjectMap(
@@ -243,7 +244,7 @@ class SentrySource:
             self.projects.refresh(time.monotonic(), deadline)
             self._events(deadline)  # one cheap request that needs the org and the token
         except CollectorError as exc:
-            keys = {"auth": f"{base}.token_env", "not_found": f"{base}.org"}
+            keys = {"auth": self.token_key, "not_found": f"{base}.org"}
             return [(keys.get(exc.kind, f"{base}.url"), exc.reason)]
         return [(f"teams.{team}", error.reason) for team, error in self.projects.errors.items()]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -189,3 +191,67 @@ def test_it_counts_upstream_requests_and_webhooks_from_a_real_sentry_source(
     assert value(after, hooks, route="/hooks/sentry", method="POST", status="2xx") == 1
     assert value(after, hooks, route="/hooks/sentry", method="POST", status="4xx") == 1
     assert value(after, "wallboard_collection_duration_seconds_count", source="sentry") == 2
+
+
+PROMTOOL = "/usr/bin/promtool"
+WITH_A_FAILING_UPSTREAM = """
+[sources.prom]
+type = "prometheus"
+url = "http://127.0.0.1:{port}"
+interval = "1s"
+timeout = "1s"
+
+[panels.prom_errors]
+title = "Errors"
+source = "prom"
+query = "sum by (team) (rate(errors_total[5m]))"
+"""
+
+
+def test_promtool_finds_nothing_to_fix_in_a_live_scrape(tmp_path: Path) -> None:
+    with socket.socket() as sock:  # a port nothing listens on: the upstream fails at once
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    text = demo_config(interval="1s") + WITH_A_FAILING_UPSTREAM.format(port=port)
+    text = text.replace('panels = ["error_rate"]', 'panels = ["error_rate", "prom_errors"]')
+    path = write_config(tmp_path, text)
+    with serve_wall(path) as live:
+        wait_until(
+            live,
+            lambda s: (
+                value(s, "wallboard_collection_failures_total", source="prom", reason="connection")
+                >= 1
+                and value(s, "wallboard_collection_duration_seconds_count", source="demo") >= 1
+            ),
+        )
+        assert fetch(live.url + "/healthz") == 200
+        with urllib.request.urlopen(live.url + "/metrics", timeout=5) as resp:
+            exposition = resp.read()
+    done = subprocess.run(
+        [PROMTOOL, "check", "metrics"], input=exposition, capture_output=True, timeout=30
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+    names = {line.split("{")[0].split()[0] for line in exposition.decode().splitlines()}
+    for expected in (
+        "process_cpu_seconds_total",
+        "process_resident_memory_bytes",
+        "process_open_fds",
+        "process_start_time_seconds",
+        "python_info",
+        "python_gc_collections_total",
+        "wallboard_config_last_reload_successful",
+        "wallboard_config_last_reload_success_timestamp_seconds",
+        "wallboard_upstream_requests_total",
+    ):
+        assert expected in names, expected
+    assert "wallboard_config_reload_failed" not in names
+
+
+def test_it_reports_a_good_config_load_the_way_prometheus_does(tmp_path: Path) -> None:
+    before = time.time()
+    path = write_config(tmp_path, demo_config())
+    with serve_wall(path, schedule=False) as live:
+        samples = scrape(live)
+    assert value(samples, "wallboard_config_last_reload_successful") == 1
+    loaded = value(samples, "wallboard_config_last_reload_success_timestamp_seconds")
+    assert before <= loaded <= time.time()

@@ -12,15 +12,18 @@ from collections.abc import Mapping, Sequence
 
 from flask import Response, request
 
-from collectors.options import read_env
+from collectors.options import read_env, secret_in_file
 from collectors.tokens import bearer, matches_any
 from wallboard.api.errors import error_response
 from wallboard.wall import current_wall
 
 
-def accepted_tokens(names: Sequence[str], env: Mapping[str, str]) -> list[bytes]:
-    """The non-empty token values behind the configured names."""
-    values = (read_env(name, env) for name in names)
+def accepted_tokens(
+    names: Sequence[str], env: Mapping[str, str], files: Sequence[str] = ()
+) -> list[bytes]:
+    """The non-empty token values behind the configured names and files."""
+    values = [read_env(name, env) for name in names]
+    values += [secret_in_file(path) for path in files]
     return [value.encode() for value in values if value]
 
 
@@ -29,11 +32,11 @@ def require_token(exempt: frozenset[str]) -> Response | None:
     if request.endpoint in exempt:
         return None
     wall = current_wall()
-    names = wall.config.api.tokens_env
-    if not names:
+    api = wall.config.api
+    if not api.tokens_env and not api.tokens_file:
         return None
     # Configured but unset at run time means no token matches: fail closed, never open.
-    tokens = accepted_tokens(names, wall.env)
+    tokens = accepted_tokens(api.tokens_env, wall.env, api.tokens_file)
     presented = bearer(request.headers.get("Authorization"))
     if presented is not None and matches_any(presented, tokens):
         return None

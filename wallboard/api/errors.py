@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from wallboard.api.models import Error
 from wallboard.config.model import suggest
 
 API_PREFIX = "/api/"
@@ -31,7 +32,11 @@ _CODES = {
 
 def error_response(status: int, code: str, message: str, **extra: Any) -> Response:
     """A JSON error that is never cached (the next request may well succeed)."""
-    response = jsonify(error={"code": code, "message": message, **extra})
+    response = jsonify(
+        Error.model_validate({"error": {"code": code, "message": message, **extra}}).model_dump(
+            mode="json", exclude_unset=True
+        )
+    )
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"
     return response

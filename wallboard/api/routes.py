@@ -16,7 +16,7 @@ from flask import Blueprint, Flask, Response, jsonify, request
 
 from wallboard.api import auth as api_auth
 from wallboard.api import errors as api_errors
-from wallboard.api import openapi, slack
+from wallboard.api import models, openapi, slack
 from wallboard.api.links import PREFIX, base_url, screen_url, team_links
 from wallboard.api.messages import team_line, team_message
 from wallboard.board.shapes import team_summary, team_view
@@ -96,18 +96,18 @@ def teams_body(wall: Wall, config: WallConfig, base: str, query: dict[str, bool]
         {**team_summary(wall.board, team_id), "links": team_links(base, team_id)}
         for team_id in config.teams
     ]
-    return {"version": wall.board.version, "teams": rows}
+    return models.body(models.TeamList, {"version": wall.board.version, "teams": rows})
 
 
 def team_body(wall: Wall, base: str, team: str, history: bool) -> dict[str, Any]:
     view = team_view(wall.board, team, history=history)
-    return {**view, "links": team_links(base, team)}
+    return models.body(models.Team, {**view, "links": team_links(base, team)})
 
 
 def summary_body(wall: Wall, base: str, team: str) -> dict[str, Any]:
     view = team_view(wall.board, team, history=False)
     url = screen_url(base, team)
-    return {
+    summary = {
         "id": view["id"],
         "name": view["name"],
         "status": view["status"],
@@ -116,6 +116,7 @@ def summary_body(wall: Wall, base: str, team: str) -> dict[str, Any]:
         "screen_url": url,
         "slack": team_message(view, url),
     }
+    return models.body(models.Summary, summary)
 
 
 def register(app: Flask) -> None:
@@ -139,7 +140,11 @@ def register(app: Flask) -> None:
     @bp.get("/openapi.json")
     def openapi_document() -> Response:
         config = current_wall().config
-        doc = openapi.document(base_url(config), list(config.teams), bool(config.api.tokens_env))
+        doc = openapi.document(
+            base_url(config),
+            list(config.teams),
+            bool(config.api.tokens_env or config.api.tokens_file),
+        )
         response = jsonify(doc)
         response.headers["Cache-Control"] = CACHE_CONTROL
         return response

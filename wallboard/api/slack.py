@@ -17,9 +17,10 @@ from urllib.parse import parse_qs
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
-from collectors.options import read_env
+from collectors.options import read_secret
 from collectors.tokens import same
 from wallboard.api import errors as api_errors
+from wallboard.api import models
 from wallboard.api.links import PREFIX, base_url, screen_url
 from wallboard.api.messages import escape, team_message, teams_message, text_message
 from wallboard.board.board import severity
@@ -115,14 +116,16 @@ def register(app: Flask) -> None:
     @bp.post("/command")
     def command() -> Response:
         wall = current_wall()
-        name = wall.config.slack.signing_secret_env
-        if name is None:
+        slack = wall.config.slack
+        if slack.signing_secret_env is None and slack.signing_secret_file is None:
             return api_errors.error_response(
-                404, "slack_not_configured", "set slack.signing_secret_env in the config"
+                404,
+                "slack_not_configured",
+                "set slack.signing_secret_env or slack.signing_secret_file in the config",
             )
         # The signature covers the raw bytes, so read them before any form parsing.
         body = request.get_data(cache=False)
-        secret = (read_env(name, wall.env) or "").encode()
+        secret = (read_secret(slack, "signing_secret", wall.env) or "").encode()
         signed = verify(
             secret,
             request.headers.get("X-Slack-Request-Timestamp"),
@@ -140,7 +143,8 @@ def register(app: Flask) -> None:
             return api_errors.error_response(400, "bad_request", "expected a form-encoded body")
         text = fields.get("text", [""])[0]
         slash = fields.get("command", ["/errors"])[0] or "/errors"
-        response = jsonify(answer(wall, text, slash, base_url(wall.config)))
+        reply = answer(wall, text, slash, base_url(wall.config))
+        response = jsonify(models.body(models.SlackReply, reply))
         response.headers["Cache-Control"] = "no-store"
         return response
 

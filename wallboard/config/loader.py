@@ -108,10 +108,18 @@ def _shape(
 
 
 def parse(
-    data: Mapping[str, Any], *, file: str = "config.toml", env: Mapping[str, str] | None = None
+    data: Mapping[str, Any],
+    *,
+    file: str = "config.toml",
+    env: Mapping[str, str] | None = None,
+    offline: bool = False,
 ) -> WallConfig:
-    """Validate already-parsed TOML data. Raises ConfigError listing every problem."""
-    context = {"env": env if env is not None else os.environ}
+    """Validate already-parsed TOML data. Raises ConfigError listing every problem.
+
+    ``offline`` checks structure only: ``*_env`` variables need not be set and
+    ``*_file`` files need not exist (``check-config --offline``, in CI).
+    """
+    context = {"env": env if env is not None else os.environ, "offline": offline}
     issues: list[ConfigIssue] = []
     shape = _shape(data, context, issues)
     sources = config_resolve.sources(shape["sources"], shape["wall"], context, issues)
@@ -123,7 +131,13 @@ def parse(
     }
     panels = config_resolve.panels(shape["panels"], source_types, sources, context, issues)
     teams = config_resolve.teams(
-        shape["teams"], set(data.get("panels") or {}), sources, panels, context, issues
+        shape["teams"],
+        set(data.get("panels") or {}),
+        sources,
+        panels,
+        context,
+        issues,
+        declared_kinds=set(source_types.values()),
     )
     if issues:
         raise ConfigError(file, issues)
@@ -139,7 +153,9 @@ def parse(
     )
 
 
-def load(path: str | os.PathLike[str], env: Mapping[str, str] | None = None) -> WallConfig:
+def load(
+    path: str | os.PathLike[str], env: Mapping[str, str] | None = None, offline: bool = False
+) -> WallConfig:
     """Read and validate a config file. Raises ConfigError (never a raw traceback)."""
     file = str(path)
     try:
@@ -154,7 +170,7 @@ def load(path: str | os.PathLike[str], env: Mapping[str, str] | None = None) -> 
         raise ConfigError(file, [ConfigIssue("", "the file is not UTF-8 text")]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(file, [_toml_issue(str(exc))]) from None
-    return parse(data, file=file, env=env)
+    return parse(data, file=file, env=env, offline=offline)
 
 
 def _toml_issue(message: str) -> ConfigIssue:

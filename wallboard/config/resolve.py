@@ -135,8 +135,11 @@ def teams(
     panels: dict[str, Panel],
     context: dict[str, Any],
     issues: list[ConfigIssue],
+    declared_kinds: set[str] | None = None,
 ) -> dict[str, Team]:
-    kinds = {s.type for s in sources.values()}
+    # Every *declared* kind claims its team keys, valid source or not: a source rejected
+    # for a missing secret must not turn its teams' correct keys into "unknown key".
+    kinds = {s.type for s in sources.values()} | {k for k in declared_kinds or () if k in KINDS}
     out = {}
     names: dict[str, str] = {}
     for tid, t in table.items():

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from collectors.options import Duration, EnvName, Options
+from collectors.options import Duration, EnvName, Options, SecretFile
 
 Unit = Literal["percent", "per_second", "per_minute", "count", "ms", "seconds", "none"]
 PanelKind = Literal["metric", "health", "issues", "alerts"]
@@ -90,10 +90,12 @@ class ScreenSettings(Options):
 
 class ApiSettings(Options):
     tokens_env: list[EnvName] = Field(default_factory=list)
+    tokens_file: list[SecretFile] = Field(default_factory=list)
 
 
 class SlackSettings(Options):
     signing_secret_env: EnvName | None = None
+    signing_secret_file: SecretFile | None = None
     response_type: Literal["ephemeral", "in_channel"] = "ephemeral"
 
 
@@ -103,6 +105,8 @@ class ServerSettings(Options):
     log_format: Literal["text", "json"] = "text"
     max_screens: int = Field(default=2000, ge=1)
     request_timeout: Duration = 30.0  # an HTTP connection idle this long is closed
+    # /readyz answers 503 for failing upstreams only when this is true (docs/operating-probes.md).
+    ready_requires_sources: bool = False
 
 
 class _WithExtras(Options):

@@ -70,6 +70,9 @@ class Hub:
         self._running = False
         self._thread: threading.Thread | None = None
         self._stopping_code: int | None = None
+        # Liveness: the writer stamps this every loop (it wakes at least once a heartbeat),
+        # so a dead or stuck writer shows as an old stamp (``problem``, read by /healthz).
+        self.beat = time.monotonic()
         board.subscribe(self._on_change)
 
     # -- called from request threads ---------------------------------------------------
@@ -127,9 +130,34 @@ class Hub:
         self._wake.set()
 
     # -- lifecycle -----------------------------------------------------------------------
+    @property
+    def started(self) -> bool:
+        return self._thread is not None
+
+    def problem(self, now: float | None = None) -> str | None:
+        """Why the writer cannot serve screens (None when it is fine or was never started).
+
+        A loop takes at most one heartbeat when idle; twice that plus a margin for a
+        slow machine is the bound past which the writer counts as stuck.
+        """
+        thread = self._thread
+        if thread is None:
+            return None
+        if not thread.is_alive():
+            return "hub writer thread is dead"
+        age = (time.monotonic() if now is None else now) - self.beat
+        if age > self.stuck_after:
+            return f"hub writer thread is stuck: no loop for {age:.1f} s"
+        return None
+
+    @property
+    def stuck_after(self) -> float:
+        return 2 * self.heartbeat + 1.0
+
     def start(self) -> None:
         if self._thread is not None:
             return
+        self.beat = time.monotonic()
         self._running = True
         self._thread = threading.Thread(target=self._run, name="wallboard-hub", daemon=True)
         self._thread.start()
@@ -146,8 +174,17 @@ class Hub:
 
     # -- the writer thread ---------------------------------------------------------------
     def _run(self) -> None:
+        try:
+            self._loop()
+        finally:
+            if self._running:  # not asked to stop: /healthz now fails, say why in the log
+                log.error("hub writer thread stopped unexpectedly; screens get no updates")
+        self._shutdown()
+
+    def _loop(self) -> None:
         next_ping = time.monotonic() + self.heartbeat
         while self._running:
+            self.beat = time.monotonic()
             wait = 0.05 if self._behind else max(0.0, next_ping - time.monotonic())
             self._wake.wait(wait)
             self._wake.clear()
@@ -158,7 +195,6 @@ class Hub:
                     next_ping = time.monotonic() + self.heartbeat
             except Exception:  # the writer must outlive any one bad cycle
                 log.exception("hub cycle failed")
-        self._shutdown()
 
     def _cycle(self) -> None:
         with self._lock:

@@ -1,6 +1,6 @@
 """``POST /hooks/sentry``: Sentry integration-platform webhooks, applied to the board at once.
 
-Each sentry source with ``webhook_secret_env`` checks the signature itself
+Each sentry source with ``webhook_secret_env`` or ``_file`` checks the signature itself
 (``collectors/sentry/webhook.py``); anything unsigned or mis-signed is 401 and
 changes nothing. The answer comes from memory, well inside Sentry's 1 s.
 """
@@ -25,7 +25,11 @@ def receive() -> Response:
     wall = current_wall()
     sources = receivers(wall, KIND)
     if not sources:
-        return error_response(404, "not_configured", "no sentry source has webhook_secret_env set")
+        return error_response(
+            404,
+            "not_configured",
+            "no sentry source has webhook_secret_env or webhook_secret_file set",
+        )
     try:
         body = request.get_data(cache=False)
     except RequestEntityTooLarge:

@@ -80,6 +80,31 @@ class JsonFormatter(_Formatter):
         return json.dumps(event, default=str)
 
 
+# Library lines that repeat every cycle while an upstream fails or a collection overruns
+# its interval. The source's own line (``source_log``) already says it fails, and the
+# counts are in /metrics (``wallboard_upstream_requests{status="error"}``, collection
+# durations), so these are demoted to DEBUG: shown, in our format, only at DEBUG level.
+REPEATING = {
+    "urllib3.connectionpool": ("Retrying",),
+    "apscheduler.scheduler": ("Execution of job",),  # "skipped: maximum number of ..."
+    "apscheduler.executors.default": ("Run time of job",),  # "... was missed by ..."
+}
+
+
+class DemoteRepeating(logging.Filter):
+    def __init__(self, prefixes: tuple[str, ...]) -> None:
+        super().__init__()
+        self.prefixes = prefixes
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith(self.prefixes):
+            return True
+        if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+            return False
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
+
+
 def configure(
     fmt: str = "text",
     *,
@@ -96,6 +121,13 @@ def configure(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    # Library warnings (warnings.warn, e.g. urllib3's InsecureRequestWarning) become log
+    # records, so they reach the same one-line text or JSON format instead of raw stderr.
+    logging.captureWarnings(True)
+    for name, prefixes in REPEATING.items():
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, DemoteRepeating) for f in logger.filters):
+            logger.addFilter(DemoteRepeating(prefixes))
     # Our access line replaces werkzeug's, which would log query strings;
     # APScheduler's INFO is a line per job run, noise next to our own events.
     for noisy in ("werkzeug", "apscheduler"):

@@ -16,7 +16,15 @@ from collections import Counter as Tally
 from collections.abc import Iterator
 
 from flask import Flask, Response, request
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    generate_latest,
+)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
@@ -62,10 +70,16 @@ class WallCollector(Collector):
         )
         info.add_metric([wall.build_id], 1)
         yield info
+        # Prometheus' own convention (prometheus_config_last_reload_successful): 1 is good.
         yield GaugeMetricFamily(
-            "wallboard_config_reload_failed",
-            "1 while the last config reload failed and the previous config keeps running.",
-            value=1 if wall.config_error else 0,
+            "wallboard_config_last_reload_successful",
+            "0 while the last config reload failed and the previous config keeps running.",
+            value=0 if wall.config_error else 1,
+        )
+        yield GaugeMetricFamily(
+            "wallboard_config_last_reload_success_timestamp_seconds",
+            "Unix time the running config was loaded (at start or by the last good reload).",
+            value=wall.config_loaded_at,
         )
         yield GaugeMetricFamily("wallboard_board_version", "Board version.", value=board.version)
         yield GaugeMetricFamily(
@@ -143,6 +157,10 @@ def register(app: Flask) -> CollectorRegistry:
     wall = wall_of(app)
     registry = CollectorRegistry(auto_describe=True)
     registry.register(WallCollector(wall))
+    # The process_* and python_* series every Prometheus exporter has, on our registry.
+    ProcessCollector(registry=registry)
+    PlatformCollector(registry=registry)
+    GCCollector(registry=registry)
     durations = Histogram(
         "wallboard_collection_duration_seconds",
         "Time one collection cycle of a source took.",

@@ -1,8 +1,17 @@
 """Liveness and readiness probes for load balancers and orchestrators.
 
-Both read only in-process state (the board's per-source bookkeeping and the
-scheduler's flag): a probe that called upstream would turn a slow Prometheus
-into a restart loop of the wall.
+Both read only in-process state: a probe that called upstream would turn a
+slow Prometheus into a restart loop of the wall.
+
+- ``/healthz`` (liveness) fails with 500 when a thread the wall needs is dead or
+  stuck: the hub's writer (every screen's updates) or the scheduler (every
+  collection). Each stamps a heartbeat every loop; a stamp older than its bound
+  counts as stuck. Restarting the process is the cure for both.
+- ``/readyz`` (readiness) means "this process can serve screens": the config and
+  board are loaded, the hub is alive and the scheduler runs. Upstream failures
+  are reported in its body (and in ``/metrics``) but keep it 200: one expired
+  token must not take every TV out of the load balancer. Operators who want the
+  old behaviour set ``[server] ready_requires_sources = true``.
 """
 
 from __future__ import annotations
@@ -15,12 +24,12 @@ from flask import Blueprint, Flask, Response, jsonify
 from wallboard.board.board import SourceState
 from wallboard.wall import Wall, current_wall
 
-# A source is unready once it has not succeeded for this many of its intervals.
+# A source counts as failing once it has not succeeded for this many of its intervals.
 READY_INTERVALS = 3
 
 
 def source_reasons(state: SourceState, started_at: float, now: float) -> list[str]:
-    """Why one source makes the wall unready (empty when it is fine)."""
+    """Why one source is failing (empty when it is fine)."""
     window = READY_INTERVALS * state.interval
     if state.last_success is not None:
         if now - state.last_success <= window:
@@ -37,33 +46,54 @@ def source_reasons(state: SourceState, started_at: float, now: float) -> list[st
     return reasons
 
 
-def readiness(wall: Wall, now: float | None = None) -> tuple[bool, dict[str, Any]]:
-    """(ready, details) as /readyz reports them."""
-    now = time.time() if now is None else now
+def liveness(wall: Wall) -> list[str]:
+    """Why this process should be restarted (empty when it is alive)."""
+    return [p for p in (wall.hub.problem(), wall.scheduler_problem()) if p]
+
+
+def sources_report(wall: Wall, now: float) -> dict[str, Any]:
     board = wall.board
-    scheduler = wall.scheduler
-    running = scheduler is not None and scheduler.running
     sources: dict[str, Any] = {}
-    ready = running and wall.config is not None
     for sid, state in board.sources.items():
         reasons = source_reasons(state, board.started_at, now)
-        ready = ready and not reasons
         sources[sid] = {
             "ready": not reasons,
             "reasons": reasons,
             "last_success": state.last_success,
             "interval_seconds": state.interval,
         }
+    return sources
+
+
+def readiness(wall: Wall, now: float | None = None) -> tuple[bool, dict[str, Any]]:
+    """(ready, details) as /readyz reports them."""
+    now = time.time() if now is None else now
+    scheduler = wall.scheduler
+    running = scheduler is not None and scheduler.running
+    reasons: list[str] = []
+    if not wall.hub.started:
+        reasons.append("hub not started")
+    if not running:
+        reasons.append("scheduler not running")
+    reasons += liveness(wall)
+    sources = sources_report(wall, now)
+    failing = sorted(sid for sid, s in sources.items() if not s["ready"])
+    requires_sources = wall.config.server.ready_requires_sources
+    if failing and requires_sources:
+        reasons.append(f"sources failing: {', '.join(failing)} (server.ready_requires_sources)")
+    ready = not reasons
     details: dict[str, Any] = {
         "status": "ready" if ready else "unready",
+        "reasons": reasons,
         "config": wall.config.path,
-        "config_loaded": wall.config is not None,
-        "scheduler_running": running,
+        "config_loaded": True,  # a Wall only exists around a loaded config
         "config_error": wall.config_error,
+        "scheduler_running": running,
+        "hub_alive": wall.hub.started and wall.hub.problem() is None,
+        "sources_ready": not failing,
+        "ready_requires_sources": requires_sources,
         "sources": sources,
     }
-    if not running:
-        details["reasons"] = ["scheduler not running"]
     return ready, details
 
 
@@ -71,9 +101,12 @@ def register(app: Flask) -> None:
     bp = Blueprint("probes", __name__)
 
     @bp.get("/healthz")
-    def healthz() -> Response:
-        """Liveness: the process answers requests."""
-        return jsonify(status="ok")
+    def healthz() -> tuple[Response, int]:
+        """Liveness: the process answers and the threads the wall needs are running."""
+        problems = liveness(current_wall())
+        if problems:
+            return jsonify(status="failing", reasons=problems), 500
+        return jsonify(status="ok"), 200
 
     @bp.get("/readyz")
     def readyz() -> tuple[Response, int]:

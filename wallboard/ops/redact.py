@@ -1,19 +1,19 @@
 """The secret values a config points at, and their removal from text bound for outside.
 
-Secrets live in environment variables named by ``*_env`` keys anywhere in the
-config (a source's token, a health check's headers, the API tokens, the Slack
-signing secret). Logs and Sentry events pass through :func:`redact` so none of
-those values leaves the process, whatever message or traceback carried it.
+Secrets live in environment variables named by ``*_env`` keys, or in files named
+by ``*_file`` keys, anywhere in the config (a source's token, a health check's
+headers, the API tokens, the Slack signing secret). Logs and Sentry events pass
+through :func:`redact` so none of those values leaves the process, whatever
+message or traceback carried it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
-from pydantic import BaseModel
-
+from collectors.options import secret_in_file
 from wallboard.config.loader import WallConfig
+from wallboard.config.secrets import secret_refs
 
 MASK = "[redacted]"
 # Shorter values would mask ordinary words; nobody configures a 3-character secret.
@@ -21,51 +21,19 @@ MIN_SECRET_LENGTH = 4
 ALWAYS = ("SENTRY_DSN",)
 
 
-def _names(value: Any) -> Iterable[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            yield from _names(item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _names(item)
-
-
-def _walk(value: Any) -> Iterable[str]:
-    """Every environment variable name under a ``*_env`` key, at any depth."""
-    if isinstance(value, BaseModel):
-        for key in type(value).model_fields:
-            field = getattr(value, key)
-            if key.endswith("_env"):
-                yield from _names(field)
-            else:
-                yield from _walk(field)
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            yield from _walk(item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _walk(item)
-
-
 def secret_names(config: WallConfig) -> set[str]:
-    names = set(ALWAYS)
-    for part in (config.wall, config.screen, config.api, config.slack, config.server):
-        names.update(_walk(part))
-    for source in config.sources.values():
-        names.update(_walk(source.options))
-    for team in config.teams.values():
-        names.update(_walk(dict(team.options)))
-        for panel in team.panels:
-            names.update(_walk(panel.options))
-    return names
+    """The environment variables holding secrets (with SENTRY_DSN, always)."""
+    return set(ALWAYS) | {r.ref for r in secret_refs(config) if r.kind == "env"}
 
 
 def secret_values(config: WallConfig, env: Mapping[str, str]) -> list[str]:
-    """The values to mask, longest first so a secret containing another is masked whole."""
-    values = {env[n] for n in secret_names(config) if len(env.get(n) or "") >= MIN_SECRET_LENGTH}
-    return sorted(values, key=len, reverse=True)
+    """The values to mask, longest first so a secret containing another is masked whole.
+
+    Secret files are read here each time, so a rotated file is masked from then on.
+    """
+    values = {env.get(n) or "" for n in secret_names(config)}
+    values |= {secret_in_file(r.ref) or "" for r in secret_refs(config) if r.kind == "file"}
+    return sorted((v for v in values if len(v) >= MIN_SECRET_LENGTH), key=len, reverse=True)
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:

@@ -1,0 +1,153 @@
+"""The API's answers as pydantic models: they build every response and its OpenAPI schema.
+
+One source for the contract: ``routes`` passes the board's view dicts through
+these models to make each body, and ``openapi_schemas`` derives the document's
+components from the same classes. Objects are closed (``extra="forbid"``): a field
+added to the views without being added here fails the request in tests instead
+of drifting from the document. Enumerations come from the config's own types.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from wallboard.config.schema import Direction, PanelKind, Unit
+
+Status = Literal["ok", "warn", "crit", "unknown"]  # collectors.base.STATUSES (a test checks)
+Uri = Annotated[str, Field(json_schema_extra={"format": "uri"})]
+# Smart-mode unions keep an int an int, so a count reads 3, not 3.0, as before.
+Number = int | float
+
+
+def _omitted(schema: dict[str, Any]) -> None:
+    # A field left out of the body when absent: no "default": null in the document.
+    schema.pop("default", None)
+
+
+class _Closed(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Thresholds(_Closed):
+    warn: Number | None
+    crit: Number | None
+    direction: Direction
+
+
+class Item(_Closed):
+    title: str
+    status: Status
+    detail: str
+    since: Number | None
+    link: str | None
+    meta: dict[str, str | Number | None]
+
+
+class Panel(_Closed):
+    id: str
+    title: str
+    kind: PanelKind
+    unit: Unit
+    value: Number | None = Field(description="In the unit shown (1.5 = 1.5 %).")
+    display: str = Field(description="Exactly as the screen writes it.")
+    status: Status
+    thresholds: Thresholds
+    updated_at: Number | None = Field(description="Last success, unix seconds.")
+    stale: bool
+    error: str | None = Field(description="Why the last collection failed.")
+    config_error: bool
+    error_since: Number | None
+    items: list[Item]
+    source: str
+    demo: bool
+    version: int
+    # Only with ?history=1; left out of the body (not null) otherwise.
+    spark: list[Number | None] = Field(
+        default=None,  # type: ignore[arg-type]
+        description="Sparkline history, oldest first; only with ?history=1.",
+        json_schema_extra=_omitted,
+    )
+
+
+class Links(_Closed):
+    self: Uri
+    summary: Uri
+    screen: Uri
+
+
+class Team(_Closed):
+    id: str
+    name: str
+    version: int
+    status: Status
+    panels: list[Panel]
+    links: Links
+
+
+class WorstPanel(_Closed):
+    id: str
+    title: str
+    display: str
+    status: Status
+    value: Number | None
+    unit: Unit
+
+
+class TeamRow(_Closed):
+    id: str
+    name: str
+    status: Status
+    worst_panel: WorstPanel | None
+    links: Links
+
+
+class TeamList(_Closed):
+    version: int
+    teams: list[TeamRow]
+
+
+class SlackBlock(BaseModel):
+    """A Block Kit block: its ``type`` and whatever that type carries."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    type: str
+
+
+class SlackMessage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    text: str = Field(description="Notification fallback.")
+    blocks: list[SlackBlock] = Field(max_length=50)
+
+
+class SlackReply(SlackMessage):
+    response_type: Literal["ephemeral", "in_channel"]
+
+
+class Summary(_Closed):
+    id: str
+    name: str
+    status: Status
+    version: int
+    text: str = Field(description="One line, with the screen's strings.")
+    screen_url: Uri
+    slack: SlackMessage
+
+
+class ErrorDetail(_Closed):
+    code: str
+    message: str
+    suggestions: list[str] = Field(default=None, json_schema_extra=_omitted)  # type: ignore[arg-type]
+
+
+class Error(_Closed):
+    error: ErrorDetail
+
+
+RESPONSES: tuple[type[BaseModel], ...] = (TeamList, Team, Summary, SlackReply, Error)
+
+
+def body(model: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` checked against ``model`` and serialised by it, as the response body."""
+    return model.model_validate(data).model_dump(mode="json", exclude_unset=True)
