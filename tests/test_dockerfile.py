@@ -1,4 +1,4 @@
-"""The Dockerfile: hadolint-clean, built the way the README says, and its command really serves.
+"""The Dockerfile: hadolint-clean, built the way docs/operating.md says, and its command serves.
 
 No Docker engine runs here, so the image's own command line (CMD, ENV, HEALTHCHECK)
 is read from the Dockerfile and run outside Docker against a temporary config.
@@ -99,8 +99,8 @@ def test_it_is_multi_stage_on_a_pinned_slim_base_and_runs_as_non_root() -> None:
 def test_it_documents_the_config_path_and_keeps_secrets_out_of_the_image() -> None:
     env = image_env()
     assert env["WALLBOARD_CONFIG"] == "/etc/wallboard/config.toml"
-    readme = (ROOT / "README.md").read_text()
-    assert "/etc/wallboard/config.toml" in readme
+    operating = (ROOT / "docs" / "operating.md").read_text()
+    assert "/etc/wallboard/config.toml" in operating
     assert not any(re.search(r"TOKEN|SECRET|PASSWORD|DSN", key) for key in env)
     ignored = (ROOT / ".dockerignore").read_text()
     assert ignored.splitlines()[1] == "**", "the build context must be an allow-list"

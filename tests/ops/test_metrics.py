@@ -129,7 +129,7 @@ def test_it_keeps_a_private_registry_per_app(tmp_path: Path) -> None:
     assert value(second, name, route="/healthz", method="GET", status="2xx") == 0
 
 
-# A wall as the README's Sentry section configures one, against the loopback double.
+# A wall as docs/sources/sentry.md configures one, against the loopback double.
 SENTRY_WALL = """
 [sources.sentry]
 type = "sentry"

@@ -393,10 +393,9 @@ def test_it_never_shows_the_token_in_pages_answers_or_logs(
     assert any("token rejected" in r.getMessage() for r in caplog.records)
 
 
-def test_it_accepts_the_readme_example() -> None:
-    readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index("### Sentry source") :]
-    example = section[section.index("```toml") + 7 : section.index("```\n", 10)]
+def test_it_accepts_the_documented_example() -> None:
+    page = (ROOT / "docs/sources/sentry.md").read_text()
+    example = page[page.index("```toml") + 7 : page.index("```\n", page.index("```toml") + 7)]
     config = config_mod.parse(tomllib.loads(example), env=ENV)
     assert config.sources["sentry"].type == "sentry"
     assert config.teams["search"].options["sentry"].sentry_team == "search"
