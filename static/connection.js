@@ -124,6 +124,7 @@ window.WB = window.WB || {};
     let socket;
     try { socket = new WebSocket(proto + location.host + body.dataset.ws); } catch (e) { scheduleReconnect("Cannot reach the wall server"); return; }
     state.socket = socket;
+    document.dispatchEvent(new CustomEvent("wb:socket", { detail: socket })); // device.js: fleet reports and commands
     state.lastMessage = state.openedAt = Date.now();
     socket.onmessage = (event) => onMessage(socket, event);
     socket.onclose = (event) => {

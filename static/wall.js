@@ -102,6 +102,7 @@
   function renderNotes(data) {
     const notes = data.notes.map((n) => WB.el("span", "note note-" + n.level, (n.level === "error" ? "✖ " : "▲ ") + n.source + ": " + n.text));
     if (!notes.length) notes.push(WB.el("span", "note note-ok", "✔ " + (data.sources === 1 ? "the source is" : "all " + data.sources + " sources") + " collecting"));
+    if (data.offline_screens) notes.push(WB.el("span", "note note-warning offline-screens", "▲ " + data.offline_screens + " screen" + (data.offline_screens === 1 ? "" : "s") + " offline")); // fleet view (device.js)
     foot.replaceChildren(...notes);
     foot.dataset.clear = data.notes.length ? "" : "1";
   }

@@ -23,6 +23,7 @@ from collectors.errors import CollectorError
 from collectors.registry import source_class
 from wallboard.board.board import Board
 from wallboard.config.loader import WallConfig
+from wallboard.config.schema import ACCESS_FIELDS
 from wallboard.fanout.hub import Hub
 
 log = logging.getLogger(__name__)
@@ -92,8 +93,8 @@ class Wall:
         self._seeded: set[str] = set()  # sources whose sparkline history was backfilled
 
     def screen_settings(self) -> dict[str, Any]:
-        # Every ScreenSettings field: the screen ignores what it does not know.
-        return self.config.screen.model_dump(mode="json")
+        # Every ScreenSettings field but the access ones: the screen ignores what it does not know.
+        return self.config.screen.model_dump(mode="json", exclude=set(ACCESS_FIELDS))
 
     # -- collection ----------------------------------------------------------------------
     def collect(self, source_id: str) -> None:

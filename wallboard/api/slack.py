@@ -135,6 +135,12 @@ def register(app: Flask) -> None:
             return api_errors.error_response(400, "bad_request", "expected a form-encoded body")
         text = fields.get("text", [""])[0]
         slash = fields.get("command", ["/errors"])[0] or "/errors"
+        if text.strip().lower().startswith("pair "):  # `/wall pair CODE team`: docs/pairing.md
+            from wallboard.devices import slack_pair
+            from wallboard.devices.gate import devices_of
+
+            user = fields.get("user_id", [""])[0]
+            return jsonify(slack_pair.pair(devices_of(current_app), user, text.strip()))
         response = jsonify(answer(the_wall, text, slash, base_url(the_wall)))
         response.headers["Cache-Control"] = "no-store"
         return response

@@ -115,6 +115,11 @@ class Hub:
                     counts[team] = counts.get(team, 0) + 1
             return counts
 
+    def screens(self) -> list[Screen]:
+        """The connected screens now (for the fleet view; read-only use)."""
+        with self._lock:
+            return list(self._screens)
+
     @property
     def screen_count(self) -> int:
         return len(self._screens)
@@ -250,6 +255,7 @@ class Hub:
             if screen.sent.get(team) != since or screen.pending is not None:
                 self._want_snapshot(screen)  # behind: the latest snapshot when it drains
                 self.stats.updates_coalesced += 1
+                screen.coalesced += 1  # per screen, for the fleet view
                 continue
             if self._write(screen, frame):
                 screen.sent[team] = version

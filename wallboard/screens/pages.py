@@ -89,6 +89,13 @@ def _rotation_args(the_wall: Wall) -> tuple[list[str], float]:
     return list(dict.fromkeys(teams)), every
 
 
+def offline_screens() -> int:
+    from wallboard.devices import listing  # the fleet, registered by the app factory
+    from wallboard.devices.gate import devices_of
+
+    return listing.offline_count(devices_of(current_app))
+
+
 def register(app: Flask) -> None:
     bp = Blueprint("web", __name__)
 
@@ -117,13 +124,24 @@ def register(app: Flask) -> None:
         teams = worst_first(the_wall.board)
         status = teams[0]["status"] if teams else "unknown"
         notes = source_notes(the_wall.board)
-        return _screen("wall.html", the_wall, teams=teams, status=status, notes=notes)
+        return _screen(
+            "wall.html",
+            the_wall,
+            teams=teams,
+            status=status,
+            notes=notes,
+            offline=offline_screens(),
+        )
 
     @bp.get("/wall/sources")
     def wall_sources() -> Response:
         # The websocket carries panels only; /wall's footer polls this for source problems.
         the_wall = wall(current_app)
-        return jsonify(notes=source_notes(the_wall.board), sources=len(the_wall.config.sources))
+        return jsonify(
+            notes=source_notes(the_wall.board),
+            sources=len(the_wall.config.sources),
+            offline_screens=offline_screens(),  # the fleet view's count (wallboard/devices)
+        )
 
     @bp.get("/rotate")
     def rotate_page() -> str:

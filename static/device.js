@@ -1,0 +1,109 @@
+// A screen as a device (docs/pairing.md): it reports what an operator needs over its
+// websocket (build, viewport, heap, DOM nodes, page errors), obeys the fleet view's
+// commands (identify, reload, move), and goes back to the pairing view when revoked.
+// It only listens to the socket connection.js opens (the "wb:socket" event) and sends
+// small, bounded frames; the server rate-limits them too.
+"use strict";
+(function () {
+  const body = document.body;
+  const params = new URLSearchParams(location.search);
+  const MAX_ERRORS = 5, MAX_TEXT = 300, REPORT_EVERY = 30000;
+  const errors = [];
+  let socket = null, soon = null, overlay = null, overlayTimer = null;
+
+  // ?screen=NAME names an unpaired screen in the fleet view: pass it to the socket.
+  const name = (params.get("screen") || "").slice(0, 60);
+  if (name && body.dataset.ws) {
+    body.dataset.ws += (body.dataset.ws.includes("?") ? "&" : "?") + "screen=" + encodeURIComponent(name);
+  }
+
+  function text(value) {
+    return String(value === undefined ? "" : value).slice(0, MAX_TEXT);
+  }
+
+  function report() {
+    soon = null;
+    if (!socket || socket.readyState !== WebSocket.OPEN) return;
+    const scale = Number(getComputedStyle(document.documentElement).getPropertyValue("--scale")) || 1;
+    const memory = performance.memory; // Chromium only; other browsers report no heap
+    const frame = {
+      type: "report",
+      build: text(body.dataset.build).slice(0, 64),
+      page: text(location.pathname + location.search),
+      viewport: [window.innerWidth, window.innerHeight],
+      scale: scale,
+      heap: memory ? memory.usedJSHeapSize : null,
+      dom: document.getElementsByTagName("*").length,
+      errors: errors.splice(0, MAX_ERRORS),
+    };
+    try { socket.send(JSON.stringify(frame)); } catch (e) { /* closing: the next socket reports */ }
+  }
+
+  function reportSoon(delay) {
+    if (!soon) soon = setTimeout(report, delay);
+  }
+
+  function pageError(kind, message) {
+    if (errors.length >= MAX_ERRORS) errors.shift(); // the newest matter most
+    errors.push({ kind: kind, message: text(message) });
+    reportSoon(1000);
+  }
+
+  window.addEventListener("error", (event) => {
+    pageError("error", (event.message || "error") + (event.filename ? " (" + event.filename.split("/").pop() + ":" + event.lineno + ")" : ""));
+  });
+  window.addEventListener("unhandledrejection", (event) => {
+    const reason = event.reason;
+    pageError("unhandledrejection", reason && reason.message ? reason.message : String(reason));
+  });
+
+  function identify(who) {
+    if (!overlay) {
+      overlay = document.createElement("div");
+      overlay.id = "identify";
+      Object.assign(overlay.style, {
+        position: "fixed", inset: "0", zIndex: "1000", display: "flex", alignItems: "center",
+        justifyContent: "center", background: "#0b3d91", color: "#fff", fontSize: "9vw",
+        fontWeight: "bold", textAlign: "center", padding: "4vw",
+      });
+      document.body.appendChild(overlay);
+    }
+    overlay.textContent = who || "this screen";
+    overlay.hidden = false;
+    body.dataset.identify = "1";
+    clearTimeout(overlayTimer);
+    overlayTimer = setTimeout(() => { overlay.hidden = true; body.dataset.identify = ""; }, 10000);
+  }
+
+  function command(msg) {
+    body.dataset.command = msg.action;
+    if (msg.action === "identify") identify(typeof msg.name === "string" ? msg.name : "");
+    else if (msg.action === "reload") location.reload();
+    else if (msg.action === "move" && typeof msg.page === "string" && msg.page.startsWith("/") && !msg.page.startsWith("//")) {
+      location.assign(msg.page + (name ? (msg.page.includes("?") ? "&" : "?") + "screen=" + encodeURIComponent(name) : ""));
+    }
+  }
+
+  // After a lost socket: if this browser's credential was revoked, show the pairing view.
+  function checkPaired() {
+    fetch("/pair/status", { cache: "no-store", credentials: "same-origin" })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((answer) => { if (answer && answer.valid === false) location.reload(); }, () => {});
+  }
+
+  document.addEventListener("wb:socket", (event) => {
+    const ws = event.detail;
+    socket = ws;
+    ws.addEventListener("message", (message) => {
+      let msg;
+      try { msg = JSON.parse(message.data); } catch (e) { return; }
+      if (msg.type === "hello") reportSoon(200);
+      else if (msg.type === "command") command(msg);
+    });
+    ws.addEventListener("close", (closed) => {
+      if (closed.code === 4403) location.reload(); // revoked: the server shows the pairing view
+      else checkPaired();
+    });
+  });
+  setInterval(() => reportSoon(0), REPORT_EVERY);
+})();

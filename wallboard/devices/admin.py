@@ -1,0 +1,79 @@
+"""Who is an admin: a bearer admin token (CLI, scripts) or a browser's admin session.
+
+Admin tokens come from the env vars named in ``screen.admin_tokens_env``, like
+the API's read tokens (``api.tokens_env``), and are checked the same way (per
+request, constant time). A value that is also a read API token is refused: a
+read token never grants admin, even if someone configured the same secret twice.
+
+A browser signs in once with the token (``/screens/login``) and gets a separate
+random session id in an HttpOnly, SameSite=Strict cookie that lives one hour;
+the token itself is never stored in the browser. Sessions live in memory.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from flask import Request
+
+from wallboard.api.auth import accepted_tokens, bearer, token_ok
+from wallboard.devices.codes import digest, new_secret
+from wallboard.security import origin_allowed
+from wallboard.wall import Wall
+
+SESSION_COOKIE = "wallboard_admin"
+SESSION_TTL = 3600.0
+MAX_SESSIONS = 1000
+
+
+def token_is_admin(the_wall: Wall, presented: str) -> bool:
+    admin = accepted_tokens(the_wall.config.screen.admin_tokens_env, the_wall.env)
+    if not admin or not token_ok(presented, admin):
+        return False
+    return not token_ok(presented, accepted_tokens(the_wall.config.api.tokens_env, the_wall.env))
+
+
+class Sessions:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._expires: dict[str, float] = {}  # hash of the session id -> unix expiry
+
+    def open(self) -> str:
+        session = new_secret()
+        now = time.time()
+        with self._lock:
+            for key in [k for k, t in self._expires.items() if t <= now]:
+                del self._expires[key]
+            if len(self._expires) >= MAX_SESSIONS:  # bounded: the oldest sign-in goes
+                del self._expires[min(self._expires, key=self._expires.__getitem__)]
+            self._expires[digest(session)] = now + SESSION_TTL
+        return session
+
+    def valid(self, session: str | None) -> bool:
+        if not session:
+            return False
+        with self._lock:
+            expires = self._expires.get(digest(session))
+        return expires is not None and expires > time.time()
+
+    def close(self, session: str | None) -> None:
+        if session:
+            with self._lock:
+                self._expires.pop(digest(session), None)
+
+
+def is_admin(the_wall: Wall, sessions: Sessions, request: Request) -> bool:
+    """A bearer admin token, or an admin session cookie on a same-origin request."""
+    presented = bearer(request.headers.get("Authorization"))
+    if presented is not None:
+        return token_is_admin(the_wall, presented)
+    if not sessions.valid(request.cookies.get(SESSION_COOKIE)):
+        return False
+    if request.method in ("GET", "HEAD"):
+        return True
+    # Writes with the cookie: SameSite=Strict already stops cross-site sends; the Origin
+    # check is the second lock, for browsers that do not honour SameSite.
+    origin = request.headers.get("Origin")
+    allowed = the_wall.config.wall.allowed_origins
+    return origin is not None and origin_allowed(origin, request.host, allowed)
