@@ -74,6 +74,7 @@ class ScreenSettings(Options):
     pairing_guesses_per_minute: int = Field(default=10, ge=1, le=1000)  # per client address
     pairing_guesses_global_per_minute: int = Field(default=60, ge=1, le=10000)
     pairing_max_pending: int = Field(default=200, ge=1, le=10000)
+    pairing_code_ttl: Duration = Field(default=600.0, le=3600.0)  # a shown code lives this long
     pairing_slack_users: list[str] = Field(default_factory=list)  # Slack user ids who may pair
 
     @field_validator(
@@ -105,6 +106,7 @@ ACCESS_FIELDS = frozenset(
         "pairing_guesses_per_minute",
         "pairing_guesses_global_per_minute",
         "pairing_max_pending",
+        "pairing_code_ttl",
         "pairing_slack_users",
     }
 )

@@ -11,7 +11,6 @@ from collections import deque
 # RFC 8628 section 6.1: consonants only, no vowels (no words), no 0/O or 1/I to confuse.
 ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
 CODE_LENGTH = 8  # 20^8 ≈ 2.6e10 codes; with the guess limits a guess is hopeless
-CODE_TTL = 600.0  # ten minutes, as the issue asks
 
 
 def new_code() -> str:

@@ -58,11 +58,10 @@ class Devices:
         """A new code for a browser; None when too many screens already wait."""
         now = time.time()
         limit = self.wall.config.screen.pairing_max_pending
+        ttl = self.wall.config.screen.pairing_code_ttl
         for _ in range(3):  # a fresh code colliding with a waiting one is rare; retry
             secret = codes.new_secret()
-            pending = Pending(
-                codes.new_code(), codes.digest(secret), address, now, now + codes.CODE_TTL
-            )
+            pending = Pending(codes.new_code(), codes.digest(secret), address, now, now + ttl)
             if self.store.add_pending(pending, PENDING_PER_ADDRESS, limit):
                 return Started(pending.code, secret, pending.expires_at)
             if self.store.pending_count() >= limit:
