@@ -105,7 +105,7 @@
         rows.replaceChildren(...list);
         summary.textContent = answer.screens.length + " screens · access " + answer.access + " · server build " + answer.build + " · ";
         const off = document.createElement("span");
-        off.className = "offline-count";
+        off.className = answer.offline ? "offline-count" : "";
         off.textContent = answer.offline + " offline";
         summary.appendChild(off);
         document.body.dataset.loaded = String(Number(document.body.dataset.loaded || 0) + 1);
