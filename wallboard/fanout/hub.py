@@ -115,11 +115,6 @@ class Hub:
                     counts[team] = counts.get(team, 0) + 1
             return counts
 
-    def screens(self) -> list[Screen]:
-        """The connected screens now (for the fleet view; read-only use)."""
-        with self._lock:
-            return list(self._screens)
-
     @property
     def screen_count(self) -> int:
         return len(self._screens)
