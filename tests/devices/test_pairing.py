@@ -170,3 +170,40 @@ def test_approval_from_the_cli_and_scope_and_revocation(browser: Browser, live: 
         check=False,
     )
     assert listed.returncode == 0 and "Kitchen" not in listed.stdout
+
+
+def test_the_fleet_page_approves_moves_identifies_and_revokes_a_paired_tv(
+    browser: Browser, live: LiveWall
+) -> None:
+    page = tv(browser, f"{live.url}/teams/payments")
+    code = shown_code(page)
+    # The person scans the QR: the approval page, with the code filled in, behind a sign-in.
+    fleet = browser.new_context(viewport={"width": 1600, "height": 900}).new_page()
+    fleet.goto(f"{live.url}/screens?code={code}")
+    fleet.fill("#token", ADMIN)
+    fleet.click("button[type=submit]")
+    wait_for(fleet, "() => Number(document.body.dataset.loaded) > 0")
+    assert fleet.input_value("#approve input[name=code]") == code
+    session = {c["name"]: c for c in fleet.context.cookies()}["wallboard_admin"]
+    assert session["httpOnly"] and session["sameSite"] == "Strict" and session["value"] != ADMIN
+    fleet.fill("#approve input[name=name]", "Meeting room")
+    fleet.select_option("#approve select[name=page]", "/teams/payments")
+    fleet.click("#approve button[type=submit]")
+    on_team(page, "payments", 5.0)
+    wait_for(page, CONNECTED)
+
+    row = fleet.locator("#fleet-rows tr", has_text="Meeting room")
+    wait_for(fleet, "() => document.querySelector('#fleet-rows tr[data-status=online]')")
+    row.locator("button[data-action=identify]").click()
+    wait_for(page, "() => document.getElementById('identify')?.textContent === 'Meeting room'")
+
+    row.locator("select").select_option("/teams/search")
+    row.locator("button[data-action=move]").click()
+    on_team(page, "search", 5.0)  # its credential moved with it
+    wait_for(page, CONNECTED)
+
+    wait_for(fleet, "() => document.querySelector('#fleet-rows tr[data-status=online]')")
+    row.locator("button[data-action=revoke]").click()
+    row.locator("button", has_text="Confirm revoke").click()
+    shown_code(page, timeout=5.0)
+    wait_for(fleet, "() => !document.getElementById('fleet-rows').textContent.includes('Meeting')")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -182,3 +185,31 @@ def _no_admin() -> str:
     from tests.support.live import demo_config
 
     return demo_config() + '\n[screen]\naccess = "paired"\n'
+
+
+def test_the_cli_revokes_and_the_credential_is_refused_everywhere(tmp_path: Path) -> None:
+    with serve_wall(config(tmp_path), env=ENV) as live:
+        code, cookie = start(live)
+        screen = approve(live.url, code, "/wall").json()["screen"]
+        paired = fetch(f"{live.url}/pair/poll", headers={"Cookie": f"wallboard_pairing={cookie}"})
+        credential = re.search(r"wallboard_device=([^;]+)", paired.headers["Set-Cookie"])
+        assert credential
+        jar = {"Cookie": f"wallboard_device={credential.group(1)}"}
+        assert fetch(f"{live.url}/wall/sources", headers=jar).status == 200
+        env = {**os.environ, "WALLBOARD_ADMIN_TOKEN": ADMIN}
+        cli = [sys.executable, "-m", "wallboard", "screens", "--server", live.url]
+        done = subprocess.run(
+            [*cli, "revoke", screen["id"]], env=env, capture_output=True, text=True, timeout=30
+        )
+        assert done.returncode == 0, done.stderr
+        assert fetch(f"{live.url}/wall/sources", headers=jar).status == 401
+        assert "data-code" in fetch(f"{live.url}/wall", headers=jar).body.decode()
+        again = subprocess.run(
+            [*cli, "revoke", screen["id"]], env=env, capture_output=True, text=True, timeout=30
+        )
+        assert again.returncode == 1 and "no such screen" in again.stderr
+        no_token = {k: v for k, v in env.items() if k != "WALLBOARD_ADMIN_TOKEN"}
+        refused = subprocess.run(
+            [*cli, "list"], env=no_token, capture_output=True, text=True, timeout=30
+        )
+        assert refused.returncode != 0 and "WALLBOARD_ADMIN_TOKEN" in refused.stderr
