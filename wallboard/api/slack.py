@@ -23,6 +23,8 @@ from wallboard.api.links import PREFIX, base_url, screen_url
 from wallboard.api.messages import escape, team_message, teams_message, text_message
 from wallboard.board.board import SEVERITY
 from wallboard.board.shapes import team_summary, team_view
+from wallboard.devices import slack_pair
+from wallboard.devices.gate import devices_of
 from wallboard.wall import Wall, wall
 
 MAX_SKEW = 300.0  # seconds either side of our clock, as Slack's docs ask
@@ -136,9 +138,6 @@ def register(app: Flask) -> None:
         text = fields.get("text", [""])[0]
         slash = fields.get("command", ["/errors"])[0] or "/errors"
         if text.strip().lower().startswith("pair "):  # `/wall pair CODE team`: docs/pairing.md
-            from wallboard.devices import slack_pair
-            from wallboard.devices.gate import devices_of
-
             user = fields.get("user_id", [""])[0]
             return jsonify(slack_pair.pair(devices_of(current_app), user, text.strip()))
         response = jsonify(answer(the_wall, text, slash, base_url(the_wall)))

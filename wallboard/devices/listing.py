@@ -92,7 +92,13 @@ def rows(devices: Devices) -> list[dict[str, Any]]:
 
 
 def offline_count(devices: Devices) -> int:
-    return sum(1 for r in rows(devices) if r["status"] == "offline")
+    """Offline screens; cached a second, as every /wall footer asks (O(screens) each time)."""
+    now = time.monotonic()
+    at, count = devices.offline_cache
+    if now - at >= 1.0:
+        count = sum(1 for r in rows(devices) if r["status"] == "offline")
+        devices.offline_cache = (now, count)
+    return count
 
 
 def find(devices: Devices, screen_id: str) -> tuple[str, Device | None] | None:

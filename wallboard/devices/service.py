@@ -48,6 +48,7 @@ class Devices:
         settings = the_wall.config.screen
         self.guesses = Limiter(settings.pairing_guesses_per_minute)
         self.all_guesses = Limiter(settings.pairing_guesses_global_per_minute)
+        self.offline_cache: tuple[float, int] = (-1e9, 0)  # (monotonic time, count)
 
     @property
     def paired(self) -> bool:

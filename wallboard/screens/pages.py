@@ -22,6 +22,8 @@ from wallboard import security
 from wallboard.board.board import SEVERITY, Board
 from wallboard.board.shapes import team_summary, team_view
 from wallboard.board.sparkline import points
+from wallboard.devices import listing
+from wallboard.devices.gate import devices_of
 from wallboard.wall import Wall, wall
 
 ROTATE_MIN_SECONDS = 2.0
@@ -90,9 +92,7 @@ def _rotation_args(the_wall: Wall) -> tuple[list[str], float]:
 
 
 def offline_screens() -> int:
-    from wallboard.devices import listing  # the fleet, registered by the app factory
-    from wallboard.devices.gate import devices_of
-
+    """Screens the fleet view shows as offline (wallboard/devices), for /wall's footer."""
     return listing.offline_count(devices_of(current_app))
 
 
