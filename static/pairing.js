@@ -5,7 +5,7 @@
 "use strict";
 (function () {
   const body = document.body;
-  const every = Number(body.dataset.pollMs) || 400;
+  const every = Number(body.dataset.pollMs) || 300;
   const left = document.getElementById("pairing-left");
   const expiresAt = Date.now() + (Number(body.dataset.expiresIn) || 60) * 1000;
   let busy = false;

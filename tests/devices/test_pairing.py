@@ -53,9 +53,13 @@ class Recorded:
         return bodies
 
 
-def tv(browser: Browser, url: str) -> Page:
+def tv(browser: Browser, url: str, problems: list[str] | None = None) -> Page:
+    """A TV's browser; console errors (a CSP violation, say) and page errors go to ``problems``."""
     context = browser.new_context(viewport={"width": 1920, "height": 1080})
     page = context.new_page()
+    if problems is not None:
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda exc: problems.append(str(exc)))
     page.goto(url)
     return page
 
@@ -73,7 +77,8 @@ def test_a_tv_shows_a_code_and_a_qr_then_its_team_within_a_second_of_approval(
     browser: Browser, live: LiveWall, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    page = tv(browser, f"{live.url}/teams/payments")
+    problems: list[str] = []
+    page = tv(browser, f"{live.url}/teams/payments", problems)
     seen = Recorded(page)
     code = shown_code(page)
     assert CODE.match(code), code
@@ -112,6 +117,7 @@ def test_a_tv_shows_a_code_and_a_qr_then_its_team_within_a_second_of_approval(
     assert credential not in answer.body.decode()
     assert credential not in caplog.text
     assert credential not in admin(live.url, "").body.decode()
+    assert problems == []  # no CSP violation, no script error, on either view
 
 
 def test_approval_from_the_cli_and_scope_and_revocation(browser: Browser, live: LiveWall) -> None:

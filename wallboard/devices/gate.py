@@ -3,7 +3,7 @@
 A browser without a valid credential gets the pairing view instead of the page
 it asked for (its code and QR), and polls ``/pair/poll`` until a person
 approves it; the answer then sets the device cookie and names its page.
-Polling (every 400 ms, only while a code is shown) rather than a websocket:
+Polling (every 300 ms, only while a code is shown) rather than a websocket:
 nothing to keep open, it works through every proxy, and a shared store later
 serves it from any replica. Admin browsers (the fleet view's session) may open
 every screen page.
@@ -42,7 +42,7 @@ PAGES = frozenset(
     {"web.index", "web.team_page", "web.wall_page", "web.rotate_page", "web.wall_sources"}
 )
 SOCKETS = frozenset({"sockets.team_socket", "sockets.screens_socket"})
-POLL_MS = 400
+POLL_MS = 300
 
 
 def devices_of(app: Flask) -> Devices:
