@@ -70,6 +70,8 @@ def is_admin(the_wall: Wall, sessions: Sessions, request: Request) -> bool:
         return token_is_admin(the_wall, presented)
     if not sessions.valid(request.cookies.get(SESSION_COOKIE)):
         return False
+    if not accepted_tokens(the_wall.config.screen.admin_tokens_env, the_wall.env):
+        return False  # every admin token was withdrawn: so are the sessions they opened
     if request.method in ("GET", "HEAD"):
         return True
     # Writes with the cookie: SameSite=Strict already stops cross-site sends; the Origin

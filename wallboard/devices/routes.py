@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from typing import Any
 
 from flask import (
@@ -49,6 +50,11 @@ def _unauthorized() -> Response:
     return response
 
 
+def _code(raw: str) -> str:
+    """A code carried through the sign-in (QR link): letters and dashes only, short."""
+    return re.sub(r"[^A-Za-z-]", "", raw)[:12]
+
+
 def _body() -> dict[str, Any] | None:
     data = request.get_json(silent=True)
     return data if isinstance(data, dict) else None
@@ -74,7 +80,7 @@ def register(app: Flask) -> None:
     @web.get("/screens")
     def fleet_page() -> Response:
         devices = current()
-        code = request.args.get("code", "")[:20]
+        code = _code(request.args.get("code", ""))
         if not admin_ok():
             page = render_template("fleet_login.html", config=devices.wall.config, code=code)
             return cookies.no_store(make_response(page, 401))
@@ -88,7 +94,7 @@ def register(app: Flask) -> None:
     def login() -> BaseResponse:
         devices = current()
         address = request.remote_addr or ""
-        code = request.form.get("code", "")[:20]
+        code = _code(request.form.get("code", ""))
         token = request.form.get("token", "")
         if logins.blocked(address) or not admin.token_is_admin(devices.wall, token):
             count = logins.hit(address)
