@@ -2,6 +2,7 @@
 // sockets, reconnects with exponential backoff and jitter, a full resync on every connect,
 // and a reload (only when the server answers) when the build changes.
 import { clockText, onTick, serverNow, setServerTime } from "./clock.js";
+import { adoptSocket } from "./device.js";
 import { setText } from "./dom.js";
 import { reloadIfServerUp } from "./reload.js";
 import { configure, settings } from "./settings.js";
@@ -152,6 +153,7 @@ function open() {
     return;
   }
   state.socket = socket;
+  adoptSocket(socket); // the fleet view's reports and commands (device.js)
   state.lastMessage = state.openedAt = Date.now();
   socket.onmessage = (event) => onMessage(socket, event);
   socket.onclose = (event) => onClose(socket, event);

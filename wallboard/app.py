@@ -11,6 +11,7 @@ from flask import Flask
 from wallboard import assets
 from wallboard.api import routes as api_routes
 from wallboard.config import loader as config_mod
+from wallboard.devices import install as devices
 from wallboard.hooks import alertmanager as hooks_alertmanager
 from wallboard.hooks import sentry as hooks_sentry
 from wallboard.ops import logs, metrics, probes
@@ -49,6 +50,7 @@ def create_app(
     logs.register(app)
     probes.register(app)
     metrics.register(app)
+    devices.register(app)  # after metrics: the fleet gauges join its registry
     api_routes.register(app)
     hooks_sentry.register(app)
     hooks_alertmanager.register(app)

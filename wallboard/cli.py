@@ -134,7 +134,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     hup.add_argument("--config", default=None, help="config file to validate first")
     hup.add_argument("--pid-file", default=os.environ.get("WALLBOARD_PID_FILE"))
     hup.add_argument("--pid", type=int, default=None, help="the server's process id")
+    from wallboard.devices import cli as devices_cli  # `wallboard screens ...`
+
+    devices_cli.add_parser(sub)
     args = parser.parse_args(argv)
+    if args.command == "screens":
+        return devices_cli.run(args)
 
     if args.command == "check-config":
         return check_config(

@@ -38,6 +38,7 @@ from wallboard import assets
 from wallboard.board.board import Board
 from wallboard.config import loader as config_mod
 from wallboard.config.loader import WallConfig
+from wallboard.config.schema import ACCESS_FIELDS
 from wallboard.fanout.hub import Hub
 from wallboard.ops.source_log import FailureLog
 from wallboard.sources import build_sources
@@ -100,8 +101,10 @@ class Wall:
 
     def screen_settings(self, config: WallConfig | None = None) -> dict[str, Any]:
         """The screen settings of ``config`` (default: the running one), as screens get them."""
-        # Every ScreenSettings field: the screen ignores what it does not know.
-        return (config or self.config).screen.model_dump(mode="json")
+        # Every ScreenSettings field but the access ones (the server's business only): the
+        # screen ignores what it does not know.
+        screen = (config or self.config).screen
+        return screen.model_dump(mode="json", exclude=set(ACCESS_FIELDS))
 
     # -- collection ----------------------------------------------------------------------
     def collect(self, source_id: str) -> None:

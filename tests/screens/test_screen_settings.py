@@ -9,6 +9,7 @@ import pytest
 from tests.support.live import demo_config, serve_wall, write_config
 from tests.support.screens import ScreenClient
 from wallboard.config import loader as config_mod
+from wallboard.config.schema import ACCESS_FIELDS
 
 
 def load(tmp_path: Path, screen: str) -> config_mod.WallConfig:
@@ -53,4 +54,6 @@ def test_it_sends_every_screen_setting_in_hello(tmp_path: Path) -> None:
     sent = hello["screen"]
     assert sent["chime"] is True
     assert (sent["dim_from"], sent["dim_until"]) == ("22:00", "06:00")
-    assert set(sent) == set(type(config.screen).model_fields)
+    # All but the access fields, which are the server's business (screens as devices).
+    assert set(sent) == set(type(config.screen).model_fields) - ACCESS_FIELDS
+    assert "admin_tokens_env" not in sent and "access" not in sent

@@ -26,6 +26,8 @@ from wallboard.api.messages import escape, team_message, teams_message, text_mes
 from wallboard.board.board import severity
 from wallboard.board.shapes import team_summary, team_view
 from wallboard.config.loader import WallConfig
+from wallboard.devices import slack_pair
+from wallboard.devices.gate import current_devices
 from wallboard.wall import Wall, current_wall
 
 MAX_SKEW = 300.0  # seconds either side of our clock, as Slack's docs ask
@@ -143,7 +145,11 @@ def register(app: Flask) -> None:
             return api_errors.error_response(400, "bad_request", "expected a form-encoded body")
         text = fields.get("text", [""])[0]
         slash = fields.get("command", ["/errors"])[0] or "/errors"
-        reply = answer(wall, text, slash, base_url(wall.config))
+        if text.strip().lower().startswith("pair "):  # `/wall pair CODE team`: docs/pairing.md
+            user = fields.get("user_id", [""])[0]
+            reply = slack_pair.pair(current_devices(), user, text.strip())
+        else:
+            reply = answer(wall, text, slash, base_url(wall.config))
         response = jsonify(models.body(models.SlackReply, reply))
         response.headers["Cache-Control"] = "no-store"
         return response

@@ -68,6 +68,15 @@ class ScreenSettings(Options):
     chime_min_interval: Duration = 300.0
     chime_quiet_from: str | None = None
     chime_quiet_until: str | None = None
+    # Screens as devices (docs/pairing.md). These never reach a screen: see ACCESS_FIELDS.
+    access: Literal["open", "paired"] = "open"
+    admin_tokens_env: list[EnvName] = Field(default_factory=list)  # never the API's tokens
+    admin_tokens_file: list[SecretFile] = Field(default_factory=list)
+    pairing_guesses_per_minute: int = Field(default=10, ge=1, le=1000)  # per client address
+    pairing_guesses_global_per_minute: int = Field(default=60, ge=1, le=10000)
+    pairing_max_pending: int = Field(default=200, ge=1, le=10000)
+    pairing_code_ttl: Duration = Field(default=600.0, le=3600.0)  # a shown code lives this long
+    pairing_slack_users: list[str] = Field(default_factory=list)  # Slack user ids who may pair
 
     @field_validator(
         "soft_reload_at", "dim_from", "dim_until", "chime_quiet_from", "chime_quiet_until"
@@ -85,7 +94,27 @@ class ScreenSettings(Options):
         for start, end in (("dim_from", "dim_until"), ("chime_quiet_from", "chime_quiet_until")):
             if (getattr(self, start) is None) != (getattr(self, end) is None):
                 raise ValueError(f"{start} and {end} are set together or not at all")
+        if self.access == "paired" and not (self.admin_tokens_env or self.admin_tokens_file):
+            raise ValueError(
+                'access = "paired" needs admin_tokens_env or admin_tokens_file: '
+                "who else could approve?"
+            )
         return self
+
+
+# ScreenSettings fields that are the server's business only: never sent to a screen.
+ACCESS_FIELDS = frozenset(
+    {
+        "access",
+        "admin_tokens_env",
+        "admin_tokens_file",
+        "pairing_guesses_per_minute",
+        "pairing_guesses_global_per_minute",
+        "pairing_max_pending",
+        "pairing_code_ttl",
+        "pairing_slack_users",
+    }
+)
 
 
 class ApiSettings(Options):

@@ -293,6 +293,7 @@ class Hub:
             if screen.sent.get(team) != since or screen.pending is not None:
                 self._want_snapshot(screen)  # behind: the latest snapshot when it drains
                 self.stats.updates_coalesced += 1
+                screen.coalesced += 1  # per screen, for the fleet view
                 continue
             if self._write(screen, frame):
                 screen.sent[team] = version

@@ -13,13 +13,14 @@ from typing import Any
 
 from wsproto.frame_protocol import FrameProtocol
 
-# Screens send only {"type": "pong"}; anything bigger is not a screen.
+# Screens send {"type": "pong"} and small reports; anything bigger is not a screen.
 MAX_CLIENT_FRAME = 4096
 CLOSE_GOING_AWAY = 1001
 CLOSE_PROTOCOL_ERROR = 1002
 CLOSE_POLICY = 1008
 CLOSE_UNKNOWN_TEAM = 4404
 CLOSE_TEAMS_CHANGED = 4001  # a reload removed a team this screen showed: reload the page
+CLOSE_REVOKED = 4403  # the screen's credential was revoked: back to the pairing view
 
 
 def _encode(message: dict[str, Any]) -> bytes:
@@ -73,6 +74,22 @@ def update(
             **tile,
         }
     )
+
+
+def command(action: str, **fields: Any) -> bytes:
+    """An operator's command to one screen: identify, reload, move (docs/pairing.md)."""
+    return _encode({"type": "command", "action": action, **fields})
+
+
+def client_frame(message: str | bytes) -> dict[str, Any] | None:
+    """A screen's frame as a dict with a string ``type``, or None for anything else."""
+    if not isinstance(message, str) or len(message) > MAX_CLIENT_FRAME:
+        return None
+    try:
+        data = json.loads(message)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("type"), str) else None
 
 
 def ping() -> bytes:

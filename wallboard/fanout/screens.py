@@ -25,6 +25,7 @@ class Screen:
     needs_resync: bool = False
     gone: bool = False  # ``closed`` as a plain flag, for the writer's hot loop
     control: bytes | None = None  # a pong owed to a client ping; written by the hub
+    coalesced: int = 0  # updates folded into a later snapshot for this screen
     close_code: int | None = None
     close_reason: str = ""
     closed: threading.Event = field(default_factory=threading.Event)

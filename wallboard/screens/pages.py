@@ -24,6 +24,8 @@ from wallboard.board.board import SEVERITY, Board, severity
 from wallboard.board.screen_shape import age_text, screen_team
 from wallboard.board.shapes import team_summary, team_view
 from wallboard.config.loader import WallConfig
+from wallboard.devices import listing
+from wallboard.devices.gate import devices_of
 from wallboard.wall import Wall, current_wall
 
 ROTATE_MIN_SECONDS = 2.0
@@ -42,20 +44,28 @@ def source_notes(board: Board) -> list[dict[str, str]]:
     return notes
 
 
-def foot_lines(notes: list[dict[str, str]], sources: int) -> list[dict[str, str]]:
+def foot_lines(notes: list[dict[str, str]], sources: int, offline: int = 0) -> list[dict[str, str]]:
     """The /wall footer as written (first render and its refresh alike): problems, or one
-    all-clear line."""
-    if not notes:
-        what = "the source is" if sources == 1 else f"all {sources} sources"
-        return [{"class": "note note-ok", "text": f"✔ {what} collecting"}]
+    all-clear line, then the fleet view's offline screens if any."""
     marks = {"error": "✖"}
-    return [
+    lines = [
         {
             "class": f"note note-{n['level']}",
             "text": f"{marks.get(n['level'], '▲')} {n['source']}: {n['text']}",
         }
         for n in notes
     ]
+    if not notes:
+        what = "the source is" if sources == 1 else f"all {sources} sources"
+        lines.append({"class": "note note-ok", "text": f"✔ {what} collecting"})
+    if offline:
+        lines.append(
+            {
+                "class": "note note-warning offline-screens",
+                "text": f"▲ {offline} screen{'' if offline == 1 else 's'} offline",
+            }
+        )
+    return lines
 
 
 def worst_first(board: Board) -> list[dict[str, Any]]:
@@ -93,6 +103,11 @@ def _rotation_args(config: WallConfig) -> tuple[list[str], float]:
     return list(dict.fromkeys(teams)), every
 
 
+def offline_screens() -> int:
+    """Screens the fleet view shows as offline (wallboard/devices), for /wall's footer."""
+    return listing.offline_count(devices_of(current_app))
+
+
 def register(app: Flask) -> None:
     bp = Blueprint("web", __name__)
 
@@ -122,7 +137,7 @@ def register(app: Flask) -> None:
             teams = worst_first(wall.board)
             notes = source_notes(wall.board)
         status = teams[0]["status"] if teams else "unknown"
-        foot = foot_lines(notes, len(config.sources))
+        foot = foot_lines(notes, len(config.sources), offline_screens())
         return _screen(
             "wall.html", wall, config, teams=teams, status=status, notes=notes, foot=foot
         )
@@ -134,7 +149,13 @@ def register(app: Flask) -> None:
         with wall.board.read() as config:
             notes = source_notes(wall.board)
             sources = len(config.sources)
-        return jsonify(notes=notes, sources=sources, lines=foot_lines(notes, sources))
+        offline = offline_screens()  # the fleet view's count (wallboard/devices)
+        return jsonify(
+            notes=notes,
+            sources=sources,
+            offline_screens=offline,
+            lines=foot_lines(notes, sources, offline),
+        )
 
     @bp.get("/rotate")
     def rotate_page() -> str:

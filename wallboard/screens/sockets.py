@@ -7,7 +7,6 @@ goes through the hub.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import socket
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from typing import Any
 from flask import Blueprint, Flask, abort, request
 from flask_sock import Sock
 
+from wallboard.devices import hooks as devices
 from wallboard.fanout import protocol
 from wallboard.screens.reader import NoReaderThread, read_frames
 from wallboard.security import origin_allowed
@@ -79,27 +79,23 @@ def serve_screen(ws: WebSocket, teams: tuple[str, ...], all_teams: bool = False)
         return
     hub = wall.hub
     screen = hub.attach(ws.sock, teams, remote=request.remote_addr, all_teams=all_teams)
+    devices.attached(screen)  # the fleet view (wallboard/devices)
 
     def on_message(message: str) -> bool:
-        if not _is_pong(message):
+        frame = protocol.client_frame(message)
+        if frame is None:
             return False
-        hub.pong(screen)
-        return True
+        if frame["type"] == "pong":
+            hub.pong(screen)
+            return True
+        # A screen's report (build, heap, page errors): bounded and rate-limited there.
+        return frame["type"] == "report" and devices.report(screen, frame)
 
     code, reason = None, ""
     try:
         code, reason = read_frames(ws, on_message, lambda frame: hub.control(screen, frame))
     finally:
         hub.detach(screen, code, reason)
+        devices.detached(screen)
         # The hub owns the socket's writes and has shut it down; tell the library it is over.
         ws.connected = False
-
-
-def _is_pong(message: str | bytes) -> bool:
-    if not isinstance(message, str) or len(message) > protocol.MAX_CLIENT_FRAME:
-        return False
-    try:
-        data = json.loads(message)
-    except ValueError:
-        return False
-    return isinstance(data, dict) and data.get("type") == "pong"

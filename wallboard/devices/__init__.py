@@ -1,0 +1,1 @@
+"""Screens as devices: pairing, screen credentials, admin access and the fleet view."""

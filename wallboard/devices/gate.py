@@ -1,0 +1,195 @@
+"""With ``access = "paired"``: screen pages and sockets only for a paired device, in scope.
+
+A browser without a valid credential gets the pairing view instead of the page
+it asked for (its code and QR), and polls ``/pair/poll`` until a person
+approves it; the answer then sets the device cookie and names its page.
+Polling (every 300 ms, only while a code is shown) rather than a websocket:
+nothing to keep open, it works through every proxy, and a shared store later
+serves it from any replica. Admin browsers (the fleet view's session) may open
+every screen page.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import segno
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+)
+from werkzeug.wrappers import Response as BaseResponse
+
+from wallboard.api.links import base_url
+from wallboard.devices import codes, cookies, scope
+from wallboard.devices.admin import is_admin
+from wallboard.devices.service import EXTENSION, Devices
+from wallboard.devices.store import Device
+from wallboard.wall import current_wall
+
+PAGES = frozenset(
+    {"web.index", "web.team_page", "web.wall_page", "web.rotate_page", "web.wall_sources"}
+)
+SOCKETS = frozenset({"sockets.team_socket", "sockets.screens_socket"})
+POLL_MS = 300
+
+
+def devices_of(app: Flask) -> Devices:
+    found: Devices = app.extensions[EXTENSION]
+    return found
+
+
+def current_devices() -> Devices:
+    """The devices of the app handling this request."""
+    return devices_of(current_app)
+
+
+def _listed() -> frozenset[str] | None:
+    listed = frozenset(t for t in request.args.get("teams", "").split(",") if t)
+    return listed or scope.ALL
+
+
+def wanted_teams(endpoint: str) -> frozenset[str] | None:
+    """The teams the request would show (``ALL`` for every team)."""
+    if endpoint in ("web.team_page", "sockets.team_socket"):
+        return frozenset({str((request.view_args or {}).get("team", ""))})
+    if endpoint in ("web.rotate_page", "sockets.screens_socket"):
+        return _listed()
+    return scope.ALL  # /, /wall, /wall/sources
+
+
+def gate() -> BaseResponse | None:
+    """``before_request``: None lets a screen request through (and notes its device)."""
+    endpoint = request.endpoint or ""
+    if endpoint not in PAGES and endpoint not in SOCKETS:
+        return None
+    devices = current_devices()
+    g.device = None
+    if not devices.paired or is_admin(devices.wall, devices.sessions, request):
+        return None
+    credential = request.cookies.get(cookies.DEVICE_COOKIE)
+    device = devices.device_for(credential)
+    if device is None:
+        if endpoint in SOCKETS:
+            abort(403)
+        if endpoint == "web.wall_sources":
+            return cookies.no_store(_json_error(401, "not_paired", "this screen is not paired"))
+        return pairing_view(devices)
+    try:
+        allowed = scope.may_see(
+            scope.page_teams(device.page, devices.wall.config.teams), wanted_teams(endpoint)
+        )
+    except ValueError:  # its page's team was removed from the config: nothing to show
+        allowed = False
+    if not allowed:
+        if endpoint in SOCKETS:
+            abort(403)
+        if endpoint == "web.wall_sources":
+            return _json_error(403, "out_of_scope", "this screen is paired for another page")
+        # A paired TV on a page it may not show goes to its own page.
+        return cookies.no_store(redirect(device.page, code=303))
+    g.device = device
+    g.renew_credential = credential if endpoint in PAGES else None
+    return None
+
+
+def renew(response: Response) -> Response:
+    """``after_request``: a paired TV's page load pushes its cookie's expiry further out."""
+    credential = g.get("renew_credential")
+    if credential and response.status_code == 200:
+        cookies.set_secret(
+            response, current_wall(), cookies.DEVICE_COOKIE, credential, cookies.DEVICE_MAX_AGE
+        )
+    return response
+
+
+def _json_error(status: int, code: str, message: str) -> Response:
+    response = jsonify(error={"code": code, "message": message})
+    response.status_code = status
+    return response
+
+
+def approval_url(devices: Devices, code: str) -> str:
+    return f"{base_url(devices.wall.config)}/screens?code={codes.display(code)}"
+
+
+def pairing_view(devices: Devices) -> Response:
+    """The full-screen code and QR, reusing this browser's code while it is alive."""
+    wall = devices.wall
+    secret = request.cookies.get(cookies.PAIRING_COOKIE)
+    pending = devices.waiting(secret)
+    context: dict[str, Any] = {"config": wall.config, "wall": wall, "poll_ms": POLL_MS}
+    if pending is None or secret is None:
+        started = devices.start(request.remote_addr or "")
+        if started is None:
+            body = render_template("pairing.html", code=None, **context)
+            return cookies.no_store(make_response(body, 503))
+        code, secret, expires_at = started.code, started.secret, started.expires_at
+    else:
+        code, expires_at = pending.code, pending.expires_at
+    url = approval_url(devices, code)
+    qr = segno.make(url, error="m").svg_inline(scale=1, border=2, svgclass="qr-code", omitsize=True)
+    body = render_template(
+        "pairing.html",
+        code=codes.display(code),
+        raw_code=code,
+        url=url,
+        qr=qr,
+        expires_in=math.ceil(expires_at - time.time()),
+        **context,
+    )
+    response = make_response(body, 200)
+    cookies.set_secret(
+        response, wall, cookies.PAIRING_COOKIE, secret, math.ceil(expires_at - time.time())
+    )
+    return cookies.no_store(response)
+
+
+def register(app: Flask) -> None:
+    bp = Blueprint("pairing", __name__)
+
+    @bp.get("/pair/poll")
+    def poll() -> Response:
+        devices = current_devices()
+        secret = request.cookies.get(cookies.PAIRING_COOKIE)
+        pending = devices.waiting(secret)
+        if pending is None or secret is None:
+            return cookies.no_store(jsonify(status="expired"))
+        if pending.device_id is None:
+            return cookies.no_store(
+                jsonify(status="pending", expires_in=math.ceil(pending.expires_at - time.time()))
+            )
+        collected = devices.collect(secret)
+        if collected is None:
+            return cookies.no_store(jsonify(status="expired"))
+        device, credential = collected
+        response = jsonify(status="paired", page=device.page)
+        cookies.set_secret(
+            response, devices.wall, cookies.DEVICE_COOKIE, credential, cookies.DEVICE_MAX_AGE
+        )
+        cookies.clear(response, devices.wall, cookies.PAIRING_COOKIE)
+        return cookies.no_store(response)
+
+    @bp.get("/pair/status")
+    def status() -> Response:
+        # After a lost socket the page asks whether it is still paired (revoked offline).
+        devices = current_devices()
+        device: Device | None = devices.device_for(request.cookies.get(cookies.DEVICE_COOKIE))
+        admin = is_admin(devices.wall, devices.sessions, request)
+        valid = not devices.paired or device is not None or admin
+        return cookies.no_store(jsonify(access=devices.wall.config.screen.access, valid=valid))
+
+    app.before_request(gate)
+    app.after_request(renew)
+    app.register_blueprint(bp)

@@ -1,0 +1,112 @@
+"""The fleet as rows: every paired device and every screen seen in the last 24 hours."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import Any
+
+from wallboard.devices.fleet import Record, last_seen
+from wallboard.devices.service import Devices, device_key
+from wallboard.devices.store import Device
+
+
+def record_id(record: Record) -> str:
+    """A stable id for actions: the device id, or a digest of an open screen's key."""
+    if record.device_id:
+        return record.device_id
+    return "o" + hashlib.sha256(record.key.encode()).hexdigest()[:16]
+
+
+def offline_after(devices: Devices) -> float:
+    return devices.wall.config.wall.heartbeat * devices.wall.hub.missed_pongs
+
+
+def _row(devices: Devices, device: Device | None, record: Record | None) -> dict[str, Any]:
+    now = time.time()
+    build = devices.wall.build_id
+    row: dict[str, Any] = {
+        "id": device.id if device else record_id(record) if record else "",
+        "name": device.name if device else (record.name if record else ""),
+        "paired": device is not None,
+        "page": device.page if device else (record.page if record else ""),
+        "teams": list(record.teams) if record else [],
+        "paired_at": device.paired_at if device else None,
+        "approved_by": device.approved_by if device else None,
+        "status": "never connected",
+        "connected_at": None,
+        "last_seen": None,
+        "last_pong_age": None,
+        "behind_bytes": 0,
+        "coalesced": 0,
+        "build": None,
+        "old_build": False,
+        "viewport": None,
+        "scale": None,
+        "heap_bytes": None,
+        "dom_nodes": None,
+        "errors": [],
+        "reconnects_last_hour": 0,
+        "address": None,
+        "reports_dropped": 0,
+    }
+    if record is None:
+        return row
+    seen = last_seen(record)
+    live = [s for s in list(record.live) if not s.gone]
+    pongs = [s.last_pong for s in live]
+    recent = [t for t in record.connects if t > now - 3600 and t > record.first_connect]
+    row.update(
+        status="offline" if now - seen > offline_after(devices) else "online",
+        connected_at=record.connected_at,
+        last_seen=seen,
+        last_pong_age=round(time.monotonic() - max(pongs), 1) if pongs else None,
+        behind_bytes=sum(len(s.pending) if s.pending is not None else 0 for s in live),
+        coalesced=sum(s.coalesced for s in live),
+        reconnects_last_hour=len(recent),
+        address=record.address,
+        errors=list(record.errors),
+        reports_dropped=record.reports_dropped,
+        **record.report,
+    )
+    row["old_build"] = bool(row["build"]) and row["build"] != build
+    return row
+
+
+def rows(devices: Devices) -> list[dict[str, Any]]:
+    records = devices.fleet.records()
+    by_key = {r.key: r for r in records}
+    out = []
+    revoked = set()
+    for device in devices.store.devices():
+        if device.revoked_at is not None:
+            revoked.add(device.id)
+            continue
+        out.append(_row(devices, device, by_key.get(device_key(device.id))))
+    for record in records:
+        if record.device_id is None:
+            out.append(_row(devices, None, record))
+    order = {"offline": 0, "online": 1, "never connected": 2}
+    out.sort(key=lambda r: (order.get(r["status"], 3), str(r["name"]).lower()))
+    return out
+
+
+def offline_count(devices: Devices) -> int:
+    """Offline screens; cached a second, as every /wall footer asks (O(screens) each time)."""
+    now = time.monotonic()
+    at, count = devices.offline_cache
+    if now - at >= 1.0:
+        count = sum(1 for r in rows(devices) if r["status"] == "offline")
+        devices.offline_cache = (now, count)
+    return count
+
+
+def find(devices: Devices, screen_id: str) -> tuple[str, Device | None] | None:
+    """(fleet key, device) of a screen id from the listing; None if unknown."""
+    device = devices.store.device(screen_id)
+    if device is not None and device.revoked_at is None:
+        return device_key(device.id), device
+    for record in devices.fleet.records():
+        if record.device_id is None and record_id(record) == screen_id:
+            return record.key, None
+    return None

@@ -1,0 +1,141 @@
+"""The devices of one wall: pairing, approval, moves, revocation and commands to screens."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from wallboard.devices import codes, scope
+from wallboard.devices.admin import Sessions
+from wallboard.devices.codes import Limiter
+from wallboard.devices.fleet import Fleet
+from wallboard.devices.store import Device, DeviceStore, MemoryDeviceStore, Pending
+from wallboard.fanout import protocol
+from wallboard.wall import Wall
+
+log = logging.getLogger(__name__)
+EXTENSION = "wallboard.devices"
+PENDING_PER_ADDRESS = 4  # a TV reloading its pairing page replaces its own older codes
+MAX_NAME = 60
+
+
+class Refused(Exception):
+    """An approval or command that cannot be done; ``status`` and a stable ``code``."""
+
+    def __init__(self, status: int, code: str, message: str, retry_after: float = 0) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.retry_after = status, code, message, retry_after
+
+
+@dataclass(frozen=True)
+class Started:
+    code: str
+    secret: str  # only ever sent to the pairing browser, in an HttpOnly cookie
+    expires_at: float
+
+
+def device_key(device_id: str) -> str:
+    return f"device:{device_id}"
+
+
+class Devices:
+    def __init__(self, wall: Wall, store: DeviceStore | None = None) -> None:
+        self.wall = wall
+        self.store: DeviceStore = store or MemoryDeviceStore()
+        self.fleet = Fleet()
+        self.sessions = Sessions()
+        settings = wall.config.screen
+        self.guesses = Limiter(settings.pairing_guesses_per_minute)
+        self.all_guesses = Limiter(settings.pairing_guesses_global_per_minute)
+        self.offline_cache: tuple[float, int] = (-1e9, 0)  # (monotonic time, count)
+
+    @property
+    def paired(self) -> bool:
+        return self.wall.config.screen.access == "paired"
+
+    # -- the screen's side ---------------------------------------------------------------
+    def start(self, address: str) -> Started | None:
+        """A new code for a browser; None when too many screens already wait."""
+        now = time.time()
+        limit = self.wall.config.screen.pairing_max_pending
+        ttl = self.wall.config.screen.pairing_code_ttl
+        for _ in range(3):  # a fresh code colliding with a waiting one is rare; retry
+            secret = codes.new_secret()
+            pending = Pending(codes.new_code(), codes.digest(secret), address, now, now + ttl)
+            if self.store.add_pending(pending, PENDING_PER_ADDRESS, limit):
+                return Started(pending.code, secret, pending.expires_at)
+            if self.store.pending_count() >= limit:
+                log.warning("pairing: %d screens already wait for approval; refused one", limit)
+                return None
+        return None
+
+    def waiting(self, secret: str | None) -> Pending | None:
+        return self.store.pending_by_secret(codes.digest(secret)) if secret else None
+
+    def collect(self, secret: str) -> tuple[Device, str] | None:
+        """(device, credential) once the code was approved; the credential is made here."""
+        credential = codes.new_secret()
+        device = self.store.collect(codes.digest(secret), codes.digest(credential), time.time())
+        if device is None:
+            return None
+        log.info("pairing: screen %s (%s) took its credential", device.id, device.name)
+        return device, credential
+
+    def device_for(self, credential: str | None) -> Device | None:
+        return self.store.device_by_credential(codes.digest(credential)) if credential else None
+
+    # -- the admin's side ----------------------------------------------------------------
+    def check_page(self, page: str) -> str:
+        try:
+            scope.page_teams(page, self.wall.config.teams)
+        except ValueError:
+            raise Refused(
+                400, "bad_page", "page must be /wall, /teams/<team> or /rotate?teams=…"
+            ) from None
+        return page
+
+    def approve(self, typed: str, name: str, page: str, by: str, address: str) -> Device:
+        name = " ".join(name.split())
+        if not name or len(name) > MAX_NAME:
+            raise Refused(400, "bad_name", f"name: 1 to {MAX_NAME} characters")
+        self.check_page(page)
+        wait = max(self.guesses.blocked(address), self.all_guesses.blocked("*"))
+        if wait > 0:
+            log.warning("pairing: guess refused from %s (rate limit)", address)
+            raise Refused(429, "too_many_attempts", "too many attempts; try later", wait)
+        code = codes.normalize(typed)
+        device = Device(codes.new_id("d"), name, page, time.time(), by)
+        if code is None or not self.store.approve(code, device, time.time()):
+            count = self.guesses.hit(address)
+            self.all_guesses.hit("*")
+            log.warning(
+                "pairing: wrong, expired or used code from %s (%d in a minute)", address, count
+            )
+            # One answer for wrong, expired and used: nothing tells a guesser which.
+            raise Refused(404, "invalid_code", "no screen waits with this code")
+        log.info("pairing: %s approved screen %s (%s) for %s", by, device.id, name, page)
+        return device
+
+    def move(self, device_id: str, page: str) -> None:
+        self.check_page(page)
+        if self.store.move(device_id, page) is None:
+            raise Refused(404, "unknown_screen", "no such paired screen")
+        self.send(device_key(device_id), "move", page=page)
+
+    def revoke(self, device_id: str) -> Device:
+        device = self.store.revoke(device_id, time.time())
+        if device is None:
+            raise Refused(404, "unknown_screen", "no such paired screen")
+        log.info("pairing: screen %s (%s) revoked", device.id, device.name)
+        for screen in self.fleet.screens_of(device_key(device_id)):
+            # The page sees 4403 and goes back to the pairing view (static/device.js).
+            self.wall.hub.detach(screen, protocol.CLOSE_REVOKED, "revoked")
+        return device
+
+    def send(self, key: str, action: str, **fields: str) -> int:
+        """Send a command to every live socket of one screen; how many got it."""
+        screens = self.fleet.screens_of(key)
+        for screen in screens:
+            self.wall.hub.control(screen, protocol.command(action, **fields))
+        return len(screens)

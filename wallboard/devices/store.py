@@ -1,0 +1,147 @@
+"""Pairing records and device credentials: an interface, and the in-memory store behind it.
+
+Only hashes of secrets are kept (a credential or a pairing secret is 256 random
+bits, so SHA-256 is enough: nothing to brute-force). The interface is what a
+persistent or shared store (SQLite, Redis) implements to make pairings outlive
+the process and span replicas; every method is one atomic step so that such a
+store can do it in one transaction or one script.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A screen showing a code, waiting for a person to approve it."""
+
+    code: str
+    secret_hash: str  # of the HttpOnly pairing cookie: only that browser can collect
+    address: str
+    created_at: float
+    expires_at: float
+    device_id: str | None = None  # set by approval; the credential is minted at collection
+
+
+@dataclass(frozen=True)
+class Device:
+    id: str
+    name: str
+    page: str
+    paired_at: float
+    approved_by: str  # "api", "cli", "slack:U123", "fleet"
+    credential_hash: str | None = None  # None until the screen collects its credential
+    revoked_at: float | None = None
+
+
+class DeviceStore(Protocol):
+    def add_pending(self, pending: Pending, per_address: int, limit: int) -> bool: ...
+    def pending_by_secret(self, secret_hash: str) -> Pending | None: ...
+    def approve(self, code: str, device: Device, now: float) -> bool: ...
+    def collect(self, secret_hash: str, credential_hash: str, now: float) -> Device | None: ...
+    def device(self, device_id: str) -> Device | None: ...
+    def device_by_credential(self, credential_hash: str) -> Device | None: ...
+    def devices(self) -> list[Device]: ...
+    def move(self, device_id: str, page: str) -> Device | None: ...
+    def revoke(self, device_id: str, now: float) -> Device | None: ...
+    def pending_count(self) -> int: ...
+
+
+@dataclass
+class MemoryDeviceStore:
+    """The store for one process. Swap for a shared one without touching its callers."""
+
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _pending: dict[str, Pending] = field(default_factory=dict)  # by code
+    _devices: dict[str, Device] = field(default_factory=dict)  # by id
+    _by_credential: dict[str, str] = field(default_factory=dict)  # hash -> device id
+
+    def _prune(self, now: float) -> None:
+        for code in [c for c, p in self._pending.items() if p.expires_at <= now]:
+            del self._pending[code]
+
+    def add_pending(self, pending: Pending, per_address: int, limit: int) -> bool:
+        """Add unless ``limit`` codes wait; an address over ``per_address`` loses its oldest."""
+        with self._lock:
+            self._prune(pending.created_at)
+            mine = sorted(
+                (p for p in self._pending.values() if p.address == pending.address),
+                key=lambda p: p.created_at,
+            )
+            for old in mine[: max(0, len(mine) - per_address + 1)]:
+                del self._pending[old.code]
+            if len(self._pending) >= limit or pending.code in self._pending:
+                return False
+            self._pending[pending.code] = pending
+            return True
+
+    def pending_by_secret(self, secret_hash: str) -> Pending | None:
+        with self._lock:
+            self._prune(time.time())
+            return next((p for p in self._pending.values() if p.secret_hash == secret_hash), None)
+
+    def approve(self, code: str, device: Device, now: float) -> bool:
+        """Single use: only a live, not yet approved code is approved, once."""
+        with self._lock:
+            self._prune(now)
+            pending = self._pending.get(code)
+            if pending is None or pending.device_id is not None:
+                return False
+            self._pending[code] = replace(pending, device_id=device.id)
+            self._devices[device.id] = device
+            return True
+
+    def collect(self, secret_hash: str, credential_hash: str, now: float) -> Device | None:
+        """The approved screen takes its credential; the code is gone from then on."""
+        with self._lock:
+            self._prune(now)
+            found = [p for p in self._pending.values() if p.secret_hash == secret_hash]
+            if not found or found[0].device_id is None:
+                return None
+            del self._pending[found[0].code]
+            device = self._devices.get(found[0].device_id)
+            if device is None or device.revoked_at is not None:
+                return None
+            device = replace(device, credential_hash=credential_hash)
+            self._devices[device.id] = device
+            self._by_credential[credential_hash] = device.id
+            return device
+
+    def device(self, device_id: str) -> Device | None:
+        with self._lock:
+            return self._devices.get(device_id)
+
+    def device_by_credential(self, credential_hash: str) -> Device | None:
+        with self._lock:
+            device = self._devices.get(self._by_credential.get(credential_hash, ""))
+            return device if device is not None and device.revoked_at is None else None
+
+    def devices(self) -> list[Device]:
+        with self._lock:
+            return list(self._devices.values())
+
+    def move(self, device_id: str, page: str) -> Device | None:
+        with self._lock:
+            device = self._devices.get(device_id)
+            if device is None or device.revoked_at is not None:
+                return None
+            self._devices[device_id] = device = replace(device, page=page)
+            return device
+
+    def revoke(self, device_id: str, now: float) -> Device | None:
+        with self._lock:
+            device = self._devices.get(device_id)
+            if device is None or device.revoked_at is not None:
+                return None
+            self._by_credential.pop(device.credential_hash or "", None)
+            self._devices[device_id] = device = replace(device, revoked_at=now)
+            return device
+
+    def pending_count(self) -> int:
+        with self._lock:
+            self._prune(time.time())
+            return len(self._pending)
