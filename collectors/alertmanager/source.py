@@ -35,6 +35,10 @@ SEVERITY_STATUS = {
 _ORDER = {"crit": 0, "warn": 1, "ok": 2}
 
 
+# Largest answer read unless max_body_bytes says otherwise.
+MAX_BODY = 16 * 1024 * 1024
+
+
 class AlertmanagerOptions(HttpOptions, TeamLabelOptions):
     url: HttpUrl
     webhook_token_env: EnvName  # Alertmanager's http_config.authorization credentials
@@ -50,7 +54,7 @@ class AlertmanagerSource:
         self.context = context
         self.options = cast(AlertmanagerOptions, context.options)
         self.client = HttpClient.from_options(
-            self.options, timeout=context.timeout, env=context.env
+            self.options, timeout=context.timeout, env=context.env, max_body=MAX_BODY
         )
         self._token = (read_env(self.options.webhook_token_env, context.env) or "").encode()
         self._lock = threading.Lock()

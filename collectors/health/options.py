@@ -27,6 +27,8 @@ class HealthOptions(Options):
     concurrency: int = Field(default=64, ge=1, le=256)
     check_timeout: Duration = 2.0  # a check's timeout unless it sets its own
     latency_window: int = Field(default=10, ge=1, le=1000)  # answers kept per check for p50
+    # Largest health answer read; a health document is small, so 1 MiB is generous.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=1 << 30)
 
 
 class HealthCheck(Options):

@@ -27,16 +27,27 @@ from urllib3.exceptions import (
     NewConnectionError,
     ReadTimeoutError,
 )
+from pydantic import Field
 from urllib3.util import Retry, Timeout
 
 from collectors.errors import CollectorError
-from collectors.http.response import Response, http_error, transport_error
+from collectors.http import deadline as deadlines
+from collectors.http.response import (
+    Response,
+    body_too_large,
+    http_error,
+    timeout_error,
+    transport_error,
+)
 from collectors.options import EnvName, Options, read_env
 
 __all__ = ["HttpClient", "HttpOptions", "HttpStats", "Response", "http_error"]
 
 # Status codes worth retrying at once: a gateway hiccup or a restarting upstream.
 RETRY_STATUSES = frozenset({502, 503, 504})
+DEFAULT_MAX_BODY = 16 * 1024 * 1024  # bytes; each source kind passes its own default
+MAX_BODY_CEILING = 1024 * 1024 * 1024
+_CHUNK = 64 * 1024
 
 
 class HttpOptions(Options):
@@ -47,6 +58,8 @@ class HttpOptions(Options):
     basic_password_env: EnvName | None = None
     ca_bundle: str | None = None
     verify: bool = True
+    # Largest answer read from the upstream (None: the source kind's default).
+    max_body_bytes: int | None = Field(default=None, ge=1024, le=MAX_BODY_CEILING)
 
 
 @dataclass
@@ -99,6 +112,11 @@ class _CappedRetry(Retry):
         return wait
 
     def increment(self, *args: Any, **kw: Any) -> _CappedRetry:
+        # No new attempt once the request's total budget is spent (or nearly so).
+        active = deadlines.current()
+        if active is not None and active.left() < 0.05:
+            spent = ReadTimeoutError(None, "", "request budget spent")  # type: ignore[arg-type]
+            raise MaxRetryError(None, "", reason=spent)  # type: ignore[arg-type]
         # Refusing here rather than in sleep() makes urllib3 hand back the response
         # itself, so the caller still sees the 429 and its Retry-After (Sentry's edge).
         response = kw.get("response") or (args[2] if len(args) > 2 else None)
@@ -143,8 +161,10 @@ class HttpClient:
         ca_bundle: str | None = None,
         verify: bool = True,
         user_agent: str = "wallboard/0.1",
+        max_body: int = DEFAULT_MAX_BODY,
     ) -> None:
         self.timeout = timeout
+        self.max_body = max_body
         self.stats = HttpStats()
         self._headers = {"User-Agent": user_agent, **(headers or {})}
         retry = _CappedRetry(
@@ -166,11 +186,15 @@ class HttpClient:
         stats = self.stats
 
         class CountingHTTP(HTTPConnectionPool):
+            ConnectionCls = deadlines.GuardedHTTPConnection
+
             def _new_conn(self):  # type: ignore[no-untyped-def]
                 stats.count_connection()
                 return super()._new_conn()
 
         class CountingHTTPS(HTTPSConnectionPool):
+            ConnectionCls = deadlines.GuardedHTTPSConnection
+
             def _new_conn(self):  # type: ignore[no-untyped-def]
                 stats.count_connection()
                 return super()._new_conn()
@@ -196,6 +220,8 @@ class HttpClient:
         if user is not None:
             password = read_env(options.basic_password_env, env) or ""
             headers.update(urllib3.make_headers(basic_auth=f"{user}:{password}"))
+        if options.max_body_bytes is not None:
+            kw["max_body"] = options.max_body_bytes
         return cls(
             timeout=timeout,
             headers=headers,
@@ -251,28 +277,72 @@ class HttpClient:
             retry.retry_timeouts = False  # type: ignore[attr-defined]
         retry.retry_after_cap = per_try  # type: ignore[attr-defined]
         started = time.monotonic()
-        try:
-            raw = self._pool.request(
-                method,
-                url,
-                body=body,
-                headers=all_headers,
-                timeout=Timeout(connect=per_try, read=per_try),
-                retries=retry,
-                preload_content=True,
-                redirect=False,
-            )
-        except (HTTPError, OSError) as exc:
-            self.stats.count_request("error")
-            raise transport_error(exc, per_try) from exc
+        # One total budget for connect, headers and body, retries included: per_try is
+        # already clipped to the cycle's deadline, so no request outlives its cycle.
+        with deadlines.budget(per_try) as spent:
+            try:
+                raw = self._pool.request(
+                    method,
+                    url,
+                    body=body,
+                    headers=all_headers,
+                    timeout=Timeout(connect=per_try, read=per_try),
+                    retries=retry,
+                    preload_content=False,
+                    redirect=False,
+                )
+            except (HTTPError, OSError) as exc:
+                self.stats.count_request("error")
+                if spent.expired:
+                    raise timeout_error(per_try) from exc
+                raise transport_error(exc, per_try) from exc
+            try:
+                data = self._read_body(raw, spent)
+            except (HTTPError, OSError) as exc:
+                self.stats.count_request("error")
+                error = timeout_error(per_try) if spent.expired else transport_error(exc, per_try)
+                raise error from exc
+            except CollectorError:
+                self.stats.count_request("error")
+                raise
+            finally:
+                raw.release_conn()
         self.stats.count_request(f"{raw.status // 100}xx")
         return Response(
             status=raw.status,
             headers={k.lower(): v for k, v in raw.headers.items()},
-            data=raw.data or b"",
+            data=data,
             elapsed=time.monotonic() - started,
             url=url,
         )
+
+    def _read_body(self, raw: Any, spent: deadlines.Budget) -> bytes:
+        """The body in chunks, never more than ``max_body`` bytes, never past the budget.
+
+        A body cut short (cap, deadline) closes the connection rather than returning
+        it to the pool: the rest of the answer would still be on the wire.
+        """
+        length = raw.headers.get("content-length", "")
+        if length.isdigit() and int(length) > self.max_body:
+            raw.close()
+            raise body_too_large(self.max_body)
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            if spent.expired:
+                raw.close()
+                raise timeout_error(spent.seconds)
+            chunk = raw.read(_CHUNK)
+            if not chunk:
+                if spent.expired:  # the watchdog's shutdown reads as an early end
+                    raw.close()
+                    raise timeout_error(spent.seconds)
+                return b"".join(chunks)
+            size += len(chunk)
+            if size > self.max_body:
+                raw.close()
+                raise body_too_large(self.max_body)
+            chunks.append(chunk)
 
     def close(self) -> None:
         self._pool.clear()

@@ -29,6 +29,7 @@ class SentryOptions(Options):
     projects_refresh: Duration = 600.0
     ca_bundle: str | None = None
     verify: bool = True
+    max_body_bytes: int | None = Field(default=None, ge=1024, le=1 << 30)  # None: 8 MiB
 
 
 class SentryPanelOptions(Options):

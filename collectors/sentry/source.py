@@ -36,6 +36,10 @@ class SentryHook:
     body: Mapping[str, Any]
 
 
+# A page of issues is ~100 kB; 8 MiB leaves room without letting a proxy fill memory.
+MAX_BODY = 8 * 1024 * 1024
+
+
 class SentrySource:
     kind: ClassVar[str] = "sentry"
     Options: ClassVar[type[SentryOptions]] = SentryOptions
@@ -52,6 +56,7 @@ class SentrySource:
             headers={"Authorization": f"Bearer {token}"},
             ca_bundle=opts.ca_bundle,
             verify=opts.verify,
+            max_body=opts.max_body_bytes or MAX_BODY,
         )
         hint = f"sources.{context.id}.token_env"
         self.client = client  # /metrics reads its request counters
