@@ -7,6 +7,7 @@ mapping used instead of ``os.environ``) so tests need not touch the process env.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -16,6 +17,10 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Val
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+# Bounds for any duration anywhere: below 1 ms nothing in the wall can act on it, and
+# past a year timers and schedulers overflow (timedelta, threading.Timer).
+MIN_SECONDS = 0.001
+MAX_SECONDS = 365 * 86400.0
 
 
 def parse_duration(raw: object) -> float:
@@ -28,10 +33,41 @@ def parse_duration(raw: object) -> float:
     seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
     if seconds <= 0:
         raise ValueError(f'duration must be greater than zero, got "{raw}"')
+    return _within(seconds, raw, MIN_SECONDS, MAX_SECONDS)
+
+
+def _within(seconds: float, raw: object, low: float, high: float) -> float:
+    if not math.isfinite(seconds) or not low <= seconds <= high:
+        raise ValueError(
+            f'must be between {format_seconds(low)} and {format_seconds(high)}, got "{raw}"'
+        )
     return seconds
 
 
+def format_seconds(seconds: float) -> str:
+    """A bound in words a person would write in the config: "1 s", "5 min", "30 d"."""
+    for unit, scale in (("d", 86400.0), ("h", 3600.0), ("min", 60.0), ("s", 1.0)):
+        if seconds >= scale and (seconds / scale).is_integer():
+            return f"{seconds / scale:g} {unit}"
+    return f"{seconds * 1000:g} ms"
+
+
 Duration = Annotated[float, BeforeValidator(parse_duration)]
+"""Any duration: 1 ms to 365 d. Most keys add :func:`between` for a tighter range."""
+
+
+def between(low: float, high: float) -> AfterValidator:
+    """Limit a :data:`Duration` to ``[low, high]`` seconds.
+
+    Used as ``Annotated[Duration, between(1, 300)]``.
+
+    The error names both bounds in words ("must be between 1 s and 5 min").
+    """
+
+    def check(seconds: float) -> float:
+        return _within(seconds, f"{format_seconds(seconds)}", low, high)
+
+    return AfterValidator(check)
 
 
 def _env(info: ValidationInfo) -> Mapping[str, str]:
@@ -62,7 +98,8 @@ def read_env(name: str | None, env: Mapping[str, str] | None = None) -> str | No
 class Options(BaseModel):
     """Base for option models: immutable, and unknown keys are errors."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan=False: a threshold of nan or inf would make a panel that never turns red.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class NoOptions(Options):

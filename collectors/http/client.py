@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import urllib3
+from pydantic import Field
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import (
     ConnectTimeoutError,
@@ -27,7 +28,6 @@ from urllib3.exceptions import (
     NewConnectionError,
     ReadTimeoutError,
 )
-from pydantic import Field
 from urllib3.util import Retry, Timeout
 
 from collectors.errors import CollectorError

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from collectors.options import Duration, EnvName, Options
+from collectors.options import Duration, EnvName, Options, between
 
 SLUG = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
 
@@ -26,7 +26,7 @@ class SentryOptions(Options):
     webhook_secret_env: EnvName | None = None
     max_pages: int = Field(default=10, ge=1, le=100)
     period: str = Field(default="14d", pattern=r"^\d+[mhdw]$")  # which issues count at all
-    projects_refresh: Duration = 600.0
+    projects_refresh: Annotated[Duration, between(1.0, 7 * 86400.0)] = 600.0
     ca_bundle: str | None = None
     verify: bool = True
     max_body_bytes: int | None = Field(default=None, ge=1024, le=1 << 30)  # None: 8 MiB
