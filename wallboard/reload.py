@@ -28,7 +28,12 @@ _lock = threading.Lock()  # one reload at a time, even if SIGHUPs arrive in a bu
 
 
 def reload_config(the_wall: Wall, path: str | None = None) -> bool:
-    """Load ``path`` (default: the running config's file) into ``the_wall``; True if applied."""
+    """Load ``path`` (default: the running config's file) into ``the_wall``; True if applied.
+
+    Whatever step fails (reading, validating, building sources, swapping them in),
+    the old config keeps serving in full and the failure is kept in
+    ``Wall.config_error`` for ``/``, ``/readyz`` and ``wallboard_config_reload_failed``.
+    """
     path = path or the_wall.config.path
     with _lock:
         try:
@@ -47,7 +52,18 @@ def reload_config(the_wall: Wall, path: str | None = None) -> bool:
             the_wall.config_error = f"sources could not be built: {type(exc).__name__}"
             log.exception("config reload rejected, keeping the running config")
             return False
-        _swap(the_wall, new, sources)
+        old_config, old_sources = the_wall.config, the_wall.sources
+        try:
+            _swap(the_wall, new, sources)
+        except Exception as exc:  # e.g. the scheduler refusing a job: undo every step
+            log.exception("config reload failed while applying it; restoring the running config")
+            _restore(the_wall, old_config, old_sources)
+            for source in sources.values():
+                source.close()
+            the_wall.config_error = f"reload failed while applying it: {type(exc).__name__}"
+            return False
+        for source in old_sources.values():
+            source.close()
         the_wall.config_error = None
     log.info(
         "config reloaded from %s: %d teams, %d sources", path, len(new.teams), len(new.sources)
@@ -57,21 +73,34 @@ def reload_config(the_wall: Wall, path: str | None = None) -> bool:
 
 def _swap(the_wall: Wall, new: config_mod.WallConfig, sources: dict[str, Source]) -> None:
     old_sources = the_wall.sources
-    old_ids = set(the_wall.config.sources)
     # Sources first, so a job firing mid-swap finds a source for every configured id.
     the_wall.sources = {**old_sources, **sources}
     the_wall.config = new
     the_wall.board.reconfigure(new)
     the_wall.sources = sources
+    _reschedule(the_wall, new)
+
+
+def _reschedule(the_wall: Wall, config: config_mod.WallConfig) -> None:
     scheduler = the_wall.scheduler
-    if scheduler is not None:
-        for sid in old_ids - set(new.sources):
-            job = scheduler.get_job(f"source:{sid}")
-            if job is not None:
-                job.remove()
-        the_wall.schedule_sources(scheduler)
-    for source in old_sources.values():
-        source.close()
+    if scheduler is None:
+        return
+    for job in scheduler.get_jobs():
+        if job.id.startswith("source:") and job.id.removeprefix("source:") not in config.sources:
+            job.remove()
+    the_wall.schedule_sources(scheduler)
+
+
+def _restore(
+    the_wall: Wall,
+    old: config_mod.WallConfig,
+    old_sources: dict[str, Source],
+) -> None:
+    the_wall.sources = {**the_wall.sources, **old_sources}
+    the_wall.config = old
+    the_wall.board.reconfigure(old)
+    the_wall.sources = old_sources
+    _reschedule(the_wall, old)
 
 
 def send_reload(config_path: str, *, pid_file: str | None, pid: int | None) -> int:

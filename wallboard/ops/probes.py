@@ -7,6 +7,7 @@ into a restart loop of the wall.
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -51,8 +52,8 @@ def readiness(the_wall: Wall, now: float | None = None) -> tuple[bool, dict[str,
         sources[sid] = {
             "ready": not reasons,
             "reasons": reasons,
-            "last_success": state.last_success,
-            "interval_seconds": state.interval,
+            "last_success": _finite(state.last_success),
+            "interval_seconds": _finite(state.interval),
         }
     details: dict[str, Any] = {
         "status": "ready" if ready else "unready",
@@ -65,6 +66,11 @@ def readiness(the_wall: Wall, now: float | None = None) -> tuple[bool, dict[str,
     if not running:
         details["reasons"] = ["scheduler not running"]
     return ready, details
+
+
+def _finite(value: float | None) -> float | None:
+    # JSON has no Infinity or NaN: a probe answer must parse whatever the state holds.
+    return value if value is not None and math.isfinite(value) else None
 
 
 def register(app: Flask) -> None:
