@@ -24,6 +24,7 @@ from collectors.registry import source_class
 from wallboard.board.board import Board
 from wallboard.config.loader import WallConfig
 from wallboard.fanout.hub import Hub
+from wallboard.ops.redact import redact, secret_values
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,7 +76,8 @@ class Wall:
         self.env = dict(os.environ if env is None else env)
         self.config = config
         self.build_id = build or build_id()
-        self.board = Board(config)
+        self._secrets: tuple[int, list[str]] = (0, [])
+        self.board = Board(config, scrub=self.redact)
         self.hub = Hub(
             self.board,
             build_id=self.build_id,
@@ -90,6 +92,14 @@ class Wall:
         self.collect_listeners: list[Callable[[str, float, CollectorError | None], None]] = []
         self._run_lock = threading.Lock()
         self._seeded: set[str] = set()  # sources whose sparkline history was backfilled
+
+    def redact(self, text: str) -> str:
+        """``text`` as it may be shown to people: no secret of the running config in it."""
+        key, values = self._secrets
+        if key != id(self.config):  # recomputed once per config (reload swaps the object)
+            values = secret_values(self.config, self.env)
+            self._secrets = (id(self.config), values)
+        return redact(text, values)
 
     def screen_settings(self) -> dict[str, Any]:
         # Every ScreenSettings field: the screen ignores what it does not know.

@@ -8,7 +8,6 @@ malformed body 400, and in both cases nothing on the board changes.
 
 from __future__ import annotations
 
-import json
 import logging
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
@@ -16,6 +15,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from collectors.alertmanager.payload import PayloadError
 from collectors.alertmanager.source import AlertmanagerSource
 from wallboard.api.errors import error_response
+from wallboard.hooks.body import json_object, raw_body
 from wallboard.wall import wall
 
 log = logging.getLogger(__name__)
@@ -40,10 +40,12 @@ def receive() -> Response:
         response = error_response(401, "unauthorized", reason)
         response.headers["WWW-Authenticate"] = 'Bearer realm="wallboard"'
         return response
-    try:
-        payload = json.loads(request.get_data(cache=False))
-    except (ValueError, UnicodeDecodeError):
-        return error_response(400, "bad_request", "body is not JSON")
+    body = raw_body()
+    if isinstance(body, Response):
+        return body
+    payload = json_object(body)
+    if isinstance(payload, Response):
+        return payload
     source_id = matches[0]
     try:
         collection = sources[source_id].receive(payload)

@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
-from collections.abc import Mapping
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from collectors.errors import CollectorError
 from collectors.options import read_env
 from collectors.sentry.source import SentryHook, SentrySource
 from wallboard.api.errors import error_response
+from wallboard.hooks.body import json_object, raw_body
 from wallboard.wall import Wall, wall
 
 log = logging.getLogger(__name__)
@@ -58,22 +56,18 @@ def receive() -> Response:
     the_wall = wall(current_app)
     if not _secrets(the_wall):
         return error_response(404, "not_configured", "no sentry source has webhook_secret_env set")
-    try:
-        body = request.get_data(cache=False)
-    except RequestEntityTooLarge:
-        return error_response(413, "payload_too_large", "webhook body too large")
+    body = raw_body()
+    if isinstance(body, Response):
+        return body
     presented = request.headers.get("Sentry-Hook-Signature", "").strip().lower()
     source_id = _signed_by(the_wall, body, presented) if presented else None
     if source_id is None:
         reason = "bad signature" if presented else "missing Sentry-Hook-Signature"
         return error_response(401, "unauthorized", reason)
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return error_response(400, "bad_request", "body is not JSON")
+    payload = json_object(body)
+    if isinstance(payload, Response):
+        return payload
     resource = request.headers.get("Sentry-Hook-Resource", "")
-    if not isinstance(payload, Mapping):
-        return error_response(400, "bad_request", "body is not a JSON object")
     if resource not in HANDLED:
         # Sentry sends every subscribed resource; the rest are not ours to show.
         return jsonify(ok=True, ignored=resource or "no Sentry-Hook-Resource")
