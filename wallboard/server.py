@@ -4,10 +4,12 @@ Why this server and not gunicorn: the hub owns every websocket write (one
 writer thread, non-blocking sends), so the server only has to give each
 connection a thread, and the board lives in this one process. werkzeug's
 threaded server does that; what it lacks for production is added here: a cap on
-connections (``server.max_screens`` websockets plus a reserve for probes and the
-API, so a crowd of TVs can never starve ``/healthz``), a timeout on idle or slow
-HTTP connections (lifted once a connection becomes a websocket), and our own
-signals. gunicorn's master owns SIGHUP (it restarts workers, losing the board and
+websockets (``server.max_screens``), a cap on connections (the open-files limit,
+so threads stay bounded), a *total* deadline on every request of a connection
+that is not a screen (``server.request_timeout``, see ``connections.py``: a
+slowloris client is cut, not just an idle one) and, when the server is full, the
+eviction of the connection waiting longest, so a probe always gets a thread; and
+our own signals. gunicorn's master owns SIGHUP (it restarts workers, losing the board and
 dropping every screen) and its ``--worker-connections`` cap; one process with
 its own signal handling keeps config reload in-process.
 
@@ -34,6 +36,7 @@ from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 from wallboard.app import create_app
 from wallboard.config import loader as config_mod
+from wallboard.connections import ConnectionGuard
 from wallboard.ops import error_reporting as errors_sentry
 from wallboard.ops import logs
 from wallboard.ops.redact import secret_values
@@ -43,7 +46,9 @@ from wallboard.wall import wall
 log = logging.getLogger(__name__)
 EXIT_GRACE_SECONDS = 2.0  # after SIGTERM, how long an in-flight collection may hold the exit
 HTTP_RESERVE = 32  # connections kept for probes, the API and pages beyond max_screens
+HTTP_CONNECTIONS = 1024  # at most this many non-screen connections (threads) at once
 FD_RESERVE = 128  # files, upstream pools, the listening socket
+EVICTION_SLACK = 64  # connections accepted past the cap while evicted ones are closing
 
 
 class WallServer(ThreadedWSGIServer):
@@ -53,17 +58,31 @@ class WallServer(ThreadedWSGIServer):
     # would drop SYNs and stretch that out (the kernel caps it at net.core.somaxconn).
     request_queue_size = 1024
 
-    def __init__(self, host: str, port: int, app: Any, *, max_screens: int, timeout: float) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        app: Any,
+        *,
+        max_screens: int,
+        timeout: float,
+        max_connections: int | None = None,
+    ) -> None:
+        self.guard = ConnectionGuard(timeout)
         handler = type("Handler", (_Handler,), {"timeout": timeout})
-        super().__init__(host, port, _WebsocketCap(app, max_screens), handler=handler)
-        self.max_connections = max_screens + HTTP_RESERVE
+        cap = _WebsocketCap(app, max_screens, on_upgrade=self.guard.disarm)
+        super().__init__(host, port, cap, handler=handler)
+        self.max_connections = max_connections or connection_cap(max_screens)
         self._active = 0
         self._count_lock = threading.Lock()
         self.refused = 0
 
     def verify_request(self, request: Any, client_address: Any) -> bool:
         with self._count_lock:
-            if self._active >= self.max_connections:
+            if self._active >= self.max_connections and (
+                self._active >= self.max_connections + EVICTION_SLACK
+                or not self.guard.evict_oldest()
+            ):
                 self.refused += 1
                 return False  # socketserver closes it: cheaper than any answer
             self._active += 1
@@ -73,11 +92,35 @@ class WallServer(ThreadedWSGIServer):
         try:
             super().process_request_thread(request, client_address)
         finally:
+            self.guard.disarm(request)
             with self._count_lock:
                 self._active -= 1
 
+    def server_close(self) -> None:
+        self.guard.stop()
+        super().server_close()
+
+
+def connection_cap(max_screens: int) -> int:
+    """Connections served at once: every screen plus HTTP_CONNECTIONS, within ``ulimit -n``."""
+    cap = max_screens + HTTP_CONNECTIONS
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY:
+        cap = min(cap, soft - FD_RESERVE)
+    return max(cap, 1)
+
 
 class _Handler(WSGIRequestHandler):
+    server: WallServer
+
+    def handle_one_request(self) -> None:
+        # Armed from the wait for the request line to the last byte of the answer.
+        self.server.guard.arm(self.connection)
+        try:
+            super().handle_one_request()
+        finally:
+            self.server.guard.disarm(self.connection)
+
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass  # logs.py writes the access line, without the query string
 
@@ -89,9 +132,12 @@ class _WebsocketCap:
     protects HTTP threads must not apply to it (the hub drops dead screens itself).
     """
 
-    def __init__(self, app: Any, max_screens: int) -> None:
+    def __init__(
+        self, app: Any, max_screens: int, on_upgrade: Callable[[Any], None] | None = None
+    ) -> None:
         self.app = app
         self.max_screens = max_screens
+        self.on_upgrade = on_upgrade
         self.screens = 0
         self._lock = threading.Lock()
 
@@ -110,6 +156,8 @@ class _WebsocketCap:
         sock = environ.get("werkzeug.socket")
         if sock is not None:
             sock.settimeout(None)
+            if self.on_upgrade is not None:
+                self.on_upgrade(sock)  # no request deadline for a screen
         try:
             return self.app(environ, start_response)  # type: ignore[no-any-return]
         finally:

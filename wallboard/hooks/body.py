@@ -36,7 +36,7 @@ def json_object(body: bytes) -> Mapping[str, Any] | Response:
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):
-        return error_response(400, "bad_request", "body is not JSON (UTF-8)")
+        return error_response(400, "bad_request", "body is not JSON")
     if not isinstance(payload, Mapping):
         return error_response(400, "bad_request", "body is not a JSON object")
     return payload
