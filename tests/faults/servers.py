@@ -12,6 +12,7 @@ holds one.
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import threading
 import time
@@ -27,7 +28,9 @@ class Script:
     body: bytes = b"{}"
     pace: float = 0.0  # > 0: one byte every ``pace`` seconds, from the status line on
     huge: int = 0  # > 0: send this many bytes of body (valid JSON prefix, then padding)
-    echo_headers: bool = False  # answer 502 quoting the request's headers
+    echo_headers: bool = False  # answer ``status`` quoting the request's head in every field
+    echo_status: str = "fail"  # the echoed document's "status" ("error" for Prometheus)
+    no_length: bool = False  # no Content-Length: the body ends when the connection closes
 
 
 class FaultServer:
@@ -88,11 +91,20 @@ class FaultServer:
         body = script.body
         status = script.status
         if script.echo_headers:
-            status, body = 502, b"upstream said no to this request:\n" + head
+            # Every field a source might quote: Prometheus' error, Sentry's detail,
+            # an IETF health document's output, a plain-text page.
+            # Credentials first, as a proxy complaining about them would quote them, so no
+            # source's truncation of long error texts hides the leak.
+            lines = head.decode("latin-1").split("\r\n")
+            lines.sort(key=lambda line: not line.lower().startswith("authorization"))
+            said = "proxy refused: " + "; ".join(lines)
+            doc = {"status": script.echo_status, "errorType": "bad_data"}
+            doc.update(error=said, detail=said, output=said)
+            body = json.dumps(doc).encode()
         length = script.huge or len(body)
+        framing = "Connection: close\r\n" if script.no_length else f"Content-Length: {length}\r\n"
         answer = (
-            f"HTTP/1.1 {status} X\r\nContent-Type: {script.content_type}\r\n"
-            f"Content-Length: {length}\r\n\r\n"
+            f"HTTP/1.1 {status} X\r\nContent-Type: {script.content_type}\r\n{framing}\r\n"
         ).encode()
         if script.pace > 0:
             for i in range(len(answer + body)):
@@ -110,9 +122,9 @@ class FaultServer:
                 piece = block[: script.huge - sent]
                 conn.sendall(piece)
                 sent += len(piece)
-            return True
+            return not script.no_length
         conn.sendall(body)
-        return True
+        return not script.no_length
 
 
 def _read_head(conn: socket.socket) -> bytes | None:
