@@ -25,6 +25,10 @@ MAX_SECONDS = 365 * 86400.0
 
 def parse_duration(raw: object) -> float:
     """Return seconds for a duration written like ``"500ms"``, ``"30s"``, ``"5m"``."""
+    return _within(_seconds(raw), raw, MIN_SECONDS, MAX_SECONDS)
+
+
+def _seconds(raw: object) -> float:
     if isinstance(raw, bool) or not isinstance(raw, str):
         raise ValueError('expected a duration string such as "30s", "5m" or "500ms"')
     match = _DURATION.match(raw)
@@ -33,7 +37,7 @@ def parse_duration(raw: object) -> float:
     seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
     if seconds <= 0:
         raise ValueError(f'duration must be greater than zero, got "{raw}"')
-    return _within(seconds, raw, MIN_SECONDS, MAX_SECONDS)
+    return seconds
 
 
 def _within(seconds: float, raw: object, low: float, high: float) -> float:
@@ -56,18 +60,23 @@ Duration = Annotated[float, BeforeValidator(parse_duration)]
 """Any duration: 1 ms to 365 d. Most keys add :func:`between` for a tighter range."""
 
 
-def between(low: float, high: float) -> AfterValidator:
-    """Limit a :data:`Duration` to ``[low, high]`` seconds.
+def between(low: float, high: float) -> BeforeValidator:
+    """Limit a :data:`Duration` to ``[low, high]`` seconds (``Annotated[Duration, between(...)]``).
 
-    Used as ``Annotated[Duration, between(1, 300)]``.
-
-    The error names both bounds in words ("must be between 1 s and 5 min").
+    A before-validator, so it sees the text as written and runs ahead of the global
+    bounds: the error names this key's range ("must be between 1 s and 5 min, got
+    "99999d""). A malformed value passes through to :func:`parse_duration`'s error.
     """
 
-    def check(seconds: float) -> float:
-        return _within(seconds, f"{format_seconds(seconds)}", low, high)
+    def check(raw: object) -> object:
+        try:
+            seconds = _seconds(raw)
+        except ValueError:
+            return raw
+        _within(seconds, raw, low, high)
+        return raw
 
-    return AfterValidator(check)
+    return BeforeValidator(check)
 
 
 def _env(info: ValidationInfo) -> Mapping[str, str]:
