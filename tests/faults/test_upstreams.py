@@ -23,6 +23,7 @@ from tests.faults.walls import (
     KINDS,
     TEAM,
     TOKEN,
+    config_text,
     echo_script,
     good_answer,
     make_wall,
@@ -31,6 +32,9 @@ from tests.faults.walls import (
 )
 from tests.support.live import serve_wall
 from tests.support.screens import ScreenClient
+from wallboard.app import create_app
+from wallboard.board.shapes import team_view
+from wallboard.wall import wall
 
 TIMEOUT = 2.0
 TRICKLE = Script(pace=0.3, body=b'{"status": "success", "data": {}}' * 4)
@@ -79,6 +83,29 @@ def test_a_trickling_health_check_leaks_no_thread_across_cycles(tmp_path: Path) 
             the_wall.stop()
 
 
+def test_a_trickling_check_never_starves_another_teams_checks(tmp_path: Path) -> None:
+    # Two pool slots: leaked probe threads would fill them within two cycles.
+    trickle = Script(pace=0.3, content_type="text/plain", body=b"OK" * 50)
+    healthy = Script(content_type="text/plain", body=b"OK")
+    with FaultServer(trickle) as slow, FaultServer(healthy) as fine:
+        checks = "".join(
+            f'[[teams.search.health]]\nname = "svc{n}"\nurl = "{fine.url}/{n}"\n' for n in range(3)
+        )
+        text = config_text("health", slow.url, timeout=TIMEOUT, extra="concurrency = 2")
+        text += f'\n[teams.search]\npanels = ["main"]\n{checks}'
+        path = tmp_path / "two-teams.toml"
+        path.write_text(text)
+        the_wall = wall(create_app(path, env=ENV, build="faults"))
+        try:
+            for _ in range(5):
+                the_wall.collect("up")
+                search = team_view(the_wall.board, "search")["panels"][0]
+                assert search["display"] == "3 / 3 up", search
+                assert "timeout after" in json.dumps(shown(the_wall))
+        finally:
+            the_wall.stop()
+
+
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("framing", ["content-length", "until-close"])
 def test_a_50_mb_answer_is_refused_at_the_cap_and_memory_stays_flat(
@@ -113,8 +140,6 @@ def get_json(url: str) -> tuple[int, str]:
 
 @pytest.mark.parametrize("kind", ["prometheus", "sentry", "health"])
 def test_a_secret_the_upstream_echoes_never_reaches_people(tmp_path: Path, kind: str) -> None:
-    from tests.faults.walls import config_text
-
     with FaultServer(echo_script(kind)) as server:
         path = tmp_path / "wall.toml"
         path.write_text(config_text(kind, server.url, timeout=TIMEOUT))
