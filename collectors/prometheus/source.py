@@ -27,7 +27,7 @@ BAD_QUERY_BACKOFF = (30.0, 600.0)
 
 
 # Largest answer read unless max_body_bytes says otherwise.
-MAX_BODY = 32 * 1024 * 1024
+MAX_BODY = 16 * 1024 * 1024
 
 
 class PrometheusOptions(HttpOptions, TeamLabelOptions):
