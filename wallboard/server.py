@@ -165,13 +165,17 @@ class _WebsocketCap:
                 self.screens -= 1
 
 
-def raise_open_files(needed: int) -> int:
-    """Lift the soft ``ulimit -n`` towards ``needed`` (one descriptor per connection)."""
+def raise_open_files(needed: int, wanted: int | None = None) -> int:
+    """Lift the soft ``ulimit -n`` towards ``wanted`` (one descriptor per connection).
+
+    Below ``needed`` (every screen plus the probe reserve) a warning says so.
+    """
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft != resource.RLIM_INFINITY and soft < needed:
-        target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-        soft = target
+    target_wanted = max(needed, wanted or needed)
+    if soft != resource.RLIM_INFINITY and soft < target_wanted:
+        target = target_wanted if hard == resource.RLIM_INFINITY else min(target_wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, target), hard))
+        soft = max(soft, target)
     if soft != resource.RLIM_INFINITY and soft < needed:
         log.warning(
             "open files limit %d is below the %d that server.max_screens needs; "
@@ -198,7 +202,10 @@ def serve(
     errors_sentry.init(the_wall)
     host = host or settings.host
     port = port if port is not None else settings.port
-    raise_open_files(settings.max_screens + HTTP_RESERVE + FD_RESERVE)
+    raise_open_files(
+        settings.max_screens + HTTP_RESERVE + FD_RESERVE,
+        settings.max_screens + HTTP_CONNECTIONS + FD_RESERVE,
+    )
     try:
         httpd = WallServer(
             host, port, app, max_screens=settings.max_screens, timeout=settings.request_timeout

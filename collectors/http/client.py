@@ -21,24 +21,14 @@ from urllib.parse import urlencode
 import urllib3
 from pydantic import Field
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import (
-    ConnectTimeoutError,
-    HTTPError,
-    MaxRetryError,
-    NewConnectionError,
-    ReadTimeoutError,
-)
-from urllib3.util import Retry, Timeout
+from urllib3.exceptions import HTTPError
+from urllib3.util import Timeout
 
 from collectors.errors import CollectorError
 from collectors.http import deadline as deadlines
-from collectors.http.response import (
-    Response,
-    body_too_large,
-    http_error,
-    timeout_error,
-    transport_error,
-)
+from collectors.http.body import read_capped
+from collectors.http.response import Response, http_error, timeout_error, transport_error
+from collectors.http.retry import CappedRetry
 from collectors.options import EnvName, Options, read_env
 
 __all__ = ["HttpClient", "HttpOptions", "HttpStats", "Response", "http_error"]
@@ -47,7 +37,6 @@ __all__ = ["HttpClient", "HttpOptions", "HttpStats", "Response", "http_error"]
 RETRY_STATUSES = frozenset({502, 503, 504})
 DEFAULT_MAX_BODY = 16 * 1024 * 1024  # bytes; each source kind passes its own default
 MAX_BODY_CEILING = 1024 * 1024 * 1024
-_CHUNK = 64 * 1024
 
 
 class HttpOptions(Options):
@@ -83,63 +72,6 @@ class HttpStats:
             return dict(self.requests), self.connections_opened
 
 
-class _CappedRetry(Retry):
-    """urllib3's Retry, but a ``Retry-After`` longer than the cycle allows is not slept.
-
-    An upstream asking for an hour's pause must not hold a collection thread for
-    an hour: past ``retry_after_cap`` the retry gives up and the cycle reports it.
-    """
-
-    retry_after_cap: float = 5.0
-    # False: a timeout fails at once (a hanging endpoint costs one timeout, not two),
-    # while refused/reset connections and retry statuses are still retried.
-    retry_timeouts: bool = True
-
-    def _is_connection_error(self, err: Exception) -> bool:
-        if not self.retry_timeouts and _is_timeout(err):
-            return False
-        return super()._is_connection_error(err)
-
-    def _is_read_error(self, err: Exception) -> bool:
-        if not self.retry_timeouts and _is_timeout(err):
-            return False
-        return super()._is_read_error(err)
-
-    def get_retry_after(self, response: Any) -> float | None:
-        wait = super().get_retry_after(response)
-        if wait is not None and wait > self.retry_after_cap:
-            raise MaxRetryError(None, "", reason=None)  # type: ignore[arg-type]
-        return wait
-
-    def increment(self, *args: Any, **kw: Any) -> _CappedRetry:
-        # No new attempt once the request's total budget is spent (or nearly so).
-        active = deadlines.current()
-        if active is not None and active.left() < 0.05:
-            spent = ReadTimeoutError(None, "", "request budget spent")  # type: ignore[arg-type]
-            raise MaxRetryError(None, "", reason=spent)  # type: ignore[arg-type]
-        # Refusing here rather than in sleep() makes urllib3 hand back the response
-        # itself, so the caller still sees the 429 and its Retry-After (Sentry's edge).
-        response = kw.get("response") or (args[2] if len(args) > 2 else None)
-        if response is not None:
-            wait = Retry.get_retry_after(self, response)
-            if wait is not None and wait > self.retry_after_cap:
-                raise MaxRetryError(None, "", reason=None)  # type: ignore[arg-type]
-        return super().increment(*args, **kw)  # type: ignore[return-value]
-
-    def new(self, **kw: Any) -> _CappedRetry:
-        new = super().new(**kw)
-        new.retry_after_cap = self.retry_after_cap  # type: ignore[attr-defined]
-        new.retry_timeouts = self.retry_timeouts  # type: ignore[attr-defined]
-        return new  # type: ignore[return-value]
-
-
-def _is_timeout(err: Exception) -> bool:
-    # NewConnectionError subclasses ConnectTimeoutError but means "refused"/"unreachable".
-    return isinstance(err, (ConnectTimeoutError, ReadTimeoutError)) and not isinstance(
-        err, NewConnectionError
-    )
-
-
 class HttpClient:
     """A thread-safe, keep-alive client for one source.
 
@@ -167,7 +99,7 @@ class HttpClient:
         self.max_body = max_body
         self.stats = HttpStats()
         self._headers = {"User-Agent": user_agent, **(headers or {})}
-        retry = _CappedRetry(
+        retry = CappedRetry(
             total=retries,
             connect=retries,
             read=retries,
@@ -297,7 +229,7 @@ class HttpClient:
                     raise timeout_error(per_try) from exc
                 raise transport_error(exc, per_try) from exc
             try:
-                data = self._read_body(raw, spent)
+                data = read_capped(raw, spent, self.max_body)
             except (HTTPError, OSError) as exc:
                 self.stats.count_request("error")
                 error = timeout_error(per_try) if spent.expired else transport_error(exc, per_try)
@@ -315,38 +247,6 @@ class HttpClient:
             elapsed=time.monotonic() - started,
             url=url,
         )
-
-    def _read_body(self, raw: Any, spent: deadlines.Budget) -> bytes:
-        """The body in chunks, never more than ``max_body`` bytes, never past the budget.
-
-        A body cut short (cap, deadline) closes the connection rather than returning
-        it to the pool: the rest of the answer would still be on the wire.
-        """
-        length = raw.headers.get("content-length", "")
-        if length.isdigit() and int(length) > self.max_body:
-            raw.close()
-            raise body_too_large(self.max_body)
-        # One growing buffer rather than a list of chunks: it is a single allocation the
-        # allocator hands back to the system when freed, so a cycle leaves no fragments.
-        body = bytearray()
-        try:
-            while True:
-                if spent.expired:
-                    raise timeout_error(spent.seconds)
-                chunk = raw.read(_CHUNK)
-                if not chunk:
-                    if spent.expired:  # the watchdog's shutdown reads as an early end
-                        raise timeout_error(spent.seconds)
-                    return bytes(body)
-                if len(body) + len(chunk) > self.max_body:
-                    raise body_too_large(self.max_body)
-                body += chunk
-        except BaseException:
-            raw.close()
-            # The error's traceback keeps this frame alive (sources keep errors around):
-            # free the partial body now rather than whenever the cycle collector runs.
-            body.clear()
-            raise
 
     def close(self) -> None:
         self._pool.clear()

@@ -118,7 +118,8 @@ class ServerSettings(Options):
     port: int = Field(default=8080, ge=1, le=65535)
     log_format: Literal["text", "json"] = "text"
     max_screens: int = Field(default=2000, ge=1, le=MAX_SCREENS)
-    request_timeout: RequestTimeout = 30.0  # an HTTP connection idle this long is closed
+    # A connection that is not a screen gets this long for each request, idle wait included.
+    request_timeout: RequestTimeout = 30.0
 
 
 class _WithExtras(Options):
