@@ -14,9 +14,12 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass
+
+from tests.support.tls import TlsFiles
 
 POLL = 0.05
 
@@ -34,13 +37,17 @@ class Script:
 
 
 class FaultServer:
-    def __init__(self, script: Script | None = None) -> None:
+    def __init__(self, script: Script | None = None, tls: TlsFiles | None = None) -> None:
         self.script = script or Script()
+        self._tls: ssl.SSLContext | None = None
+        if tls is not None:
+            self._tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            self._tls.load_cert_chain(tls.cert, tls.key)
         self.stopped = threading.Event()
         self.listener = socket.create_server(("127.0.0.1", 0), backlog=128)
         self.listener.settimeout(POLL)
         self.port = self.listener.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.requests = 0
         self.open_connections = 0
         self._lock = threading.Lock()
@@ -70,8 +77,10 @@ class FaultServer:
 
     def _serve(self, conn: socket.socket) -> None:
         try:
+            conn.settimeout(5)
+            if self._tls is not None:
+                conn = self._tls.wrap_socket(conn, server_side=True)
             with conn:
-                conn.settimeout(5)
                 while not self.stopped.is_set():
                     head = _read_head(conn)
                     if head is None:

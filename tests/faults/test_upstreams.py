@@ -32,6 +32,7 @@ from tests.faults.walls import (
 )
 from tests.support.live import serve_wall
 from tests.support.screens import ScreenClient
+from tests.support.tls import self_signed
 from wallboard.app import create_app
 from wallboard.board.shapes import team_view
 from wallboard.wall import wall
@@ -60,6 +61,23 @@ def test_a_trickling_upstream_is_cut_at_its_total_deadline(tmp_path: Path, kind:
                 assert before["value"] is not None and after["value"] == before["value"]
             # The upstream sees its connection closed: nothing is left reading from it.
             wait_until(lambda: server.open_connections == 0, 5, f"{kind} connection released")
+        finally:
+            the_wall.stop()
+
+
+def test_a_trickle_inside_tls_is_cut_at_the_deadline_too(tmp_path: Path) -> None:
+    tls = self_signed(tmp_path)
+    trickle = Script(pace=0.3, content_type="text/plain", body=b"OK" * 50)
+    with FaultServer(trickle, tls=tls) as server:
+        path = tmp_path / "tls.toml"
+        text = config_text("health", server.url, timeout=TIMEOUT)
+        path.write_text(text.replace("fail_after = 1", f'fail_after = 1\nca_bundle = "{tls.cert}"'))
+        the_wall = wall(create_app(path, env=ENV, build="faults"))
+        try:
+            took = timed_collect(the_wall)
+            assert took < TIMEOUT + 1.0
+            assert "timeout after" in json.dumps(shown(the_wall))
+            wait_until(lambda: server.open_connections == 0, 5, "TLS connection released")
         finally:
             the_wall.stop()
 
