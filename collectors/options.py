@@ -7,6 +7,7 @@ mapping used instead of ``os.environ``) so tests need not touch the process env.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -23,10 +24,18 @@ _COMPOUND = re.compile(
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
 _COMPOUND_UNITS = ("w", "d", "h", "m", "s", "ms")
 _EXAMPLES = '"30s", "5m", "1m30s" or "500ms"'
+# Bounds for any duration anywhere: below 1 ms nothing in the wall can act on it, and
+# past a year timers and schedulers overflow (timedelta, threading.Timer).
+MIN_SECONDS = 0.001
+MAX_SECONDS = 365 * 86400.0
 
 
 def parse_duration(raw: object) -> float:
     """Seconds for ``"500ms"``, ``"30s"``, ``"1.5m"`` or Prometheus' compound ``"1h30m"``."""
+    return _within(_seconds(raw), raw, MIN_SECONDS, MAX_SECONDS)
+
+
+def _seconds(raw: object) -> float:
     if isinstance(raw, bool) or not isinstance(raw, str):
         raise ValueError(f"expected a duration string such as {_EXAMPLES}")
     match = _DURATION.match(raw)
@@ -46,7 +55,43 @@ def parse_duration(raw: object) -> float:
     return seconds
 
 
+def _within(seconds: float, raw: object, low: float, high: float) -> float:
+    if not math.isfinite(seconds) or not low <= seconds <= high:
+        raise ValueError(
+            f'must be between {format_seconds(low)} and {format_seconds(high)}, got "{raw}"'
+        )
+    return seconds
+
+
+def format_seconds(seconds: float) -> str:
+    """A bound in words a person would write in the config: "1 s", "5 min", "30 d"."""
+    for unit, scale in (("d", 86400.0), ("h", 3600.0), ("min", 60.0), ("s", 1.0)):
+        if seconds >= scale and (seconds / scale).is_integer():
+            return f"{seconds / scale:g} {unit}"
+    return f"{seconds * 1000:g} ms"
+
+
 Duration = Annotated[float, BeforeValidator(parse_duration)]
+"""Any duration: 1 ms to 365 d. Most keys add :func:`between` for a tighter range."""
+
+
+def between(low: float, high: float) -> BeforeValidator:
+    """Limit a :data:`Duration` to ``[low, high]`` seconds (``Annotated[Duration, between(...)]``).
+
+    A before-validator, so it sees the text as written and runs ahead of the global
+    bounds: the error names this key's range ("must be between 1 s and 5 min, got
+    "99999d""). A malformed value passes through to :func:`parse_duration`'s error.
+    """
+
+    def check(raw: object) -> object:
+        try:
+            seconds = _seconds(raw)
+        except ValueError:
+            return raw
+        _within(seconds, raw, low, high)
+        return raw
+
+    return BeforeValidator(check)
 
 
 def check_http_url(url: str) -> str:
@@ -172,7 +217,8 @@ def require_secret(options: object, stem: str) -> None:
 class Options(BaseModel):
     """Base for option models: immutable, and unknown keys are errors."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan=False: a threshold of nan or inf would make a panel that never turns red.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class NoOptions(Options):

@@ -101,7 +101,7 @@ def test_an_unknown_team_page_is_a_404(live: LiveWall) -> None:
 
 
 def test_the_wall_moves_on_its_own_schedule(tmp_path: Path) -> None:
-    config = write_config(tmp_path, demo_config(interval="200ms"))
+    config = write_config(tmp_path, demo_config(interval="1s"))
     with serve_wall(config) as live, ScreenClient(f"{live.ws_url}/ws/teams/payments") as screen:
         screen.next()
         first = screen.next()["version"]

@@ -63,22 +63,19 @@ def test_it_refuses_screens_beyond_max_screens_but_keeps_answering_probes(tmp_pa
         assert one.wait_for(lambda m: m["type"] == "update")["team"] == "payments"
 
 
-def test_it_caps_connections_so_idle_sockets_cannot_exhaust_threads(tmp_path: Path) -> None:
+def test_idle_sockets_beyond_the_reserve_cannot_starve_probes(tmp_path: Path) -> None:
+    # Connections are capped by the open-files limit, and the longest-waiting one is evicted
+    # when full (tests/faults/test_slow_clients.py fills the cap itself).
     path = write_config(tmp_path, config_with("max_screens = 1"))
     with run_server(path) as server:
         port = int(server.url.rsplit(":", 1)[1])
         idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(1 + HTTP_RESERVE)]
         try:
             time.sleep(0.3)  # let the server accept them all
-            with pytest.raises((urllib.error.URLError, ConnectionError)):
-                urllib.request.urlopen(server.url + "/healthz", timeout=5).close()
+            assert status_of(server.url + "/healthz") == 200
         finally:
             for sock in idle:
                 sock.close()
-        end = time.monotonic() + 5
-        while status_of_or_none(server.url + "/healthz") != 200:
-            assert time.monotonic() < end, "the server never recovered after the idle sockets left"
-            time.sleep(0.1)
 
 
 def status_of_or_none(url: str) -> int | None:

@@ -4,10 +4,12 @@ Why this server and not gunicorn: the hub owns every websocket write (one
 writer thread, non-blocking sends), so the server only has to give each
 connection a thread, and the board lives in this one process. werkzeug's
 threaded server does that; what it lacks for production is added here: a cap on
-connections (``server.max_screens`` websockets plus a reserve for probes and the
-API, so a crowd of TVs can never starve ``/healthz``), a timeout on idle or slow
-HTTP connections (lifted once a connection becomes a websocket), and our own
-signals. gunicorn's master owns SIGHUP (it restarts workers, losing the board and
+websockets (``server.max_screens``), a cap on connections (the open-files limit,
+so threads stay bounded), a *total* deadline on every request of a connection
+that is not a screen (``server.request_timeout``, see ``connections.py``: a
+slowloris client is cut, not just an idle one) and, when the server is full, the
+eviction of the connection waiting longest, so a probe always gets a thread; and
+our own signals. gunicorn's master owns SIGHUP (it restarts workers, losing the board and
 dropping every screen) and its ``--worker-connections`` cap; one process with
 its own signal handling keeps config reload in-process.
 
@@ -34,6 +36,7 @@ from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 from wallboard.app import create_app
 from wallboard.config import loader as config_mod
+from wallboard.connections import ConnectionGuard
 from wallboard.ops import error_reporting as errors_sentry
 from wallboard.ops import logs
 from wallboard.ops.redact import secret_values
@@ -42,7 +45,9 @@ from wallboard.wall import wall as wall_of
 log = logging.getLogger(__name__)
 EXIT_GRACE_SECONDS = 2.0  # after SIGTERM, how long an in-flight collection may hold the exit
 HTTP_RESERVE = 32  # connections kept for probes, the API and pages beyond max_screens
+HTTP_CONNECTIONS = 1024  # at most this many non-screen connections (threads) at once
 FD_RESERVE = 128  # files, upstream pools, the listening socket
+EVICTION_SLACK = 64  # connections accepted past the cap while evicted ones are closing
 
 
 class WallServer(ThreadedWSGIServer):
@@ -52,17 +57,31 @@ class WallServer(ThreadedWSGIServer):
     # would drop SYNs and stretch that out (the kernel caps it at net.core.somaxconn).
     request_queue_size = 1024
 
-    def __init__(self, host: str, port: int, app: Any, *, max_screens: int, timeout: float) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        app: Any,
+        *,
+        max_screens: int,
+        timeout: float,
+        max_connections: int | None = None,
+    ) -> None:
+        self.guard = ConnectionGuard(timeout)
         handler = type("Handler", (_Handler,), {"timeout": timeout})
-        super().__init__(host, port, _WebsocketCap(app, max_screens), handler=handler)
-        self.max_connections = max_screens + HTTP_RESERVE
+        cap = _WebsocketCap(app, max_screens, on_upgrade=self.guard.disarm)
+        super().__init__(host, port, cap, handler=handler)
+        self.max_connections = max_connections or connection_cap(max_screens)
         self._active = 0
         self._count_lock = threading.Lock()
         self.refused = 0
 
     def verify_request(self, request: Any, client_address: Any) -> bool:
         with self._count_lock:
-            if self._active >= self.max_connections:
+            if self._active >= self.max_connections and (
+                self._active >= self.max_connections + EVICTION_SLACK
+                or not self.guard.evict_oldest()
+            ):
                 self.refused += 1
                 return False  # socketserver closes it: cheaper than any answer
             self._active += 1
@@ -72,11 +91,35 @@ class WallServer(ThreadedWSGIServer):
         try:
             super().process_request_thread(request, client_address)
         finally:
+            self.guard.disarm(request)
             with self._count_lock:
                 self._active -= 1
 
+    def server_close(self) -> None:
+        self.guard.stop()
+        super().server_close()
+
+
+def connection_cap(max_screens: int) -> int:
+    """Connections served at once: every screen plus HTTP_CONNECTIONS, within ``ulimit -n``."""
+    cap = max_screens + HTTP_CONNECTIONS
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY:
+        cap = min(cap, soft - FD_RESERVE)
+    return max(cap, 1)
+
 
 class _Handler(WSGIRequestHandler):
+    server: WallServer
+
+    def handle_one_request(self) -> None:
+        # Armed from the wait for the request line to the last byte of the answer.
+        self.server.guard.arm(self.connection)
+        try:
+            super().handle_one_request()
+        finally:
+            self.server.guard.disarm(self.connection)
+
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass  # logs.py writes the access line, without the query string
 
@@ -88,9 +131,12 @@ class _WebsocketCap:
     protects HTTP threads must not apply to it (the hub drops dead screens itself).
     """
 
-    def __init__(self, app: Any, max_screens: int) -> None:
+    def __init__(
+        self, app: Any, max_screens: int, on_upgrade: Callable[[Any], None] | None = None
+    ) -> None:
         self.app = app
         self.max_screens = max_screens
+        self.on_upgrade = on_upgrade
         self.screens = 0
         self._lock = threading.Lock()
 
@@ -109,6 +155,8 @@ class _WebsocketCap:
         sock = environ.get("werkzeug.socket")
         if sock is not None:
             sock.settimeout(None)
+            if self.on_upgrade is not None:
+                self.on_upgrade(sock)  # no request deadline for a screen
         try:
             return self.app(environ, start_response)  # type: ignore[no-any-return]
         finally:
@@ -116,13 +164,17 @@ class _WebsocketCap:
                 self.screens -= 1
 
 
-def raise_open_files(needed: int) -> int:
-    """Lift the soft ``ulimit -n`` towards ``needed`` (one descriptor per connection)."""
+def raise_open_files(needed: int, wanted: int | None = None) -> int:
+    """Lift the soft ``ulimit -n`` towards ``wanted`` (one descriptor per connection).
+
+    Below ``needed`` (every screen plus the probe reserve) a warning says so.
+    """
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft != resource.RLIM_INFINITY and soft < needed:
-        target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-        soft = target
+    target_wanted = max(needed, wanted or needed)
+    if soft != resource.RLIM_INFINITY and soft < target_wanted:
+        target = target_wanted if hard == resource.RLIM_INFINITY else min(target_wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, target), hard))
+        soft = max(soft, target)
     if soft != resource.RLIM_INFINITY and soft < needed:
         log.warning(
             "open files limit %d is below the %d that server.max_screens needs; "
@@ -147,7 +199,10 @@ def serve(
     errors_sentry.init(wall)
     host = host or settings.host
     port = port if port is not None else settings.port
-    raise_open_files(settings.max_screens + HTTP_RESERVE + FD_RESERVE)
+    raise_open_files(
+        settings.max_screens + HTTP_RESERVE + FD_RESERVE,
+        settings.max_screens + HTTP_CONNECTIONS + FD_RESERVE,
+    )
     try:
         httpd = WallServer(
             host, port, app, max_screens=settings.max_screens, timeout=settings.request_timeout

@@ -15,7 +15,9 @@ rescheduled and the old sources closed. Screens get the new layout as fresh
 snapshots through the hub's layout path, on the connections they already have:
 the build id is unchanged, so no screen reloads its page (no reload storm). An
 invalid file changes nothing: the old config keeps running, and the errors are
-logged, kept in ``Wall.config_error`` and shown on ``/`` and in ``/readyz``.
+logged, kept in ``Wall.config_error`` and shown on ``/`` and in ``/readyz``. A
+failure while applying a valid file (the scheduler refusing a job) undoes every
+step: the old config, sources and jobs keep serving, and it is reported the same way.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from wallboard.config import loader as config_mod
 from wallboard.config.loader import WallConfig
 from wallboard.config.schema import ACCESS_FIELDS
 from wallboard.fanout.hub import Hub
+from wallboard.ops.redact import redact, secret_values
 from wallboard.ops.source_log import FailureLog
 from wallboard.sources import build_sources
 
@@ -48,6 +51,9 @@ SWEEP_SECONDS = 1.0
 # The sweep job stamps ``Wall.swept_at``; it may wait for a free worker while collections
 # run (each bounded by its source's timeout), so the bound adds the longest timeout.
 SCHEDULER_STUCK_AFTER = 10.0
+# Secret files may be rotated without a reload (*_file keys are read at use): the values
+# masked on the board's way in are re-read this often, not for every upstream string.
+SECRETS_REREAD_SECONDS = 10.0
 
 
 def build_id() -> str:
@@ -75,7 +81,8 @@ class Wall:
     ) -> None:
         self.env = dict(os.environ if env is None else env)
         self.build_id = build or build_id()
-        self.board = Board(config)
+        self._secrets: tuple[tuple[int, int], list[str]] = ((0, -1), [])
+        self.board = Board(config, scrub=self.redact)
         self.hub = Hub(
             self.board,
             build_id=self.build_id,
@@ -98,6 +105,15 @@ class Wall:
     def config(self) -> WallConfig:
         """The running config; the board owns it (see the module docstring)."""
         return self.board.config
+
+    def redact(self, text: str) -> str:
+        """``text`` as it may be shown to people: no secret of the running config in it."""
+        key = (id(self.config), int(time.monotonic() // SECRETS_REREAD_SECONDS))
+        cached, values = self._secrets
+        if cached != key:  # once per config (a reload swaps the object) and per period
+            values = secret_values(self.config, self.env)
+            self._secrets = (key, values)
+        return redact(text, values)
 
     def screen_settings(self, config: WallConfig | None = None) -> dict[str, Any]:
         """The screen settings of ``config`` (default: the running one), as screens get them."""
@@ -233,7 +249,18 @@ class Wall:
                 self.config_error = f"sources could not be built: {type(exc).__name__}"
                 log.exception("config reload rejected, keeping the running config")
                 return False
-            self._swap(new, sources)
+            old_config, old_sources = self.config, self.sources
+            try:
+                self._swap(new, sources)
+            except Exception as exc:  # e.g. the scheduler refusing a job: undo every step
+                log.exception("config reload failed while applying it; restoring the running one")
+                self._swap(old_config, old_sources)
+                for source in sources.values():
+                    source.close()
+                self.config_error = f"reload failed while applying it: {type(exc).__name__}"
+                return False
+            for source in old_sources.values():
+                source.close()
             self.config_error = None
             self.config_loaded_at = time.time()
         log.info(
@@ -242,23 +269,20 @@ class Wall:
         return True
 
     def _swap(self, new: WallConfig, sources: dict[str, Source]) -> None:
-        old_sources = self.sources
-        old_ids = set(self.config.sources)
+        """Make ``new`` and its ``sources`` the running ones (also used to undo a swap)."""
         # Sources first, so a job firing mid-swap finds a source for every configured id.
-        self.sources = {**old_sources, **sources}
+        self.sources = {**self.sources, **sources}
         # Config and slots change together, under the board's lock: no reader sees a team
         # in the config that the board does not have yet (the old 500 during a reload).
         self.board.reconfigure(new)
         self.sources = sources
         scheduler = self.scheduler
         if scheduler is not None:
-            for sid in old_ids - set(new.sources):
-                job = scheduler.get_job(f"source:{sid}")
-                if job is not None:
+            for job in scheduler.get_jobs():
+                sid = job.id.removeprefix("source:")
+                if job.id.startswith("source:") and sid not in new.sources:
                     job.remove()
             self.schedule_sources(scheduler)
-        for source in old_sources.values():
-            source.close()
 
     def stop(self) -> None:
         if self.scheduler is not None:

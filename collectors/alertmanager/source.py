@@ -44,6 +44,10 @@ SEVERITY_STATUS = {
 }
 
 
+# Largest answer read unless max_body_bytes says otherwise.
+MAX_BODY = 16 * 1024 * 1024
+
+
 class AlertmanagerOptions(HttpOptions, TeamLabelOptions):
     url: HttpUrl
     # Alertmanager's http_config.authorization credentials: one of the two is required.
@@ -66,7 +70,7 @@ class AlertmanagerSource:
         self.context = context
         self.options = cast(AlertmanagerOptions, context.options)
         self.client = HttpClient.from_options(
-            self.options, timeout=context.timeout, env=context.env
+            self.options, timeout=context.timeout, env=context.env, max_body=MAX_BODY
         )
         self._token = (read_secret(self.options, "webhook_token", context.env) or "").encode()
         # webhook_token_env or _file is required; an unset or unreadable one lets none pass

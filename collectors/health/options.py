@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -18,10 +18,14 @@ from collectors.options import (
     EnvName,
     Options,
     SecretPath,
+    between,
     check_http_url,
     read_env,
     secret_in_file,
 )
+
+# A check's timeout: from 100 ms (a loopback answer) to 10 min (the source timeout's ceiling).
+CheckTimeout = Annotated[Duration, between(0.1, 600.0)]
 
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
@@ -33,8 +37,10 @@ class HealthOptions(Options):
     # must exceed the checks that may hang together; 64 keeps a 500-check cycle near one
     # timeout with 10 % hanging (bench B4).
     concurrency: int = Field(default=64, ge=1, le=256)
-    check_timeout: Duration = 2.0  # a check's timeout unless it sets its own
+    check_timeout: CheckTimeout = 2.0  # a check's timeout unless it sets its own
     latency_window: int = Field(default=10, ge=1, le=1000)  # answers kept per check for p50
+    # Largest health answer read; a health document is small, so 1 MiB is generous.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=1 << 30)
 
 
 class HealthCheck(Options):
@@ -46,7 +52,7 @@ class HealthCheck(Options):
     headers: dict[str, str] = Field(default_factory=dict)
     headers_env: dict[str, EnvName] = Field(default_factory=dict)  # header -> env var (secrets)
     headers_file: dict[str, SecretPath] = Field(default_factory=dict)  # header -> secret file
-    timeout: Duration | None = None
+    timeout: CheckTimeout | None = None
     expect: tuple[int, ...] | None = None  # status codes meaning "alive"; default 200-399
     verify: bool = True
     ca_bundle: str | None = None

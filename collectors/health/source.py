@@ -109,6 +109,7 @@ class HealthSource:
                     quiet_unverified=True,
                     ca_bundle=probe.tls[1],
                     user_agent="wallboard-health/0.1",
+                    max_body=self.options.max_body_bytes,
                 )
             out[probe] = by_lane[lane]
         return out

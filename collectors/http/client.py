@@ -19,24 +19,24 @@ from typing import Any
 from urllib.parse import urlencode
 
 import urllib3
+from pydantic import Field
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import (
-    ConnectTimeoutError,
-    HTTPError,
-    MaxRetryError,
-    NewConnectionError,
-    ReadTimeoutError,
-)
-from urllib3.util import Retry, Timeout
+from urllib3.exceptions import HTTPError
+from urllib3.util import Timeout
 
 from collectors.errors import CollectorError
-from collectors.http.response import Response, http_error, transport_error
+from collectors.http import deadline as deadlines
+from collectors.http.body import read_capped
+from collectors.http.response import Response, http_error, timeout_error, transport_error
+from collectors.http.retry import CappedRetry
 from collectors.options import EnvName, Options, SecretFile, read_secret
 
 __all__ = ["HttpClient", "HttpOptions", "HttpStats", "Response", "TlsOptions", "http_error"]
 
 # Status codes worth retrying at once: a gateway hiccup or a restarting upstream.
 RETRY_STATUSES = frozenset({502, 503, 504})
+DEFAULT_MAX_BODY = 16 * 1024 * 1024  # bytes; each source kind passes its own default
+MAX_BODY_CEILING = 1024 * 1024 * 1024
 
 
 class TlsOptions(Options):
@@ -55,6 +55,8 @@ class HttpOptions(TlsOptions):
     basic_user_file: SecretFile | None = None
     basic_password_env: EnvName | None = None
     basic_password_file: SecretFile | None = None
+    # Largest answer read from the upstream (None: the source kind's default).
+    max_body_bytes: int | None = Field(default=None, ge=1024, le=MAX_BODY_CEILING)
 
 
 @dataclass
@@ -76,58 +78,6 @@ class HttpStats:
     def snapshot(self) -> tuple[dict[str, int], int]:
         with self.lock:
             return dict(self.requests), self.connections_opened
-
-
-class _CappedRetry(Retry):
-    """urllib3's Retry, but a ``Retry-After`` longer than the cycle allows is not slept.
-
-    An upstream asking for an hour's pause must not hold a collection thread for
-    an hour: past ``retry_after_cap`` the retry gives up and the cycle reports it.
-    """
-
-    retry_after_cap: float = 5.0
-    # False: a timeout fails at once (a hanging endpoint costs one timeout, not two),
-    # while refused/reset connections and retry statuses are still retried.
-    retry_timeouts: bool = True
-
-    def _is_connection_error(self, err: Exception) -> bool:
-        if not self.retry_timeouts and _is_timeout(err):
-            return False
-        return super()._is_connection_error(err)
-
-    def _is_read_error(self, err: Exception) -> bool:
-        if not self.retry_timeouts and _is_timeout(err):
-            return False
-        return super()._is_read_error(err)
-
-    def get_retry_after(self, response: Any) -> float | None:
-        wait = super().get_retry_after(response)
-        if wait is not None and wait > self.retry_after_cap:
-            raise MaxRetryError(None, "", reason=None)  # type: ignore[arg-type]
-        return wait
-
-    def increment(self, *args: Any, **kw: Any) -> _CappedRetry:
-        # Refusing here rather than in sleep() makes urllib3 hand back the response
-        # itself, so the caller still sees the 429 and its Retry-After (Sentry's edge).
-        response = kw.get("response") or (args[2] if len(args) > 2 else None)
-        if response is not None:
-            wait = Retry.get_retry_after(self, response)
-            if wait is not None and wait > self.retry_after_cap:
-                raise MaxRetryError(None, "", reason=None)  # type: ignore[arg-type]
-        return super().increment(*args, **kw)
-
-    def new(self, **kw: Any) -> _CappedRetry:
-        new = super().new(**kw)
-        new.retry_after_cap = self.retry_after_cap
-        new.retry_timeouts = self.retry_timeouts
-        return new
-
-
-def _is_timeout(err: Exception) -> bool:
-    # NewConnectionError subclasses ConnectTimeoutError but means "refused"/"unreachable".
-    return isinstance(err, (ConnectTimeoutError, ReadTimeoutError)) and not isinstance(
-        err, NewConnectionError
-    )
 
 
 class HttpClient:
@@ -152,11 +102,13 @@ class HttpClient:
         verify: bool = True,
         quiet_unverified: bool = False,
         user_agent: str = "wallboard/0.1",
+        max_body: int = DEFAULT_MAX_BODY,
     ) -> None:
         self.timeout = timeout
+        self.max_body = max_body
         self.stats = HttpStats()
         self._headers = {"User-Agent": user_agent, **(headers or {})}
-        retry = _CappedRetry(
+        retry = CappedRetry(
             total=retries,
             connect=retries,
             read=retries,
@@ -175,11 +127,15 @@ class HttpClient:
         stats = self.stats
 
         class CountingHTTP(HTTPConnectionPool):
+            ConnectionCls = deadlines.GuardedHTTPConnection
+
             def _new_conn(self):  # type: ignore[no-untyped-def]
                 stats.count_connection()
                 return super()._new_conn()
 
         class CountingHTTPS(HTTPSConnectionPool):
+            ConnectionCls = deadlines.GuardedHTTPSConnection
+
             def _new_conn(self):  # type: ignore[no-untyped-def]
                 stats.count_connection()
                 return super()._new_conn()
@@ -219,6 +175,8 @@ class HttpClient:
         if user is not None:
             password = read_secret(options, "basic_password", env) or ""
             headers.update(urllib3.make_headers(basic_auth=f"{user}:{password}"))
+        if options.max_body_bytes is not None:
+            kw["max_body"] = options.max_body_bytes
         return cls(
             timeout=timeout,
             headers=headers,
@@ -274,25 +232,41 @@ class HttpClient:
             retry.retry_timeouts = False
         retry.retry_after_cap = per_try
         started = time.monotonic()
-        try:
-            raw = self._pool.request(
-                method,
-                url,
-                body=body,
-                headers=all_headers,
-                timeout=Timeout(connect=per_try, read=per_try),
-                retries=retry,
-                preload_content=True,
-                redirect=False,
-            )
-        except (HTTPError, OSError) as exc:
-            self.stats.count_request("error")
-            raise transport_error(exc, per_try) from exc
+        # One total budget for connect, headers and body, retries included: per_try is
+        # already clipped to the cycle's deadline, so no request outlives its cycle.
+        with deadlines.budget(per_try) as spent:
+            try:
+                raw = self._pool.request(
+                    method,
+                    url,
+                    body=body,
+                    headers=all_headers,
+                    timeout=Timeout(connect=per_try, read=per_try),
+                    retries=retry,
+                    preload_content=False,
+                    redirect=False,
+                )
+            except (HTTPError, OSError) as exc:
+                self.stats.count_request("error")
+                if spent.expired:
+                    raise timeout_error(per_try) from exc
+                raise transport_error(exc, per_try) from exc
+            try:
+                data = read_capped(raw, spent, self.max_body)
+            except (HTTPError, OSError) as exc:
+                self.stats.count_request("error")
+                error = timeout_error(per_try) if spent.expired else transport_error(exc, per_try)
+                raise error from exc
+            except CollectorError:
+                self.stats.count_request("error")
+                raise
+            finally:
+                raw.release_conn()
         self.stats.count_request(f"{raw.status // 100}xx")
         return Response(
             status=raw.status,
             headers={k.lower(): v for k, v in raw.headers.items()},
-            data=raw.data or b"",
+            data=data,
             elapsed=time.monotonic() - started,
             url=url,
         )

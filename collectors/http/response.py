@@ -71,6 +71,27 @@ def http_error(response: Response, what: str = "") -> CollectorError:
     return CollectorError(prefix, retryable=False, kind="http_4xx")
 
 
+def timeout_error(seconds: float) -> CollectorError:
+    """The request's total budget ran out (connect, headers and body together)."""
+    return CollectorError(f"timeout after {_fmt_seconds(seconds)}", kind="timeout")
+
+
+def body_too_large(cap: int) -> CollectorError:
+    """An answer over the source's ``max_body_bytes``: named, so the fix is obvious."""
+    return CollectorError(
+        f"response body over the {_fmt_bytes(cap)} cap (max_body_bytes)",
+        retryable=False,
+        kind="too_large",
+    )
+
+
+def _fmt_bytes(size: int) -> str:
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= scale and size % scale == 0:
+            return f"{size // scale} {unit}"
+    return f"{size} bytes"
+
+
 def transport_error(exc: BaseException, timeout: float) -> CollectorError:
     """Map urllib3's exception tree to one reason; called from one place only."""
     reason = exc.reason if isinstance(exc, MaxRetryError) and exc.reason else exc

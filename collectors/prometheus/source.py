@@ -26,6 +26,10 @@ from collectors.prometheus.result import QUERY_KINDS, Result, decode, parse
 BAD_QUERY_BACKOFF = (30.0, 600.0)
 
 
+# Largest answer read unless max_body_bytes says otherwise.
+MAX_BODY = 16 * 1024 * 1024
+
+
 class PrometheusOptions(HttpOptions, TeamLabelOptions):
     url: HttpUrl
 
@@ -55,7 +59,7 @@ class PrometheusSource:
         self.context = context
         self.options = cast(PrometheusOptions, context.options)
         self.client = HttpClient.from_options(
-            self.options, timeout=context.timeout, env=context.env
+            self.options, timeout=context.timeout, env=context.env, max_body=MAX_BODY
         )
         self._parked: dict[str, _Parked] = {}
 

@@ -13,6 +13,7 @@ from collectors.options import (
     EnvName,
     Options,
     SecretFile,
+    between,
     check_http_url,
     require_secret,
 )
@@ -35,7 +36,8 @@ class SentryOptions(TlsOptions):
     webhook_secret_file: SecretFile | None = None
     max_pages: int = Field(default=10, ge=1, le=100)
     period: str = Field(default="14d", pattern=r"^\d+[mhdw]$")  # which issues count at all
-    projects_refresh: Duration = 600.0
+    projects_refresh: Annotated[Duration, between(1.0, 7 * 86400.0)] = 600.0
+    max_body_bytes: int | None = Field(default=None, ge=1024, le=1 << 30)  # None: 8 MiB
 
     @model_validator(mode="after")
     def _token(self) -> SentryOptions:

@@ -29,6 +29,10 @@ from collectors.sentry.webhook import SentryHook
 STATS_FIELD = "sum(quantity)"
 
 
+# A page of issues is ~100 kB; 8 MiB leaves room without letting a proxy fill memory.
+MAX_BODY = 8 * 1024 * 1024
+
+
 class SentrySource:
     kind: ClassVar[str] = "sentry"
     Options: ClassVar[type[SentryOptions]] = SentryOptions
@@ -45,6 +49,7 @@ class SentrySource:
             headers={"Authorization": f"Bearer {token}"},
             ca_bundle=opts.ca_bundle,
             verify=opts.verify,
+            max_body=opts.max_body_bytes or MAX_BODY,
         )
         self._webhook_secret = (read_secret(opts, "webhook_secret", context.env) or "").encode()
         self.accepts_pushes = bool(self._webhook_secret)

@@ -36,9 +36,10 @@ def errors_of(tmp_path: Path, text: str) -> list[str]:
 def test_durations_accept_the_prometheus_compound_form(
     tmp_path: Path, written: str, seconds: float
 ) -> None:
-    text = DEMO_WALL.replace('type = "demo"', f'type = "demo"\ninterval = "{written}"')
+    # stale_after: its range (1 s to 7 d) holds every example; interval stops at 1 d.
+    text = DEMO_WALL.replace('type = "demo"', f'type = "demo"\nstale_after = "{written}"')
     config = config_mod.load(write_config(tmp_path, text), env={})
-    assert config.sources["demo"].interval == seconds
+    assert config.sources["demo"].stale_after == seconds
 
 
 @pytest.mark.parametrize("written", ["1m1h", "1h1h", "1.5m30s", "30", "m"])

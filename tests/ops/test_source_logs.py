@@ -37,7 +37,7 @@ log_format = "json"
 [sources.prom]
 type = "prometheus"
 url = "http://127.0.0.1:{port}"
-interval = "200ms"
+interval = "1s"  # the shortest interval a source may have
 timeout = "150ms"
 
 [panels.errors]

@@ -1,7 +1,7 @@
-"""Errors under ``/api/`` as JSON ``{"error": {"code", "message"}}``, never an HTML page.
+"""Errors under ``/api/`` and ``/hooks/`` as JSON ``{"error": {"code", "message"}}``, never HTML.
 
-Pages outside ``/api/`` keep Flask's own error pages: the handler hands their
-exceptions back untouched.
+Machines call both (scripts, Slack, Alertmanager, Sentry). Pages outside them keep
+Flask's own error pages: the handler hands their exceptions back untouched.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from wallboard.api.models import Error
 from wallboard.config.model import suggest
 
 API_PREFIX = "/api/"
+HOOKS_PREFIX = "/hooks/"
 
 # Werkzeug's names, shortened to stable machine-readable codes clients can branch on.
 _CODES = {
@@ -59,7 +60,8 @@ def suggest_team(name: str, known: Iterable[tuple[str, str]], n: int = 3) -> lis
 
 
 def _is_api() -> bool:
-    return request.path == API_PREFIX.rstrip("/") or request.path.startswith(API_PREFIX)
+    path = request.path
+    return path == API_PREFIX.rstrip("/") or path.startswith((API_PREFIX, HOOKS_PREFIX))
 
 
 def _handle(exc: HTTPException) -> HTTPException | Response:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from collectors.base import Collection, Reading
 from collectors.errors import CollectorError
 from wallboard.board import units
+from wallboard.board.scrub import Scrub, scrub_collection, scrub_error
 from wallboard.board.status import (
     SEVERITY,
     PanelState,
@@ -40,7 +41,15 @@ class _Slot:
 
 
 class Board:
-    def __init__(self, config: WallConfig, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        config: WallConfig,
+        clock: Callable[[], float] = time.time,
+        scrub: Scrub | None = None,
+    ) -> None:
+        # Every upstream string passes ``scrub`` on its way in, so no page, API answer,
+        # chat reply or probe can show a secret an upstream echoed (see board/scrub.py).
+        self.scrub: Scrub = scrub or (lambda text: text)
         self._lock = threading.RLock()
         self._clock = clock
         self._listeners: list[Listener] = []
@@ -179,6 +188,7 @@ class Board:
 
     def apply(self, source_id: str, collection: Collection, duration: float | None = None) -> int:
         """Record one successful cycle of a source; returns the board version after it."""
+        collection = scrub_collection(collection, self.scrub)
         now = self._clock()
         with self._lock:
             src = self.sources.get(source_id)
@@ -226,6 +236,7 @@ class Board:
 
     def push(self, source_id: str, collection: Collection) -> int:
         """Apply pushed readings (webhooks) to just the pairs they name."""
+        collection = scrub_collection(collection, self.scrub)
         now = self._clock()
         with self._lock:
             changes = {}
@@ -239,6 +250,7 @@ class Board:
 
     def fail(self, source_id: str, error: CollectorError, duration: float | None = None) -> int:
         """Record a failed cycle: every panel of the source keeps its value and shows why."""
+        error = scrub_error(error, self.scrub)
         now = self._clock()
         with self._lock:
             src = self.sources.get(source_id)

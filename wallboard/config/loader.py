@@ -121,6 +121,9 @@ def parse(
     """
     context = {"env": env if env is not None else os.environ, "offline": offline}
     issues: list[ConfigIssue] = []
+    too_deep = _too_deep(data)
+    if too_deep is not None:
+        raise ConfigError(file, [too_deep])
     shape = _shape(data, context, issues)
     sources = config_resolve.sources(shape["sources"], shape["wall"], context, issues)
     raw = data.get("sources")
@@ -130,9 +133,11 @@ def parse(
         for sid, entry in raw_sources.items()
     }
     panels = config_resolve.panels(shape["panels"], source_types, sources, context, issues)
+    raw_panels = data.get("panels")
+    panel_ids = set(raw_panels) if isinstance(raw_panels, Mapping) else set()
     teams = config_resolve.teams(
         shape["teams"],
-        set(data.get("panels") or {}),
+        panel_ids,
         sources,
         panels,
         context,
@@ -165,12 +170,40 @@ def load(
             file, [ConfigIssue("", f"cannot read the file: {exc.strerror}")]
         ) from None
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(file, [ConfigIssue("", "the file is not UTF-8 text")]) from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        byte = f"0x{raw[exc.start]:02x}"
+        message = f"the file is not UTF-8 text: byte {byte} at line {line}, column {column}"
+        raise ConfigError(file, [ConfigIssue("", message)]) from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(file, [_toml_issue(str(exc))]) from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise ConfigError(file, [ConfigIssue("", _DEEP)]) from None
     return parse(data, file=file, env=env, offline=offline)
+
+
+MAX_DEPTH = 16  # the deepest real config nests 5 levels; anything far deeper is a mistake
+_DEEP = f"values are nested more than {MAX_DEPTH} levels deep"
+
+
+def _too_deep(data: Any) -> ConfigIssue | None:
+    """The first value nested past MAX_DEPTH, by key path; iterative so depth cannot crash it."""
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return ConfigIssue(path, _DEEP)
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                stack.append((item, f"{path}.{key}" if path else str(key), depth + 1))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                stack.append((item, f"{path}[{i}]", depth + 1))
+    return None
 
 
 def _toml_issue(message: str) -> ConfigIssue:

@@ -11,12 +11,27 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from collectors.options import Duration, EnvName, Options, SecretFile
+from collectors.options import Duration, EnvName, Options, SecretFile, between
 
 Unit = Literal["percent", "per_second", "per_minute", "count", "ms", "seconds", "none"]
 PanelKind = Literal["metric", "health", "issues", "alerts"]
 Direction = Literal["above", "below"]
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+
+# Every duration's range, in seconds (docs/hardening.md lists them). Outside them a wall
+# spins a core (a 1 ns heartbeat) or overflows its timers (a heartbeat of 10^20 days).
+MINUTE, HOUR, DAY = 60.0, 3600.0, 86400.0
+StaleAfter = Annotated[Duration, between(1.0, 7 * DAY)]
+Heartbeat = Annotated[Duration, between(1.0, 5 * MINUTE)]
+DropStalledAfter = Annotated[Duration, between(1.0, 10 * MINUTE)]
+HighlightFor = Annotated[Duration, between(1.0, HOUR)]
+DriftEvery = Annotated[Duration, between(1.0, DAY)]
+ChimeMinInterval = Annotated[Duration, between(1.0, DAY)]
+RequestTimeout = Annotated[Duration, between(1.0, 10 * MINUTE)]
+Interval = Annotated[Duration, between(1.0, DAY)]
+SourceTimeout = Annotated[Duration, between(0.1, 10 * MINUTE)]
+PairingCodeTtl = Annotated[Duration, between(1.0, HOUR)]
+MAX_SCREENS = 100_000  # one thread and one descriptor each; beyond this, run more walls
 
 
 class Thresholds(Options):
@@ -39,9 +54,11 @@ class Thresholds(Options):
 class WallSettings(Options):
     title: str = "wallboard"
     environment: str = "production"
-    stale_after: Duration = 120.0
-    heartbeat: Duration = 10.0
-    drop_stalled_after: Duration = 10.0  # a screen not reading for this long is disconnected
+    stale_after: StaleAfter = 120.0
+    heartbeat: Heartbeat = 10.0
+    drop_stalled_after: DropStalledAfter = (
+        10.0  # a screen not reading for this long is disconnected
+    )
     history: int = Field(default=120, ge=10, le=2000)
     allowed_origins: list[str] = Field(default_factory=list)
     public_url: str | None = None  # used in links from chat answers
@@ -55,9 +72,9 @@ class ScreenSettings(Options):
 
     soft_reload_at: str | None = "03:30"  # local time of a daily reload; "off" disables it
     watchdog_heartbeats: int = Field(default=3, ge=2, le=20)
-    highlight_for: Duration = 15.0  # how long a panel that just got worse is highlighted
+    highlight_for: HighlightFor = 15.0  # how long a panel that just got worse is highlighted
     # Burn-in: shift the whole screen by up to `drift_pixels` every `drift_every`; 0 disables.
-    drift_every: Duration = 180.0
+    drift_every: DriftEvery = 180.0
     drift_pixels: int = Field(default=4, ge=0, le=16)
     # Night dimming, off unless both ends are set; a critical team is never dimmed.
     dim_from: str | None = None
@@ -65,7 +82,7 @@ class ScreenSettings(Options):
     dim_brightness: float = Field(default=0.45, ge=0.1, le=1.0)
     # Chime when a panel turns critical: off by default, at most one per `chime_min_interval`.
     chime: bool = False
-    chime_min_interval: Duration = 300.0
+    chime_min_interval: ChimeMinInterval = 300.0
     chime_quiet_from: str | None = None
     chime_quiet_until: str | None = None
     # Screens as devices (docs/pairing.md). These never reach a screen: see ACCESS_FIELDS.
@@ -75,7 +92,7 @@ class ScreenSettings(Options):
     pairing_guesses_per_minute: int = Field(default=10, ge=1, le=1000)  # per client address
     pairing_guesses_global_per_minute: int = Field(default=60, ge=1, le=10000)
     pairing_max_pending: int = Field(default=200, ge=1, le=10000)
-    pairing_code_ttl: Duration = Field(default=600.0, le=3600.0)  # a shown code lives this long
+    pairing_code_ttl: PairingCodeTtl = 600.0  # a shown code lives this long
     pairing_slack_users: list[str] = Field(default_factory=list)  # Slack user ids who may pair
 
     @field_validator(
@@ -132,8 +149,9 @@ class ServerSettings(Options):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     log_format: Literal["text", "json"] = "text"
-    max_screens: int = Field(default=2000, ge=1)
-    request_timeout: Duration = 30.0  # an HTTP connection idle this long is closed
+    max_screens: int = Field(default=2000, ge=1, le=MAX_SCREENS)
+    # A connection that is not a screen gets this long for each request, idle wait included.
+    request_timeout: RequestTimeout = 30.0
     # /readyz answers 503 for failing upstreams only when this is true (docs/operating-probes.md).
     ready_requires_sources: bool = False
 
@@ -148,9 +166,9 @@ class _WithExtras(Options):
 
 class SourceSettings(_WithExtras):
     type: str
-    interval: Duration = 30.0
-    timeout: Duration = 10.0
-    stale_after: Duration | None = None
+    interval: Interval = 30.0
+    timeout: SourceTimeout = 10.0
+    stale_after: StaleAfter | None = None
 
 
 class PanelSettings(_WithExtras):

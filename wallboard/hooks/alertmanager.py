@@ -14,6 +14,7 @@ from flask import Blueprint, Flask, Response, jsonify, request
 
 from collectors.errors import CollectorError
 from wallboard.api.errors import error_response
+from wallboard.hooks.body import json_object, raw_body
 from wallboard.hooks.push import push_request, receivers, verified_by
 from wallboard.wall import current_wall
 
@@ -34,8 +35,16 @@ def receive() -> Response:
         response = error_response(401, "unauthorized", reason)
         response.headers["WWW-Authenticate"] = 'Bearer realm="wallboard"'
         return response
+    # Only a verified sender gets its body read: oversized, deep or non-object bodies are
+    # a JSON 413/400 here, before the source parses anything (hooks/body.py).
+    body = raw_body()
+    if isinstance(body, Response):
+        return body
+    payload = json_object(body)
+    if isinstance(payload, Response):
+        return payload
     try:
-        collection = sources[source_id].receive(push)
+        collection = sources[source_id].receive(push_request(body))
     except CollectorError as exc:
         return error_response(400, "bad_request", exc.reason)
     if collection is None:

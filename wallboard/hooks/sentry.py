@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Flask, Response, jsonify, request
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from collectors.errors import CollectorError
 from wallboard.api.errors import error_response
+from wallboard.hooks.body import json_object, raw_body
 from wallboard.hooks.push import push_request, receivers, verified_by
 from wallboard.wall import current_wall
 
@@ -30,16 +30,20 @@ def receive() -> Response:
             "not_configured",
             "no sentry source has webhook_secret_env or webhook_secret_file set",
         )
-    try:
-        body = request.get_data(cache=False)
-    except RequestEntityTooLarge:
-        return error_response(413, "payload_too_large", "webhook body too large")
+    body = raw_body()  # a JSON 413 past the size limit (hooks/body.py)
+    if isinstance(body, Response):
+        return body
     push = push_request(body)
     source_id = verified_by(sources, push)
     if source_id is None:
         presented = request.headers.get("Sentry-Hook-Signature", "").strip()
         reason = "bad signature" if presented else "missing Sentry-Hook-Signature"
         return error_response(401, "unauthorized", reason)
+    # Signed, so parsed: deep, non-JSON or non-object bodies are a JSON 400 before the
+    # source reads anything.
+    payload = json_object(body)
+    if isinstance(payload, Response):
+        return payload
     resource = request.headers.get("Sentry-Hook-Resource", "")
     try:
         collection = sources[source_id].receive(push)

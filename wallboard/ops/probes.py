@@ -16,6 +16,7 @@ slow Prometheus into a restart loop of the wall.
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -59,8 +60,8 @@ def sources_report(wall: Wall, now: float) -> dict[str, Any]:
         sources[sid] = {
             "ready": not reasons,
             "reasons": reasons,
-            "last_success": state.last_success,
-            "interval_seconds": state.interval,
+            "last_success": _finite(state.last_success),
+            "interval_seconds": _finite(state.interval),
         }
     return sources
 
@@ -95,6 +96,11 @@ def readiness(wall: Wall, now: float | None = None) -> tuple[bool, dict[str, Any
         "sources": sources,
     }
     return ready, details
+
+
+def _finite(value: float | None) -> float | None:
+    # JSON has no Infinity or NaN: a probe answer must parse whatever the state holds.
+    return value if value is not None and math.isfinite(value) else None
 
 
 def register(app: Flask) -> None:
