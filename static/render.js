@@ -115,10 +115,9 @@ window.WB = window.WB || {};
     WB.setText(section.querySelector(".panel-title"), p.title);
     WB.setText(section.querySelector(".value"), p.display);
     patchState(section.querySelector(".panel-state"), p);
-    const line = section.querySelector("polyline");
-    const points = WB.sparkPoints(p.spark || []);
-    if (line.getAttribute("points") !== points) line.setAttribute("points", points);
+    WB.drawSpark(section, p); // static/spark.js: line, thresholds, deploy ticks, span
     patchItems(section.querySelector(".items"), p.items || []);
+    WB.drawDeploys(section, p); // static/deploys.js: "worse since v1.4.2"
     const updated = section.querySelector(".updated");
     updated.dataset.updated = p.updated_at || "";
     updated.dataset.error = p.error ? "1" : "";

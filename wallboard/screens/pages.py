@@ -21,7 +21,7 @@ from collectors.options import parse_duration
 from wallboard import security
 from wallboard.board.board import SEVERITY, Board
 from wallboard.board.shapes import team_summary, team_view
-from wallboard.board.sparkline import points
+from wallboard.board.sparkline import points, threshold_lines
 from wallboard.wall import Wall, wall
 
 ROTATE_MIN_SECONDS = 2.0
@@ -138,6 +138,7 @@ def register(app: Flask) -> None:
         return url_for("static", filename=name, v=wall(current_app).build_id)
 
     app.jinja_env.globals["spark_points"] = points
+    app.jinja_env.globals["threshold_lines"] = threshold_lines
     app.jinja_env.globals["asset"] = asset
     app.after_request(security.add_headers)
     app.register_blueprint(bp)
