@@ -70,9 +70,7 @@ def panel_view(
         "worse_since": None,
     }
     if state.effective_status in ("warn", "crit"):
-        view["worse_since"] = worse_since(
-            deploys, state.worsened_at, config.deploys.worse_window
-        )
+        view["worse_since"] = worse_since(deploys, state.worsened_at, config.deploys.worse_window)
     if history:
         view["spark"] = [_finite(v) for _, v in state.history]
         times = [at for at, _ in state.history]
