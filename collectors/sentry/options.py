@@ -29,6 +29,7 @@ class SentryOptions(Options):
     projects_refresh: Duration = 600.0
     ca_bundle: str | None = None
     verify: bool = True
+    releases: bool = False  # new releases become deploy ticks (token scope project:releases)
 
 
 class SentryPanelOptions(Options):
