@@ -73,22 +73,23 @@ window.WB = window.WB || {};
     }
     const notes = section.querySelector(".spark-notes") || (() => {
       const div = WB.el("div", "spark-notes");
-      div.appendChild(WB.el("span", "spark-span"));
       svg.after(div);
       return div;
     })();
+    const span = section.querySelector(".spark-span") || section.appendChild(WB.el("span", "spark-span"));
     const labels = [];
     for (const [d, x] of deploys) {
       const tick = sparkLine(x.toFixed(2), 0, x.toFixed(2), 24, "spark-deploy");
       tick.dataset.version = d.short;
       lines.push(tick);
-      const label = WB.el("span", "deploy-tick", d.short);
+      // Labels near an edge hang inwards so they stay whole inside the panel.
+      const edge = x > 90 ? " at-end" : x < 10 ? " at-start" : "";
+      const label = WB.el("span", "deploy-tick" + edge, d.short);
       label.style.left = x.toFixed(2) + "%";
       labels.push(label);
     }
     marks.replaceChildren(...lines);
-    const span = notes.querySelector(".spark-span");
     WB.setText(span, p.spark_span || "");
-    notes.replaceChildren(span, ...labels);
+    notes.replaceChildren(...labels);
   };
 })(window.WB);
