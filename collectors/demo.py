@@ -22,6 +22,7 @@ from collectors.demo_world import TeamWorld
 from collectors.errors import CollectorError
 from collectors.options import NoOptions, Options
 
+HISTORY_HINT = 100  # intervals back for the first made-up deploy: inside a default sparkline
 Metric = Literal["error_rate", "errors", "latency", "health", "alerts", "issues", "slo"]
 
 
@@ -51,7 +52,11 @@ class DemoSource:
         now = time.time()
         self.walks = {
             team.id: TeamWorld(
-                random.Random(f"{seed}:{team.id}"), 4 + i % 5, now, team.id[:3].upper()
+                random.Random(f"{seed}:{team.id}"),
+                4 + i % 5,
+                now,
+                team.id[:3].upper(),
+                recent=context.interval * HISTORY_HINT,
             )
             for i, team in enumerate(context.teams)
         }

@@ -44,7 +44,10 @@ def _walk(rng: random.Random, value: float, step: float, limit: float) -> float:
 
 
 class TeamWorld:
-    def __init__(self, rng: random.Random, services: int, now: float, prefix: str) -> None:
+    def __init__(
+        self, rng: random.Random, services: int, now: float, prefix: str, recent: float
+    ) -> None:
+        """``recent``: how far back the first deploy may lie (inside the sparklines' span)."""
         self.rng = rng
         self.prefix = prefix
         self.base_rate = rng.uniform(0.001, 0.008)
@@ -65,7 +68,9 @@ class TeamWorld:
         self.slo_ratios: deque[float] = deque(maxlen=int(3 * 24 * 60 / SLO_MINUTES_PER_CYCLE))
         self.slo_base = rng.uniform(0.0003, 0.0015)
         self.version = (1, rng.randint(0, 9), rng.randint(0, 9))
-        self.deploys: list[tuple[str, float]] = [(self.version_text, now - rng.uniform(300, 3000))]
+        self.deploys: list[tuple[str, float]] = [
+            (self.version_text, now - rng.uniform(0.2, 0.8) * recent)
+        ]
         self.issues = [
             DemoIssue(title, culprit, f"{prefix}-{i + 1:X}", rng.uniform(3, 900), age, "error")
             for i, (title, culprit) in enumerate(rng.sample(_ISSUES, 3))
