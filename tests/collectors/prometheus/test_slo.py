@@ -197,7 +197,11 @@ def test_the_api_gives_the_screens_numbers(thirty_days: tuple[LiveWall, float]) 
     assert api["facts"] == screen["facts"]
     assert api["display"] == screen["display"]
     summary = json.loads(http.request("GET", f"{live.url}/api/v1/teams/burning/summary").data)
-    assert screen["display"] in json.dumps(summary["slack"], ensure_ascii=False)
+    slack = json.dumps(summary["slack"], ensure_ascii=False)
+    assert screen["display"] in slack
+    for item in screen["items"]:  # burn 1h/6h beside their thresholds, time to exhaustion
+        assert f"{item['title']} {item['detail']}" in slack
+        assert f"{item['title']} {item['detail']}" in summary["text"]
 
 
 def test_a_28_day_period_uses_the_28_day_factors(
