@@ -14,27 +14,25 @@ window.WB = window.WB || {};
     note.hidden = !text;
   };
 
-  // The header note of the team on screen: its newest deploy, with an age that ticks.
+  // The header note of the team on screen (a rotating screen changes body.dataset.team):
+  // its newest deploy, with an age that ticks. Before any data, the server's first paint.
   function refresh() {
     const note = document.querySelector(".deploy-note");
     if (!note) return;
+    const id = document.body.dataset.team;
+    if (id && WB.store && WB.store.team(id)) {
+      const first = WB.store.panels(id).find((p) => p.deploys && p.deploys.length);
+      const last = first ? first.deploys[0] : null;
+      note.dataset.at = last ? String(last.at) : "";
+      note.dataset.version = last ? last.short : "";
+    }
     const at = Number(note.dataset.at);
     note.hidden = !at;
     if (at) WB.setText(note, "deployed " + note.dataset.version + " " + WB.age(at));
   }
 
-  function onTeam(team) {
-    const note = document.querySelector(".deploy-note");
-    if (!note || (document.body.dataset.team && team.id !== document.body.dataset.team)) return;
-    const first = WB.store.panels(team.id).find((p) => p.deploys && p.deploys.length);
-    const last = first ? first.deploys[0] : null;
-    note.dataset.at = last ? String(last.at) : "";
-    note.dataset.version = last ? last.short : "";
-    refresh();
-  }
-
   document.addEventListener("DOMContentLoaded", () => {
-    if (WB.store) WB.store.onChange(onTeam);
+    if (WB.store) WB.store.onChange(refresh);
     refresh();
     setInterval(refresh, 1000);
   });
