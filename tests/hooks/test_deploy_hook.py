@@ -174,3 +174,23 @@ def test_a_sentry_release_becomes_a_deploy_marker(tmp_path: Path) -> None:
     released = datetime.fromisoformat(double.releases[0]["dateReleased"].replace("Z", "+00:00"))
     assert payments[0]["at"] == pytest.approx(released.timestamp(), abs=0.001)
     assert [d["version"] for d in search] == ["indexer@0.3.0"]
+
+
+def test_a_rotating_screen_names_the_deploy_of_the_team_it_shows(
+    browser: Browser, live: LiveWall
+) -> None:
+    status, _ = post(live, {"team": "search", "version": "v3.1.0"})
+    assert status == 200
+    newest = {team: deploys(live, team) for team in ("payments", "search")}
+    screen = open_screen(browser, f"{live.url}/rotate?teams=payments,search&every=2s")
+    page = screen.page
+    for team in ("search", "payments"):
+        wait_for(page, "(t) => document.body.dataset.team === t", arg=team, timeout=6.0)
+        want = f"deployed {newest[team][0]['short']} " if newest[team] else ""
+        wait_for(
+            page,
+            "(w) => w ? document.querySelector('.deploy-note').textContent.startsWith(w)"
+            " : document.querySelector('.deploy-note').hidden",
+            arg=want,
+        )
+    assert screen.errors == []
