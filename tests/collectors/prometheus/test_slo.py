@@ -250,3 +250,26 @@ def test_one_30_day_query_is_quick_on_the_synthetic_history(prom: Any) -> None:
         assert json.loads(answer.data)["status"] == "success"
     print(f"\none 30-day SLO query: median {sorted(took)[2] * 1000:.1f} ms over 5")
     assert sorted(took)[2] < 2.0
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("objective = 99.9\n", ""), "objective is required"),
+        (("[{{window}}]", "[5m]"), "needs a {{window}} placeholder"),
+        (('period = "30d"', 'period = "1d"'), "period must be at least 3d"),
+        (("min_requests = 100\n", "ratio = 'x{{window}}'\n"), "not both"),
+        (('kind = "slo"\n', 'kind = "slo"\nquery = "up"\n'), "query: an"),
+        (('kind = "slo"\n', ""), "only for panels with kind"),
+    ],
+)
+def test_a_bad_slo_panel_is_a_config_error_naming_the_panel(
+    tmp_path: Path, change: tuple[str, str], message: str
+) -> None:
+    text = config_text("http://127.0.0.1:9", ["steady"], {"avail": "30d"})
+    broken = text.replace(*change)
+    assert broken != text
+    with pytest.raises(config_mod.ConfigError) as caught:
+        load(tmp_path, broken)
+    found = [str(issue) for issue in caught.value.issues]
+    assert any(i.startswith("panels.avail") and message in i for i in found), found
