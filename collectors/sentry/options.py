@@ -27,6 +27,7 @@ class SentryOptions(TlsOptions):
     max_pages: int = Field(default=10, ge=1, le=100)
     period: str = Field(default="14d", pattern=r"^\d+[mhdw]$")  # which issues count at all
     projects_refresh: Duration = 600.0
+    releases: bool = False  # new releases become deploy ticks (token scope project:releases)
 
 
 class SentryPanelOptions(Options):

@@ -24,6 +24,12 @@ def accepted_tokens(names: Sequence[str], env: Mapping[str, str]) -> list[bytes]
     return [value.encode() for value in values if value]
 
 
+def presents_token(header: str | None, tokens: Sequence[bytes]) -> bool:
+    """Whether an ``Authorization`` header carries one of ``tokens`` (constant time)."""
+    presented = bearer(header)
+    return presented is not None and matches_any(presented, tokens)
+
+
 def require_token(exempt: frozenset[str]) -> Response | None:
     """A ``before_request`` hook: None lets the request through, else a 401."""
     if request.endpoint in exempt:
@@ -34,8 +40,7 @@ def require_token(exempt: frozenset[str]) -> Response | None:
         return None
     # Configured but unset at run time means no token matches: fail closed, never open.
     tokens = accepted_tokens(names, wall.env)
-    presented = bearer(request.headers.get("Authorization"))
-    if presented is not None and matches_any(presented, tokens):
+    if presents_token(request.headers.get("Authorization"), tokens):
         return None
     response = error_response(
         401, "unauthorized", "this API needs a valid token: Authorization: Bearer <token>"

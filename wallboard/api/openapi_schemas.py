@@ -81,8 +81,39 @@ SCHEMAS: dict[str, Any] = {
                 "items": NUMBER_OR_NULL,
                 "description": "Sparkline history, oldest first; only with ?history=1.",
             },
+            "spark_from": {**NUMBER_OR_NULL, "description": "Oldest point, unix seconds."},
+            "spark_to": {**NUMBER_OR_NULL, "description": "Newest point, unix seconds."},
+            "spark_span": {"type": "string", "description": 'What the line covers: "last 1 h".'},
+            "facts": {
+                "type": "object",
+                "description": "Numbers behind the value (an SLO's budget, burns, thresholds).",
+                "additionalProperties": {"type": ["string", "number", "null"]},
+            },
+            "deploys": {"type": "array", "items": ref("Deploy")},
+            "worse_since": {
+                **STRING_OR_NULL,
+                "description": "The deploy after which this panel got worse, if recent.",
+            },
         },
-        optional=("spark",),
+        optional=("spark", "spark_from", "spark_to", "spark_span"),
+    ),
+    "Deploy": _object(
+        {
+            "team": {"type": "string"},
+            "version": {"type": "string"},
+            "short": {"type": "string"},
+            "at": {"type": "number", "description": "Unix seconds."},
+            "source": {"type": "string"},
+            "url": STRING_OR_NULL,
+            "environment": STRING_OR_NULL,
+        }
+    ),
+    "DeployList": _object(
+        {
+            "id": {"type": "string"},
+            "version": {"type": "integer"},
+            "deploys": {"type": "array", "items": ref("Deploy")},
+        }
     ),
     "Links": _object(
         {

@@ -14,7 +14,7 @@ from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_
 from collectors.options import Duration, EnvName, Options
 
 Unit = Literal["percent", "per_second", "per_minute", "count", "ms", "seconds", "none"]
-PanelKind = Literal["metric", "health", "issues", "alerts"]
+PanelKind = Literal["metric", "health", "issues", "alerts", "slo"]
 Direction = Literal["above", "below"]
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 
@@ -95,6 +95,14 @@ class ApiSettings(Options):
 class SlackSettings(Options):
     signing_secret_env: EnvName | None = None
     response_type: Literal["ephemeral", "in_channel"] = "ephemeral"
+
+
+class DeploySettings(Options):
+    """``POST /hooks/deploy`` and how deploys show on team screens."""
+
+    token_env: EnvName | None = None  # the hook answers 404 until this is set
+    worse_window: Duration = 900.0  # a panel worse this soon after a deploy says "worse since"
+    services: dict[str, str] = Field(default_factory=dict)  # service name -> team id
 
 
 class ServerSettings(Options):
