@@ -35,6 +35,7 @@ from collectors.errors import CollectorError
 from tests.support.browser import CONNECTED, browser_fixture, wait_for
 from tests.support.live import LiveWall, write_config
 from tests.support.screen_wall import screen_wall
+from wallboard.board.deploys import Deploy
 
 pytestmark = pytest.mark.browser
 __all__ = ["browser_fixture"]  # the module's Chromium
@@ -174,14 +175,19 @@ def health(up: int, down: int) -> Reading:
 
 
 def settle_states(live: LiveWall) -> None:
-    """Every state on the real board: two collections (sparklines), a stale and a failing
-    source, one source that never answered."""
+    """Every state on the real board: two collections (sparklines, with threshold lines on
+    the warn and crit teams), a stale and a failing source, one source that never answered.
+    The crit team also deployed twice: before it turned crit ("worse since v1.0.0") and
+    between the two collections (a tick on its sparklines, the header's "deployed v1.1.0")."""
     board = live.wall.board
+    board.add_deploy(Deploy("crit", "v1.0.0", time.time() - 60, "hook"))
     values = {"ok": 0.002, "warn": 0.021, "crit": 0.09}
     for step in (0.0, 0.001):
         fine = readings({t: v + step for t, v in values.items()}, health(4, 0))
         fine[("crit", "services")] = health(3, 8)  # more items than a panel lists
         board.apply("fine", Collection(readings=fine))
+        if not step:
+            board.add_deploy(Deploy("crit", "v1.1.0", time.time(), "hook"))
     board.apply("late", Collection(readings={("stale", "late_rate"): Reading(value=0.004)}))
     board.apply("broken", Collection(readings={("error", "broken_latency"): Reading(value=0.3)}))
     board.fail("broken", CollectorError("upstream answered HTTP 503"))
@@ -310,4 +316,28 @@ def test_every_state_is_on_the_wall(browser: Browser, live: LiveWall) -> None:
     assert "6 more panels ok" in page.evaluate(
         "() => document.querySelector(`[data-team='warn']`).textContent"
     )
+    context.close()
+
+
+def test_the_crit_screen_shows_every_sparkline_mark(browser: Browser, live: LiveWall) -> None:
+    """The crit team's case covers what it claims: threshold lines, a deploy tick with its
+    label, "worse since" and the header's deploy note, as a user sees them."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    page.goto(live.url + "/teams/crit")
+    wait_for(page, CONNECTED, timeout=10)
+    rate = "[data-panel='rate']"
+    lines = page.eval_on_selector_all(
+        f"{rate} .spark-threshold", "ls => ls.map(l => l.dataset.threshold)"
+    )
+    assert lines == ["crit"]  # 9 % is far above warn at 1 %, near crit at 5 %
+    ticks = page.eval_on_selector_all(
+        f"{rate} .spark-deploy", "ls => ls.map(l => l.dataset.version)"
+    )
+    assert ticks == ["v1.1.0"]
+    assert page.locator(f"{rate} .deploy-tick").text_content() == "v1.1.0"
+    assert page.locator(f"{rate} .worse-since").is_visible()
+    assert page.locator(f"{rate} .worse-since").text_content() == "worse since v1.0.0"
+    note = page.locator(".deploy-note").text_content() or ""
+    assert note.startswith("deployed v1.1.0 ") and note.endswith(" ago")
     context.close()
