@@ -34,8 +34,16 @@ function deployLabel(d) {
 
 // Bring a panel's sparkline, its deploy labels and span label up to date with `screen`.
 export function patchSpark(section, screen) {
-  const line = section.querySelector("svg.spark polyline");
-  if (line.getAttribute("points") !== screen.points) line.setAttribute("points", screen.points);
+  const runs = section.querySelector(".spark-line");
+  fillOnce(runs, screen.lines, () =>
+    runs.replaceChildren(
+      ...screen.lines.map((points) => {
+        const line = svgChild("spark-line");
+        line.setAttribute("points", points);
+        return line;
+      }),
+    ),
+  );
   const marks = section.querySelector(".spark-marks");
   fillOnce(marks, [screen.thresholds, screen.ticks], () =>
     marks.replaceChildren(...screen.thresholds.map(thresholdLine), ...screen.ticks.map(deployMark)),

@@ -128,3 +128,15 @@ def test_worse_since_and_the_header_note_are_written_for_the_screen() -> None:
     team = {"panels": [view("a", deploys=[]), view("b", deploys=[deploy("v2", 1200.0)])]}
     assert deploy_note(team) == {"lead": "deployed v2 ", "at": 1200.0, "tail": ""}
     assert deploy_note({"panels": [view()]}) == {"lead": "", "at": None, "tail": ""}
+
+
+def test_a_gap_in_the_history_is_a_gap_in_the_line() -> None:
+    # Two runs of known values around a failed cycle: two polylines, nothing drawn across.
+    shown = screen_panel(view(spark=[1.0, 2.0, 3.0, None, 2.0, 1.0]))
+    assert len(shown["lines"]) == 2
+    first, second = (run.split() for run in shown["lines"])
+    assert [p.split(",")[0] for p in first] == ["0.0", "20.0", "40.0"]
+    assert [p.split(",")[0] for p in second] == ["80.0", "100.0"]
+    # A lone point between gaps has nothing to draw; no history, no line.
+    assert len(screen_panel(view(spark=[1.0, None, 2.0, None, 3.0, 4.0]))["lines"]) == 1
+    assert screen_panel(view(spark=[]))["lines"] == []

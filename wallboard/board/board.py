@@ -180,6 +180,10 @@ class Board:
 
     def _error_state(self, slot: _Slot, error: CollectorError, now: float) -> PanelState:
         state = slot.state
+        # A failed cycle is a gap in the history (one marker per run of failures), so the
+        # sparkline breaks there instead of drawing a straight line across the outage.
+        if slot.history and slot.history[-1][1] is not None:
+            slot.history.append((now, None))
         return replace(
             state,
             error=error.reason,

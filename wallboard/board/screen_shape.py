@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from wallboard.board.sparkline import deploy_ticks, points, threshold_lines
+from wallboard.board.sparkline import deploy_ticks, lines, threshold_lines
 
 MAX_ITEMS = 6  # list rows a panel shows before "+ N more"
 CALM_AFTER = 6  # panels on a /wall tile before the calm ones fold into one row
@@ -43,7 +43,8 @@ def _line(lead: str = "", at: float | None = None, tail: str = "") -> dict[str, 
 
 
 def spark_marks(view: dict[str, Any]) -> dict[str, Any]:
-    """A panel's sparkline as drawn: points, threshold lines, deploy ticks, span label."""
+    """A panel's sparkline as drawn: its lines (broken at gaps), threshold lines, deploy
+    ticks, span label."""
     limits = view.get("thresholds") or {}
     thresholds = [
         {"class": f"spark-threshold {name}", "name": name, "y": f"{y:.2f}"}
@@ -57,7 +58,7 @@ def spark_marks(view: dict[str, Any]) -> dict[str, Any]:
             {"x": f"{x:.2f}", "version": deploy["short"], "label_class": "deploy-tick" + edge}
         )
     return {
-        "points": points(view.get("spark") or [], (limits.get("warn"), limits.get("crit"))),
+        "lines": lines(view.get("spark") or [], (limits.get("warn"), limits.get("crit"))),
         "thresholds": thresholds,
         "ticks": ticks,
         "span": view.get("spark_span") or "",

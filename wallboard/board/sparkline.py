@@ -36,23 +36,28 @@ def level(value: float, low: float, high: float, height: float = HEIGHT) -> floa
     return height - (value - low) / span * (height - 2) - 1
 
 
-def points(
+def lines(
     values: Sequence[float | None],
     thresholds: Sequence[float | None] = (),
     width: float = WIDTH,
     height: float = HEIGHT,
-) -> str:
-    """SVG polyline points for the known values, scaled to the box; "" with fewer than 2."""
+) -> list[str]:
+    """SVG polyline points, one string per run of known values: a missing value (a failed
+    cycle, no data, no traffic) is a gap in the line, not a straight line across it. A run
+    of a single point has nothing to draw and is left out; [] with fewer than 2 known."""
     scaled = scale(values, thresholds)
     if scaled is None:
-        return ""
+        return []
     low, high, _ = scaled
     step = width / max(len(values) - 1, 1)
-    return " ".join(
-        f"{i * step:.1f},{level(v, low, high, height):.1f}"
-        for i, v in enumerate(values)
-        if v is not None
-    )
+    runs: list[list[str]] = [[]]
+    for i, v in enumerate(values):
+        if v is None:
+            if runs[-1]:
+                runs.append([])
+            continue
+        runs[-1].append(f"{i * step:.1f},{level(v, low, high, height):.1f}")
+    return [" ".join(run) for run in runs if len(run) >= 2]
 
 
 def threshold_lines(view: Mapping[str, Any]) -> list[tuple[str, float]]:
