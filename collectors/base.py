@@ -62,6 +62,19 @@ class Reading:
     status: str | None = None
     items: tuple[Item, ...] = ()
     sample: float | None = None  # the value to put on the sparkline, if not ``value``
+    # Named numbers behind the shown value (an SLO's burns), for the API and chat.
+    facts: Mapping[str, float | str | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A deploy (or release) of one team's code: a tick on that team's sparklines."""
+
+    team: str
+    version: str
+    at: float  # unix seconds
+    url: str | None = None
+    environment: str | None = None
 
 
 @dataclass
@@ -76,6 +89,7 @@ class Collection:
     readings: dict[tuple[str, str], Reading] = field(default_factory=dict)
     failures: dict[tuple[str | None, str], CollectorError] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    markers: list[Marker] = field(default_factory=list)  # deploys seen this cycle
 
 
 @dataclass(frozen=True)

@@ -1,23 +1,29 @@
 """A built-in source with plausible, moving numbers, so a wall works with no upstream.
 
-Deterministic when seeded: the same seed and cycle count give the same values,
-which is what tests and screenshots need. Every panel it feeds says "demo" on
-the screen (the app marks it) so nobody mistakes it for production data.
+It feeds every panel kind: rates, latency, health, firing alerts, Sentry-style top
+issues, an SLO with an error budget that burns during incidents, and deploy
+markers (see ``demo_world``). Deterministic when seeded: the same seed and cycle
+count give the same values, which is what tests and screenshots need. Every panel
+it feeds says "demo" on the screen (the app marks it) so nobody mistakes it for
+production data.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from typing import ClassVar, Literal, cast
+from typing import Any, ClassVar, Literal, cast
 
 from pydantic import Field
 
-from collectors.base import Collection, Item, Reading, SourceContext
+from collectors import slo
+from collectors.base import Collection, Item, Marker, Reading, SourceContext
+from collectors.demo_world import TeamWorld
 from collectors.errors import CollectorError
 from collectors.options import NoOptions, Options
 
-_SERVICES = ("api", "worker", "db", "cache", "search", "auth", "billing", "queue")
+HISTORY_HINT = 100  # intervals back for the first made-up deploy: inside a default sparkline
+Metric = Literal["error_rate", "errors", "latency", "health", "alerts", "issues", "slo"]
 
 
 class DemoOptions(Options):
@@ -27,44 +33,8 @@ class DemoOptions(Options):
 
 
 class DemoPanelOptions(Options):
-    metric: Literal["error_rate", "errors", "latency", "health"] = "error_rate"
-
-
-class _TeamWalk:
-    """One team's random walk, with an incident now and then."""
-
-    def __init__(self, rng: random.Random, services: int) -> None:
-        self.rng = rng
-        self.base_rate = rng.uniform(0.001, 0.008)
-        self.base_latency = rng.uniform(0.08, 0.25)
-        self.services = _SERVICES[:services]
-        self.incident_left = 0
-        self.down_service: str | None = None
-        self.down_since: float | None = None
-        self.noise = 0.0
-
-    def step(self, incident_rate: float, now: float) -> None:
-        self.noise = max(-0.8, min(0.8, self.noise + self.rng.uniform(-0.15, 0.15)))
-        if self.incident_left > 0:
-            self.incident_left -= 1
-            if self.incident_left == 0:
-                self.down_service = None
-                self.down_since = None
-        elif self.rng.random() < incident_rate:
-            self.incident_left = self.rng.randint(5, 20)
-            if self.rng.random() < 0.5:
-                self.down_service = self.rng.choice(self.services)
-                self.down_since = now
-
-    @property
-    def error_rate(self) -> float:
-        spike = 8.0 if self.incident_left else 1.0
-        return self.base_rate * (1 + self.noise) * spike
-
-    @property
-    def latency(self) -> float:
-        spike = 3.0 if self.incident_left else 1.0
-        return self.base_latency * (1 + self.noise / 2) * spike
+    metric: Metric = "error_rate"
+    objective: float = Field(default=99.5, gt=0, lt=100)  # for metric = "slo", percent
 
 
 class DemoSource:
@@ -79,8 +49,15 @@ class DemoSource:
         opts = cast(DemoOptions, context.options)
         self.options = opts
         seed = opts.seed if opts.seed is not None else random.SystemRandom().randint(0, 2**31)
+        now = time.time()
         self.walks = {
-            team.id: _TeamWalk(random.Random(f"{seed}:{team.id}"), 4 + i % 5)
+            team.id: TeamWorld(
+                random.Random(f"{seed}:{team.id}"),
+                4 + i % 5,
+                now,
+                team.id[:3].upper(),
+                recent=context.interval * HISTORY_HINT,
+            )
             for i, team in enumerate(context.teams)
         }
         self.cycles = 0
@@ -90,28 +67,58 @@ class DemoSource:
             raise CollectorError("demo source set to fail (fail = true)", kind="demo")
         now = time.time()
         self.cycles += 1
-        for walk in self.walks.values():
-            walk.step(self.options.incident_rate, now)
         out = Collection()
+        for team, walk in self.walks.items():
+            walk.step(self.options.incident_rate, now)
+            out.markers += [Marker(team, version, at) for version, at in walk.deploys[-3:]]
         for panel in self.context.panels:
-            metric = panel.options.metric  # type: ignore[attr-defined]
+            opts = cast(DemoPanelOptions, panel.options)
             for team in panel.teams:
                 if team in self.walks:
-                    out.readings[(team, panel.id)] = _reading(metric, self.walks[team])
+                    out.readings[(team, panel.id)] = _reading(opts, self.walks[team], now)
         return out
+
+    def backfill(self, deadline: float, points: int) -> dict[tuple[str, str], list[Any]]:
+        """A made-up past, one point per interval, so sparklines (and their span) start full.
+
+        The teams' worlds live through it, so deploys and incidents of that past show
+        as ticks and dips; the first live cycle adds the newest point.
+        """
+        now = time.time()
+        history: dict[tuple[str, str], list[Any]] = {}
+        for back in range(points - 1, 0, -1):
+            at = now - back * self.context.interval
+            for walk in self.walks.values():
+                walk.step(self.options.incident_rate, at)
+            for panel in self.context.panels:
+                opts = cast(DemoPanelOptions, panel.options)
+                for team in panel.teams:
+                    if team in self.walks:
+                        reading = _reading(opts, self.walks[team], at)
+                        raw = reading.sample if reading.sample is not None else reading.value
+                        if raw is not None:
+                            history.setdefault((team, panel.id), []).append((at, raw))
+        return history
 
     def close(self) -> None:
         pass
 
 
-def _reading(metric: str, walk: _TeamWalk) -> Reading:
+def _reading(opts: DemoPanelOptions, walk: TeamWorld, now: float) -> Reading:
+    metric = opts.metric
     if metric == "error_rate":
         return Reading(value=walk.error_rate)
     if metric == "errors":
         # Errors per second, as Prometheus' rate() would give; the unit scales it.
-        return Reading(value=walk.error_rate * 40.0)
+        return Reading(value=walk.error_rate * walk.traffic)
     if metric == "latency":
         return Reading(value=walk.latency)
+    if metric == "alerts":
+        return _alerts(walk)
+    if metric == "issues":
+        return _issues(walk, now)
+    if metric == "slo":
+        return _slo(walk, opts.objective / 100.0)
     total = len(walk.services)
     down = [walk.down_service] if walk.down_service else []
     items = tuple(
@@ -124,3 +131,49 @@ def _reading(metric: str, walk: _TeamWalk) -> Reading:
         items=items,
         sample=float(total - len(down)),
     )
+
+
+def _alerts(walk: TeamWorld) -> Reading:
+    if not walk.incident_left:
+        return Reading(value=0.0, text="none firing", status="ok", sample=0.0)
+    items = [
+        Item("HighErrorRate", "crit", "5xx above 5 % for 5 min", since=walk.incident_since),
+        Item("LatencyP99High", "warn", "p99 above 800 ms", since=walk.incident_since),
+    ]
+    if walk.down_service:
+        detail = f"{walk.down_service} failing its health check"
+        items.append(Item("TargetDown", "crit", detail, since=walk.down_since))
+    return Reading(
+        value=float(len(items)), text=f"{len(items)} firing", status="crit", items=tuple(items)
+    )
+
+
+def _issues(walk: TeamWorld, now: float) -> Reading:
+    top = sorted(walk.issues, key=lambda i: -i.count)[:5]
+    items = tuple(
+        Item(
+            title=i.title,
+            status="crit" if i.level == "error" else "warn",
+            detail=f"{int(i.count)} events · {_age(now - i.first_seen)} old · {i.culprit}",
+            since=i.first_seen,
+            meta={"events": int(i.count), "age": int(now - i.first_seen), "short_id": i.short_id},
+        )
+        for i in top
+    )
+    return Reading(value=float(len(walk.issues)), items=items)
+
+
+def _age(seconds: float) -> str:
+    if seconds < 5400:
+        return f"{max(1, round(seconds / 60))} min"
+    if seconds < 172800:
+        return f"{round(seconds / 3600)} h"
+    return f"{round(seconds / 86400)} d"
+
+
+def _slo(walk: TeamWorld, objective: float) -> Reading:
+    windows = {
+        name: slo.Window(walk.slo_window(seconds / 60.0)) for name, seconds in slo.WINDOWS.items()
+    }
+    budget = slo.compute(objective, 30 * slo.DAY, slo.Window(walk.period_ratio), windows)
+    return slo.reading(budget)

@@ -15,6 +15,18 @@ export function setClass(node, value) {
   if (node.getAttribute("class") !== value) node.setAttribute("class", value);
 }
 
+// What each node was last filled from: an unchanged list is not rebuilt (no node churn on
+// a TV that runs for days).
+const filledFrom = new WeakMap();
+
+// Run `fill` unless `node` was last filled from equal `data`.
+export function fillOnce(node, data, fill) {
+  const key = JSON.stringify(data);
+  if (filledFrom.get(node) === key) return;
+  filledFrom.set(node, key);
+  fill();
+}
+
 // A fresh copy of the first element of <template id="tpl-NAME">.
 export function fromTemplate(name) {
   const template = document.getElementById("tpl-" + name);

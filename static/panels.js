@@ -2,18 +2,10 @@
 // days). The markup is templates/_panel.html's, cloned from its <template>; the texts are
 // the server's (screen_shape.screen_panel), copied with textContent.
 import { setLine } from "./clock.js";
-import { fromTemplate, setClass, setText, syncChildren } from "./dom.js";
+import { patchWorseSince } from "./deploys.js";
+import { fillOnce, fromTemplate, setClass, setText, syncChildren } from "./dom.js";
+import { patchSpark } from "./spark.js";
 import { highlighted } from "./store.js";
-
-// What each list was last filled from: unchanged badges or items are not rebuilt.
-const filledFrom = new WeakMap();
-
-function fillOnce(node, data, fill) {
-  const key = JSON.stringify(data);
-  if (filledFrom.get(node) === key) return;
-  filledFrom.set(node, key);
-  fill();
-}
 
 function filled(name, text, cls) {
   const node = fromTemplate(name);
@@ -51,9 +43,9 @@ export function patchPanel(section, p) {
   fillOnce(state, screen.badges, () =>
     state.replaceChildren(...screen.badges.map((b) => filled("badge", b.text, b.class))),
   );
-  const line = section.querySelector("polyline");
-  if (line.getAttribute("points") !== screen.points) line.setAttribute("points", screen.points);
+  patchSpark(section, screen); // line, threshold lines, deploy ticks, span label
   patchItems(section.querySelector(".items"), screen);
+  patchWorseSince(section, screen);
   setLine(section.querySelector(".updated"), screen.updated);
 }
 

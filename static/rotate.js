@@ -5,6 +5,7 @@
 import { startCare } from "./care.js";
 import { onTick } from "./clock.js";
 import { connect } from "./connection.js";
+import { showDeployNote } from "./deploys.js";
 import { setText } from "./dom.js";
 import { syncPanels } from "./panels.js";
 import { setStatus } from "./status.js";
@@ -29,6 +30,7 @@ function show() {
   syncPanels(container, list);
   if (team) setStatus(team.status, team.state);
   else setStatus("unknown", "status-unknown");
+  showDeployNote(team); // the team on screen's newest deploy, or none while it is unknown
   document.querySelector(".demo-badge").hidden = !list.some((p) => p.demo);
   names.forEach((li, i) => li.classList.toggle("current", i === index));
 }

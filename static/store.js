@@ -5,7 +5,8 @@ import { chime } from "./chime.js";
 import { highlightMs } from "./settings.js";
 import { severity } from "./status.js";
 
-const teams = new Map(); // id -> {id, name, status, state, rows, calm, version, panels: Map}
+// id -> {id, name, status, state, deploy_note, rows, calm, version, panels: Map}
+const teams = new Map();
 const listeners = [];
 
 function remember(team, fresh, old) {
@@ -51,6 +52,7 @@ export function applySnapshot(msg) {
     name: data.name,
     status: data.status,
     state: data.state,
+    deploy_note: data.deploy_note,
     rows: data.rows,
     calm: data.calm,
     version: msg.version,
@@ -68,6 +70,7 @@ export function applyUpdate(msg) {
   msg.panels.forEach((p) => remember(known, p, known.panels.get(p.id)));
   known.status = msg.status;
   known.state = msg.state;
+  known.deploy_note = msg.deploy_note;
   known.rows = msg.rows;
   known.calm = msg.calm;
   known.version = msg.version;

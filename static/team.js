@@ -2,6 +2,7 @@
 // speaks. The page's entry module.
 import { startCare } from "./care.js";
 import { connect } from "./connection.js";
+import { showDeployNote } from "./deploys.js";
 import { syncPanels } from "./panels.js";
 import { setStatus } from "./status.js";
 import { onChange, panels } from "./store.js";
@@ -15,6 +16,7 @@ onChange((team) => {
   const list = panels(teamId);
   syncPanels(container, list);
   setStatus(team.status, team.state);
+  showDeployNote(team);
   demo.hidden = !list.some((p) => p.demo);
 });
 startCare();

@@ -13,6 +13,7 @@ from wallboard.api import routes as api_routes
 from wallboard.config import loader as config_mod
 from wallboard.devices import install as devices
 from wallboard.hooks import alertmanager as hooks_alertmanager
+from wallboard.hooks import deploy as hooks_deploy
 from wallboard.hooks import sentry as hooks_sentry
 from wallboard.ops import logs, metrics, probes
 from wallboard.screens import pages, sockets
@@ -54,5 +55,6 @@ def create_app(
     api_routes.register(app)
     hooks_sentry.register(app)
     hooks_alertmanager.register(app)
+    hooks_deploy.register(app)
     sockets.register(app)
     return app

@@ -12,14 +12,15 @@ import time
 from dataclasses import dataclass
 from typing import Any, ClassVar, cast
 
-from pydantic import Field
+from pydantic import ValidationInfo, model_validator
 
 from collectors.base import Collection, PanelTarget, Reading, SourceContext
 from collectors.errors import CollectorError
 from collectors.http.client import HttpClient, HttpOptions, HttpStats
 from collectors.labels import LabelName, TeamLabelOptions, team_of
-from collectors.options import HttpUrl, NoOptions, Options
+from collectors.options import HttpUrl, NoOptions
 from collectors.prometheus.result import QUERY_KINDS, Result, decode, parse
+from collectors.prometheus.slo import SloPanelOptions, collect_panel, window_query, windows_of
 
 # A bad query is asked again after this many seconds at first, doubling up to the cap,
 # so a typo in PromQL never turns into a tight loop of 400s against Prometheus.
@@ -34,10 +35,21 @@ class PrometheusOptions(HttpOptions, TeamLabelOptions):
     url: HttpUrl
 
 
-class PrometheusPanelOptions(Options):
-    query: str = Field(min_length=1)
+class PrometheusPanelOptions(SloPanelOptions):
+    """``query`` for a metric panel; ``objective`` and the SLI templates for an SLO panel."""
+
+    query: str | None = None
     team_label: LabelName | None = None  # defaults to the source's team_label
     absent: float | None = None  # value for a team missing from the result (e.g. 0)
+
+    @model_validator(mode="after")
+    def _query(self, info: ValidationInfo) -> PrometheusPanelOptions:
+        kind = info.context.get("panel_kind") if isinstance(info.context, dict) else None
+        if kind == "slo" and self.query is not None:
+            raise ValueError('query: an "slo" panel is given errors/total or ratio instead')
+        if kind != "slo" and not self.query:
+            raise ValueError("query: required key is missing")
+        return self
 
 
 @dataclass
@@ -73,6 +85,13 @@ class PrometheusSource:
             if down is not None:  # Prometheus is unreachable: do not wait out every panel
                 out.failures[(None, panel.id)] = down
                 continue
+            if panel.kind == "slo":
+                try:
+                    self._slo(panel, at, deadline, out)
+                except CollectorError as exc:
+                    down = exc
+                    out.failures[(None, panel.id)] = exc
+                continue
             try:
                 result = self._instant(panel, at, deadline)
             except CollectorError as exc:
@@ -85,11 +104,21 @@ class PrometheusSource:
             raise down
         return out
 
+    def _slo(self, panel: PanelTarget, at: float, deadline: float, out: Collection) -> None:
+        def query(promql: str) -> Result:
+            form = {"query": promql, "time": f"{at:.3f}"}
+            return parse(*self._post("query", form, deadline), "vector")
+
+        opts = cast(PrometheusPanelOptions, panel.options)
+        label = opts.team_label or self.options.team_label
+        collect_panel(panel, query, label, self.options.team_map, out)
+
     def _instant(self, panel: PanelTarget, at: float, deadline: float) -> Result:
         parked = self._parked.get(panel.id)
         if parked is not None and time.monotonic() < parked.retry_at:
             raise parked.error
         opts = cast(PrometheusPanelOptions, panel.options)
+        assert opts.query is not None  # checked by the options for every non-SLO panel
         try:
             data, warnings = self._post(
                 "query", {"query": opts.query, "time": f"{at:.3f}"}, deadline
@@ -164,6 +193,8 @@ class PrometheusSource:
         history: dict[tuple[str, str], list[Any]] = {}
         for panel in self.context.panels:
             opts = cast(PrometheusPanelOptions, panel.options)
+            if opts.query is None:
+                continue  # SLO panels draw their budget's history live
             form = {"query": opts.query, "start": f"{start:.3f}", "end": f"{end:.3f}"}
             form["step"] = f"{step:g}"
             try:
@@ -181,7 +212,9 @@ class PrometheusSource:
         """(key path, reason) for every query this Prometheus refuses to parse."""
         problems = []
         for panel in self.context.panels:
-            query = cast(PrometheusPanelOptions, panel.options).query
+            opts = cast(PrometheusPanelOptions, panel.options)
+            label = opts.team_label or self.options.team_label
+            query = opts.query or window_query(opts, label, windows_of(opts)[0])
             try:
                 self._post("format_query", {"query": query}, deadline)
             except CollectorError as exc:

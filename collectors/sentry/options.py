@@ -37,6 +37,7 @@ class SentryOptions(TlsOptions):
     max_pages: int = Field(default=10, ge=1, le=100)
     period: str = Field(default="14d", pattern=r"^\d+[mhdw]$")  # which issues count at all
     projects_refresh: Annotated[Duration, between(1.0, 7 * 86400.0)] = 600.0
+    releases: bool = False  # new releases become deploy ticks (token scope project:releases)
     max_body_bytes: int | None = Field(default=None, ge=1024, le=1 << 30)  # None: 8 MiB
 
     @model_validator(mode="after")

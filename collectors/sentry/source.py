@@ -24,6 +24,8 @@ from collectors.sentry.api import PAGE_LIMIT, SentryApi
 from collectors.sentry.issues import Issue, IssueBook, events_by_project
 from collectors.sentry.options import SentryOptions, SentryPanelOptions, SentryTeamOptions
 from collectors.sentry.projects import ProjectMap
+from collectors.sentry.releases import fetch as fetch_releases
+from collectors.sentry.releases import markers
 from collectors.sentry.webhook import SentryHook
 
 STATS_FIELD = "sum(quantity)"
@@ -115,7 +117,22 @@ class SentrySource:
                 if error is not None:
                     out.warnings.append(error.reason)
             self._readings(out, None, issues_error, stats_error)
+        if self.options.releases and ids:
+            self._releases(out, deadline)
         return out
+
+    def _releases(self, out: Collection, deadline: float) -> None:
+        """Deploy markers from new releases; a failure is a warning, never a panel error."""
+        teams_by_slug: dict[str, list[str]] = {}
+        for team, ids in self.projects.by_team.items():
+            for pid in ids:
+                teams_by_slug.setdefault(self.projects.slugs.get(pid, ""), []).append(team)
+        try:
+            found = fetch_releases(self.api, self.options.org, deadline, self._org_not_found())
+        except CollectorError as exc:
+            out.warnings.append(f"releases: {exc.reason}")
+            return
+        out.markers += markers(found, teams_by_slug)
 
     def _issues(self, ids: frozenset[str], deadline: float) -> tuple[list[Issue], bool, int | None]:
         params: list[tuple[str, Any]] = [

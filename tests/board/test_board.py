@@ -154,6 +154,19 @@ def test_it_keeps_the_last_value_and_shows_why_when_a_source_fails(
     assert panel(board, "payments", "throughput").error is None  # other sources untouched
 
 
+def test_it_records_a_run_of_failed_cycles_as_one_gap_in_the_history(
+    board: Board, clock: Clock
+) -> None:
+    board.apply("demo", reading("payments", "error_rate", 0.002))
+    for _ in range(3):
+        clock.now += 10
+        board.fail("demo", CollectorError("timeout after 5 s", kind="timeout"))
+    clock.now += 10
+    board.apply("demo", reading("payments", "error_rate", 0.004))
+    samples = [v for _, v in panel(board, "payments", "error_rate").history]
+    assert samples == [pytest.approx(0.2), None, pytest.approx(0.4)]
+
+
 def test_it_clears_the_error_on_the_next_success(board: Board) -> None:
     board.fail("demo", CollectorError("connection refused"))
     board.apply("demo", reading("payments", "error_rate", 0.002))

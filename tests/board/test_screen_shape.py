@@ -8,6 +8,7 @@ from wallboard.board.screen_shape import (
     CALM_AFTER,
     MAX_ITEMS,
     age_text,
+    deploy_note,
     screen_panel,
     tile_rows,
     with_screen,
@@ -90,3 +91,52 @@ def test_a_crowded_tile_folds_its_calm_panels_into_one_row() -> None:
     assert tile_rows(with_screen(calm))["rows"] == [p["id"] for p in calm]
     crowd = [view(f"w{i}", status="warn") for i in range(CALM_AFTER)] + [view("calm")]
     assert tile_rows(with_screen(crowd)) == {"rows": [p["id"] for p in crowd], "calm": None}
+
+
+def deploy(version: str, at: float) -> dict[str, Any]:
+    return {"version": version, "short": version, "at": at}
+
+
+def test_deploy_ticks_sit_on_the_line_and_their_labels_stay_inside_the_panel() -> None:
+    line = {"spark": [1.0, 2.0, 3.0], "spark_from": 1000.0, "spark_to": 2000.0}
+    deploys = [deploy(v, at) for v, at in (("v4", 2500.0), ("v3", 1500.0), ("v2", 1020.0))]
+    older = deploy("v1", 900.0)  # before the line's first point: no place on it
+    shown = screen_panel(view(**line, deploys=[*deploys, older], spark_span="last 17 min"))
+    assert [(t["version"], t["x"], t["label_class"]) for t in shown["ticks"]] == [
+        ("v4", "100.00", "deploy-tick at-end"),  # since the newest point: at the right edge
+        ("v3", "50.00", "deploy-tick"),
+        ("v2", "2.00", "deploy-tick at-start"),
+    ]
+    assert shown["span"] == "last 17 min"
+    assert screen_panel(view(deploys=deploys))["ticks"] == []  # no line, no ticks
+
+
+def test_threshold_lines_are_drawn_only_near_the_curve() -> None:
+    near = view(spark=[0.4, 0.8], thresholds={"warn": 1.0, "crit": 5.0})
+    shown = screen_panel(near)
+    assert [(t["name"], t["class"]) for t in shown["thresholds"]] == [
+        ("warn", "spark-threshold warn")
+    ]
+    # The scale stretched to take warn in: the line sits at the top margin, 1 unit down.
+    assert shown["thresholds"][0]["y"] == "1.00"
+    assert screen_panel(view(spark=[0.4, 0.8]))["thresholds"] == []
+
+
+def test_worse_since_and_the_header_note_are_written_for_the_screen() -> None:
+    assert screen_panel(view(worse_since="v1.4.2"))["worse_since"] == "worse since v1.4.2"
+    assert screen_panel(view(worse_since=None))["worse_since"] == ""
+    team = {"panels": [view("a", deploys=[]), view("b", deploys=[deploy("v2", 1200.0)])]}
+    assert deploy_note(team) == {"lead": "deployed v2 ", "at": 1200.0, "tail": ""}
+    assert deploy_note({"panels": [view()]}) == {"lead": "", "at": None, "tail": ""}
+
+
+def test_a_gap_in_the_history_is_a_gap_in_the_line() -> None:
+    # Two runs of known values around a failed cycle: two polylines, nothing drawn across.
+    shown = screen_panel(view(spark=[1.0, 2.0, 3.0, None, 2.0, 1.0]))
+    assert len(shown["lines"]) == 2
+    first, second = (run.split() for run in shown["lines"])
+    assert [p.split(",")[0] for p in first] == ["0.0", "20.0", "40.0"]
+    assert [p.split(",")[0] for p in second] == ["80.0", "100.0"]
+    # A lone point between gaps has nothing to draw; no history, no line.
+    assert len(screen_panel(view(spark=[1.0, None, 2.0, None, 3.0, 4.0]))["lines"]) == 1
+    assert screen_panel(view(spark=[]))["lines"] == []

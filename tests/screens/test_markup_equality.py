@@ -229,3 +229,27 @@ def test_the_screen_writes_ages_by_the_servers_rule(browser: Browser, live: Live
     )
     assert ages == [age_text(s) for s in seconds]
     context.close()
+
+
+def test_the_crit_screen_shows_every_sparkline_mark(browser: Browser, live: LiveWall) -> None:
+    """The crit team's case covers what it claims: threshold lines, a deploy tick with its
+    label, "worse since" and the header's deploy note, as a user sees them."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    page.goto(live.url + "/teams/crit")
+    wait_for(page, CONNECTED, timeout=10)
+    rate = "[data-panel='rate']"
+    lines = page.eval_on_selector_all(
+        f"{rate} .spark-threshold", "ls => ls.map(l => l.dataset.threshold)"
+    )
+    assert lines == ["crit"]  # 9 % is far above warn at 1 %, near crit at 5 %
+    ticks = page.eval_on_selector_all(
+        f"{rate} .spark-deploy", "ls => ls.map(l => l.dataset.version)"
+    )
+    assert ticks == ["v1.1.0"]
+    assert page.locator(f"{rate} .deploy-tick").text_content() == "v1.1.0"
+    assert page.locator(f"{rate} .worse-since").is_visible()
+    assert page.locator(f"{rate} .worse-since").text_content() == "worse since v1.0.0"
+    note = page.locator(".deploy-note").text_content() or ""
+    assert note.startswith("deployed v1.1.0 ") and note.endswith(" ago")
+    context.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -13,6 +14,7 @@ from collectors.errors import CollectorError
 from tests.support.browser import browser_fixture, open_screen, wait_for
 from tests.support.live import LiveWall, write_config
 from tests.support.screen_wall import screen_wall
+from wallboard.board.deploys import Deploy
 
 pytestmark = pytest.mark.browser
 __all__ = ["browser_fixture"]  # the module's Chromium
@@ -24,6 +26,7 @@ ITEM = "<script>window.__xss=4</script>"
 DETAIL = "<img src=x onerror=window.__xss=5>"
 REASON = "<img src=x onerror=window.__xss=6>"
 WARNING = "<svg onload=window.__xss=7>"
+DEPLOY = "<img src=x>"  # a deploy version fits 12 characters on its tick
 
 CONFIG = f"""
 [wall]
@@ -52,11 +55,13 @@ name = "{TEAM}"
 panels = ["hostile", "broken"]
 """
 
-# Markup would have become elements; text stays text. Either way no flag may be set.
+# Markup would have become elements; text stays text. Either way no flag may be set. The
+# panels' own SVGs are the sparkline and the deploy labels under it.
 PROBE = """() => ({
   flag: window.__xss === undefined ? null : window.__xss,
   elements: document.querySelectorAll(
-    'main img, main script, main svg:not(.spark), footer svg, h1 img').length,
+    'main img, main script, main svg:not(.spark, .spark-notes), .spark-notes *:not(text), ' +
+    'footer svg, header img').length,
   text: document.body.innerText,
 })"""
 
@@ -77,6 +82,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveWall]:
             "up", Collection(readings={("evil", "hostile"): reading}, warnings=[WARNING])
         )
         live.wall.board.fail("down", CollectorError(REASON))
+        live.wall.board.add_deploy(Deploy("evil", DEPLOY, time.time(), "hook"))
         yield live
 
 
@@ -96,7 +102,7 @@ def test_it_shows_hostile_strings_as_text_and_runs_none_of_them(
         for payload in (TEAM, VALUE, REASON):
             assert payload in seen["text"]
         if path != "/wall":
-            for payload in (TITLE, ITEM, DETAIL):
+            for payload in (TITLE, ITEM, DETAIL, f"deployed {DEPLOY} "):
                 assert payload in seen["text"]
         mark = f" #{next(PUSHES)}"
         live.wall.board.push("up", Collection(readings={("evil", "hostile"): hostile(mark)}))

@@ -24,6 +24,7 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "server": schema.ServerSettings,
     "api": schema.ApiSettings,
     "slack": schema.SlackSettings,
+    "deploys": schema.DeploySettings,
     "sources.<id>": schema.SourceSettings,
     "panels.<id>": schema.PanelSettings,
 }

@@ -8,6 +8,7 @@ import time
 from collectors.base import Collection, Item, Reading
 from collectors.errors import CollectorError
 from tests.support.live import LiveWall
+from wallboard.board.deploys import Deploy
 
 STATES = ["ok", "warn", "crit", "unknown", "stale", "error"]
 
@@ -119,14 +120,19 @@ def health(up: int, down: int) -> Reading:
 
 
 def settle_states(live: LiveWall) -> None:
-    """Every state on the real board: two collections (sparklines), a stale and a failing
-    source, one source that never answered."""
+    """Every state on the real board: two collections (sparklines, with threshold lines on
+    the warn and crit teams), a stale and a failing source, one source that never answered.
+    The crit team also deployed twice: before it turned crit ("worse since v1.0.0") and
+    between the two collections (a tick on its sparklines, the header's "deployed v1.1.0")."""
     board = live.wall.board
+    board.add_deploy(Deploy("crit", "v1.0.0", time.time() - 60, "hook"))
     values = {"ok": 0.002, "warn": 0.021, "crit": 0.09}
     for step in (0.0, 0.001):
         fine = readings({t: v + step for t, v in values.items()}, health(4, 0))
         fine[("crit", "services")] = health(3, 8)  # more items than a panel lists
         board.apply("fine", Collection(readings=fine))
+        if not step:
+            board.add_deploy(Deploy("crit", "v1.1.0", time.time(), "hook"))
     board.apply("late", Collection(readings={("stale", "late_rate"): Reading(value=0.004)}))
     board.apply("broken", Collection(readings={("error", "broken_latency"): Reading(value=0.3)}))
     board.fail("broken", CollectorError("upstream answered HTTP 503"))

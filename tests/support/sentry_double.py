@@ -48,6 +48,7 @@ class SentryDouble:
     teams: dict[str, list[str]] = field(default_factory=dict)  # team slug -> project slugs
     issues: list[dict[str, Any]] = field(default_factory=list)
     events: dict[tuple[int, str], int] = field(default_factory=dict)  # (project, outcome)
+    releases: list[dict[str, Any]] = field(default_factory=list)  # oldest first
     limits: dict[str, Window] = field(default_factory=dict)
     failures: dict[str, list[int]] = field(default_factory=dict)  # endpoint -> statuses
     delay: float = 0.0  # seconds between reading the issues and answering (a slow listing)
@@ -110,6 +111,36 @@ class SentryDouble:
         }
         self.issues.append(issue)
         return issue
+
+    def add_release(
+        self, version: str, projects: list[str], *, ago: float = 60.0, released: bool = True
+    ) -> dict[str, Any]:
+        """A release in the shape of "List an Organization's Releases" in Sentry's API docs."""
+        created = time.time() - ago
+        release = {
+            "id": len(self.releases) + 1,
+            "authors": [],
+            "commitCount": 0,
+            "data": {},
+            "dateCreated": iso(created),
+            "dateReleased": iso(created + 5) if released else None,
+            "deployCount": 1 if released else 0,
+            "firstEvent": None,
+            "lastCommit": None,
+            "lastDeploy": None,
+            "lastEvent": None,
+            "newGroups": 0,
+            "owner": None,
+            "projects": [
+                {"name": self.project(s)["name"], "slug": s} for s in projects
+            ],  # only name and slug: no project id in this listing
+            "ref": None,
+            "shortVersion": version[:12],
+            "url": None,
+            "version": version,
+        }
+        self.releases.append(release)
+        return release
 
     def set_events(self, project: str, accepted: int, **other: int) -> None:
         pid = int(self.project(project)["id"])

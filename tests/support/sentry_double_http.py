@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 if TYPE_CHECKING:
     from tests.support.sentry_double import SentryDouble
 
-ALL_SCOPES = frozenset({"event:read", "org:read", "project:read", "team:read"})
+ALL_SCOPES = frozenset({"event:read", "org:read", "project:read", "project:releases", "team:read"})
 MAX_LIMIT = 100
 _PERIOD = re.compile(r"^(\d+)([smhdw])$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -55,6 +55,7 @@ ROUTES = (
     ("stats", re.compile(r"^/api/0/organizations/([^/]+)/stats_v2/$"), "org:read"),
     ("projects", re.compile(r"^/api/0/organizations/([^/]+)/projects/$"), "project:read"),
     ("team_projects", re.compile(r"^/api/0/teams/([^/]+)/([^/]+)/projects/$"), "project:read"),
+    ("releases", re.compile(r"^/api/0/organizations/([^/]+)/releases/$"), "project:releases"),
 )
 
 
@@ -105,6 +106,11 @@ class Handler(BaseHTTPRequestHandler):
             return self._stats(query, headers)
         if name == "projects":
             return self._page(path, query, list(api.projects), headers)
+        if name == "releases":
+            # Newest first; "query" is a starts-with filter on the version (Sentry's docs).
+            prefix = (query.get("query") or [""])[0]
+            rows = [r for r in reversed(api.releases) if r["version"].startswith(prefix)]
+            return self._page(path, query, rows, headers)
         slugs = api.teams.get(groups[1])
         if slugs is None:
             return self._send(404, {"detail": NOT_FOUND})

@@ -27,6 +27,12 @@ def accepted_tokens(
     return [value.encode() for value in values if value]
 
 
+def presents_token(header: str | None, tokens: Sequence[bytes]) -> bool:
+    """Whether an ``Authorization`` header carries one of ``tokens`` (constant time)."""
+    presented = bearer(header)
+    return presented is not None and matches_any(presented, tokens)
+
+
 def require_token(exempt: frozenset[str]) -> Response | None:
     """A ``before_request`` hook: None lets the request through, else a 401."""
     if request.endpoint in exempt:
@@ -37,8 +43,7 @@ def require_token(exempt: frozenset[str]) -> Response | None:
         return None
     # Configured but unset at run time means no token matches: fail closed, never open.
     tokens = accepted_tokens(api.tokens_env, wall.env, api.tokens_file)
-    presented = bearer(request.headers.get("Authorization"))
-    if presented is not None and matches_any(presented, tokens):
+    if presents_token(request.headers.get("Authorization"), tokens):
         return None
     response = error_response(
         401, "unauthorized", "this API needs a valid token: Authorization: Bearer <token>"

@@ -43,9 +43,19 @@ def panel_notes(panel: dict[str, Any]) -> list[str]:
     return notes
 
 
+def panel_details(panel: dict[str, Any]) -> list[str]:
+    """What the screen writes under the value that chat must repeat: burns, "worse since"."""
+    details = []
+    if panel.get("kind") == "slo":  # the same rows as the screen: burns beside thresholds
+        details += [f"{item['title']} {item['detail']}" for item in panel["items"]]
+    if panel.get("worse_since"):
+        details.append(f"worse since {panel['worse_since']}")
+    return details
+
+
 def panel_phrase(panel: dict[str, Any]) -> str:
     """``HTTP 5xx rate 6.20 % (crit)``: the title and the screen's display string."""
-    notes = panel_notes(panel)
+    notes = panel_notes(panel) + panel_details(panel)
     return f"{panel['title']} {panel['display']}" + (f" ({', '.join(notes)})" if notes else "")
 
 
@@ -58,6 +68,8 @@ def team_line(view: dict[str, Any]) -> str:
 def _panel_field(panel: dict[str, Any]) -> dict[str, str]:
     notes = panel_notes(panel)
     text = f"*{escape(panel['title'])}*\n{emoji(panel['status'])} {escape(panel['display'])}"
+    for detail in panel_details(panel):
+        text += f"\n{escape(detail)}"
     if notes:
         text += f"\n_{escape(', '.join(notes))}_"
     return {"type": "mrkdwn", "text": clip(text, FIELD_MAX)}

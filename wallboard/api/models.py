@@ -45,6 +45,22 @@ class Item(_Closed):
     meta: dict[str, str | Number | None]
 
 
+class Deploy(_Closed):
+    team: str
+    version: str
+    short: str
+    at: Number = Field(description="Unix seconds.")
+    source: str
+    url: str | None
+    environment: str | None
+
+
+class DeployList(_Closed):
+    id: str
+    version: int
+    deploys: list[Deploy] = Field(description="Newest first.")
+
+
 class Panel(_Closed):
     id: str
     title: str
@@ -63,10 +79,32 @@ class Panel(_Closed):
     source: str
     demo: bool
     version: int
+    facts: dict[str, str | Number | None] = Field(
+        description="Numbers behind the value (an SLO's budget, burns, thresholds)."
+    )
+    deploys: list[Deploy]
+    worse_since: str | None = Field(
+        description="The deploy after which this panel got worse, if recent."
+    )
     # Only with ?history=1; left out of the body (not null) otherwise.
     spark: list[Number | None] = Field(
         default=None,  # type: ignore[arg-type]
         description="Sparkline history, oldest first; only with ?history=1.",
+        json_schema_extra=_omitted,
+    )
+    spark_from: Number | None = Field(
+        default=None,
+        description="Oldest point, unix seconds; only with ?history=1.",
+        json_schema_extra=_omitted,
+    )
+    spark_to: Number | None = Field(
+        default=None,
+        description="Newest point, unix seconds; only with ?history=1.",
+        json_schema_extra=_omitted,
+    )
+    spark_span: str = Field(
+        default=None,  # type: ignore[assignment]
+        description='What the line covers: "last 1 h"; only with ?history=1.',
         json_schema_extra=_omitted,
     )
 
@@ -145,7 +183,14 @@ class Error(_Closed):
     error: ErrorDetail
 
 
-RESPONSES: tuple[type[BaseModel], ...] = (TeamList, Team, Summary, SlackReply, Error)
+RESPONSES: tuple[type[BaseModel], ...] = (
+    TeamList,
+    Team,
+    Summary,
+    DeployList,
+    SlackReply,
+    Error,
+)
 
 
 def body(model: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:

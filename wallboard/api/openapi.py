@@ -106,6 +106,9 @@ def document(base: str, team_ids: list[str], tokens_required: bool) -> dict[str,
             f"{PREFIX}/teams/{{team}}/summary": {
                 "get": _read("One line and Slack Block Kit for a team", "Summary", [team])
             },
+            f"{PREFIX}/teams/{{team}}/deploys": {
+                "get": _read("A team's recent deploys, newest first", "DeployList", [team])
+            },
             f"{PREFIX}/openapi.json": {
                 "get": {
                     "summary": "This document",

@@ -119,6 +119,14 @@ def summary_body(wall: Wall, base: str, team: str) -> dict[str, Any]:
     return models.body(models.Summary, summary)
 
 
+def deploys_body(wall: Wall, team: str) -> dict[str, Any]:
+    """Recent deploys of ``team``, newest first (from the hook, Sentry releases, the demo)."""
+    rows = [d.view() for d in wall.board.recent_deploys(team)]
+    return models.body(
+        models.DeployList, {"id": team, "version": wall.board.version, "deploys": rows}
+    )
+
+
 def register(app: Flask) -> None:
     bp = Blueprint("api", __name__, url_prefix=PREFIX)
     bp.before_request(lambda: api_auth.require_token(_OPEN_ENDPOINTS))
@@ -136,6 +144,10 @@ def register(app: Flask) -> None:
     @bp.get("/teams/<team>/summary")
     def summary(team: str) -> Response:
         return _answer(team, {}, lambda w, c, b, q: summary_body(w, b, team))
+
+    @bp.get("/teams/<team>/deploys")
+    def deploys(team: str) -> Response:
+        return _answer(team, {}, lambda w, c, b, q: deploys_body(w, team))
 
     @bp.get("/openapi.json")
     def openapi_document() -> Response:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from collectors.base import Collection, Reading
 from collectors.errors import CollectorError
 from wallboard.board import units
+from wallboard.board.deploys import Deploy, DeployLog
 from wallboard.board.scrub import Scrub, scrub_collection, scrub_error
 from wallboard.board.status import (
     SEVERITY,
@@ -58,6 +59,7 @@ class Board:
         self.started_at = clock()
         self._slots: dict[tuple[str, str], _Slot] = {}
         self.sources: dict[str, SourceState] = {}
+        self.deploys = DeployLog()  # read under the board's lock
         self.config = config
         self._install(config)
 
@@ -164,12 +166,20 @@ class Board:
         text = reading.text
         if text is None and value is not None and math.isnan(value):
             text = "no traffic"
+        status = self._status(panel, value, reading.status)
+        worsened_at = slot.state.worsened_at
+        if severity(status) > severity(slot.state.status) and status in ("warn", "crit"):
+            worsened_at = now
+        elif status == "ok":
+            worsened_at = None
         return replace(
             slot.state,
             value=value,
             text=text,
             items=reading.items,
-            status=self._status(panel, value, reading.status),
+            facts=tuple(reading.facts.items()),
+            status=status,
+            worsened_at=worsened_at,
             updated_at=now,
             error=None,
             config_error=False,
@@ -179,6 +189,10 @@ class Board:
 
     def _error_state(self, slot: _Slot, error: CollectorError, now: float) -> PanelState:
         state = slot.state
+        # A failed cycle is a gap in the history (one marker per run of failures), so the
+        # sparkline breaks there instead of drawing a straight line across the outage.
+        if slot.history and slot.history[-1][1] is not None:
+            slot.history.append((now, None))
         return replace(
             state,
             error=error.reason,
@@ -209,8 +223,44 @@ class Board:
                 reading = collection.readings.get(key) or Reading(text="no data")
                 changes[key] = self._reading_state(slot, reading, now)
             version, teams = self._commit(changes)
+            marked = self._mark(source_id, collection)
+            if marked:
+                version, teams = self._bump_teams(marked), teams | marked
         self._notify(version, teams, False)
         return version
+
+    # -- deploys ---------------------------------------------------------------------
+    def _mark(self, source_id: str, collection: Collection) -> frozenset[str]:
+        added = set()
+        for m in collection.markers:
+            if m.team in self.config.teams:
+                deploy = Deploy(m.team, m.version, m.at, source_id, m.url, m.environment)
+                if self.deploys.add(deploy):
+                    added.add(m.team)
+        return frozenset(added)
+
+    def add_deploy(self, deploy: Deploy) -> int:
+        """Record a deploy (from the hook); every panel of the team is resent with its tick."""
+        with self._lock:
+            if deploy.team not in self.config.teams:
+                raise KeyError(deploy.team)
+            if not self.deploys.add(deploy):
+                return self._version
+            version = self._bump_teams(frozenset({deploy.team}))
+        self._notify(version, frozenset({deploy.team}), False)
+        return version
+
+    def recent_deploys(self, team: str, limit: int = 10) -> list[Deploy]:
+        with self._lock:
+            return self.deploys.recent(team, limit)
+
+    def _bump_teams(self, teams: frozenset[str]) -> int:
+        self._version += 1
+        self.changed_at = self._clock()
+        for (team, _), slot in self._slots.items():
+            if team in teams:
+                slot.state = replace(slot.state, version=self._version)
+        return self._version
 
     def seed_history(
         self,

@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from wallboard.board.sparkline import points
+from wallboard.board.sparkline import deploy_ticks, lines, threshold_lines
 
 MAX_ITEMS = 6  # list rows a panel shows before "+ N more"
 CALM_AFTER = 6  # panels on a /wall tile before the calm ones fold into one row
@@ -40,6 +40,40 @@ def age_text(seconds: float) -> str:
 def _line(lead: str = "", at: float | None = None, tail: str = "") -> dict[str, Any]:
     """A text with an optional ticking age in the middle: lead, age of ``at``, tail."""
     return {"lead": lead, "at": at, "tail": tail}
+
+
+def spark_marks(view: dict[str, Any]) -> dict[str, Any]:
+    """A panel's sparkline as drawn: its lines (broken at gaps), threshold lines, deploy
+    ticks, span label."""
+    limits = view.get("thresholds") or {}
+    thresholds = [
+        {"class": f"spark-threshold {name}", "name": name, "y": f"{y:.2f}"}
+        for name, y in threshold_lines(view)
+    ]
+    ticks = []
+    for deploy, x in deploy_ticks(view):
+        # A label near an edge hangs inwards so it stays whole inside the panel.
+        edge = " at-end" if x > 90 else " at-start" if x < 10 else ""
+        ticks.append(
+            {"x": f"{x:.2f}", "version": deploy["short"], "label_class": "deploy-tick" + edge}
+        )
+    return {
+        "lines": lines(view.get("spark") or [], (limits.get("warn"), limits.get("crit"))),
+        "thresholds": thresholds,
+        "ticks": ticks,
+        "span": view.get("spark_span") or "",
+    }
+
+
+def deploy_note(view: dict[str, Any]) -> dict[str, Any]:
+    """The team header's "deployed v1.4.2 12 min ago" (a ticking line), or an empty line.
+
+    Every panel of a team carries the team's deploys, newest first."""
+    for panel in view["panels"]:
+        if panel.get("deploys"):
+            newest = panel["deploys"][0]
+            return _line(f"deployed {newest['short']} ", newest["at"])
+    return _line()
 
 
 def state_classes(status: str, stale: bool = False, error: object = None) -> str:
@@ -72,13 +106,14 @@ def screen_panel(view: dict[str, Any]) -> dict[str, Any]:
     return {
         "class": "panel " + state,
         "badges": badges,
-        "points": points(view.get("spark") or []),
+        **spark_marks(view),
         "items": [
             {"class": f"item status-{it['status']}", "title": it["title"], "detail": it["detail"]}
             for it in items[:MAX_ITEMS]
         ],
         "more": f"+ {len(items) - MAX_ITEMS} more" if len(items) > MAX_ITEMS else "",
         "updated": updated,
+        "worse_since": f"worse since {view['worse_since']}" if view.get("worse_since") else "",
         "row_class": "row " + state,
         "flag": flag,
     }
@@ -113,4 +148,10 @@ def screen_team(view: dict[str, Any]) -> dict[str, Any]:
     """A team view (shapes.team_view, all panels) as a screen draws it: panels, tile rows."""
     panels = with_screen(view["panels"])
     state = state_classes(view["status"])
-    return {**view, "panels": panels, "state": state, **tile_rows(panels)}
+    return {
+        **view,
+        "panels": panels,
+        "state": state,
+        "deploy_note": deploy_note(view),
+        **tile_rows(panels),
+    }

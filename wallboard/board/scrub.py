@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from collectors.base import Collection, Item, Reading
+from collectors.base import Collection, Item, Marker, Reading
 from collectors.errors import CollectorError
 
 Scrub = Callable[[str], str]
@@ -41,12 +41,26 @@ def _reading(reading: Reading, scrub: Scrub) -> Reading:
         reading,
         text=scrub(reading.text) if reading.text is not None else None,
         items=tuple(_item(item, scrub) for item in reading.items),
+        facts={k: scrub(v) if isinstance(v, str) else v for k, v in reading.facts.items()},
+    )
+
+
+def _marker(marker: Marker, scrub: Scrub) -> Marker:
+    # A release's version, link and environment are upstream text like any other.
+    return replace(
+        marker,
+        version=scrub(marker.version),
+        url=scrub(marker.url) if marker.url is not None else None,
+        environment=scrub(marker.environment) if marker.environment is not None else None,
     )
 
 
 def scrub_collection(collection: Collection, scrub: Scrub) -> Collection:
-    return Collection(
+    # replace(), not a new Collection: every other field (deploy markers...) is kept.
+    return replace(
+        collection,
         readings={key: _reading(r, scrub) for key, r in collection.readings.items()},
         failures={key: scrub_error(e, scrub) for key, e in collection.failures.items()},
         warnings=[scrub(w) for w in collection.warnings],
+        markers=[_marker(m, scrub) for m in collection.markers],
     )

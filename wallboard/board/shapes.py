@@ -7,18 +7,30 @@ disagree. Non-finite numbers never reach JSON (they are ``None`` plus a text).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from wallboard.board import units
 from wallboard.board.board import Board, PanelState, severity, worst
+from wallboard.board.deploys import Deploy, worse_since
+from wallboard.board.sparkline import span_label
 from wallboard.config.loader import WallConfig
+
+DEPLOYS_SHOWN = 5
 
 
 def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
-def panel_view(state: PanelState, config: WallConfig, *, history: bool = True) -> dict[str, Any]:
+def panel_view(
+    state: PanelState,
+    config: WallConfig,
+    *,
+    history: bool = True,
+    deploys: Sequence[Deploy] = (),
+) -> dict[str, Any]:
+    """One panel; ``deploys`` are its team's, newest first (ticks and "worse since")."""
     panel = state.panel
     source = config.sources.get(panel.source)
     view: dict[str, Any] = {
@@ -53,9 +65,18 @@ def panel_view(state: PanelState, config: WallConfig, *, history: bool = True) -
         "source": panel.source,
         "demo": source is not None and source.type == "demo",
         "version": state.version,
+        "facts": {k: _finite(v) if isinstance(v, float) else v for k, v in state.facts},
+        "deploys": [d.view() for d in deploys[:DEPLOYS_SHOWN]],
+        "worse_since": None,
     }
+    if state.effective_status in ("warn", "crit"):
+        view["worse_since"] = worse_since(deploys, state.worsened_at, config.deploys.worse_window)
     if history:
         view["spark"] = [_finite(v) for _, v in state.history]
+        times = [at for at, _ in state.history]
+        view["spark_from"] = times[0] if times else None
+        view["spark_to"] = times[-1] if times else None
+        view["spark_span"] = span_label(times[-1] - times[0]) if len(times) > 1 else ""
     return view
 
 
@@ -63,10 +84,11 @@ def team_view(
     board: Board, team_id: str, *, since: int = -1, history: bool = True
 ) -> dict[str, Any]:
     """A team with its panels (only those changed after ``since``)."""
-    with board.read() as config:  # the team and its slots from the same config
+    with board.read() as config:  # the team, its slots and its deploys from the same config
         team = config.teams[team_id]
         version, states = board.team_panels(team_id, since)
-    panels = [panel_view(s, config, history=history) for s in states]
+        deploys = board.recent_deploys(team_id)
+    panels = [panel_view(s, config, history=history, deploys=deploys) for s in states]
     out: dict[str, Any] = {"id": team.id, "name": team.name, "version": version, "panels": panels}
     if since < 0:
         out["status"] = worst(p["status"] for p in panels)

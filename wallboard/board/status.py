@@ -43,6 +43,8 @@ class PanelState:
     text: str | None = None
     status: str = "unknown"
     items: tuple[Item, ...] = ()
+    facts: tuple[tuple[str, float | str | None], ...] = ()
+    worsened_at: float | None = None  # when the status last got worse (for "worse since")
     updated_at: float | None = None  # last successful collection (unix seconds)
     error: str | None = None  # why the last attempt failed; None when it worked
     config_error: bool = False
@@ -69,6 +71,7 @@ class PanelState:
             self.text,
             self.status,
             self.items,
+            self.facts,
             self.error,
             self.stale,
             self.config_error,

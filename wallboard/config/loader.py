@@ -31,6 +31,7 @@ from wallboard.config.model import (
 )
 from wallboard.config.schema import (
     ApiSettings,
+    DeploySettings,
     PanelSettings,
     ScreenSettings,
     ServerSettings,
@@ -59,6 +60,7 @@ _SECTIONS: dict[str, type[BaseModel]] = {
     "api": ApiSettings,
     "slack": SlackSettings,
     "server": ServerSettings,
+    "deploys": DeploySettings,
 }
 _TABLES: dict[str, type[BaseModel]] = {
     "sources": SourceSettings,
@@ -144,6 +146,9 @@ def parse(
         issues,
         declared_kinds=set(source_types.values()),
     )
+    for service, team_id in shape["deploys"].services.items():
+        if team_id not in teams and team_id not in (data.get("teams") or {}):
+            issues.append(ConfigIssue(f"deploys.services.{service}", f'no team named "{team_id}"'))
     if issues:
         raise ConfigError(file, issues)
     return WallConfig(
@@ -153,6 +158,7 @@ def parse(
         api=shape["api"],
         slack=shape["slack"],
         server=shape["server"],
+        deploys=shape["deploys"],
         sources=sources,
         teams=teams,
     )

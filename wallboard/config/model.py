@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from wallboard.config.schema import (
     ApiSettings,
+    DeploySettings,
     ScreenSettings,
     ServerSettings,
     SlackSettings,
@@ -84,6 +85,7 @@ class WallConfig:
     server: ServerSettings
     sources: Mapping[str, Source]
     teams: Mapping[str, Team]  # in file order
+    deploys: DeploySettings = field(default_factory=DeploySettings)
 
     def team(self, team_id: str) -> Team | None:
         return self.teams.get(team_id)

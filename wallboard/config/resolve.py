@@ -89,7 +89,10 @@ def panels(
             continue  # the source's own error is already reported
         try:
             thresholds = Thresholds(warn=p.warn, crit=p.crit, direction=p.direction)
-            options = source_class(kind).PanelOptions.model_validate(p.extras, context=context)
+            # The panel's kind rides along: a source checks e.g. an "slo" panel's own keys.
+            options = source_class(kind).PanelOptions.model_validate(
+                p.extras, context={**context, "panel_kind": p.kind}
+            )
         except ValidationError as exc:
             issues += issues_from(exc, ("panels", pid))
             continue

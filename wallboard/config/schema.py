@@ -14,7 +14,7 @@ from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_
 from collectors.options import Duration, EnvName, Options, SecretFile, between
 
 Unit = Literal["percent", "per_second", "per_minute", "count", "ms", "seconds", "none"]
-PanelKind = Literal["metric", "health", "issues", "alerts"]
+PanelKind = Literal["metric", "health", "issues", "alerts", "slo"]
 Direction = Literal["above", "below"]
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 
@@ -31,6 +31,7 @@ RequestTimeout = Annotated[Duration, between(1.0, 10 * MINUTE)]
 Interval = Annotated[Duration, between(1.0, DAY)]
 SourceTimeout = Annotated[Duration, between(0.1, 10 * MINUTE)]
 PairingCodeTtl = Annotated[Duration, between(1.0, HOUR)]
+WorseWindow = Annotated[Duration, between(1.0, DAY)]
 MAX_SCREENS = 100_000  # one thread and one descriptor each; beyond this, run more walls
 
 
@@ -143,6 +144,16 @@ class SlackSettings(Options):
     signing_secret_env: EnvName | None = None
     signing_secret_file: SecretFile | None = None
     response_type: Literal["ephemeral", "in_channel"] = "ephemeral"
+
+
+class DeploySettings(Options):
+    """``POST /hooks/deploy`` and how deploys show on team screens."""
+
+    token_env: EnvName | None = None  # the hook answers 404 until this (or token_file) is set
+    token_file: SecretFile | None = None
+    # A panel worse this soon after a deploy says "worse since".
+    worse_window: WorseWindow = 900.0
+    services: dict[str, str] = Field(default_factory=dict)  # service name -> team id
 
 
 class ServerSettings(Options):

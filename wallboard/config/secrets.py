@@ -52,7 +52,7 @@ def _walk(value: Any, path: str) -> Iterator[SecretRef]:
 def secret_refs(config: WallConfig) -> list[SecretRef]:
     """Every secret reference in ``config``, each once, with the key path that holds it."""
     refs: list[SecretRef] = []
-    for name in ("wall", "screen", "api", "slack", "server"):
+    for name in ("wall", "screen", "api", "slack", "server", "deploys"):
         refs += _walk(getattr(config, name), name)
     for sid, source in config.sources.items():
         refs += _walk(source.options, f"sources.{sid}")

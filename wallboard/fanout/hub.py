@@ -279,10 +279,11 @@ class Hub:
             view = team_view(self.board, team, since=since)
             whole = screen_team(team_view(self.board, team, history=False))
         version = view["version"]
-        # The changed panels, and the team's status and /wall tile rows as a whole (a tile
-        # folds its calm panels by a rule that needs them all): the screen formats nothing.
+        # The changed panels, and the team's status, header deploy note and /wall tile rows
+        # as a whole (a tile folds its calm panels by a rule that needs them all): the screen
+        # formats nothing.
         panels = with_screen(view["panels"])
-        tile = {"rows": whole["rows"], "calm": whole["calm"]}
+        tile = {"rows": whole["rows"], "calm": whole["calm"], "deploy_note": whole["deploy_note"]}
         frame = protocol.update(team, version, panels, whole["status"], whole["state"], tile)
         self._team_version[team] = version
         with self._lock:

@@ -61,8 +61,8 @@ def update(
     state: str,
     tile: dict[str, Any],
 ) -> bytes:
-    """The changed panels of a team, with its status and tile rows (``rows``, ``calm``) as a
-    whole."""
+    """The changed panels of a team, with its status, tile rows (``rows``, ``calm``) and
+    header deploy note (``deploy_note``) as a whole."""
     return _encode(
         {
             "type": "update",
