@@ -13,9 +13,9 @@ function remember(team, fresh, old) {
   if (old && severity(fresh.status) > severity(old.status)) {
     fresh.worseAt = Date.now();
     if (fresh.status === "crit") chime();
-  } else if (old && old.worseAt) {
-    fresh.worseAt = old.worseAt;
-  }
+  } else if (old && old.worseAt && severity(fresh.status) >= severity(old.status)) {
+    fresh.worseAt = old.worseAt; // still as bad: the highlight runs its course
+  } // a panel that recovers (even partly) stops pulsing at once
   team.panels.set(fresh.id, fresh);
 }
 
@@ -53,6 +53,7 @@ export function applySnapshot(msg) {
     state: data.state,
     rows: data.rows,
     calm: data.calm,
+    problem: data.problem,
     version: msg.version,
     panels: new Map(),
   };
@@ -70,6 +71,7 @@ export function applyUpdate(msg) {
   known.state = msg.state;
   known.rows = msg.rows;
   known.calm = msg.calm;
+  known.problem = msg.problem;
   known.version = msg.version;
   changed(known, "update");
 }

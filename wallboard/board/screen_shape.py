@@ -14,6 +14,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from wallboard.board.problems import team_problem
 from wallboard.board.sparkline import points
 
 MAX_ITEMS = 6  # list rows a panel shows before "+ N more"
@@ -113,4 +114,5 @@ def screen_team(view: dict[str, Any]) -> dict[str, Any]:
     """A team view (shapes.team_view, all panels) as a screen draws it: panels, tile rows."""
     panels = with_screen(view["panels"])
     state = state_classes(view["status"])
-    return {**view, "panels": panels, "state": state, **tile_rows(panels)}
+    tile = {**tile_rows(panels), "problem": team_problem(panels)}
+    return {**view, "panels": panels, "state": state, **tile}

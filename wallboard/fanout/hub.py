@@ -246,7 +246,7 @@ class Hub:
         # The changed panels, and the team's status and /wall tile rows as a whole (a tile
         # folds its calm panels by a rule that needs them all): the screen formats nothing.
         panels = with_screen(view["panels"])
-        tile = {"rows": whole["rows"], "calm": whole["calm"]}
+        tile = {"rows": whole["rows"], "calm": whole["calm"], "problem": whole["problem"]}
         frame = protocol.update(team, version, panels, whole["status"], whole["state"], tile)
         self._team_version[team] = version
         with self._lock:
