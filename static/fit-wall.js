@@ -24,9 +24,10 @@ function describe(tile, knownTeam, rows) {
     rows: Math.max(list.length, tile.querySelectorAll(".row").length, 1),
     flags,
     // The value width plus a small margin: values change between plans (0.12 % -> 12.5 %).
-    valueEm: Math.max(3, ...list.map((p) => em(p.display))) + 0.4,
+    valueEm: Math.max(3, ...list.map((p) => em(p.display))) + 0.25,
     nameEm: em(name),
     wrong: !calm,
+    wrongEm: em(tile.querySelector(".what-wrong").textContent),
     summary: team ? " · " + list.length + " ok" : "",
   };
 }
@@ -52,7 +53,11 @@ export function fitTiles(grid, knownTeam, rows) {
     style.setProperty("--k", String(k));
     if (tile.dataset.fit !== fit) tile.dataset.fit = fit;
   };
-  plan.tiles.forEach((spot) => place(spot, spot.stacked ? "stacked" : "line", spot.k));
+  plan.tiles.forEach((spot) => {
+    place(spot, spot.stacked ? "stacked" : "line", spot.k);
+    const tile = byId.get(spot.id);
+    if (tile) tile.dataset.head = spot.twoLineHead ? "two" : "one";
+  });
   plan.folded.forEach((spot) => {
     place(spot, "folded", 1);
     const head = byId.get(spot.id).querySelector(".tile-head");

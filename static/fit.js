@@ -8,33 +8,42 @@
 // when the wall is crowded, calm teams fold into one line each in a strip at the bottom.
 
 const TITLE = 0.5; // row title, flag and "what is wrong" lines, in units of f
-const NAME = 0.6; // team name, with "what is wrong" beside it on the same line
+const NAME = 0.55; // team name, with "what is wrong" beside it on the same line
 const LINE = 1.12; // line height (digits have no descenders)
 const CHAR = 0.55; // average glyph width of a title's letters, in em
 const ICON = 0.9; // the status icon and its gap
+const ICON_SIZE = 0.6; // a stacked cell's status icon, on the title's line
 const TITLE_CHARS = 6; // a row title keeps at least this many characters before its ellipsis
 const MAX_COLUMNS = 4; // panel cells side by side inside one tile
 
-// The largest value size `f` for one tile, trying 1..4 cells side by side and two cell
-// shapes: "title  value" on one line, or the title stacked above the value (tall tiles).
+// The largest value size `f` for one tile, trying 1..4 cells side by side, two cell shapes
+// ("title  value" on one line, or the title stacked above the value) and, for a troubled
+// team, "what is wrong" beside its name or on a line of its own. The heights here are the
+// ones wall.css gives the rows (in em of f), so the plan and the page agree.
 function tileFont(w, h, team, pad) {
   const width = w - 2 * pad;
   const height = h - 2 * pad;
-  let best = { f: 0, k: 1, stacked: false };
+  let best = { f: 0, k: 1, stacked: false, twoLineHead: false };
   if (width <= 0 || height <= 0) return best;
-  const head = NAME * LINE;
   const valueWidth = ICON + team.valueEm;
   const titleWidth = TITLE_CHARS * CHAR * TITLE;
-  for (const stacked of [false, true]) {
-    const rowHeight = stacked ? LINE + TITLE * LINE : LINE;
-    // Stacked, the icon sits on the title's line and the value has the cell's whole width.
-    const cellWidth = stacked
-      ? Math.max(team.valueEm, ICON + titleWidth)
-      : valueWidth + titleWidth + 0.5;
-    for (let k = 1; k <= Math.min(MAX_COLUMNS, Math.max(team.rows, 1)); k++) {
-      const lines = Math.ceil(team.rows / k) * rowHeight + Math.ceil(team.flags / k) * TITLE * LINE;
-      const f = Math.min(height / (head + lines), (width - (k - 1) * pad) / k / cellWidth);
-      if (f > best.f) best = { f, k, stacked };
+  // Name and what is wrong side by side need this many f of width.
+  const inlineHead = NAME * team.nameEm + 1 + (team.wrong ? TITLE * (team.wrongEm + 1) : 0);
+  for (const twoLineHead of team.wrong ? [false, true] : [false]) {
+    const head = NAME * LINE + (twoLineHead ? TITLE * LINE : 0);
+    for (const stacked of [false, true]) {
+      const rowHeight = stacked ? LINE + ICON_SIZE * LINE : LINE;
+      // Stacked, the icon sits on the title's line and the value has the cell's whole width.
+      const cellWidth = stacked
+        ? Math.max(team.valueEm, ICON + titleWidth)
+        : valueWidth + titleWidth + 0.5;
+      for (let k = 1; k <= Math.min(MAX_COLUMNS, Math.max(team.rows, 1)); k++) {
+        const lines =
+          Math.ceil(team.rows / k) * rowHeight + Math.ceil(team.flags / k) * TITLE * LINE;
+        let f = Math.min(height / (head + lines), (width - (k - 1) * pad) / k / cellWidth);
+        if (!twoLineHead) f = Math.min(f, width / inlineHead);
+        if (f > best.f) best = { f, k, stacked, twoLineHead };
+      }
     }
   }
   return best;
@@ -112,17 +121,20 @@ export function planWall(teams, width, height, opts = {}) {
   const pad = opts.pad ?? 18 * unit; // the tile's padding and borders
   const minValue = opts.minValue ?? 32 * unit; // the smallest value worth showing at 4 m
   const minTroubled = opts.minTroubled ?? 48 * unit;
-  // Troubled teams get wider tiles when that costs the calm ones little (10 %).
-  let plain = null;
-  let weighed = [];
-  for (const weight of [2, 1.5, 1]) {
+  // Troubled teams get wider tiles when that costs the smallest type little (10 %): among
+  // the layouts within 10 % of the best, the one whose troubled tiles read largest.
+  const options = [2, 1.5, 1].map((weight) => {
     const option = teams.map((t) => ({ ...t, troubled: !t.calm, weight: t.calm ? 1 : weight }));
     const laid = layoutTiles(option, 0, 0, width, height, gap, pad);
-    if (!plain || laid.min > plain.min / 0.9) {
-      plain = laid;
-      weighed = option;
-    }
-  }
+    const troubledF = Math.min(...laid.tiles.filter((t) => t.troubled).map((t) => t.f), Infinity);
+    return { laid, option, troubledF: Number.isFinite(troubledF) ? troubledF : laid.min };
+  });
+  const best = Math.max(...options.map((o) => o.laid.min));
+  const chosen = options
+    .filter((o) => o.laid.min >= best * 0.9)
+    .reduce((a, b) => (b.troubledF > a.troubledF ? b : a));
+  const plain = chosen.laid;
+  const weighed = chosen.option;
   const calm = weighed.filter((t) => t.calm);
   const troubled = weighed.filter((t) => !t.calm);
   const plainTroubled = Math.min(

@@ -114,7 +114,9 @@ MEASURE = """
   };
   const values = Array.from(document.querySelectorAll(
     '.row-value, .panel-value .value')).filter(shown);
-  const troubled = values.filter((el) => el.closest('.status-crit, .status-warn'));
+  // A crit/warn value: one whose own row or panel is crit or warn.
+  const troubled = values.filter((el) => el.closest('.row, .panel')
+    .matches('.status-crit, .status-warn'));
   const wrong = Array.from(document.querySelectorAll(
     '.what-wrong, .row-flag, .error-badge, .panel.status-crit .item-title'
   )).filter((el) => shown(el) && el.textContent.trim());
