@@ -28,7 +28,7 @@ function describe(tile, knownTeam, rows) {
     nameEm: em(name),
     wrong: !calm,
     wrongEm: em(tile.querySelector(".what-wrong").textContent),
-    summary: team ? " · " + list.length + " ok" : "",
+    summary: team ? " · " + team.panels.size + " ok" : "",
   };
 }
 

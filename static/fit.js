@@ -28,7 +28,8 @@ function tileFont(w, h, team, pad) {
   const valueWidth = ICON + team.valueEm;
   const titleWidth = TITLE_CHARS * CHAR * TITLE;
   // Name and what is wrong side by side need this many f of width.
-  const inlineHead = NAME * team.nameEm + 1 + (team.wrong ? TITLE * (team.wrongEm + 1) : 0);
+  // (the icon and gaps are 1.6 em of the name's size)
+  const inlineHead = NAME * (team.nameEm + 1.6) + (team.wrong ? TITLE * (team.wrongEm + 1.5) : 0);
   for (const twoLineHead of team.wrong ? [false, true] : [false]) {
     const head = NAME * LINE + (twoLineHead ? TITLE * LINE : 0);
     for (const stacked of [false, true]) {
@@ -42,6 +43,12 @@ function tileFont(w, h, team, pad) {
           Math.ceil(team.rows / k) * rowHeight + Math.ceil(team.flags / k) * TITLE * LINE;
         let f = Math.min(height / (head + lines), (width - (k - 1) * pad) / k / cellWidth);
         if (!twoLineHead) f = Math.min(f, width / inlineHead);
+        else
+          f = Math.min(
+            f,
+            width / (TITLE * (team.wrongEm + 1.5)),
+            width / (NAME * (team.nameEm + 1.6)),
+          );
         if (f > best.f) best = { f, k, stacked, twoLineHead };
       }
     }
@@ -89,10 +96,8 @@ function layoutTiles(teams, x0, y0, width, height, gap, pad) {
           y,
           w,
           h,
-          f: fit.f,
-          k: fit.k,
-          stacked: fit.stacked,
           troubled: t.troubled,
+          ...fit, // f, k, stacked, twoLineHead
         });
         x += w + gap;
       }
@@ -141,7 +146,11 @@ export function planWall(teams, width, height, opts = {}) {
     ...plain.tiles.filter((t) => t.troubled).map((t) => t.f),
     Infinity,
   );
-  const crowded = plain.min < minValue || plainTroubled < minTroubled;
+  // Crowded: type below the targets, or troubled teams that do not read clearly larger
+  // than the calm ones around them.
+  const calmLargest = Math.max(...plain.tiles.filter((t) => !t.troubled).map((t) => t.f), 0);
+  const crowded =
+    plain.min < minValue || plainTroubled < minTroubled || plainTroubled < calmLargest * 1.2;
   if (!crowded || !troubled.length || !calm.length || teams.length <= 4) {
     return { tiles: plain.tiles, folded: [] };
   }

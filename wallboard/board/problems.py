@@ -27,7 +27,7 @@ def _panel_problem(view: dict[str, Any]) -> str:
         if view["error"]:
             return f"{view['title']}: source error"
         return f"{view['title']}: {'no fresh data' if view['stale'] else 'no data'}"
-    return f"{view['title']} {view['display']}"
+    return str(view["title"])  # its value is on the row below
 
 
 def team_problem(panels: Iterable[dict[str, Any]]) -> str:
