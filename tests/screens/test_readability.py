@@ -178,3 +178,24 @@ def test_a_scale_out_of_range_is_a_clear_400(tmp_path: Path, scale: str) -> None
             answer = client.get(f"{path}?scale={scale}")
             assert answer.status_code == 400, path
             assert "scale: a number from 0.5 to 3" in answer.get_data(as_text=True)
+
+
+def test_the_pulse_stops_as_soon_as_the_panel_recovers(browser: Browser, tmp_path: Path) -> None:
+    from tests.support.screen_wall import apply, main_readings, screen_config
+
+    # highlight_for is 3 s in this config: the recovery lands well inside it.
+    with screen_wall(screen_config(tmp_path)) as live:
+        apply(live, "main", main_readings(0.0042))
+        screen = open_screen(browser, f"{live.url}/teams/payments", 1920, 1080)
+        page = screen.page
+        panel = '[data-panel="error_rate"]'
+        apply(live, "main", main_readings(0.09))  # crit: it pulses (for up to 3 s)
+        wait_for(page, f"() => document.querySelector('{panel}').classList.contains('worsened')")
+        apply(live, "main", main_readings(0.0042))  # recovered: the frame goes at once
+        wait_for(
+            page,
+            f"() => !document.querySelector('{panel}').classList.contains('worsened')",
+            timeout=1,
+        )
+        assert "status-ok" in (page.locator(panel).get_attribute("class") or "")
+        page.context.close()
