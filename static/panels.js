@@ -2,6 +2,7 @@
 // days). The markup is templates/_panel.html's, cloned from its <template>; the texts are
 // the server's (screen_shape.screen_panel), copied with textContent.
 import { setLine } from "./clock.js";
+import { fitPanels } from "./fit-panels.js";
 import { fromTemplate, setClass, setText, syncChildren } from "./dom.js";
 import { highlighted } from "./store.js";
 
@@ -66,4 +67,5 @@ export function syncPanels(container, panels) {
     patch: patchPanel,
   });
   container.dataset.count = String(panels.length);
+  fitPanels(container);
 }
