@@ -45,7 +45,9 @@ def open_wall(browser: Browser, url: str, width: int, height: int) -> Any:
     return screen
 
 
-@pytest.mark.parametrize(("teams", "panels"), [(1, 4), (1, 8), (2, 6), (4, 4), (4, 6)])
+@pytest.mark.parametrize(
+    ("teams", "panels"), [(1, 4), (1, 8), (2, 6), (3, 5), (4, 4), (4, 6), (4, 8)]
+)
 def test_a_wall_of_one_to_four_teams_shows_values_of_72_px(
     browser: Browser, tmp_path: Path, teams: int, panels: int
 ) -> None:
