@@ -29,7 +29,7 @@ function configured(next, previous) {
 
 function applyScale() {
   const scale = Number(new URLSearchParams(location.search).get("scale"));
-  if (scale >= 0.5 && scale <= 4) root.style.setProperty("--scale", String(scale));
+  if (scale >= 0.5 && scale <= 3) root.style.setProperty("--scale", String(scale));
 }
 
 function drift() {

@@ -4,6 +4,7 @@
 import { setLine } from "./clock.js";
 import { patchWorseSince } from "./deploys.js";
 import { fillOnce, fromTemplate, setClass, setText, syncChildren } from "./dom.js";
+import { fitPanels } from "./fit-panels.js";
 import { patchSpark } from "./spark.js";
 import { highlighted } from "./store.js";
 
@@ -58,4 +59,5 @@ export function syncPanels(container, panels) {
     patch: patchPanel,
   });
   container.dataset.count = String(panels.length);
+  fitPanels(container);
 }

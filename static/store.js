@@ -14,9 +14,9 @@ function remember(team, fresh, old) {
   if (old && severity(fresh.status) > severity(old.status)) {
     fresh.worseAt = Date.now();
     if (fresh.status === "crit") chime();
-  } else if (old && old.worseAt) {
-    fresh.worseAt = old.worseAt;
-  }
+  } else if (old && old.worseAt && severity(fresh.status) >= severity(old.status)) {
+    fresh.worseAt = old.worseAt; // still as bad: the highlight runs its course
+  } // a panel that recovers (even partly) stops pulsing at once
   team.panels.set(fresh.id, fresh);
 }
 
@@ -55,6 +55,7 @@ export function applySnapshot(msg) {
     deploy_note: data.deploy_note,
     rows: data.rows,
     calm: data.calm,
+    problem: data.problem,
     version: msg.version,
     panels: new Map(),
   };
@@ -73,6 +74,7 @@ export function applyUpdate(msg) {
   known.deploy_note = msg.deploy_note;
   known.rows = msg.rows;
   known.calm = msg.calm;
+  known.problem = msg.problem;
   known.version = msg.version;
   changed(known, "update");
 }

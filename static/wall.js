@@ -3,6 +3,7 @@
 // Tiles and rows are templates/_panel.html's, cloned from its <template>s; the rows (with the
 // calm panels folded) and the footer lines come formatted from the server.
 import { startCare } from "./care.js";
+import { fitTiles } from "./fit-wall.js";
 import { onTick, setLine } from "./clock.js";
 import { connect } from "./connection.js";
 import { fromTemplate, setClass, setText, syncChildren } from "./dom.js";
@@ -40,6 +41,7 @@ function patchTile(tile, team) {
   if (worse) tile.dataset.worseAt = String(worse);
   else delete tile.dataset.worseAt;
   setText(tile.querySelector(".tile-name"), team.name);
+  setText(tile.querySelector(".what-wrong"), team.problem);
   syncChildren(tile.querySelector(".rows"), rows(team.id), {
     nodeKey: (li) => li.dataset.panel,
     key: (p) => p.id,
@@ -65,6 +67,7 @@ function resort() {
     if (grid.children[i] !== tile) grid.insertBefore(tile, grid.children[i]);
   });
   grid.dataset.count = String(tiles.length);
+  fitTiles(grid, knownTeam, rows);
   const top = sorted[0] && knownTeam(sorted[0].dataset.team);
   if (top) setStatus(top.status, top.state); // a tile not yet in the store is as rendered
 }
@@ -116,5 +119,7 @@ onTick(() =>
     if (team) patchTile(tile, team);
   }),
 );
+// A TV that changes resolution, or a window resized by hand, gets a new plan.
+new ResizeObserver(() => fitTiles(grid, knownTeam, rows)).observe(grid);
 startCare();
 connect();

@@ -46,10 +46,10 @@ def test_ages_read_in_the_largest_unit_that_fits() -> None:
     assert age_text(-3) == "0 s ago"  # a TV clock ahead of the server never shows "-3 s"
 
 
-def test_a_stale_failing_panel_says_both_and_keeps_its_last_good_age() -> None:
+def test_a_stale_failing_panel_gives_one_message_and_keeps_its_last_good_age() -> None:
     shown = screen_panel(view(status="unknown", stale=True, error="HTTP 503"))
-    assert shown["class"] == "panel status-unknown is-stale has-error"
-    assert [b["text"] for b in shown["badges"]] == ["◷ STALE", "⚠ source error: HTTP 503"]
+    assert shown["class"] == "panel status-unknown is-stale has-error"  # still hatched grey
+    assert [b["text"] for b in shown["badges"]] == ["⚠ source error: HTTP 503"]  # not a stack
     assert shown["updated"] == {"lead": "last good value, updated ", "at": 1000.0, "tail": ""}
     assert shown["flag"]["lead"] == "⚠ HTTP 503"  # on /wall the error says more than "stale"
 
@@ -65,6 +65,10 @@ def test_a_stale_row_says_how_old_its_value_is_on_every_path() -> None:
     never = screen_panel(view(stale=True, updated_at=None))
     assert never["flag"]["lead"] == "◷ stale, no data"
     assert never["updated"]["lead"] == "waiting for data"
+    # A source that never worked: its error is the one message, no "waiting for data" too.
+    failing = screen_panel(view(stale=True, updated_at=None, error="HTTP 401"))
+    assert [b["text"] for b in failing["badges"]] == ["⚠ source error: HTTP 401"]
+    assert failing["updated"]["lead"] == ""
 
 
 def test_a_long_list_shows_its_first_items_and_counts_the_rest() -> None:

@@ -16,7 +16,11 @@ What legitimately differs is normalised, and nothing else:
   an age's text is replaced by "<age>"; its data-at (the moment) is compared, and
   ``test_the_screen_writes_ages_by_the_servers_rule`` checks the two age writers agree;
 - the header clock is empty as served and written by the script every second;
-- whitespace-only text between elements (template indentation) does not render.
+- whitespace-only text between elements (template indentation) does not render;
+- /wall's auto-fit (static/fit-wall.js) places tiles for the viewport it measures: the
+  tiles' inline style and data-fit/data-head/data-summary and the grid's "planned" class
+  exist only once a script has measured the screen (tests/screens/test_readability.py
+  checks what they do).
 
 /wall's footer also counts screens gone offline (the fleet view, docs/pairing.md), and the
 pages of earlier cases go offline three heartbeats after they close: the /wall case waits
@@ -56,6 +60,7 @@ CONTAINERS = {"team": ["#panels"], "wall": ["#teams", "#sources"]}
 
 # A normalised tree of each part (see the module docstring for what is normalised).
 CAPTURE = """(selectors) => {
+  const FIT = ["style", "data-fit", "data-head", "data-summary"];
   const walk = (node, inAge) => {
     if (node.nodeType === Node.TEXT_NODE) {
       if (node.data.trim() === "") return null;
@@ -63,7 +68,10 @@ CAPTURE = """(selectors) => {
     }
     if (node.nodeType !== Node.ELEMENT_NODE) return null;
     const attrs = {};
-    for (const a of node.attributes) attrs[a.name] = a.value;
+    for (const a of node.attributes) {
+      if (FIT.includes(a.name)) continue;
+      attrs[a.name] = a.name === "class" ? a.value.replace(" planned", "") : a.value;
+    }
     if (node.id === "clock") return [node.tagName.toLowerCase(), attrs, []];
     const age = inAge || node.classList.contains("age");
     const children = Array.from(node.childNodes).map((c) => walk(c, age));

@@ -121,7 +121,9 @@ def test_it_serves_a_policy_that_forbids_inline_script(browser: Browser, live: L
     assert script_src.split() == ["script-src", "'self'"]
     assert "unsafe-inline" not in policy
     assert page.locator("script:not([src])").count() == 0
-    assert page.locator("[style]").count() == 0
+    # No inline style in what the server sends (the policy would block it); the page's own
+    # modules may still size things through the CSSOM, which the policy allows.
+    assert " style=" not in response.text()
     context.close()
 
 

@@ -14,6 +14,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from wallboard.board.problems import team_problem
 from wallboard.board.sparkline import deploy_ticks, lines, threshold_lines
 
 MAX_ITEMS = 6  # list rows a panel shows before "+ N more"
@@ -84,15 +85,17 @@ def screen_panel(view: dict[str, Any]) -> dict[str, Any]:
     """The formatted texts of a panel view (shapes.panel_view) for the panel and its row."""
     error, stale, at = view["error"], view["stale"], view["updated_at"]
     state = state_classes(view["status"], stale, error)
+    # One message per problem: a failing source explains its stale value, so its badge is
+    # the only one; the "updated" line then gives the age of the last good value, if any.
     badges = []
-    if stale:
-        badges.append({"class": "stale-badge", "text": "◷ STALE"})
     if error:
         kind = "⚙ config error: " if view["config_error"] else "⚠ source error: "
         badges.append({"class": "error-badge", "text": kind + error})
+    elif stale:
+        badges.append({"class": "stale-badge", "text": "◷ STALE"})
     items = view["items"]
     if at is None:
-        updated = _line("waiting for data")
+        updated = _line() if error else _line("waiting for data")
     else:
         updated = _line("last good value, updated " if error else "updated ", at)
     if view["demo"]:
@@ -154,4 +157,5 @@ def screen_team(view: dict[str, Any]) -> dict[str, Any]:
         "state": state,
         "deploy_note": deploy_note(view),
         **tile_rows(panels),
+        "problem": team_problem(panels),
     }

@@ -283,7 +283,12 @@ class Hub:
         # as a whole (a tile folds its calm panels by a rule that needs them all): the screen
         # formats nothing.
         panels = with_screen(view["panels"])
-        tile = {"rows": whole["rows"], "calm": whole["calm"], "deploy_note": whole["deploy_note"]}
+        tile = {
+            "rows": whole["rows"],
+            "calm": whole["calm"],
+            "deploy_note": whole["deploy_note"],
+            "problem": whole["problem"],
+        }
         frame = protocol.update(team, version, panels, whole["status"], whole["state"], tile)
         self._team_version[team] = version
         with self._lock:

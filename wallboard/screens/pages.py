@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -30,6 +31,9 @@ from wallboard.wall import Wall, current_wall
 
 ROTATE_MIN_SECONDS = 2.0
 ROTATE_MAX_SECONDS = 3600.0
+# ?scale= range: at the top of it a 1080p team page still shows the team name and status.
+SCALE_MIN = 0.5
+SCALE_MAX = 3.0
 
 
 def source_notes(board: Board) -> list[dict[str, str]]:
@@ -75,8 +79,22 @@ def worst_first(board: Board) -> list[dict[str, Any]]:
     return sorted(views, key=lambda v: -severity(v["status"]))
 
 
+def _check_scale() -> None:
+    """``?scale=`` is a number in range, or the page answers 400 saying which range."""
+    raw = request.args.get("scale")
+    if raw is None:
+        return
+    try:
+        scale = float(raw)
+    except ValueError:
+        scale = math.nan
+    if not SCALE_MIN <= scale <= SCALE_MAX:  # also refuses NaN and infinities
+        abort(400, f"scale: a number from {SCALE_MIN:g} to {SCALE_MAX:g} (got {raw[:20]!r})")
+
+
 def _screen(template: str, wall: Wall, config: WallConfig, **context: Any) -> str:
     """A kiosk page rendered from ``config``, the one its board data was read with."""
+    _check_scale()
     return render_template(
         template,
         wall=wall,

@@ -1,0 +1,36 @@
+// A team's screen: how many columns its panels take. The value's size is the smallest of
+// its scaled size and what the panel holds (wall.css: --v, 30 % of the panel's height or 14 %
+// of its width), so the columns that make the value largest are chosen here. A larger
+// ?scale= can then reflow the panels into fewer columns; it never makes the value smaller.
+const observed = new WeakSet();
+
+function valueSize(cols, n, box, gap, u, scale) {
+  const rows = Math.ceil(n / cols);
+  const width = (box.width - gap * (cols - 1)) / cols - 2.8 * u; // padding and borders
+  const height = (box.height - gap * (rows - 1)) / rows - 1.7 * u;
+  return Math.min(5.6 * u * scale, 0.3 * height, 0.14 * width);
+}
+
+export function fitPanels(container) {
+  const n = container.children.length;
+  if (!n) return;
+  const style = getComputedStyle(container);
+  const box = {
+    width: container.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight),
+    height: container.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom),
+  };
+  const gap = parseFloat(style.rowGap) || 0;
+  const u = Math.min(innerWidth * 0.0105, innerHeight * 0.019); // wall.css --u
+  const scale = parseFloat(getComputedStyle(document.documentElement).getPropertyValue("--scale"));
+  let best = { cols: 1, v: -1 };
+  for (let cols = 1; cols <= n; cols++) {
+    const v = valueSize(cols, n, box, gap, u, scale || 1);
+    if (v > best.v + 0.5) best = { cols, v }; // a tie keeps fewer columns
+  }
+  container.style.setProperty("--cols", String(best.cols));
+  container.style.setProperty("--rows", String(Math.ceil(n / best.cols)));
+  if (!observed.has(container)) {
+    observed.add(container);
+    new ResizeObserver(() => fitPanels(container)).observe(container);
+  }
+}
