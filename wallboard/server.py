@@ -38,6 +38,7 @@ from wallboard.ops import error_reporting as errors_sentry
 from wallboard.ops import logs
 from wallboard.ops.redact import secret_values
 from wallboard.reload import reload_config
+from wallboard.state.store import open_state
 from wallboard.wall import wall
 
 log = logging.getLogger(__name__)
@@ -173,6 +174,8 @@ def serve(
     signal.signal(signal.SIGTERM, on_stop)
     signal.signal(signal.SIGINT, on_stop)
     signal.signal(signal.SIGHUP, on_hup)
+    # Before the first page: a restart shows the last board, with its true age.
+    the_wall.state = open_state(the_wall)
     the_wall.start()
     if pid_file:
         Path(pid_file).write_text(f"{os.getpid()}\n")

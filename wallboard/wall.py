@@ -24,6 +24,7 @@ from collectors.registry import source_class
 from wallboard.board.board import Board
 from wallboard.config.loader import WallConfig
 from wallboard.fanout.hub import Hub
+from wallboard.state.store import StateStore
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,6 +91,8 @@ class Wall:
         self.collect_listeners: list[Callable[[str, float, CollectorError | None], None]] = []
         self._run_lock = threading.Lock()
         self._seeded: set[str] = set()  # sources whose sparkline history was backfilled
+        # Where the board outlives the process; opened by the entry point (server.serve).
+        self.state: StateStore | None = None
 
     def screen_settings(self) -> dict[str, Any]:
         # Every ScreenSettings field: the screen ignores what it does not know.
@@ -182,6 +185,9 @@ class Wall:
             self.scheduler.shutdown(wait=False)
             self.scheduler = None
         self.hub.stop()
+        if self.state is not None:
+            self.state.close()  # the last flush: a graceful stop loses nothing
+            self.state = None
         for source in self.sources.values():
             source.close()
 

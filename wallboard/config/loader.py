@@ -36,6 +36,7 @@ from wallboard.config.schema import (
     ServerSettings,
     SlackSettings,
     SourceSettings,
+    StateSettings,
     TeamSettings,
     WallSettings,
 )
@@ -59,6 +60,7 @@ _SECTIONS: dict[str, type[BaseModel]] = {
     "api": ApiSettings,
     "slack": SlackSettings,
     "server": ServerSettings,
+    "state": StateSettings,
 }
 _TABLES: dict[str, type[BaseModel]] = {
     "sources": SourceSettings,
@@ -140,6 +142,7 @@ def parse(
         server=shape["server"],
         sources=sources,
         teams=teams,
+        state=shape["state"],
     )
 
 

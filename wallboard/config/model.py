@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -14,6 +14,7 @@ from wallboard.config.schema import (
     ScreenSettings,
     ServerSettings,
     SlackSettings,
+    StateSettings,
     Thresholds,
     WallSettings,
 )
@@ -84,6 +85,7 @@ class WallConfig:
     server: ServerSettings
     sources: Mapping[str, Source]
     teams: Mapping[str, Team]  # in file order
+    state: StateSettings = field(default_factory=StateSettings)
 
     def team(self, team_id: str) -> Team | None:
         return self.teams.get(team_id)

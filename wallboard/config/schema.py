@@ -105,6 +105,23 @@ class ServerSettings(Options):
     request_timeout: Duration = 30.0  # an HTTP connection idle this long is closed
 
 
+StateBackend = Literal["sqlite", "memory", "redis"]
+
+
+class StateSettings(Options):
+    """Where the board outlives the process (see docs/state.md and docs/replicas.md).
+
+    ``path`` (sqlite) is relative to the config file's folder; unset, it is
+    ``$WALLBOARD_STATE_PATH`` or ``.wallboard/state.db`` beside the config file.
+    """
+
+    backend: StateBackend = "sqlite"
+    path: str | None = None
+    redis_url_env: EnvName = "WALLBOARD_REDIS_URL"
+    key_prefix: str = Field(default="wallboard", pattern=r"^[A-Za-z0-9:_.-]{1,64}$")
+    lease_ttl: Duration = Field(default=10.0, ge=2.0, le=300.0)
+
+
 class _WithExtras(Options):
     model_config = ConfigDict(extra="allow", frozen=True)
 

@@ -62,8 +62,14 @@ def readiness(the_wall: Wall, now: float | None = None) -> tuple[bool, dict[str,
         "config_error": the_wall.config_error,
         "sources": sources,
     }
-    if not running:
-        details["reasons"] = ["scheduler not running"]
+    store: dict[str, Any] = {"backend": "memory", "ready": True, "reasons": []}
+    if the_wall.state is not None:
+        store = the_wall.state.describe()
+    details["state"] = store
+    reasons = ([] if running else ["scheduler not running"]) + list(store["reasons"])
+    ready = ready and bool(store["ready"])
+    if reasons:
+        details["reasons"] = reasons
     return ready, details
 
 

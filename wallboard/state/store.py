@@ -1,0 +1,170 @@
+"""The hooks between the Wall and a state backend, and the embedded SQLite store.
+
+The Wall knows only :class:`StateStore`: it is opened (and the board loaded)
+before the first page is served, told nothing on the hot path (it listens to the
+board and to finished cycles itself) and closed, with a last flush, on shutdown.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from wallboard.state import codec
+from wallboard.state.sqlite_file import SqliteFile
+from wallboard.state.writer import Coalescer
+
+if TYPE_CHECKING:
+    from wallboard.wall import Wall
+
+log = logging.getLogger(__name__)
+SAVE_INTERVAL = 1.0  # seconds between writes at most: a kill -9 loses about this much
+Fingerprint = tuple[object, ...]
+
+
+class StateStore(Protocol):
+    backend: str
+
+    def describe(self) -> dict[str, Any]:
+        """For /readyz: at least ``backend``, ``ready`` and ``reasons``."""
+        ...
+
+    def close(self) -> None:
+        """Flush what is not written yet and stop (graceful shutdown)."""
+        ...
+
+
+def state_path(the_wall: Wall) -> Path:
+    """``[state] path`` relative to the config file, else $WALLBOARD_STATE_PATH, else beside it."""
+    base = Path(the_wall.config.path).resolve().parent
+    configured = the_wall.config.state.path or the_wall.env.get("WALLBOARD_STATE_PATH")
+    return base / (configured or ".wallboard/state.db")
+
+
+class SqliteStore:
+    backend = "sqlite"
+
+    def __init__(self, the_wall: Wall, path: Path) -> None:
+        self.wall = the_wall
+        self.file = SqliteFile(path)
+        self.restored = 0
+        self.saved_at: float | None = None
+        self._written: dict[tuple[str, str], Fingerprint] = {}
+        self._sources_written: dict[str, tuple[str | None, str | None]] = {}
+        self._keys: set[tuple[str, str]] = set()
+        self.writer = Coalescer(self._save, SAVE_INTERVAL, name="state-sqlite")
+
+    # -- load, before the first page ------------------------------------------------------
+    def load(self) -> None:
+        meta, panel_rows, source_rows = self.file.read()
+        config = self.wall.config
+        states = []
+        for raw in panel_rows:
+            state = codec.panel_from(_json(raw) or {}, config)
+            if state is not None:
+                states.append(state)
+        sources = {}
+        for sid, kind, state_raw, memory_raw in source_rows:
+            configured = config.sources.get(sid)
+            if configured is None or configured.type != kind:
+                continue  # gone, or now another kind of source: its memory means nothing
+            saved = codec.source_from(_json(state_raw) or {})
+            if saved is not None:
+                sources[sid] = saved
+            memory = _json(memory_raw)
+            importer = getattr(self.wall.sources.get(sid), "import_memory", None)
+            if importer is not None and isinstance(memory, Mapping):
+                importer(memory)
+        version = int(meta.get("version", "0") or 0)
+        self.restored = self.wall.board.restore(states, sources, version)
+        saved_at = float(meta.get("saved_at", "0") or 0)
+        if panel_rows:
+            log.info(
+                "state: restored %d of %d panels from %s (saved %.0f s ago)",
+                self.restored,
+                len(panel_rows),
+                self.file.path,
+                time.time() - saved_at,
+            )
+        self._save()  # drop what no longer fits the config now, not at the first change
+
+    def start(self) -> None:
+        self.wall.board.subscribe(lambda version, teams, layout: self.writer.mark())
+        self.wall.collect_listeners.append(lambda sid, seconds, error: self.writer.mark())
+        self.writer.start()
+
+    # -- writes, on the writer thread ---------------------------------------------------
+    def _save(self) -> None:
+        board = self.wall.board
+        config = self.wall.config
+        version = board.version
+        rows: dict[tuple[str, str], str] = {}
+        fingerprints: dict[tuple[str, str], Fingerprint] = {}
+        for state in board.dump():
+            key = (state.team, state.panel.id)
+            last = state.history[-1] if state.history else None
+            mark = (state.version, state.updated_at, state.error_since, len(state.history), last)
+            fingerprints[key] = mark
+            if self._written.get(key) != mark:
+                source = config.sources.get(state.panel.source)
+                kind = source.type if source is not None else ""
+                rows[key] = json.dumps(codec.panel_data(state, kind))
+        sources = []
+        for sid, src in list(board.sources.items()):
+            exporter = getattr(self.wall.sources.get(sid), "export_memory", None)
+            memory = json.dumps(exporter()) if exporter is not None else None
+            pair = (json.dumps(codec.source_data(src)), memory)
+            if self._sources_written.get(sid) != pair:
+                sources.append((sid, src.type, *pair))
+                self._sources_written[sid] = pair
+        keys = set(fingerprints)
+        keep = keys if keys != self._keys else None
+        now = time.time()
+        meta = {"version": str(version), "saved_at": repr(now), "schema": "1"}
+        self.file.write(meta, rows, sources, keep)
+        self._written = fingerprints
+        self._keys = keys
+        self.saved_at = now
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "backend": self.backend,
+            "ready": True,  # a bad file is reported, not fatal: the wall works without it
+            "reasons": [],
+            "path": str(self.file.path),
+            "problem": self.file.problem,
+            "restored_panels": self.restored,
+            "saved_at": self.saved_at,
+            "save_errors": self.writer.errors,
+        }
+
+    def close(self) -> None:
+        self.writer.close()
+        self.file.close()
+
+
+def _json(raw: str | None) -> Any:
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
+
+
+def open_state(the_wall: Wall) -> StateStore | None:
+    """Open the configured backend and load the board from it (None for ``memory``)."""
+    settings = the_wall.config.state
+    if settings.backend == "memory":
+        return None
+    store = SqliteStore(the_wall, state_path(the_wall))
+    store.load()
+    store.start()
+    return store
+
+
+__all__ = ["SqliteStore", "StateStore", "open_state"]
