@@ -175,8 +175,12 @@ def serve(
     signal.signal(signal.SIGINT, on_stop)
     signal.signal(signal.SIGHUP, on_hup)
     # Before the first page: a restart shows the last board, with its true age.
-    the_wall.state = open_state(the_wall)
-    the_wall.start()
+    try:
+        the_wall.state = open_state(the_wall)
+    except config_mod.ConfigError as exc:
+        print(exc.render(), file=sys.stderr)
+        return 1
+    the_wall.start(schedule=the_wall.state is None or the_wall.state.starts_scheduler)
     if pid_file:
         Path(pid_file).write_text(f"{os.getpid()}\n")
     log.info(

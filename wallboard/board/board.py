@@ -39,6 +39,8 @@ class Board:
         self._version = 0
         self.changed_at = clock()
         self.started_at = clock()
+        # Names this board's line of versions in ETags: one process, or one shared Redis board.
+        self.lineage = repr(self.started_at)
         self._slots: dict[tuple[str, str], _Slot] = {}
         self.sources: dict[str, SourceState] = {}
         self.config = config
@@ -150,6 +152,37 @@ class Board:
             self._bump_all()
         self.sweep()
         return restored
+
+    def replicate(
+        self,
+        states: Sequence[PanelState],
+        sources: Mapping[str, SourceState],
+        version: int,
+    ) -> None:
+        """Take the leader's states as they are (versions included): a follower's board.
+
+        No thresholds, no sweep: the leader decided, so every replica shows, and
+        versions, the same. The board version never goes back.
+        """
+        teams: set[str] = set()
+        with self._lock:
+            for saved in states:
+                slot = self._slots.get((saved.team, saved.panel.id))
+                if slot is None or slot.state.panel.source != saved.panel.source:
+                    continue
+                if saved.visible() != slot.state.visible() or saved.version != slot.state.version:
+                    teams.add(saved.team)
+                slot.state = replace(saved, panel=slot.state.panel, history=())
+                slot.history.clear()
+                slot.history.extend(saved.history)
+            for sid, src in sources.items():
+                if sid in self.sources and self.sources[sid].type == src.type:
+                    self.sources[sid] = replace(src, interval=self.sources[sid].interval)
+            if version > self._version:
+                self._version = version
+                self.changed_at = self._clock()
+            current = self._version
+        self._notify(current, frozenset(teams), False)
 
     # -- writes ----------------------------------------------------------------------
     def _status(

@@ -32,7 +32,13 @@ def close_frame(code: int, reason: str = "") -> bytes:
     return bytes(FrameProtocol(client=False, extensions=[]).close(code, reason))
 
 
-def hello(build_id: str, heartbeat: float, teams: list[str], screen: dict[str, Any]) -> bytes:
+def hello(
+    build_id: str,
+    heartbeat: float,
+    teams: list[str],
+    screen: dict[str, Any],
+    notice: str | None = None,
+) -> bytes:
     return _encode(
         {
             "type": "hello",
@@ -41,6 +47,7 @@ def hello(build_id: str, heartbeat: float, teams: list[str], screen: dict[str, A
             "heartbeat": heartbeat,
             "teams": teams,
             "screen": screen,
+            "notice": notice,
         }
     )
 
@@ -57,5 +64,6 @@ def update(team_id: str, version: int, panels: list[dict[str, Any]], status: str
     )
 
 
-def ping() -> bytes:
-    return _encode({"type": "ping", "server_time": time.time()})
+def ping(notice: str | None = None) -> bytes:
+    # ``notice``: a board-level warning every screen shows ("state store unreachable ...").
+    return _encode({"type": "ping", "server_time": time.time(), "notice": notice})

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
-from collectors.alertmanager.payload import PayloadError
+from collectors.alertmanager.payload import PayloadError, webhook_alerts
 from collectors.alertmanager.source import AlertmanagerSource
 from wallboard.api.errors import error_response
-from wallboard.wall import wall
+from wallboard.state.store import StoreUnavailable, forward_hook
+from wallboard.wall import Wall, wall
 
 log = logging.getLogger(__name__)
 
@@ -46,14 +48,28 @@ def receive() -> Response:
         return error_response(400, "bad_request", "body is not JSON")
     source_id = matches[0]
     try:
-        collection = sources[source_id].receive(payload)
+        webhook_alerts(payload)  # checked here: a queued payload must be one that applies
+        queued = forward_hook(the_wall, "alertmanager", source_id, payload)
+        if queued is not None:  # several replicas: the leader applies it, exactly once
+            return jsonify(ok=True, queued=queued, duplicate=not queued)
+        version = apply(the_wall, source_id, payload)
     except PayloadError as exc:
         return error_response(400, "bad_request", f"not an Alertmanager v4 payload: {exc}")
+    except StoreUnavailable as exc:
+        return error_response(503, "state_store_unavailable", f"not accepted, retry: {exc}")
+    return jsonify(ok=True, version=version)
+
+
+def apply(the_wall: Wall, source_id: str, payload: Any) -> int:
+    """Apply a checked webhook payload to the board; the board version after it."""
+    source = the_wall.sources[source_id]
+    assert isinstance(source, AlertmanagerSource)
+    collection = source.receive(payload)
     # The collection is the source's whole alert state (not a delta), so it is applied
     # like a cycle: that also refreshes the source's "no team label" warning on /wall.
     version = the_wall.board.apply(source_id, collection)
     log.info("alertmanager webhook %r for %s applied", payload.get("status"), source_id)
-    return jsonify(ok=True, version=version)
+    return version
 
 
 def register(app: Flask) -> None:

@@ -14,6 +14,7 @@ import hmac
 import json
 import logging
 from collections.abc import Mapping
+from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -22,6 +23,7 @@ from collectors.errors import CollectorError
 from collectors.options import read_env
 from collectors.sentry.source import SentryHook, SentrySource
 from wallboard.api.errors import error_response
+from wallboard.state.store import StoreUnavailable, forward_hook
 from wallboard.wall import Wall, wall
 
 log = logging.getLogger(__name__)
@@ -80,14 +82,38 @@ def receive() -> Response:
     source = the_wall.sources.get(source_id)
     if not isinstance(source, SentrySource):
         return error_response(404, "not_configured", f"source {source_id} is not running")
+    if not isinstance(payload.get("data"), Mapping):
+        return error_response(400, "bad_request", 'webhook body has no "data" object')
     try:
-        collection = source.receive(SentryHook(resource, payload))
+        queued = forward_hook(
+            the_wall, "sentry", source_id, {"resource": resource, "body": payload}
+        )
+    except StoreUnavailable as exc:
+        return error_response(503, "state_store_unavailable", f"not accepted, retry: {exc}")
+    if queued is not None:  # several replicas: the leader applies it, exactly once
+        return jsonify(ok=True, queued=queued, duplicate=not queued)
+    try:
+        teams, version = _apply(the_wall, source_id, resource, payload)
     except CollectorError as exc:
         return error_response(400, "bad_request", exc.reason)
+    return jsonify(ok=True, teams=teams, version=version)
+
+
+def _apply(
+    the_wall: Wall, source_id: str, resource: str, payload: Mapping[str, Any]
+) -> tuple[list[str], int]:
+    source = the_wall.sources[source_id]
+    assert isinstance(source, SentrySource)
+    collection = source.receive(SentryHook(resource, payload))
     version = the_wall.board.push(source_id, collection)
     teams = sorted({team for team, _ in collection.readings})
     log.info("sentry webhook %r %r updated %s", resource, payload.get("action"), teams)
-    return jsonify(ok=True, teams=teams, version=version)
+    return teams, version
+
+
+def apply(the_wall: Wall, source_id: str, queued: Mapping[str, Any]) -> int:
+    """Apply a webhook queued by a replica (``{"resource", "body"}``); the board version."""
+    return _apply(the_wall, source_id, str(queued["resource"]), queued["body"])[1]
 
 
 def register(app: Flask) -> None:

@@ -80,6 +80,9 @@ class WallCollector(Collector):
             value=board.changed_at,
         )
         yield from self._sources()
+        for name, text, kind, value in getattr(the_wall.state, "metrics", list)():
+            family = CounterMetricFamily if kind == "counter" else GaugeMetricFamily
+            yield family(name, text, value=value)
         screens = GaugeMetricFamily(
             "wallboard_screens_connected", "Screens connected, by team.", labels=["team"]
         )

@@ -42,7 +42,9 @@ def readiness(the_wall: Wall, now: float | None = None) -> tuple[bool, dict[str,
     now = time.time() if now is None else now
     board = the_wall.board
     scheduler = the_wall.scheduler
-    running = scheduler is not None and scheduler.running
+    # A replica that stands by while another holds the collection lease is fine without one.
+    elsewhere = the_wall.state is not None and the_wall.state.describe().get("collects_elsewhere")
+    running = bool(elsewhere) or (scheduler is not None and scheduler.running)
     sources: dict[str, Any] = {}
     ready = running and the_wall.config is not None
     for sid, state in board.sources.items():

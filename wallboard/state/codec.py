@@ -45,6 +45,7 @@ def panel_data(state: PanelState, source_type: str) -> dict[str, Any]:
         "config_error": state.config_error,
         "error_since": state.error_since,
         "stale": state.stale,
+        "version": state.version,
         "history": [[at, _num(v)] for at, v in state.history],
     }
 
@@ -73,6 +74,7 @@ def panel_from(data: Mapping[str, Any], config: WallConfig) -> PanelState | None
             config_error=bool(data["config_error"]),
             error_since=_unnum(data["error_since"]),
             stale=bool(data["stale"]),
+            version=int(data.get("version") or 0),
             history=tuple((float(at), _unnum(v)) for at, v in data["history"]),
         )
     except (KeyError, TypeError, ValueError, AttributeError):

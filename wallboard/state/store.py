@@ -26,8 +26,13 @@ SAVE_INTERVAL = 1.0  # seconds between writes at most: a kill -9 loses about thi
 Fingerprint = tuple[object, ...]
 
 
+class StoreUnavailable(Exception):
+    """The shared store cannot take a webhook now (the sender should retry: 503)."""
+
+
 class StateStore(Protocol):
     backend: str
+    starts_scheduler: bool  # False: the store decides when this process collects (a lease)
 
     def describe(self) -> dict[str, Any]:
         """For /readyz: at least ``backend``, ``ready`` and ``reasons``."""
@@ -47,6 +52,7 @@ def state_path(the_wall: Wall) -> Path:
 
 class SqliteStore:
     backend = "sqlite"
+    starts_scheduler = True
 
     def __init__(self, the_wall: Wall, path: Path) -> None:
         self.wall = the_wall
@@ -156,15 +162,33 @@ def _json(raw: str | None) -> Any:
         return None
 
 
+def forward_hook(the_wall: Wall, kind: str, source_id: str, payload: Any) -> bool | None:
+    """Queue a webhook in the shared store: True queued, False duplicate, None no shared store.
+
+    Raises :class:`StoreUnavailable` when it cannot be made durable (answer 503).
+    """
+    queue = getattr(the_wall.state, "hooks", None)
+    if queue is None:
+        return None
+    try:
+        return bool(queue.forward(kind, source_id, payload))
+    except Exception as exc:  # the client's errors; the sender retries on a 503
+        raise StoreUnavailable(str(exc)) from exc
+
+
 def open_state(the_wall: Wall) -> StateStore | None:
     """Open the configured backend and load the board from it (None for ``memory``)."""
     settings = the_wall.config.state
     if settings.backend == "memory":
         return None
+    if settings.backend == "redis":
+        from wallboard.state.replicas.open import open_replica  # only replicas need redis
+
+        return open_replica(the_wall)
     store = SqliteStore(the_wall, state_path(the_wall))
     store.load()
     store.start()
     return store
 
 
-__all__ = ["SqliteStore", "StateStore", "open_state"]
+__all__ = ["SqliteStore", "StateStore", "StoreUnavailable", "forward_hook", "open_state"]
