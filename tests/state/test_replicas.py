@@ -247,3 +247,30 @@ def test_redis_down_shows_the_marker_and_503_then_recovers_by_itself(
                 "new values on the follower",
             )
             leader_of(servers)
+
+
+def metric(server: ServerProcess, name: str) -> float:
+    with urllib.request.urlopen(server.url + "/metrics", timeout=5) as resp:
+        for line in resp.read().decode().splitlines():
+            if line.startswith(name + " ") or line.startswith(name + "_total "):
+                return float(line.split()[-1])
+    raise AssertionError(f"no {name} in /metrics")
+
+
+def test_a_replica_with_another_config_says_so_and_never_takes_the_lease(
+    tmp_path: Path, store: RedisServer, config: str
+) -> None:
+    with replicas(tmp_path / "a", 1, store.url, config) as (leader,):
+        leader_of([leader])
+        other = config.replace('title = "5xx ratio"', 'title = "Server errors"')
+        with replicas(tmp_path / "b", 1, store.url, other) as (odd,):
+            wait_until(lambda: get_json(odd.url + "/readyz")[0] == 503, 10, "odd one unready")
+            body = get_json(odd.url + "/readyz")[1]
+            assert any("differs from the leader" in r for r in body["reasons"]), body
+            assert metric(odd, "wallboard_replica_config_mismatch") == 1
+            time.sleep(TTL * 2)
+            assert state_of(odd)["role"] == "follower"
+            assert metric(odd, "wallboard_replica_leader") == 0
+            assert metric(leader, "wallboard_replica_leader") == 1
+            assert metric(leader, "wallboard_replica_takeovers") == 1
+            assert metric(odd, "wallboard_replication_lag_seconds") < 1.0
