@@ -25,6 +25,10 @@ __all__ = ["browser_fixture"]  # the module's Chromium
 SCREENS = re.compile(r'^wallboard_screens_connected\{team="payments"\} (\d+)', re.M)
 PANEL = "document.querySelector('[data-panel=\"ratio\"]')"
 # What the screen shows for the ratio panel: status, value text, sparkline points.
+NOTICE = """() => {
+  const n = document.getElementById('board-notice');
+  return n && !n.hidden && n.textContent.includes('state store unreachable — values as of');
+}"""
 SHOWN = f"""() => {{
   const p = {PANEL};
   if (!p) return null;
@@ -90,8 +94,16 @@ def test_a_screen_whose_replica_dies_reconnects_to_another_and_never_shows_blank
             assert sum(screens_on(s.url) for s in survivors) == 1
             after = screen.page.evaluate(SHOWN)
             api = get_json(survivors[0].url + "/api/v1/teams/payments")[1]["panels"][0]
+            # Redis goes away: the screen says so, and HAProxy still serves the page (every
+            # replica is unready, so the "alive" backend takes the traffic).
+            store.stop()
+            wait_for(screen.page, NOTICE, timeout=10)
+            screen.page.reload()
+            wait_for(screen.page, NOTICE, timeout=15)
+            reloaded = screen.page.evaluate(SHOWN)
     # Never blank, never a false green, while it was away and after.
     assert all(s is not None and s[1].strip() and s[0] != "ok" for s in seen), seen
     assert after[0] == before[0] == "crit"
     assert after[1] == api["display"]
+    assert reloaded[0] == "crit" and reloaded[1] == after[1]
     assert not screen.errors or all("WebSocket" in e for e in screen.errors), screen.errors

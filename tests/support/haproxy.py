@@ -13,8 +13,10 @@ from tests.support.daemons import free_port, wait_until
 
 HAPROXY = "/usr/sbin/haproxy"
 
-# The configuration docs/replicas.md documents: /readyz decides who gets traffic,
-# and websockets may stay quiet between heartbeats (timeout tunnel).
+# The configuration docs/replicas.md documents. Traffic goes to ready replicas (/readyz);
+# when none is ready (Redis down: every replica is 503 but still serves its last board,
+# with the notice) it goes to any live one (/healthz) rather than to an error page.
+# Websockets are quiet between heartbeats: "timeout tunnel" must outlast several.
 CONFIG = """
 global
     maxconn 4096
@@ -31,11 +33,19 @@ defaults
 
 frontend wall
     bind 127.0.0.1:{port}
-    default_backend replicas
+    use_backend ready if {{ nbsrv(ready) gt 0 }}
+    default_backend alive
 
-backend replicas
+backend ready
     balance roundrobin
     option httpchk GET /readyz
+    http-check expect status 200
+    default-server inter 1s fall 2 rise 1
+{servers}
+
+backend alive
+    balance roundrobin
+    option httpchk GET /healthz
     http-check expect status 200
     default-server inter 1s fall 2 rise 1
 {servers}
