@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from wallboard.board.status import PanelState
 from wallboard.state import codec
 from wallboard.state.sqlite_file import SqliteFile
 from wallboard.state.writer import Coalescer
@@ -96,7 +97,9 @@ class SqliteStore:
                 self.file.path,
                 time.time() - saved_at,
             )
-        self._save()  # drop what no longer fits the config now, not at the first change
+        # What was just read needs no writing back; rows that no longer fit are dropped now.
+        self._written = {(s.team, s.panel.id): _mark(s) for s in states}
+        self._save()
 
     def start(self) -> None:
         self.wall.board.subscribe(lambda version, teams, layout: self.writer.mark())
@@ -112,8 +115,7 @@ class SqliteStore:
         fingerprints: dict[tuple[str, str], Fingerprint] = {}
         for state in board.dump():
             key = (state.team, state.panel.id)
-            last = state.history[-1] if state.history else None
-            mark = (state.version, state.updated_at, state.error_since, len(state.history), last)
+            mark = _mark(state)
             fingerprints[key] = mark
             if self._written.get(key) != mark:
                 source = config.sources.get(state.panel.source)
@@ -151,6 +153,12 @@ class SqliteStore:
     def close(self) -> None:
         self.writer.close()
         self.file.close()
+
+
+def _mark(state: PanelState) -> Fingerprint:
+    """What must differ for a panel to be written again (not its version: a restart bumps it)."""
+    last = state.history[-1] if state.history else None
+    return (*state.visible(), state.error_since, len(state.history), last)
 
 
 def _json(raw: str | None) -> Any:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import redis
 
+from wallboard.state.replicas import report
 from wallboard.state.replicas.hooks import HookQueue
 from wallboard.state.replicas.keys import NEXT_EPOCH, RELEASE, RENEW, Keys
 from wallboard.state.replicas.sync import BoardSync, StaleEpoch
@@ -57,6 +58,7 @@ class Replica:
         self.writes_refused = 0
         self.mismatch: str | None = None  # why this replica may not take the lease
         self.unreachable: str | None = None  # the Redis error, while it lasts
+        self._unreachable_at = 0.0
         self._lease_until = 0.0
         self._connected = False
         self._want_resync = False
@@ -77,8 +79,7 @@ class Replica:
     def load(self) -> None:
         """Before the first page: the shared board, or (Redis down) an empty one that says so."""
         try:
-            self.client.set(self.keys.lineage, secrets.token_hex(8), nx=True)
-            self.wall.board.lineage = str(self.client.get(self.keys.lineage))
+            self._lineage()
             self.sync.resync()
         except redis.RedisError as exc:
             self._failed(exc)
@@ -88,10 +89,17 @@ class Replica:
         for thread in self._threads:
             thread.start()
 
+    def _lineage(self) -> None:
+        """The shared board's id, part of every ETag: the same on every replica."""
+        self.client.set(self.keys.lineage, secrets.token_hex(8), nx=True)
+        self.wall.board.lineage = str(self.client.get(self.keys.lineage))
+
     # -- lease ---------------------------------------------------------------------------
     def _lease_loop(self) -> None:
         period = self.ttl / 3
-        while not self._stop.wait(0 if not self._connected else period):
+        wait = 0.0  # the first look at once: a lone replica collects from its first second
+        while not self._stop.wait(wait):
+            wait = period
             try:
                 self._lease_step()
                 if self._connected:
@@ -160,6 +168,7 @@ class Replica:
             pubsub = self.client.pubsub(ignore_subscribe_messages=True)
             try:
                 pubsub.subscribe(self.keys.channel)
+                self._lineage()  # Redis may have lost it (restarted without persistence)
                 self._resync()
                 self._connected = True
                 self._reachable()
@@ -208,6 +217,7 @@ class Replica:
     def _failed(self, exc: Exception) -> None:
         self.redis_errors += 1
         if self.unreachable is None:
+            self._unreachable_at = time.time()
             log.error("replica: Redis unreachable: %s", exc)
             self.unreachable = f"state store (Redis) unreachable: {exc}"
             self.wall.hub.nudge()
@@ -223,79 +233,18 @@ class Replica:
     def notice(self) -> str | None:
         if self.unreachable is None:
             return None
-        at = self.sync.applied_at if not self.leader else time.time()
+        # A follower's values date from its last apply; the leader's from the outage's start
+        # (it stops collecting when its lease runs out, a few seconds later).
+        at = self.sync.applied_at if not self.leader else self._unreachable_at
         when = time.strftime("%H:%M", time.localtime(at)) if at else "start"
         return f"state store unreachable — values as of {when}"
 
-    # -- reports -------------------------------------------------------------------------
+    # -- reports (report.py) ----------------------------------------------------------
     def describe(self) -> dict[str, Any]:
-        reasons = [r for r in (self.unreachable, self.mismatch) if r]
-        return {
-            "backend": self.backend,
-            "ready": not reasons,
-            "reasons": reasons,
-            "replica": self.id,
-            "role": "leader" if self.leader else "follower",
-            "collects_elsewhere": not self.leader,
-            "epoch": self.epoch,
-            "sequence": self.sync.last_seq,
-            "config_hash": self.config_hash,
-            "config_mismatch": self.mismatch,
-            "replication_lag_seconds": self.sync.lag,
-        }
+        return report.describe(self)
 
     def metrics(self) -> list[tuple[str, str, str, float]]:
-        """(name, help, "gauge" | "counter", value) for /metrics."""
-        return [
-            (
-                "wallboard_replica_leader",
-                "1 while this replica holds the lease.",
-                "gauge",
-                1.0 if self.leader else 0.0,
-            ),
-            (
-                "wallboard_replica_takeovers",
-                "Lease takeovers by this replica.",
-                "counter",
-                float(self.takeovers),
-            ),
-            (
-                "wallboard_replication_lag_seconds",
-                "Leader write to apply here, last change.",
-                "gauge",
-                self.sync.lag or 0.0,
-            ),
-            (
-                "wallboard_replica_resyncs",
-                "Full board reads from Redis.",
-                "counter",
-                float(self.sync.resyncs),
-            ),
-            (
-                "wallboard_redis_errors",
-                "Failed Redis operations.",
-                "counter",
-                float(self.redis_errors),
-            ),
-            (
-                "wallboard_replica_writes_refused",
-                "Writes refused for a stale epoch.",
-                "counter",
-                float(self.writes_refused),
-            ),
-            (
-                "wallboard_replica_config_mismatch",
-                "1 while this config differs from the leader's.",
-                "gauge",
-                1.0 if self.mismatch else 0.0,
-            ),
-            (
-                "wallboard_state_store_unreachable",
-                "1 while Redis is unreachable.",
-                "gauge",
-                1.0 if self.unreachable else 0.0,
-            ),
-        ]
+        return report.metrics(self)
 
     # -- stop ----------------------------------------------------------------------------
     def close(self) -> None:
