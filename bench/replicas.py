@@ -102,13 +102,26 @@ def run(smoke: bool = False) -> Result:
         folder = tmp / "restart"
         folder.mkdir()
         cfg = filled_state(folder, teams, 120)
-        starts = [m.restart_to_snapshot(cfg, f"t{teams - 1}", 8, 120) for _ in range(3)]
+        bare = tmp / "bare"
+        bare.mkdir()
+        plain = bare / "config.toml"
+        plain.write_text(cfg.read_text() + '\n[state]\nbackend = "memory"\n')
+        starts, empties = [], []
+        for _ in range(3):  # alternating, so both see the same machine
+            starts.append(m.restart_to_snapshot(cfg, f"t{teams - 1}", 8, 120))
+            empties.append(m.restart_to_snapshot(plain, f"t{teams - 1}", 8, 0))
         res.add(
             f"restart, {teams} teams x 8 panels x 120 points: start to full snapshot, "
             "median of 3 s",
             f"{median(starts):.2f}",
             "≤ 1 s",
             within(median(starts), 1.0, " s"),
+        )
+        res.add(
+            "the same start with no state (memory backend), median of 3 s",
+            f"{median(empties):.2f}",
+            "reference",
+            f"store adds {median(starts) - median(empties):+.2f} s",
         )
         fan = fanout_rows(tmp, store.url, screens, seconds)
         res.add(

@@ -148,6 +148,7 @@ def restart_to_snapshot(config: Path, team: str, panels: int, points: int) -> fl
                 continue
             shown = snap["data"]["panels"]
             if len(shown) == panels and all(len(p["spark"]) >= points for p in shown):
+                # points = 0: any first snapshot (the start without a state file)
                 return time.perf_counter() - started
             raise RuntimeError(f"the first snapshot was not full: {len(shown)} panels")
         raise RuntimeError("no snapshot within 30 s")
