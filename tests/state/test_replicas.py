@@ -12,6 +12,7 @@ import signal
 import time
 import urllib.request
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +129,11 @@ def test_killing_the_leader_hands_collection_over_within_ttl_and_a_cycle(
             5,
             "the other follower following the new leader",
         )
+        # The shared history (what any replica's sparkline shows) has no longer hole.
+        saved = json.loads(store.client().hget("walltest:board", "panel:payments/ratio") or "{}")
+        stamps = [at for at, _ in saved["history"]]
+        gap = max(b - a for a, b in pairwise(stamps))
+        assert gap <= TTL + TTL / 3 + INTERVAL + 1.5, f"a {gap:.2f} s hole in the history"
 
 
 def test_a_paused_leader_that_comes_back_cannot_write(

@@ -46,7 +46,7 @@ def panel_data(state: PanelState, source_type: str) -> dict[str, Any]:
         "error_since": state.error_since,
         "stale": state.stale,
         "version": state.version,
-        "history": [[at, _num(v)] for at, v in state.history],
+        "history": state.history,
     }
 
 
@@ -75,7 +75,8 @@ def panel_from(data: Mapping[str, Any], config: WallConfig) -> PanelState | None
             error_since=_unnum(data["error_since"]),
             stale=bool(data["stale"]),
             version=int(data.get("version") or 0),
-            history=tuple((float(at), _unnum(v)) for at, v in data["history"]),
+            # The board never keeps a non-finite sample (None instead): plain pairs.
+            history=tuple(map(tuple, data["history"])),
         )
     except (KeyError, TypeError, ValueError, AttributeError):
         return None

@@ -70,8 +70,9 @@ class SqliteStore:
         meta, panel_rows, source_rows = self.file.read()
         config = self.wall.config
         states = []
-        for raw in panel_rows:
-            state = codec.panel_from(_json(raw) or {}, config)
+        decoded = [row for row in (_json(raw) for raw in panel_rows) if isinstance(row, dict)]
+        for row in decoded:
+            state = codec.panel_from(row, config)
             if state is not None:
                 states.append(state)
         sources = {}
@@ -97,9 +98,11 @@ class SqliteStore:
                 self.file.path,
                 time.time() - saved_at,
             )
-        # What was just read needs no writing back; rows that no longer fit are dropped now.
+        # What was just read needs no writing back; rows that no longer fit are dropped by
+        # the writer's first save, off the start-up path.
         self._written = {(s.team, s.panel.id): _mark(s) for s in states}
-        self._save()
+        self._keys = {(str(r.get("team")), str(r.get("panel"))) for r in decoded}
+        self.writer.mark()
 
     def start(self) -> None:
         self.wall.board.subscribe(lambda version, teams, layout: self.writer.mark())
