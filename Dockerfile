@@ -1,7 +1,8 @@
 # wallboard as an image: one process, one port (8080), config mounted read-only.
 #   docker build -t wallboard .
 #   docker run -p 8080:8080 --ulimit nofile=4096:4096 \
-#     -v "$PWD/config.toml:/etc/wallboard/config.toml:ro" -e SENTRY_AUTH_TOKEN=... wallboard
+#     -v "$PWD/config.toml:/etc/wallboard/config.toml:ro" -v wallboard-state:/var/lib/wallboard \
+#     -e SENTRY_AUTH_TOKEN=... wallboard
 # Secrets come from the environment or from mounted files (*_env / *_file keys),
 # e.g. -v "$PWD/sentry-token:/run/secrets/sentry-token:ro" with token_file.
 
@@ -29,7 +30,9 @@ RUN pip wheel --no-cache-dir --no-deps --wheel-dir /dist . \
 FROM ${PYTHON_IMAGE}
 RUN groupadd --system --gid 10001 wallboard \
     && useradd --system --uid 10001 --gid wallboard --no-create-home \
-       --shell /usr/sbin/nologin wallboard
+       --shell /usr/sbin/nologin wallboard \
+    && mkdir -p /var/lib/wallboard \
+    && chown 10001:10001 /var/lib/wallboard
 COPY --from=build /opt/venv /opt/venv
 ARG BUILD_ID=""
 # WALLBOARD_BUILD_ID: screens reload themselves when it changes; empty means a hash
@@ -41,7 +44,10 @@ ENV PATH=/opt/venv/bin:$PATH \
     WALLBOARD_CONFIG=/etc/wallboard/config.toml \
     WALLBOARD_HOST=0.0.0.0 \
     WALLBOARD_PORT=8080 \
-    WALLBOARD_PID_FILE=/tmp/wallboard.pid
+    WALLBOARD_PID_FILE=/tmp/wallboard.pid \
+    WALLBOARD_STATE_PATH=/var/lib/wallboard/state.db
+# The board's state (docs/state.md): mount a volume here so a new container keeps it.
+VOLUME ["/var/lib/wallboard"]
 WORKDIR /app
 USER 10001:10001
 EXPOSE 8080

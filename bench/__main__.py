@@ -25,6 +25,7 @@ BENCHMARKS = {
     "soak": "bench.soak",
     "startup": "bench.startup",
     "api_poll": "bench.api_poll",  # the API's polling bot (issue 7's benchmark)
+    "replicas": "bench.replicas",  # B7: several replicas on Redis, and the SQLite restart
 }
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
@@ -209,3 +209,19 @@ class HttpCounted(Protocol):
     """Optional: a source whose HTTP clients count requests and connections (for /metrics)."""
 
     def http_stats(self) -> list[HttpStats]: ...
+
+
+@runtime_checkable
+class Memory(Protocol):
+    """Optional: a source whose memory must outlive a restart (or move to another replica).
+
+    What a fresh process cannot learn from one upstream answer: when a health check
+    went down, which issues are new, which alerts a webhook reported, until when the
+    upstream rate-limits us. ``export_memory`` returns JSON-ready data (unix seconds,
+    never monotonic times); ``import_memory`` takes it back before the first cycle and
+    ignores what no longer fits the config (a check or team that is gone).
+    """
+
+    def export_memory(self) -> dict[str, Any]: ...
+
+    def import_memory(self, memory: Mapping[str, Any]) -> None: ...

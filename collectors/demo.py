@@ -30,6 +30,7 @@ class DemoOptions(Options):
     seed: int | None = None
     incident_rate: float = Field(default=0.03, ge=0, le=1)
     fail: bool = False  # make every cycle fail, to see the source-error state
+    past: bool = True  # a made-up past, so sparklines start full; false: they start empty
 
 
 class DemoPanelOptions(Options):
@@ -84,6 +85,8 @@ class DemoSource:
         The teams' worlds live through it, so deploys and incidents of that past show
         as ticks and dips; the first live cycle adds the newest point.
         """
+        if not self.options.past:
+            return {}
         now = time.time()
         history: dict[tuple[str, str], list[Any]] = {}
         for back in range(points - 1, 0, -1):

@@ -48,6 +48,25 @@ function renderBanner() {
   setText(banner.querySelector(".banner-retry"), retry);
 }
 
+// A board-level warning from the server ("state store unreachable — values as of 10:42").
+function showNotice(text) {
+  let el = document.getElementById("board-notice");
+  if (!text) {
+    if (el) el.hidden = true;
+    delete body.dataset.notice;
+    return;
+  }
+  if (!el) {
+    el = document.createElement("div");
+    el.id = "board-notice";
+    el.setAttribute("role", "status");
+    body.prepend(el);
+  }
+  setText(el, text);
+  el.hidden = false;
+  body.dataset.notice = text;
+}
+
 function down(reason) {
   if (state.downSince === null) state.downSince = Date.now();
   state.reason = reason;
@@ -104,6 +123,7 @@ function onMessage(socket, event) {
     setServerTime(msg.server_time);
     state.heartbeat = msg.heartbeat;
     if (msg.screen) configure(msg.screen);
+    showNotice(msg.notice);
     state.attempt = 0;
     state.downSince = null;
     body.dataset.connected = "1";
@@ -118,6 +138,7 @@ function onMessage(socket, event) {
     count("updates");
   } else if (msg.type === "ping") {
     setServerTime(msg.server_time);
+    showNotice(msg.notice);
     socket.send(JSON.stringify({ type: "pong" }));
   }
 }
@@ -138,8 +159,16 @@ function onClose(socket, event) {
     setTimeout(() => location.reload(), Math.random() * 5000);
     return;
   }
-  // 1001: the server is restarting on purpose; come back at the first attempt's pace.
-  if (event.code === 1001) state.attempt = 0;
+  // 1001: the server is restarting on purpose; come back at the first attempt's pace,
+  // after the spread wait it suggests ("retry in 1234 ms") so screens do not all land at once.
+  if (event.code === 1001) {
+    state.attempt = 0;
+    const hint = /retry in (\d+) ms/.exec(event.reason || "");
+    if (hint) {
+      scheduleReconnect("Disconnected from the wall server", Number(hint[1]) / 1000);
+      return;
+    }
+  }
   scheduleReconnect("Disconnected from the wall server");
 }
 

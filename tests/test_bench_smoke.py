@@ -12,7 +12,16 @@ import pytest
 from bench.__main__ import main, run_one
 from bench.report import table, write
 
-OURS = ["fanout", "fanout_stalls", "source_load", "freshness", "health_scale", "soak", "startup"]
+OURS = [
+    "fanout",
+    "fanout_stalls",
+    "source_load",
+    "freshness",
+    "health_scale",
+    "soak",
+    "startup",
+    "replicas",
+]
 
 
 @pytest.mark.parametrize("name", OURS)

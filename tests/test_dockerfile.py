@@ -125,3 +125,13 @@ def test_it_serves_healthz_when_the_image_command_runs_outside_docker(tmp_path: 
         )
         assert probe.returncode == 0, probe.stderr
         assert (tmp_path / "wallboard.pid").read_text().strip() == str(server.proc.pid)
+
+
+def test_the_state_file_lives_on_a_volume_the_non_root_user_owns() -> None:
+    env = image_env()
+    state = Path(env["WALLBOARD_STATE_PATH"])
+    steps = instructions()
+    volumes = [json.loads(rest) for name, rest in steps if name == "VOLUME"]
+    assert [str(state.parent)] in volumes
+    runs = " ".join(rest for name, rest in steps if name == "RUN")
+    assert f"chown 10001:10001 {state.parent}" in runs

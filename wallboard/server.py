@@ -40,6 +40,7 @@ from wallboard.connections import ConnectionGuard
 from wallboard.ops import error_reporting as errors_sentry
 from wallboard.ops import logs
 from wallboard.ops.redact import secret_values
+from wallboard.state.store import open_state
 from wallboard.wall import wall as wall_of
 
 log = logging.getLogger(__name__)
@@ -225,7 +226,13 @@ def serve(
     signal.signal(signal.SIGTERM, on_stop)
     signal.signal(signal.SIGINT, on_stop)
     signal.signal(signal.SIGHUP, on_hup)
-    wall.start()
+    # Before the first page: a restart shows the last board, with its true age.
+    try:
+        wall.state = open_state(wall)
+    except config_mod.ConfigError as exc:
+        print(exc.render(), file=sys.stderr)
+        return 1
+    wall.start(schedule=wall.state is None or wall.state.starts_scheduler)
     if pid_file:
         Path(pid_file).write_text(f"{os.getpid()}\n")
     log.info(

@@ -29,7 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask, current_app
@@ -45,6 +45,9 @@ from wallboard.fanout.hub import Hub
 from wallboard.ops.redact import redact, secret_values
 from wallboard.ops.source_log import FailureLog
 from wallboard.sources import build_sources
+
+if TYPE_CHECKING:  # the store imports what imports the wall; the wall only holds one
+    from wallboard.state.store import StateStore
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 1.0
@@ -100,6 +103,8 @@ class Wall:
         self._seeded: set[str] = set()  # sources whose sparkline history was backfilled
         self.failures = FailureLog()  # logs a failing source on changes of state only
         self.swept_at = time.monotonic()  # the scheduler's heartbeat (see scheduler_problem)
+        # Where the board outlives the process; opened by the entry point (server.serve).
+        self.state: StateStore | None = None
 
     @property
     def config(self) -> WallConfig:
@@ -290,6 +295,9 @@ class Wall:
                 self.scheduler.shutdown(wait=False)
             self.scheduler = None
         self.hub.stop()
+        if self.state is not None:
+            self.state.close()  # the last flush: a graceful stop loses nothing
+            self.state = None
         for source in self.sources.values():
             source.close()
 

@@ -107,3 +107,31 @@ def api_alerts(body: Any) -> list[Alert]:
             continue  # suppressed alerts are not firing on a wall
         out.append(_alert(raw, f"[{i}]", True))
     return out
+
+
+def alert_data(alert: Alert) -> dict[str, Any]:
+    """An alert as JSON-ready data (for the state store)."""
+    return {
+        "fingerprint": alert.fingerprint,
+        "labels": dict(alert.labels),
+        "annotations": dict(alert.annotations),
+        "starts_at": alert.starts_at,
+        "firing": alert.firing,
+    }
+
+
+def alert_from(data: object) -> Alert | None:
+    """:func:`alert_data` back into an alert; None when it is not one."""
+    if not isinstance(data, Mapping) or not isinstance(data.get("fingerprint"), str):
+        return None
+    labels, notes = data.get("labels"), data.get("annotations")
+    starts = data.get("starts_at")
+    return Alert(
+        fingerprint=data["fingerprint"],
+        labels={str(k): str(v) for k, v in labels.items()} if isinstance(labels, Mapping) else {},
+        annotations={str(k): str(v) for k, v in notes.items()}
+        if isinstance(notes, Mapping)
+        else {},
+        starts_at=float(starts) if isinstance(starts, (int, float)) else None,
+        firing=bool(data.get("firing", True)),
+    )

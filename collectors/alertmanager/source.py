@@ -12,11 +12,19 @@ from __future__ import annotations
 import json
 import threading
 import time
-from typing import ClassVar, cast
+from collections.abc import Mapping
+from typing import Any, ClassVar, cast
 
 from pydantic import model_validator
 
-from collectors.alertmanager.payload import Alert, PayloadError, api_alerts, webhook_alerts
+from collectors.alertmanager.payload import (
+    Alert,
+    PayloadError,
+    alert_data,
+    alert_from,
+    api_alerts,
+    webhook_alerts,
+)
 from collectors.base import Collection, Item, PushRequest, Reading, SourceContext, severity
 from collectors.errors import CollectorError
 from collectors.http.client import HttpClient, HttpOptions, HttpStats, http_error
@@ -146,6 +154,20 @@ class AlertmanagerSource:
             self._firing = firing
             self._truncated = 0
             return self._collection()
+
+    # -- memory across restarts (collectors.base.Memory) ----------------------------------
+    def export_memory(self) -> dict[str, Any]:
+        """The firing alerts by fingerprint, so a restart shows them before reconciling."""
+        with self._lock:
+            return {"firing": [alert_data(a) for a in self._firing.values()]}
+
+    def import_memory(self, memory: Mapping[str, Any]) -> None:
+        saved = memory.get("firing")
+        if not isinstance(saved, list):
+            return
+        alerts = [a for a in (alert_from(d) for d in saved) if a is not None]
+        with self._lock:
+            self._firing = {a.fingerprint: a for a in alerts}
 
     # -- state -> readings ----------------------------------------------------------------
     def _collection(self) -> Collection:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import math
 import statistics
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from collectors.base import Item, Reading
 from collectors.health.formats import DEGRADED, DOWN, UNKNOWN, UP, Verdict
@@ -91,6 +92,32 @@ class CheckState:
         if self.status == DOWN:
             return self.failing_since
         return self.changed_at
+
+    def export(self) -> dict[str, Any]:
+        """What must outlive a restart: the status shown and since when (unix seconds)."""
+        return {
+            "status": self.status,
+            "reason": self.reason,
+            "components": list(self.components),
+            "failures": self.failures,
+            "failing_since": self.failing_since,
+            "changed_at": self.changed_at,
+        }
+
+    def restore(self, data: Mapping[str, Any]) -> None:
+        """Take back :meth:`export` output; a malformed entry leaves the fresh state."""
+        try:
+            status, reason = str(data["status"]), str(data["reason"])
+            components = tuple(str(c) for c in data.get("components") or ())
+            failures = int(data.get("failures") or 0)
+            failing = data.get("failing_since")
+            changed = data.get("changed_at")
+            failing_since = float(failing) if failing is not None else None
+            changed_at = float(changed) if changed is not None else None
+        except (KeyError, TypeError, ValueError):
+            return
+        self.status, self.reason, self.components = status, reason, components
+        self.failures, self.failing_since, self.changed_at = failures, failing_since, changed_at
 
     def latency_p50(self) -> float | None:
         return statistics.median(self.latencies) if self.latencies else None

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import ClassVar, cast
+from typing import Any, ClassVar, cast
 from urllib.parse import urlsplit
 
 from collectors.base import Collection, SourceContext
@@ -180,6 +180,20 @@ class HealthSource:
                     (c.name, self.states[(team, c.name)]) for c in checks
                 )
         return out
+
+    # -- memory across restarts (collectors.base.Memory) ----------------------------------
+    def export_memory(self) -> dict[str, Any]:
+        """Each check's status and down-since, keyed "team/check"."""
+        return {"checks": {f"{t}/{c}": s.export() for (t, c), s in self.states.items()}}
+
+    def import_memory(self, memory: Mapping[str, Any]) -> None:
+        checks = memory.get("checks")
+        if not isinstance(checks, Mapping):
+            return
+        for (team, name), state in self.states.items():
+            saved = checks.get(f"{team}/{name}")
+            if isinstance(saved, Mapping):
+                state.restore(saved)
 
     def _probe(self, probe: _Probe, deadline: float) -> Outcome:
         """One request and its meaning; runs on a pool thread, touches no shared state."""

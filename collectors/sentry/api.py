@@ -109,6 +109,16 @@ class SentryApi:
             until = self._blocked.get(name)
         return until if until is not None and until > self._clock() else None
 
+    def export_blocks(self) -> dict[str, float]:
+        """Endpoints rate-limited until when (unix seconds), to honour across a restart."""
+        now = self._clock()
+        with self._lock:
+            return {name: until for name, until in self._blocked.items() if until > now}
+
+    def import_blocks(self, blocks: dict[str, float]) -> None:
+        with self._lock:
+            self._blocked.update(blocks)
+
     # -- requests -----------------------------------------------------------------------
     def get(
         self,

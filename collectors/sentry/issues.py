@@ -9,7 +9,7 @@ webhook and a poll can never disagree on how a number is counted.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -196,3 +196,18 @@ def _float(raw: object) -> float:
         return float(raw)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return 0.0
+
+
+def issue_data(issue: Issue) -> dict[str, Any]:
+    """An issue as JSON-ready data (for the state store)."""
+    return asdict(issue)
+
+
+def issue_from(data: object) -> Issue | None:
+    """:func:`issue_data` back into an issue; None when it is not one."""
+    if not isinstance(data, Mapping):
+        return None
+    try:
+        return Issue(**{f.name: data[f.name] for f in fields(Issue)})
+    except (KeyError, TypeError):
+        return None

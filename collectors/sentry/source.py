@@ -21,7 +21,7 @@ from collectors.http.client import HttpClient, HttpStats
 from collectors.options import read_secret
 from collectors.sentry import webhook
 from collectors.sentry.api import PAGE_LIMIT, SentryApi
-from collectors.sentry.issues import Issue, IssueBook, events_by_project
+from collectors.sentry.issues import Issue, IssueBook, events_by_project, issue_data, issue_from
 from collectors.sentry.options import SentryOptions, SentryPanelOptions, SentryTeamOptions
 from collectors.sentry.projects import ProjectMap
 from collectors.sentry.releases import fetch as fetch_releases
@@ -257,6 +257,25 @@ class SentrySource:
                 only = payload.resource == "issue"  # an issue change adds no error event
                 self._readings(out, teams, unknown, issues_only=only)
         return out
+
+    # -- memory across restarts (collectors.base.Memory) ----------------------------------
+    def export_memory(self) -> dict[str, Any]:
+        """Unresolved issues with their first-seen (the new-issue windows) and rate limits."""
+        with self._lock:
+            issues = (
+                [issue_data(i) for i in self.book.issues.values()] if self.book.loaded else None
+            )
+        return {"issues": issues, "blocked": self.api.export_blocks()}
+
+    def import_memory(self, memory: Mapping[str, Any]) -> None:
+        saved, blocked = memory.get("issues"), memory.get("blocked")
+        if isinstance(blocked, Mapping):
+            ok = {str(k): float(v) for k, v in blocked.items() if isinstance(v, (int, float))}
+            self.api.import_blocks(ok)
+        if isinstance(saved, list):
+            issues = [i for i in (issue_from(d) for d in saved) if i is not None]
+            with self._lock:
+                self.book.load(issues, truncated=False)
 
     # -- wallboard check-config --online ------------------------------------------------
     def check_online(self, deadline: float) -> list[tuple[str, str]]:

@@ -25,6 +25,7 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "api": schema.ApiSettings,
     "slack": schema.SlackSettings,
     "deploys": schema.DeploySettings,
+    "state": schema.StateSettings,
     "sources.<id>": schema.SourceSettings,
     "panels.<id>": schema.PanelSettings,
 }

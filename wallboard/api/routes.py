@@ -54,10 +54,11 @@ def _conditional(wall: Wall, base: str, build: Callable[[], Any]) -> Response:
 
     The tag holds the version read *before* building, so it never claims more
     than the body shows (at worst the next poll gets one extra 200). The prefix
-    ties it to this process and base URL: a restart starts versions again at 0.
+    ties it to the board's lineage (this process, or the replicas' shared board in
+    Redis, so every replica gives the same tag for the same state) and base URL.
     """
     version = wall.board.version
-    seed = f"{wall.build_id}|{wall.board.started_at}|{base}"
+    seed = f"{wall.build_id}|{wall.board.lineage}|{base}"
     tag = f"{hashlib.sha256(seed.encode()).hexdigest()[:12]}-{version}"
     if request.if_none_match.contains_weak(tag):
         response = Response(status=304)

@@ -57,6 +57,8 @@ class Board:
         self._version = 0
         self.changed_at = clock()
         self.started_at = clock()
+        # Names this board's line of versions in ETags: one process, or one shared Redis board.
+        self.lineage = repr(self.started_at)
         self._slots: dict[tuple[str, str], _Slot] = {}
         self.sources: dict[str, SourceState] = {}
         self.deploys = DeployLog()  # read under the board's lock
@@ -139,6 +141,79 @@ class Board:
             if team_cfg is None:
                 raise KeyError(team)
             return worst(self._slots[(team, p.id)].state.effective_status for p in team_cfg.panels)
+
+    def dump(self) -> list[PanelState]:
+        """Every panel with its history, for the state store (outside the hub's path)."""
+        with self._lock:
+            return [replace(s.state, history=tuple(s.history)) for s in self._slots.values()]
+
+    def restore(
+        self,
+        states: Sequence[PanelState],
+        sources: Mapping[str, SourceState],
+        version: int = 0,
+    ) -> int:
+        """Take back what a store kept: panels still configured with the same source.
+
+        Status is re-evaluated against today's thresholds and the stale rule runs at
+        once, so nothing restored looks fresher than it is. Versions continue from the
+        saved one, so an API client's ETag never goes back. Returns panels restored.
+        """
+        restored = 0
+        with self._lock:
+            self._version = max(self._version, version)
+            for saved in states:
+                slot = self._slots.get((saved.team, saved.panel.id))
+                if slot is None or slot.state.panel.source != saved.panel.source:
+                    continue
+                panel = slot.state.panel
+                status = saved.status
+                if saved.value is not None and (panel.thresholds.warn, panel.thresholds.crit) != (
+                    None,
+                    None,
+                ):
+                    status = self._status(panel, saved.value, None, saved.status)
+                slot.state = replace(saved, panel=panel, status=status, history=())
+                slot.history.clear()
+                slot.history.extend(saved.history)
+                restored += 1
+            for sid, src in sources.items():
+                if sid in self.sources and self.sources[sid].type == src.type:
+                    self.sources[sid] = replace(src, interval=self.sources[sid].interval)
+            self._bump_all()
+        self.sweep()
+        return restored
+
+    def replicate(
+        self,
+        states: Sequence[PanelState],
+        sources: Mapping[str, SourceState],
+        version: int,
+    ) -> None:
+        """Take the leader's states as they are (versions included): a follower's board.
+
+        No thresholds, no sweep: the leader decided, so every replica shows, and
+        versions, the same. The board version never goes back.
+        """
+        teams: set[str] = set()
+        with self._lock:
+            for saved in states:
+                slot = self._slots.get((saved.team, saved.panel.id))
+                if slot is None or slot.state.panel.source != saved.panel.source:
+                    continue
+                if saved.visible() != slot.state.visible() or saved.version != slot.state.version:
+                    teams.add(saved.team)
+                slot.state = replace(saved, panel=slot.state.panel, history=())
+                slot.history.clear()
+                slot.history.extend(saved.history)
+            for sid, src in sources.items():
+                if sid in self.sources and self.sources[sid].type == src.type:
+                    self.sources[sid] = replace(src, interval=self.sources[sid].interval)
+            if version > self._version:
+                self._version = version
+                self.changed_at = self._clock()
+            current = self._version
+        self._notify(current, frozenset(teams), False)
 
     # -- writes ----------------------------------------------------------------------
     def _status(

@@ -37,6 +37,7 @@ from wallboard.config.schema import (
     ServerSettings,
     SlackSettings,
     SourceSettings,
+    StateSettings,
     TeamSettings,
     WallSettings,
 )
@@ -61,6 +62,7 @@ _SECTIONS: dict[str, type[BaseModel]] = {
     "slack": SlackSettings,
     "server": ServerSettings,
     "deploys": DeploySettings,
+    "state": StateSettings,
 }
 _TABLES: dict[str, type[BaseModel]] = {
     "sources": SourceSettings,
@@ -161,6 +163,7 @@ def parse(
         deploys=shape["deploys"],
         sources=sources,
         teams=teams,
+        state=shape["state"],
     )
 
 

@@ -15,6 +15,7 @@ from wallboard.config.schema import (
     ScreenSettings,
     ServerSettings,
     SlackSettings,
+    StateSettings,
     Thresholds,
     WallSettings,
 )
@@ -86,6 +87,7 @@ class WallConfig:
     sources: Mapping[str, Source]
     teams: Mapping[str, Team]  # in file order
     deploys: DeploySettings = field(default_factory=DeploySettings)
+    state: StateSettings = field(default_factory=StateSettings)
 
     def team(self, team_id: str) -> Team | None:
         return self.teams.get(team_id)

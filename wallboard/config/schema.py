@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from collectors.options import Duration, EnvName, Options, SecretFile, between
+from collectors.options import Duration, EnvName, Options, SecretFile, SecretPath, between
 
 Unit = Literal["percent", "per_second", "per_minute", "count", "ms", "seconds", "none"]
 PanelKind = Literal["metric", "health", "issues", "alerts", "slo"]
@@ -165,6 +165,25 @@ class ServerSettings(Options):
     request_timeout: RequestTimeout = 30.0
     # /readyz answers 503 for failing upstreams only when this is true (docs/operating-probes.md).
     ready_requires_sources: bool = False
+
+
+StateBackend = Literal["sqlite", "memory", "redis"]
+
+
+class StateSettings(Options):
+    """Where the board outlives the process (see docs/state.md and docs/replicas.md).
+
+    ``path`` (sqlite) is relative to the config file's folder; unset, it is
+    ``$WALLBOARD_STATE_PATH`` or ``.wallboard/state.db`` beside the config file.
+    """
+
+    backend: StateBackend = "sqlite"
+    path: str | None = None
+    redis_url_env: EnvName = "WALLBOARD_REDIS_URL"
+    # The URL (it may hold a password) from a mounted file instead; when set, it wins.
+    redis_url_file: SecretPath | None = None
+    key_prefix: str = Field(default="wallboard", pattern=r"^[A-Za-z0-9:_.-]{1,64}$")
+    lease_ttl: Duration = Field(default=10.0, ge=2.0, le=300.0)
 
 
 class _WithExtras(Options):

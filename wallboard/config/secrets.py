@@ -54,6 +54,12 @@ def secret_refs(config: WallConfig) -> list[SecretRef]:
     refs: list[SecretRef] = []
     for name in ("wall", "screen", "api", "slack", "server", "deploys"):
         refs += _walk(getattr(config, name), name)
+    if config.state.backend == "redis":  # the Redis URL may hold a password
+        state = config.state
+        if state.redis_url_file:
+            refs.append(SecretRef("state.redis_url_file", "file", state.redis_url_file))
+        else:
+            refs.append(SecretRef("state.redis_url_env", "env", state.redis_url_env))
     for sid, source in config.sources.items():
         refs += _walk(source.options, f"sources.{sid}")
     panels_seen: set[str] = set()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import random
 import socket
 import threading
 import time
@@ -46,6 +47,7 @@ class Hub:
         screen_settings: Callable[[], dict[str, Any]] = dict,
         stall_timeout: float = 10.0,
         missed_pongs: int = 3,
+        reconnect_spread: float = 3.0,
     ) -> None:
         self.board = board
         self.build_id = build_id
@@ -54,6 +56,10 @@ class Hub:
         self.missed_pongs = missed_pongs
         self.stats = HubStats()
         self._screen_settings = screen_settings
+        # A board-level warning for every screen (set by a state store; None: all well).
+        self.notice: Callable[[], str | None] = lambda: None
+        self.reconnect_spread = reconnect_spread  # on stop, screens come back over this long
+        self._ping_now = False
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._screens: set[Screen] = set()
@@ -129,6 +135,11 @@ class Hub:
             self._layout = self._layout or layout
         self._wake.set()
 
+    def nudge(self) -> None:
+        """Send the heartbeat (with the current notice) now rather than at its time."""
+        self._ping_now = True
+        self._wake.set()
+
     # -- lifecycle -----------------------------------------------------------------------
     @property
     def started(self) -> bool:
@@ -190,7 +201,8 @@ class Hub:
             self._wake.clear()
             try:
                 self._cycle()
-                if time.monotonic() >= next_ping:
+                if time.monotonic() >= next_ping or self._ping_now:
+                    self._ping_now = False
                     self._heartbeat()
                     next_ping = time.monotonic() + self.heartbeat
             except Exception:  # the writer must outlive any one bad cycle
@@ -215,7 +227,11 @@ class Hub:
                 self._write(
                     screen,
                     protocol.hello(
-                        self.build_id, self.heartbeat, list(screen.teams), self._screen_settings()
+                        self.build_id,
+                        self.heartbeat,
+                        list(screen.teams),
+                        self._screen_settings(),
+                        self.notice(),
                     ),
                 )
                 self._want_snapshot(screen)
@@ -317,7 +333,7 @@ class Hub:
                 return
 
     def _heartbeat(self) -> None:
-        frame = protocol.ping()
+        frame = protocol.ping(self.notice())
         limit = time.monotonic() - self.heartbeat * self.missed_pongs
         with self._lock:
             screens = list(self._screens)
@@ -408,5 +424,8 @@ class Hub:
             screens = list(self._screens)
         for screen in screens:
             screen.close_code = self._stopping_code
-            screen.close_reason = "server restarting"
+            # A spread hint, so a replica's screens land on the others over a few seconds
+            # rather than all at once (connection.js waits this long before reconnecting).
+            wait = int(random.uniform(0, self.reconnect_spread) * 1000)
+            screen.close_reason = f"server restarting; retry in {wait} ms"
             self._close(screen)

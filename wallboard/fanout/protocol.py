@@ -33,7 +33,13 @@ def close_frame(code: int, reason: str = "") -> bytes:
     return bytes(FrameProtocol(client=False, extensions=[]).close(code, reason))
 
 
-def hello(build_id: str, heartbeat: float, teams: list[str], screen: dict[str, Any]) -> bytes:
+def hello(
+    build_id: str,
+    heartbeat: float,
+    teams: list[str],
+    screen: dict[str, Any],
+    notice: str | None = None,
+) -> bytes:
     return _encode(
         {
             "type": "hello",
@@ -42,6 +48,7 @@ def hello(build_id: str, heartbeat: float, teams: list[str], screen: dict[str, A
             "heartbeat": heartbeat,
             "teams": teams,
             "screen": screen,
+            "notice": notice,
         }
     )
 
@@ -92,5 +99,6 @@ def client_frame(message: str | bytes) -> dict[str, Any] | None:
     return data if isinstance(data, dict) and isinstance(data.get("type"), str) else None
 
 
-def ping() -> bytes:
-    return _encode({"type": "ping", "server_time": time.time()})
+def ping(notice: str | None = None) -> bytes:
+    # ``notice``: a board-level warning every screen shows ("state store unreachable ...").
+    return _encode({"type": "ping", "server_time": time.time(), "notice": notice})

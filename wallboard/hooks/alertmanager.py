@@ -3,20 +3,26 @@
 Alertmanager does not sign payloads; it sends ``Authorization: Bearer <token>``
 from its ``http_config.authorization``, checked in constant time by each
 alertmanager source against its ``webhook_token_env``. A missing or wrong token is
-401, a malformed body 400, and in both cases nothing on the board changes.
+401, a malformed body 400, and in both cases nothing on the board changes. With
+replicas sharing a board (``[state] backend = "redis"``) a verified webhook is
+queued durably and the leader applies it, exactly once.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
+from collectors.base import PushRequest
 from collectors.errors import CollectorError
 from wallboard.api.errors import error_response
 from wallboard.hooks.body import json_object, raw_body
-from wallboard.hooks.push import push_request, receivers, verified_by
-from wallboard.wall import current_wall
+from wallboard.hooks.push import from_queue, push_request, queue_entry, receivers, verified_by
+from wallboard.state.shared_hooks import StoreUnavailable, forward_hook
+from wallboard.wall import Wall, current_wall
 
 log = logging.getLogger(__name__)
 KIND = "alertmanager"
@@ -43,17 +49,37 @@ def receive() -> Response:
     payload = json_object(body)
     if isinstance(payload, Response):
         return payload
+    verified = push_request(body)
     try:
-        collection = sources[source_id].receive(push_request(body))
+        queued = forward_hook(wall, KIND, source_id, queue_entry(verified))
+    except StoreUnavailable as exc:
+        return error_response(503, "state_store_unavailable", f"not accepted, retry: {exc}")
+    if queued is not None:  # several replicas: the leader applies it, exactly once
+        return jsonify(ok=True, queued=queued, duplicate=not queued)
+    try:
+        version = _apply(wall, source_id, verified)
     except CollectorError as exc:
         return error_response(400, "bad_request", exc.reason)
-    if collection is None:
+    if version is None:
         return jsonify(ok=True, ignored=KIND)
+    return jsonify(ok=True, version=version)
+
+
+def _apply(wall: Wall, source_id: str, push: PushRequest) -> int | None:
+    """Apply a verified webhook to the board; the board version after it (None: ignored)."""
+    collection = receivers(wall, KIND)[source_id].receive(push)
+    if collection is None:
+        return None
     # The collection is the source's whole alert state (not a delta), so it is applied
     # like a cycle: that also refreshes the source's "no team label" warning on /wall.
     version = wall.board.apply(source_id, collection)
     log.info("alertmanager webhook for %s applied", source_id)
-    return jsonify(ok=True, version=version)
+    return version
+
+
+def apply(wall: Wall, source_id: str, queued: Mapping[str, Any]) -> int | None:
+    """Apply a webhook a replica queued (``hooks.push.queue_entry``); the board version."""
+    return _apply(wall, source_id, from_queue(queued))
 
 
 def register(app: Flask) -> None:

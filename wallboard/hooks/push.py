@@ -6,7 +6,10 @@ payload (``collectors.base.PushReceiver``), so nothing here names a collector cl
 
 from __future__ import annotations
 
+import base64
 import functools
+from collections.abc import Mapping
+from typing import Any
 
 from flask import request
 
@@ -36,3 +39,24 @@ def verified_by(sources: dict[str, PushReceiver], push: PushRequest) -> str | No
     """The first source that accepts the request; every candidate is checked in full."""
     accepted = [sid for sid, source in sources.items() if source.verify(push)]
     return accepted[0] if accepted else None
+
+
+# -- webhooks queued for the leader when replicas share a board (wallboard/state) ------------
+# Only what ``receive`` reads after verification is queued: the resource header and the raw
+# body (base64: a body need not be UTF-8). Never the Authorization header or a signature.
+QUEUED_HEADERS = ("sentry-hook-resource",)
+
+
+def queue_entry(push: PushRequest) -> dict[str, Any]:
+    """A verified push as JSON-ready data for the shared hook queue."""
+    headers = {name: push.header(name) for name in QUEUED_HEADERS if push.header(name)}
+    return {"headers": headers, "body": base64.b64encode(push.body()).decode("ascii")}
+
+
+def from_queue(entry: Mapping[str, Any]) -> PushRequest:
+    """The push a replica queued (``queue_entry``), to apply on the leader."""
+    headers = entry.get("headers")
+    items = headers.items() if isinstance(headers, dict) else ()
+    known = {str(k).lower(): str(v) for k, v in items}
+    body = base64.b64decode(str(entry.get("body", "")))
+    return PushRequest(known, lambda: body)

@@ -2,20 +2,26 @@
 
 Each sentry source with ``webhook_secret_env`` or ``_file`` checks the signature itself
 (``collectors/sentry/webhook.py``); anything unsigned or mis-signed is 401 and
-changes nothing. The answer comes from memory, well inside Sentry's 1 s.
+changes nothing. The answer comes from memory, well inside Sentry's 1 s. With
+replicas sharing a board, a verified webhook is queued durably and the leader
+applies it, exactly once.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
+from collectors.base import PushRequest
 from collectors.errors import CollectorError
 from wallboard.api.errors import error_response
 from wallboard.hooks.body import json_object, raw_body
-from wallboard.hooks.push import push_request, receivers, verified_by
-from wallboard.wall import current_wall
+from wallboard.hooks.push import from_queue, push_request, queue_entry, receivers, verified_by
+from wallboard.state.shared_hooks import StoreUnavailable, forward_hook
+from wallboard.wall import Wall, current_wall
 
 log = logging.getLogger(__name__)
 KIND = "sentry"
@@ -46,15 +52,36 @@ def receive() -> Response:
         return payload
     resource = request.headers.get("Sentry-Hook-Resource", "")
     try:
-        collection = sources[source_id].receive(push)
+        queued = forward_hook(wall, KIND, source_id, queue_entry(push))
+    except StoreUnavailable as exc:
+        return error_response(503, "state_store_unavailable", f"not accepted, retry: {exc}")
+    if queued is not None:  # several replicas: the leader applies it, exactly once
+        return jsonify(ok=True, queued=queued, duplicate=not queued)
+    try:
+        applied = _apply(wall, source_id, push)
     except CollectorError as exc:
         return error_response(400, "bad_request", exc.reason)
-    if collection is None:
+    if applied is None:
         return jsonify(ok=True, ignored=resource or "no Sentry-Hook-Resource")
+    teams, version = applied
+    return jsonify(ok=True, teams=teams, version=version)
+
+
+def _apply(wall: Wall, source_id: str, push: PushRequest) -> tuple[list[str], int] | None:
+    """Apply a verified webhook: (teams changed, board version), None when ignored."""
+    collection = receivers(wall, KIND)[source_id].receive(push)
+    if collection is None:
+        return None
     version = wall.board.push(source_id, collection)
     teams = sorted({team for team, _ in collection.readings})
-    log.info("sentry webhook %r updated %s", resource, teams)
-    return jsonify(ok=True, teams=teams, version=version)
+    log.info("sentry webhook %r updated %s", push.header("Sentry-Hook-Resource"), teams)
+    return teams, version
+
+
+def apply(wall: Wall, source_id: str, queued: Mapping[str, Any]) -> int | None:
+    """Apply a webhook a replica queued (``hooks.push.queue_entry``); the board version."""
+    applied = _apply(wall, source_id, from_queue(queued))
+    return None if applied is None else applied[1]
 
 
 def register(app: Flask) -> None:

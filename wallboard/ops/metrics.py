@@ -32,6 +32,7 @@ from prometheus_client.registry import Collector
 from collectors.base import HttpCounted, Source
 from collectors.errors import CollectorError
 from collectors.http.client import HttpStats
+from wallboard.state.store import ReportsMetrics
 from wallboard.wall import Wall
 from wallboard.wall import wall as wall_of
 
@@ -88,6 +89,13 @@ class WallCollector(Collector):
             value=board.changed_at,
         )
         yield from self._sources()
+        store = self.wall.state
+        extra: list[tuple[str, str, str, float]] = (
+            store.metrics() if isinstance(store, ReportsMetrics) else []
+        )
+        for name, text, kind, value in extra:
+            family = CounterMetricFamily if kind == "counter" else GaugeMetricFamily
+            yield family(name, text, value=value)
         screens = GaugeMetricFamily(
             "wallboard_screens_connected", "Screens connected, by team.", labels=["team"]
         )

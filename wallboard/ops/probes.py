@@ -70,7 +70,11 @@ def readiness(wall: Wall, now: float | None = None) -> tuple[bool, dict[str, Any
     """(ready, details) as /readyz reports them."""
     now = time.time() if now is None else now
     scheduler = wall.scheduler
-    running = scheduler is not None and scheduler.running
+    # A replica that stands by while another holds the collection lease is fine without one.
+    store: dict[str, Any] = {"backend": "memory", "ready": True, "reasons": []}
+    if wall.state is not None:
+        store = wall.state.describe()
+    running = bool(store.get("collects_elsewhere")) or (scheduler is not None and scheduler.running)
     reasons: list[str] = []
     if not wall.hub.started:
         reasons.append("hub not started")
@@ -82,7 +86,8 @@ def readiness(wall: Wall, now: float | None = None) -> tuple[bool, dict[str, Any
     requires_sources = wall.config.server.ready_requires_sources
     if failing and requires_sources:
         reasons.append(f"sources failing: {', '.join(failing)} (server.ready_requires_sources)")
-    ready = not reasons
+    reasons += list(store["reasons"])  # the state store (e.g. Redis unreachable)
+    ready = not reasons and bool(store["ready"])
     details: dict[str, Any] = {
         "status": "ready" if ready else "unready",
         "reasons": reasons,
@@ -94,6 +99,7 @@ def readiness(wall: Wall, now: float | None = None) -> tuple[bool, dict[str, Any
         "sources_ready": not failing,
         "ready_requires_sources": requires_sources,
         "sources": sources,
+        "state": store,
     }
     return ready, details
 

@@ -1,0 +1,1 @@
+"""The board's state outside the process: a local SQLite file (default) or Redis (replicas)."""

@@ -1,0 +1,79 @@
+"""Webhooks on any replica, applied once by the leader: durable in Redis before the 2xx.
+
+A replica that accepts a webhook (token or signature checked, body parsed) queues
+it in Redis with a marker keyed by a digest of (kind, source, body) in one script:
+a sender's retry of the same body is a duplicate and is not queued again. The
+leader pops entries and applies them as the single-process wall would; the change
+then reaches every replica's screens through the normal replication.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+import redis
+
+from wallboard.state.replicas.keys import ENQUEUE_HOOK, Keys
+
+if TYPE_CHECKING:
+    from wallboard.state.replicas.replica import Replica
+
+log = logging.getLogger(__name__)
+DEDUP_SECONDS = 24 * 3600  # senders retry for minutes to hours, never for a day
+
+
+class HookQueue:
+    def __init__(self, replica: Replica, client: redis.Redis, keys: Keys) -> None:
+        self.replica = replica
+        self.client = client
+        self.keys = keys
+        self._enqueue = client.register_script(ENQUEUE_HOOK)
+        self.applied = 0
+        self.duplicates = 0
+
+    def forward(self, kind: str, source_id: str, payload: Any) -> bool:
+        """Queue a webhook durably; False when it is a duplicate. Raises RedisError."""
+        body = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+        digest = hashlib.sha256(f"{kind}\n{source_id}\n{body}".encode()).hexdigest()
+        entry = json.dumps({"kind": kind, "source": source_id, "payload": payload})
+        queued = bool(
+            self._enqueue(
+                keys=[self.keys.hook_seen(digest), self.keys.hooks], args=[DEDUP_SECONDS, entry]
+            )
+        )
+        if not queued:
+            self.duplicates += 1
+        return queued
+
+    def loop(self) -> None:
+        stop = self.replica._stop
+        while not stop.is_set():
+            if not self.replica.leader:
+                stop.wait(0.2)
+                continue
+            try:
+                popped = self.client.blpop([self.keys.hooks], timeout=1)
+            except redis.RedisError:
+                stop.wait(0.5)  # the lease loop reports it
+                continue
+            if popped is None:
+                continue
+            self._apply(json.loads(popped[1]))
+
+    def _apply(self, entry: dict[str, Any]) -> None:
+        # Imported here: the hooks import the wall, which imports this package.
+        from wallboard.hooks import alertmanager, sentry
+
+        appliers = {"alertmanager": alertmanager.apply, "sentry": sentry.apply}
+        apply = appliers.get(str(entry.get("kind")))
+        if apply is None:
+            log.error("replica: unknown queued webhook kind %r dropped", entry.get("kind"))
+            return
+        try:
+            apply(self.replica.wall, str(entry["source"]), entry["payload"])
+            self.applied += 1
+        except Exception:  # one bad entry must not stop the queue
+            log.exception("replica: a queued %s webhook could not be applied", entry.get("kind"))

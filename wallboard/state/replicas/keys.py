@@ -1,0 +1,100 @@
+"""Redis key names under one prefix, and the server-side scripts that make writes safe.
+
+Every write of the leader goes through ``WRITE``: it compares the writer's fencing
+epoch with the current one and refuses (-1) when a newer leader has taken over,
+so a leader that was paused or cut off can never overwrite the new one's board.
+The sequence number is incremented in the same script, so it has no gaps but the
+ones a subscriber misses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# KEYS: epoch, meta, board; ARGV: epoch, version, at, channel, message, field, value, ...
+WRITE = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
+redis.call('HSET', KEYS[2], 'epoch', ARGV[1], 'version', ARGV[2], 'at', ARGV[3])
+for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1]) end
+redis.call('PUBLISH', ARGV[4], seq .. '\\n' .. ARGV[5])
+return seq
+"""
+
+# KEYS: epoch; ARGV: unix ms. Never below the clock: a Redis that lost its data (restarted
+# without persistence) must not hand out an epoch an old leader still holds.
+NEXT_EPOCH = """
+local e = redis.call('INCR', KEYS[1])
+local floor = tonumber(ARGV[1])
+if e < floor then redis.call('SET', KEYS[1], ARGV[1]); e = floor end
+return e
+"""
+
+# KEYS: lease; ARGV: holder, ttl ms. 1 if still ours (and extended), else 0.
+RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+"""
+
+RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+# KEYS: seen marker, queue; ARGV: ttl s, entry. 1 if queued, 0 if a duplicate.
+ENQUEUE_HOOK = """
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
+  redis.call('RPUSH', KEYS[2], ARGV[2])
+  return 1
+end
+return 0
+"""
+
+
+@dataclass(frozen=True)
+class Keys:
+    prefix: str
+
+    def _k(self, name: str) -> str:
+        return f"{self.prefix}:{name}"
+
+    @property
+    def lease(self) -> str:
+        return self._k("lease")
+
+    @property
+    def epoch(self) -> str:
+        return self._k("epoch")
+
+    @property
+    def meta(self) -> str:
+        return self._k("meta")
+
+    @property
+    def board(self) -> str:
+        return self._k("board")
+
+    @property
+    def channel(self) -> str:
+        return self._k("changes")
+
+    @property
+    def lineage(self) -> str:
+        return self._k("lineage")
+
+    @property
+    def leader_config(self) -> str:
+        return self._k("leader-config")
+
+    @property
+    def hooks(self) -> str:
+        return self._k("hooks")
+
+    def hook_seen(self, digest: str) -> str:
+        return self._k(f"hook-seen:{digest}")
+
+    def config_of(self, replica: str) -> str:
+        return self._k(f"config:{replica}")
