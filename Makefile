@@ -29,6 +29,7 @@ bench: $(VENV)/.installed-test
 screenshots: $(VENV)/.installed-test
 	scripts/install-system-deps
 	$(BIN)/python scripts/screenshot
+	$(BIN)/python scripts/screenshot --config docs/examples/wall-12-teams.toml --shot wall-12-teams.png=/wall
 	$(BIN)/python scripts/screenshot-fleet
 
 $(VENV)/.installed: pyproject.toml

@@ -1,14 +1,29 @@
 // A team's screen: how many columns its panels take. The value's size is the smallest of
-// its scaled size and what the panel holds (wall.css: --v, 30 % of the panel's height or 14 %
-// of its width), so the columns that make the value largest are chosen here. A larger
-// ?scale= can then reflow the panels into fewer columns; it never makes the value smaller.
+// its scaled size and what the panel holds (wall.css: --v; 26 % of the panel's height, and
+// the widest value across its width), so the columns that make the value largest are
+// chosen here. A larger ?scale= can then reflow the panels into fewer columns; it never
+// makes the value smaller.
 const observed = new WeakSet();
+const canvas = document.createElement("canvas").getContext("2d");
 
-function valueSize(cols, n, box, gap, u, scale) {
+// The widest value on the screen, in em of the bold wall font (plus its icon and gap).
+function valueEm(container) {
+  canvas.font = 'bold 100px "Wall Sans", "DejaVu Sans", sans-serif';
+  const widths = Array.from(
+    container.querySelectorAll(".panel-value .value"),
+    (el) => canvas.measureText(el.textContent || "").width / 100,
+  );
+  return Math.max(3, ...widths) + 1.6;
+}
+
+function panelWidth(cols, box, gap, u) {
+  return (box.width - gap * (cols - 1)) / cols - 2.8 * u; // padding and borders
+}
+
+function valueSize(cols, n, box, gap, u, scale, em) {
   const rows = Math.ceil(n / cols);
-  const width = (box.width - gap * (cols - 1)) / cols - 2.8 * u; // padding and borders
   const height = (box.height - gap * (rows - 1)) / rows - 1.7 * u;
-  return Math.min(5.6 * u * scale, 0.3 * height, 0.14 * width);
+  return Math.min(5.6 * u * scale, 0.26 * height, panelWidth(cols, box, gap, u) / em);
 }
 
 export function fitPanels(container) {
@@ -22,13 +37,19 @@ export function fitPanels(container) {
   const gap = parseFloat(style.rowGap) || 0;
   const u = Math.min(innerWidth * 0.0105, innerHeight * 0.019); // wall.css --u
   const scale = parseFloat(getComputedStyle(document.documentElement).getPropertyValue("--scale"));
+  const em = valueEm(container);
   let best = { cols: 1, v: -1 };
   for (let cols = 1; cols <= n; cols++) {
-    const v = valueSize(cols, n, box, gap, u, scale || 1);
+    const v = valueSize(cols, n, box, gap, u, scale || 1, em);
     if (v > best.v + 0.5) best = { cols, v }; // a tie keeps fewer columns
   }
   container.style.setProperty("--cols", String(best.cols));
   container.style.setProperty("--rows", String(Math.ceil(n / best.cols)));
+  // The widest value fits its panel: no value is ever cut to "1,494 /…".
+  container.style.setProperty(
+    "--vfit",
+    (panelWidth(best.cols, box, gap, u) / em).toFixed(1) + "px",
+  );
   if (!observed.has(container)) {
     observed.add(container);
     new ResizeObserver(() => fitPanels(container)).observe(container);

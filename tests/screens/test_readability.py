@@ -9,6 +9,7 @@ a crit tile names what is wrong in type at least as large as the panel titles.
 
 from __future__ import annotations
 
+import time
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from tests.support.readability import (
     team_id,
 )
 from tests.support.screen_wall import screen_wall
+from wallboard.board.deploys import Deploy
 
 pytestmark = pytest.mark.browser
 __all__ = ["browser_fixture"]  # the module's Chromium
@@ -150,6 +152,8 @@ def test_a_larger_scale_never_shrinks_the_value_and_keeps_the_name(
     scales = ["1", "1.25", "1.5", "2", "2.5", "3"]
     with screen_wall(generated_config(tmp_path, 1, panels)) as live:
         apply_states(live, 1, panels)
+        # A deploy note in the header too: it gives way before the team name does.
+        live.wall.board.add_deploy(Deploy(team_id(0), "v1.42.0-rc.7", time.time(), "hook"))
         for width, height in VIEWPORTS:
             values = []
             for scale in scales:
