@@ -7,6 +7,7 @@ values and sparklines it had, their age is the true age (stale rules apply), a
 
 from __future__ import annotations
 
+import json
 import signal
 import time
 from collections.abc import Callable
@@ -130,3 +131,20 @@ def test_a_corrupt_file_is_moved_aside_and_the_wall_starts_empty_and_works(
     aside = [p for p in state.parent.iterdir() if ".corrupt-" in p.name]
     assert aside and aside[0].read_bytes().startswith(b"this is not a database")
     assert state.exists()
+
+
+def test_deploy_markers_survive_a_restart(tmp_path: Path) -> None:
+    deploys = '\n[deploys]\ntoken_env = "DEPLOY_TOKEN"\n'
+    path = write_config(tmp_path, wall_config(extra=deploys))
+    env = {"DEPLOY_TOKEN": "t0ken-for-deploys"}
+    hook = {"Authorization": "Bearer t0ken-for-deploys", "Content-Type": "application/json"}
+    body = json.dumps({"team": "payments", "version": "v9.8.7-restart", "time": time.time()})
+    listed = "/api/v1/teams/payments/deploys"
+    with run_server(path, env=env) as first:
+        answer = fetch(first.url + "/hooks/deploy", method="POST", headers=hook, data=body.encode())
+        assert answer.status < 300, answer.body
+        versions = lambda s: [d["version"] for d in fetch(s.url + listed).json()["deploys"]]  # noqa: E731
+        assert "v9.8.7-restart" in versions(first)
+        time.sleep(1.5)  # one coalesced write (at most once a second)
+    with run_server(path, env=env) as second:
+        assert "v9.8.7-restart" in versions(second)

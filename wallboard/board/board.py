@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from collectors.base import Collection, Reading
 from collectors.errors import CollectorError
@@ -324,6 +325,28 @@ class Board:
             version = self._bump_teams(frozenset({deploy.team}))
         self._notify(version, frozenset({deploy.team}), False)
         return version
+
+    def dump_deploys(self) -> list[dict[str, Any]]:
+        """Every known deploy, JSON-ready (the state store saves them with the board)."""
+        with self._lock:
+            return self.deploys.dump()
+
+    def load_deploys(self, rows: object) -> int:
+        """Deploys saved by a state store; those of teams no longer configured, or not of a
+        deploy's shape, are left out. Returns how many were kept."""
+        kept = 0
+        if not isinstance(rows, list):
+            return kept
+        with self._lock:
+            for row in rows:
+                if not isinstance(row, dict) or row.get("team") not in self.config.teams:
+                    continue
+                try:
+                    deploy = Deploy(**row)
+                except TypeError:
+                    continue
+                kept += self.deploys.add(deploy)
+        return kept
 
     def recent_deploys(self, team: str, limit: int = 10) -> list[Deploy]:
         with self._lock:

@@ -95,6 +95,8 @@ class SqliteStore:
                 source.import_memory(memory)
         version = int(meta.get("version", "0") or 0)
         self.restored = self.wall.board.restore(states, sources, version)
+        # Deploy markers outlive the process like the panels they tick.
+        self.wall.board.load_deploys(_json(meta.get("deploys")))
         saved_at = float(meta.get("saved_at", "0") or 0)
         if panel_rows:
             log.info(
@@ -141,7 +143,12 @@ class SqliteStore:
         keys = set(fingerprints)
         keep = keys if keys != self._keys else None
         now = time.time()
-        meta = {"version": str(version), "saved_at": repr(now), "schema": "1"}
+        meta = {
+            "version": str(version),
+            "saved_at": repr(now),
+            "schema": "1",
+            "deploys": json.dumps(board.dump_deploys()),
+        }
         self.file.write(meta, rows, sources, keep)
         self._written = fingerprints
         self._keys = keys
