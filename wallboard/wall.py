@@ -99,6 +99,10 @@ class Wall:
         self.config_loaded_at = time.time()  # start, then every good reload (/metrics)
         # Called after every cycle with (source id, seconds, error or None); /metrics listens.
         self.collect_listeners: list[Callable[[str, float, CollectorError | None], None]] = []
+        # Webhook kind -> how a queued push is applied (set by each webhook route when it is
+        # registered): the replicas' leader replays queued pushes through it without the
+        # state package importing the routes.
+        self.push_appliers: dict[str, Callable[[Wall, str, Mapping[str, Any]], object]] = {}
         self._reload_lock = threading.Lock()  # one reload at a time, even in a SIGHUP burst
         self._seeded: set[str] = set()  # sources whose sparkline history was backfilled
         self.failures = FailureLog()  # logs a failing source on changes of state only

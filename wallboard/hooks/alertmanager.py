@@ -23,6 +23,7 @@ from wallboard.hooks.body import json_object, raw_body
 from wallboard.hooks.push import from_queue, push_request, queue_entry, receivers, verified_by
 from wallboard.state.shared_hooks import StoreUnavailable, forward_hook
 from wallboard.wall import Wall, current_wall
+from wallboard.wall import wall as wall_of
 
 log = logging.getLogger(__name__)
 KIND = "alertmanager"
@@ -86,3 +87,4 @@ def register(app: Flask) -> None:
     bp = Blueprint("hooks_alertmanager", __name__)
     bp.add_url_rule("/hooks/alertmanager", "receive", receive, methods=["POST"])
     app.register_blueprint(bp)
+    wall_of(app).push_appliers[KIND] = apply

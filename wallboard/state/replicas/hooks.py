@@ -64,11 +64,9 @@ class HookQueue:
             self._apply(json.loads(popped[1]))
 
     def _apply(self, entry: dict[str, Any]) -> None:
-        # Imported here: the hooks import the wall, which imports this package.
-        from wallboard.hooks import alertmanager, sentry
-
-        appliers = {"alertmanager": alertmanager.apply, "sentry": sentry.apply}
-        apply = appliers.get(str(entry.get("kind")))
+        # The routes registered how each kind is applied (Wall.push_appliers): no import
+        # of the routes from here, so no cycle through the wall.
+        apply = self.replica.wall.push_appliers.get(str(entry.get("kind")))
         if apply is None:
             log.error("replica: unknown queued webhook kind %r dropped", entry.get("kind"))
             return
