@@ -20,8 +20,7 @@ from collectors.base import PushRequest
 from collectors.errors import CollectorError
 from wallboard.api.errors import error_response
 from wallboard.hooks.body import json_object, raw_body
-from wallboard.hooks.push import from_queue, push_request, queue_entry, receivers, verified_by
-from wallboard.state.shared_hooks import StoreUnavailable, forward_hook
+from wallboard.hooks.push import from_queue, push_request, queued_answer, receivers, verified_by
 from wallboard.wall import Wall, current_wall
 from wallboard.wall import wall as wall_of
 
@@ -51,12 +50,9 @@ def receive() -> Response:
     if isinstance(payload, Response):
         return payload
     verified = push_request(body)
-    try:
-        queued = forward_hook(wall, KIND, source_id, queue_entry(verified))
-    except StoreUnavailable as exc:
-        return error_response(503, "state_store_unavailable", f"not accepted, retry: {exc}")
-    if queued is not None:  # several replicas: the leader applies it, exactly once
-        return jsonify(ok=True, queued=queued, duplicate=not queued)
+    queued = queued_answer(wall, KIND, source_id, verified)
+    if queued is not None:
+        return queued
     try:
         version = _apply(wall, source_id, verified)
     except CollectorError as exc:

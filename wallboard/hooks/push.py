@@ -11,9 +11,11 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
-from flask import request
+from flask import Response, jsonify, request
 
 from collectors.base import PushReceiver, PushRequest
+from wallboard.api.errors import error_response
+from wallboard.state.shared_hooks import StoreUnavailable, forward_hook
 from wallboard.wall import Wall
 
 
@@ -60,3 +62,16 @@ def from_queue(entry: Mapping[str, Any]) -> PushRequest:
     known = {str(k).lower(): str(v) for k, v in items}
     body = base64.b64decode(str(entry.get("body", "")))
     return PushRequest(known, lambda: body)
+
+
+def queued_answer(wall: Wall, kind: str, source_id: str, push: PushRequest) -> Response | None:
+    """With replicas sharing a board, queue the verified push for the leader and answer
+    (202-like 200, or 503 when it cannot be made durable); None: apply it here."""
+    try:
+        queued = forward_hook(wall, kind, source_id, queue_entry(push))
+    except StoreUnavailable as exc:
+        return error_response(503, "state_store_unavailable", f"not accepted, retry: {exc}")
+    if queued is None:
+        return None
+    # Several replicas: the leader applies it, exactly once.
+    return jsonify(ok=True, queued=queued, duplicate=not queued)
