@@ -150,8 +150,14 @@ def test_a_paused_leader_that_comes_back_cannot_write(
         new_epoch = state_of(new)["epoch"]
         assert new_epoch > old_epoch
         wait_until(lambda: state_of(old)["role"] == "follower", 10, "the old leader standing by")
-        log = old.log()
-        assert "late write refused" in log or "lease taken by another replica" in log, log
+        # The reason reaches the log (read through a pipe by this process) within a moment.
+        wait_until(
+            lambda: (
+                "late write refused" in old.log() or "lease taken by another replica" in old.log()
+            ),
+            5,
+            "the old leader saying why it stopped collecting",
+        )
         # Redis holds the new leader's board: nothing of the old epoch got through.
         meta = store.client().hgetall("walltest:meta")
         assert int(meta["epoch"]) == new_epoch

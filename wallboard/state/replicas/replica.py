@@ -156,12 +156,14 @@ class Replica:
         with self._lock:
             if not self.leader:
                 return
+            # Said before the role flips: whoever sees "follower" in /readyz finds the reason
+            # already in the log.
+            log.warning("replica %s stopped collecting (epoch %d): %s", self.id, self.epoch, why)
             self.leader = False
             scheduler, self.wall.scheduler = self.wall.scheduler, None
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
             self._want_resync = True  # whatever it did alone is replaced by the shared board
-        log.warning("replica %s stopped collecting (epoch %d): %s", self.id, self.epoch, why)
 
     # -- follow --------------------------------------------------------------------------
     def _follow_loop(self) -> None:
