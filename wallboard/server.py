@@ -31,7 +31,6 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-import sentry_sdk
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 from wallboard.app import create_app
@@ -265,7 +264,7 @@ def _exit_after(grace: float) -> None:
 
     def force() -> None:
         log.warning("a collection was still running %.0f s after shutdown; exiting now", grace)
-        sentry_sdk.flush(timeout=1.0)
+        errors_sentry.flush(timeout=1.0)
         logging.shutdown()
         os._exit(0)
 

@@ -4,16 +4,16 @@ Release is the build id (the same one screens reload on), environment comes
 from ``wall.environment``. Every event passes a scrubber that masks each
 configured secret value wherever it appears (messages, tracebacks, local
 variables, breadcrumbs, request data), on top of the SDK's own denylist.
-Called from the entry point only: importing the app never talks to Sentry.
+Called from the entry point only: importing the app never talks to Sentry, and
+never even imports the SDK: that import is about a quarter of the process's start,
+which a restart puts between every TV and its board.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable
 from typing import Any
-
-import sentry_sdk
-from sentry_sdk.integrations.flask import FlaskIntegration
 
 from wallboard.ops.redact import redact, secret_values
 from wallboard.wall import Wall
@@ -48,6 +48,10 @@ def init(wall: Wall) -> bool:
     def secrets() -> list[str]:
         return secret_values(wall.config, wall.env)
 
+    # Here, not at the top: only a wall that reports its errors pays for the SDK's import.
+    import sentry_sdk
+    from sentry_sdk.integrations.flask import FlaskIntegration
+
     scrub_event = scrubber(secrets)
     sentry_sdk.init(
         dsn=dsn,
@@ -61,3 +65,10 @@ def init(wall: Wall) -> bool:
         traces_sample_rate=None,  # errors only; performance is what /metrics is for
     )
     return True
+
+
+def flush(timeout: float) -> None:
+    """Send what the SDK still holds (a forced exit); nothing when it was never started."""
+    sdk = sys.modules.get("sentry_sdk")
+    if sdk is not None:
+        sdk.flush(timeout=timeout)
