@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,9 +47,19 @@ class RedisServer:
     def client(self) -> redis.Redis:
         return redis.Redis.from_url(self.url, decode_responses=True, socket_timeout=2)
 
+    def pause(self) -> None:
+        """Redis stops answering but keeps every key (a stalled host, a network partition)."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
         if self.process is None:
             return
+        self.process.send_signal(signal.SIGCONT)  # a paused server cannot act on SIGTERM
         self.process.terminate()
         try:
             self.process.wait(10)

@@ -434,6 +434,19 @@ class Board:
         self._notify(version, teams, False)
         return version
 
+    def raise_version(self, version: int) -> int:
+        """Move the version up to ``version`` (never down) without changing any panel.
+
+        Replicas agree on versions this way: a board that counted further alone (a
+        follower sweeping while Redis was away) makes the shared line skip ahead, so an
+        API client switching replicas never sees the version go back. Returns the version.
+        """
+        with self._lock:
+            if version > self._version:
+                self._version = version
+                self.changed_at = self._clock()
+            return self._version
+
     def _commit(self, changes: dict[tuple[str, str], PanelState]) -> tuple[int, frozenset[str]]:
         changed = {
             k: s for k, s in changes.items() if s.visible() != self._slots[k].state.visible()

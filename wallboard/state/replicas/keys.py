@@ -12,13 +12,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # KEYS: epoch, meta, board; ARGV: epoch, version, at, channel, message, field, value, ...
+# Returns {seq, version}, or -1 for a stale epoch. The version written is never below the
+# floor that replicas raised (see RAISE_FLOOR) nor below the last one written, and travels
+# in the message's header: "seq\\nversion\\nbody".
 WRITE = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
 local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
-redis.call('HSET', KEYS[2], 'epoch', ARGV[1], 'version', ARGV[2], 'at', ARGV[3])
+local version = math.max(tonumber(ARGV[2]),
+  tonumber(redis.call('HGET', KEYS[2], 'floor') or '0'),
+  tonumber(redis.call('HGET', KEYS[2], 'version') or '0'))
+redis.call('HSET', KEYS[2], 'epoch', ARGV[1], 'version', version, 'at', ARGV[3])
 for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1]) end
-redis.call('PUBLISH', ARGV[4], seq .. '\\n' .. ARGV[5])
-return seq
+redis.call('PUBLISH', ARGV[4], seq .. '\\n' .. version .. '\\n' .. ARGV[5])
+return {seq, version}
+"""
+
+# KEYS: meta; ARGV: a replica's board version. A replica whose board counted further while
+# Redis was away (its own stale sweep) tells the leader's next write to skip past it.
+RAISE_FLOOR = """
+if tonumber(redis.call('HGET', KEYS[1], 'floor') or '0') < tonumber(ARGV[1]) then
+  redis.call('HSET', KEYS[1], 'floor', ARGV[1])
+end
+return tonumber(redis.call('HGET', KEYS[1], 'floor'))
 """
 
 # KEYS: epoch; ARGV: unix ms. Never below the clock: a Redis that lost its data (restarted

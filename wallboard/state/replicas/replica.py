@@ -28,13 +28,14 @@ import redis
 from collectors.base import Memory
 from wallboard.state.replicas import report
 from wallboard.state.replicas.hooks import HookQueue
-from wallboard.state.replicas.keys import NEXT_EPOCH, RELEASE, RENEW, Keys
+from wallboard.state.replicas.keys import NEXT_EPOCH, RAISE_FLOOR, RELEASE, RENEW, Keys
 from wallboard.state.replicas.sync import BoardSync, StaleEpoch
 
 if TYPE_CHECKING:
     from wallboard.wall import Wall
 
 log = logging.getLogger(__name__)
+SETTLE_TIMEOUT = 0.5  # an API read waits this long at most for a follower to catch up
 
 
 class Replica:
@@ -119,6 +120,12 @@ class Replica:
             if self.client.eval(RENEW, 1, self.keys.lease, self.id, ttl_ms):
                 self._lease_until = time.monotonic() + self.ttl
                 self.client.set(self.keys.leader_config, self.config_hash, px=ttl_ms * 3)
+                # A replica back from an outage raised the floor: skip past it even if
+                # nothing changes, so every replica's version (and ETag) agrees again.
+                floor = self.client.hget(self.keys.meta, "floor")
+                if floor is not None and int(floor) > self.sync.written_version:
+                    self.wall.board.raise_version(int(floor))
+                    self._dirty.set()
             else:
                 self._demote("lease taken by another replica")
             return
@@ -173,6 +180,9 @@ class Replica:
             try:
                 pubsub.subscribe(self.keys.channel)
                 self._lineage()  # Redis may have lost it (restarted without persistence)
+                # This board may have counted further alone (its sweep while Redis was away, or
+                # a Redis that lost its data): the shared line of versions skips past it.
+                self.client.eval(RAISE_FLOOR, 1, self.keys.meta, self.wall.board.version)
                 self._resync()
                 self._connected = True
                 self._reachable()
@@ -195,6 +205,31 @@ class Replica:
         self._want_resync = False
         if not self.leader:
             self.sync.resync()
+
+    # -- reads in order ------------------------------------------------------------------
+    def settle(self, timeout: float = SETTLE_TIMEOUT) -> None:
+        """Before an API answer: this board is at least as new as any replica has shown.
+
+        The leader writes what its board shows before answering (so Redis holds every
+        version a client has seen anywhere); a follower waits, briefly, until it has
+        applied the version in Redis. With Redis away each replica answers from its board.
+        """
+        if self.unreachable is not None:
+            return
+        try:
+            if self.leader:
+                floor = self.client.hget(self.keys.meta, "floor")
+                if floor is not None and int(floor) > self.wall.board.version:
+                    self.wall.board.raise_version(int(floor))
+                self.flush()
+                return
+            shared = self.client.hget(self.keys.meta, "version")
+        except redis.RedisError as exc:
+            self._failed(exc)
+            return
+        if shared is not None and not self.sync.wait_for_version(int(shared), timeout):
+            log.warning("replica: board still behind version %s after %.1f s", shared, timeout)
+            self._want_resync = True
 
     # -- write ---------------------------------------------------------------------------
     def _write_loop(self) -> None:

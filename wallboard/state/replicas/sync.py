@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,8 @@ class BoardSync:
         self._write = client.register_script(WRITE)
         self._written: dict[tuple[str, str], Fingerprint] = {}
         self._sources_written: dict[str, str] = {}
+        self.written_version = 0  # the version in Redis after this leader's last write
+        self._applied = threading.Condition()  # notified after each apply (wait_for_version)
 
     # -- follower ----------------------------------------------------------------------
     def resync(self) -> dict[str, Any]:
@@ -66,23 +69,37 @@ class BoardSync:
         self.last_seq = int(meta.get("seq", 0))
         self.resyncs += 1
         self.applied_at = time.time()
+        self._announce()
         return memory
 
     def on_message(self, data: str) -> bool:
         """Apply one published change; False when a gap means a resync is needed."""
-        head, _, body = data.partition("\n")
+        head, _, rest = data.partition("\n")
         seq = int(head)
+        # The version comes from the script (it may skip past a replica's floor), not the body.
+        raw_version, _, body = rest.partition("\n")
         if seq <= self.last_seq:
             return True  # already in the board (read by the resync that preceded it)
         if seq != self.last_seq + 1:
             log.warning("replica: missed changes %d..%d; resyncing", self.last_seq + 1, seq - 1)
             return False
         message = json.loads(body)
-        self._take(message["panels"], message["sources"], int(message["version"]))
+        self._take(message["panels"], message["sources"], int(raw_version))
         self.last_seq = seq
         self.applied_at = time.time()
         self.lag = max(0.0, self.applied_at - float(message["at"]))
+        self._announce()
         return True
+
+    def _announce(self) -> None:
+        with self._applied:
+            self._applied.notify_all()
+
+    def wait_for_version(self, version: int, timeout: float) -> bool:
+        """Block until this board is at ``version`` or later (False: not within ``timeout``)."""
+        board = self.wall.board
+        with self._applied:
+            return self._applied.wait_for(lambda: board.version >= version, timeout)
 
     def _take(self, panels: list[Any], sources: Mapping[str, Any], version: int) -> None:
         config = self.wall.config
@@ -103,6 +120,7 @@ class BoardSync:
         """Write the whole board next time (a new leader: Redis may have lost it)."""
         self._written = {}
         self._sources_written = {}
+        self.written_version = 0
 
     def write(self, epoch: int) -> int | None:
         """Write what changed under ``epoch``; the new sequence number (None: nothing to do)."""
@@ -131,18 +149,21 @@ class BoardSync:
             sources[sid] = data
             fields[f"source:{sid}"] = json.dumps(data)
             fields[f"memory:{sid}"] = memory
-        if not fields:
+        if not fields and version <= self.written_version:
             return None
         at = time.time()
-        message = json.dumps(
-            {"epoch": epoch, "version": version, "at": at, "panels": panels, "sources": sources}
-        )
+        message = json.dumps({"epoch": epoch, "at": at, "panels": panels, "sources": sources})
         args: list[Any] = [epoch, version, repr(at), self.keys.channel, message]
         for name, value in fields.items():
             args += [name, value]
-        seq = int(self._write(keys=[self.keys.epoch, self.keys.meta, self.keys.board], args=args))
-        if seq < 0:
+        answer = self._write(keys=[self.keys.epoch, self.keys.meta, self.keys.board], args=args)
+        if not isinstance(answer, list):
             raise StaleEpoch(f"epoch {epoch} is no longer current")
+        seq, written = int(answer[0]), int(answer[1])
+        # Redis may have skipped ahead (a replica's floor): this board follows, so it never
+        # shows a version that another replica already passed.
+        board.raise_version(written)
+        self.written_version = written
         self._written.update(marks)
         for sid in sources:
             self._sources_written[sid] = fields[f"source:{sid}"] + fields[f"memory:{sid}"]

@@ -1,0 +1,172 @@
+"""An API client switching replicas never sees the board go back in time.
+
+Real redis-server, real Prometheus, real ``wallboard serve`` replicas. The client
+here does what a chatops bot behind a round-robin load balancer does: each
+request lands on the next replica, and the version (and ETag) it reads must
+never be older than one it has already seen.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.alertmanager import alert, payload
+from tests.support.daemons import wait_until
+from tests.support.process import ServerProcess
+from tests.support.prometheus import PrometheusServer, RequestsTarget
+from tests.support.redis_server import RedisServer, redis_server
+from tests.support.replicas import (
+    TOKEN,
+    get_json,
+    leader_of,
+    quiet_alertmanager,
+    replica_config,
+    replicas,
+)
+
+TTL = 2.0
+STALE_AFTER = 3.0
+
+
+@pytest.fixture(scope="module")
+def prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusServer]:
+    target = RequestsTarget()
+    target.set_rate("payments", "500", 1.0)
+    target.set_rate("payments", "200", 9.0)
+    target.set_rate("search", "200", 5.0)
+    server = PrometheusServer(tmp_path_factory.mktemp("prometheus"), [target.address])
+    server.start()
+    server.wait_scraped(samples=3)
+    yield server
+    server.stop()
+    target.close()
+
+
+@pytest.fixture(scope="module")
+def config(prom: PrometheusServer) -> Iterator[str]:
+    with quiet_alertmanager() as am:
+        text = replica_config(prom.url, am)
+        yield text.replace('stale_after = "30s"', f'stale_after = "{STALE_AFTER:.0f}s"')
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[RedisServer]:
+    with redis_server(tmp_path / "redis") as server:
+        yield server
+
+
+def read(server: ServerProcess) -> tuple[int, str]:
+    """(version, ETag) of one team's answer, as a client reads it."""
+    # One Host for every replica, as behind a load balancer (the ETag covers the base URL).
+    req = urllib.request.Request(
+        server.url + "/api/v1/teams/payments", headers={"Host": "wall.example"}
+    )
+    with urllib.request.urlopen(req, timeout=5) as resp:
+        return int(json.loads(resp.read())["version"]), str(resp.headers["ETag"])
+
+
+def alternate(servers: list[ServerProcess], rounds: int) -> list[tuple[int, int, str]]:
+    """Read round-robin; (replica index, version, ETag) in the order they were read."""
+    seen = []
+    for i in range(rounds):
+        index = i % len(servers)
+        version, tag = read(servers[index])
+        seen.append((index, version, tag))
+    return seen
+
+
+def assert_never_back(seen: list[tuple[int, int, str]]) -> None:
+    newest = 0
+    tags: dict[int, set[str]] = {}
+    for index, version, tag in seen:
+        assert version >= newest, f"replica {index} answered version {version} after {newest}"
+        newest = version
+        tags.setdefault(version, set()).add(tag)
+    mixed = {v: t for v, t in tags.items() if len(t) > 1}
+    assert not mixed, f"one version, several ETags: {mixed}"
+
+
+def post_alerts(server: ServerProcess, numbers: list[int]) -> None:
+    alerts = [
+        alert(f"{n:016x}", team="payments", severity="critical", alertname=f"Alert{n}")
+        for n in numbers
+    ]
+    body = payload(*alerts)
+    req = urllib.request.Request(
+        server.url + "/hooks/alertmanager",
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(req, timeout=5) as resp:
+        resp.read()
+
+
+def test_a_client_alternating_replicas_while_the_board_changes_never_sees_it_go_back(
+    tmp_path: Path, store: RedisServer, config: str
+) -> None:
+    with replicas(tmp_path, 2, store.url, config) as servers:
+        leader = leader_of(servers)
+        follower = next(s for s in servers if s is not leader)
+        stop = threading.Event()
+        posted = []
+
+        def change() -> None:
+            # Each webhook changes the alerts panel: a new version every ~20 ms, bounded.
+            for i in range(300):
+                if stop.is_set():
+                    return
+                post_alerts(leader, [i, 1000 + i % 3])
+                posted.append(i)
+                time.sleep(0.02)
+
+        writer = threading.Thread(target=change, daemon=True)
+        writer.start()
+        try:
+            wait_until(lambda: len(posted) >= 5, 20, "webhooks flowing")
+            # Leader first: what it shows must already be readable on the follower.
+            seen = alternate([leader, follower], 200)
+        finally:
+            stop.set()
+            writer.join(20)
+        assert seen[-1][1] > seen[0][1], "the board did not change while it was read"
+        assert_never_back(seen)
+
+
+def test_after_a_redis_outage_every_replica_agrees_again_and_versions_never_go_back(
+    tmp_path: Path, store: RedisServer, config: str
+) -> None:
+    with replicas(tmp_path, 2, store.url, config) as servers:
+        leader_of(servers)
+        wait_until(lambda: len({read(s) for s in servers}) == 1, 20, "the replicas on one version")
+        before = max(read(s)[0] for s in servers)
+        # Redis stalls (its keys kept): the leader collects alone until its lease runs out,
+        # then every replica sweeps alone, so their boards count versions apart. Either
+        # replica may hold the lease afterwards; the one that counted further must not be
+        # the one whose answers go back.
+        store.pause()
+        try:
+            time.sleep(TTL + STALE_AFTER)
+        finally:
+            store.resume()
+        wait_until(
+            lambda: all(get_json(s.url + "/readyz")[0] == 200 for s in servers),
+            TTL * 3 + 10,
+            "every replica ready again",
+        )
+        leader_of(servers)
+
+        def agree() -> bool:
+            return len({read(s) for s in servers}) == 1
+
+        wait_until(agree, TTL * 2 + 5, "the same version and ETag on every replica")
+        seen = alternate(servers, 40)
+        assert seen[0][1] >= before
+        assert_never_back(seen)
