@@ -31,7 +31,7 @@ BENCHMARKS = {
 
 def run_one(name: str, smoke: bool, screens: list[int] | None) -> Result:
     module = importlib.import_module(BENCHMARKS[name])
-    if name in ("fanout", "fanout_stalls") and screens:
+    if name in ("fanout", "fanout_stalls", "replicas") and screens:
         result: Result = module.run(smoke, screens=screens)
     else:
         result = module.run(smoke)
@@ -49,7 +49,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--smoke", action="store_true", help="short runs; figures mean little")
     parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
-    parser.add_argument("--screens", type=int, nargs="+", help="fanout only: screen counts")
+    parser.add_argument(
+        "--screens",
+        type=int,
+        nargs="+",
+        help="fanout: screen counts; replicas: screens per replica",
+    )
     args = parser.parse_args(argv)
     host = machine()
     print(f"machine: {host}", flush=True)

@@ -53,10 +53,13 @@ def filled_state(folder: Path, teams: int, points: int) -> Path:
     return config
 
 
-def run(smoke: bool = False) -> Result:
+def run(smoke: bool = False, screens: list[int] | None = None) -> Result:
+    """``screens``: the fan-out's screens per replica (default 1000: 2 x 1000 beside 1 x 2000)."""
     res = Result("B7 replicas")
     window, rounds, hooks = (6.0, 1, 5) if smoke else (20.0, 5, 40)
-    teams, screens, seconds = (3, 20, 4.0) if smoke else (50, 250, 15.0)
+    teams, per_replica, seconds = (3, 20, 4.0) if smoke else (50, 1000, 15.0)
+    if screens:
+        per_replica = screens[0]
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="b7-")))
         target = RequestsTarget()
@@ -123,9 +126,9 @@ def run(smoke: bool = False) -> Result:
             "reference",
             f"store adds {median(starts) - median(empties):+.2f} s",
         )
-        fan = fanout_rows(tmp, store.url, screens, seconds)
+        fan = fanout_rows(tmp, store.url, per_replica, seconds)
         res.add(
-            f"fan-out p50 / p99 ms: 1 replica x {2 * screens} | 2 replicas x {screens}",
+            f"fan-out p50 / p99 ms: 1 replica x {2 * per_replica} | 2 replicas x {per_replica}",
             fan,
             "2 replicas no worse",
         )
