@@ -349,7 +349,9 @@ def test_it_polls_200_checks_with_10_percent_hanging_in_about_one_timeout(
     started = time.monotonic()
     out = cycle(source, budget=10)
     took = time.monotonic() - started
-    assert took < 2.0 + 1.0, f"cycle took {took:.2f} s"  # one timeout, not 20 of them
+    # One timeout, not 20 of them: under two timeouts, the hanging checks ran side by side
+    # (the margin is for a loaded machine; one hanging check after another would need 40 s).
+    assert took < 2 * 2.0 - 0.1, f"cycle took {took:.2f} s"
     for team in teams:
         assert reading(out, team).text == "18 / 20 up"
         assert {i.detail for i in reading(out, team).items} == {"timeout after 2 s"}
