@@ -16,6 +16,7 @@ from wallboard.hooks import alertmanager as hooks_alertmanager
 from wallboard.hooks import deploy as hooks_deploy
 from wallboard.hooks import sentry as hooks_sentry
 from wallboard.ops import logs, metrics, probes
+from wallboard.proxies import ClientAddress
 from wallboard.screens import pages, sockets
 from wallboard.wall import EXTENSION, Wall
 
@@ -45,7 +46,12 @@ def create_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the documented field order
     if overrides:
         app.config.update(overrides)
-    app.extensions[EXTENSION] = Wall(config, env=env, build=build)
+    wall = Wall(config, env=env, build=build)
+    app.extensions[EXTENSION] = wall
+    # Behind a load balancer, every face sees the client's address, not the proxy's.
+    app.wsgi_app = ClientAddress(  # type: ignore[method-assign]
+        app.wsgi_app, lambda: wall.config.server.trusted_proxies
+    )
 
     pages.register(app)
     logs.register(app)

@@ -29,6 +29,7 @@ defaults
     timeout tunnel 1h
     timeout client-fin 5s
     option redispatch
+    option forwardfor
     retries 2
 
 frontend wall

@@ -9,7 +9,14 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    IPvAnyNetwork,
+    field_validator,
+    model_validator,
+)
 
 from collectors.options import Duration, EnvName, Options, SecretFile, SecretPath, between
 
@@ -165,6 +172,8 @@ class ServerSettings(Options):
     request_timeout: RequestTimeout = 30.0
     # /readyz answers 503 for failing upstreams only when this is true (docs/operating-probes.md).
     ready_requires_sources: bool = False
+    # Networks of the load balancers in front (CIDR): only their X-Forwarded-For is believed.
+    trusted_proxies: tuple[IPvAnyNetwork, ...] = Field(default=(), max_length=64)
 
 
 StateBackend = Literal["sqlite", "memory", "redis"]
