@@ -137,5 +137,5 @@ class Devices:
         """Send a command to every live socket of one screen; how many got it."""
         screens = self.fleet.screens_of(key)
         for screen in screens:
-            self.wall.hub.control(screen, protocol.command(action, **fields))
+            self.wall.hub.command(screen, protocol.command(action, **fields))
         return len(screens)
