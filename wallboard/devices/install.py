@@ -11,6 +11,7 @@ from prometheus_client.registry import Collector
 
 from wallboard.devices import gate, listing, routes
 from wallboard.devices.service import EXTENSION, Devices
+from wallboard.devices.sharing import Sharing
 from wallboard.ops.metrics import EXTENSION as METRICS_EXTENSION
 from wallboard.wall import wall as wall_of
 
@@ -37,6 +38,7 @@ def register(app: Flask) -> Devices:
     """After ``metrics.register`` (its registry gets the fleet gauges)."""
     devices = Devices(wall_of(app))
     app.extensions[EXTENSION] = devices
+    Sharing(devices)  # the state store's pairings and fleet, once it is opened
     gate.register(app)
     routes.register(app)
     registry = app.extensions.get(METRICS_EXTENSION)
