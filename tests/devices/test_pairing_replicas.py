@@ -157,3 +157,18 @@ def test_a_dead_replicas_screens_leave_the_fleet_view_after_the_expiry(
             fetch(f"{a.url}/api/v1/screens", headers={"Authorization": f"Bearer {ADMIN}"}).status
             == 200
         )
+
+
+def test_while_redis_is_down_a_paired_tv_is_told_to_retry_never_unpaired(
+    tmp_path: Path, store: RedisServer
+) -> None:
+    with two_replicas(tmp_path, store) as (a, _b):
+        _, credential = paired_tv(a, a, "Hall")
+        store.stop()
+        page = fetch(f"{a.url}/teams/payments", headers=device_cookie(credential))
+        assert page.status == 503 and not shows_pairing_view(page)
+        assert page.headers["Retry-After"] == "5"
+        status = fetch(f"{a.url}/pair/status", headers=device_cookie(credential))
+        assert status.status == 503  # the page keeps showing; it does not go to pairing
+        assert status.json()["error"]["code"] == "store_unavailable"
+        assert fetch(f"{a.url}/metrics").status == 200

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from typing import Any
 
 from wallboard.devices.fleet import Record, last_seen
 from wallboard.devices.service import Devices, device_key
-from wallboard.devices.store import Device
+from wallboard.devices.store import Device, StoreUnavailable
 
 
 def record_id(record: Record) -> str:
@@ -140,7 +141,9 @@ def offline_count(devices: Devices) -> int:
     now = time.monotonic()
     at, count = devices.offline_cache
     if now - at >= 1.0:
-        count = sum(1 for r in rows(devices) if r["status"] == "offline")
+        # Pairing store unreachable: the footer keeps the last count; the page must not fail.
+        with contextlib.suppress(StoreUnavailable):
+            count = sum(1 for r in rows(devices) if r["status"] == "offline")
         devices.offline_cache = (now, count)
     return count
 

@@ -15,6 +15,7 @@ import logging
 
 from wallboard.devices import listing
 from wallboard.devices.service import Devices, device_key
+from wallboard.devices.store import StoreUnavailable
 from wallboard.state.shared_devices import Command, FleetRow, KeepsDevices, SharesFleet
 from wallboard.state.store import StateStore
 
@@ -53,7 +54,11 @@ class Sharing:
         mine = {r.device_id for r in devices.fleet.records() if r.device_id and r.live}
         if not mine:
             return
-        live = {d.id for d in devices.store.devices() if d.revoked_at is None}
+        try:
+            live = {d.id for d in devices.store.devices() if d.revoked_at is None}
+        except StoreUnavailable:
+            return  # the next publish looks again
+
         for device_id in mine - live:
             if devices.close_revoked(device_key(device_id)):
                 log.info("pairing: closed screen %s, revoked through another replica", device_id)

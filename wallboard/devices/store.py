@@ -15,6 +15,13 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 
+class StoreUnavailable(Exception):
+    """A shared or persistent store cannot answer now (Redis unreachable, disk error).
+
+    Never taken as "not paired": the request fails with 503 and the screen retries.
+    """
+
+
 @dataclass(frozen=True)
 class Pending:
     """A screen showing a code, waiting for a person to approve it."""

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from wallboard.devices.store import Device, Pending
+from wallboard.devices.store import Device, Pending, StoreUnavailable
 from wallboard.state.sqlite_file import SqliteFile
 
 SCHEMA = (
@@ -47,11 +48,19 @@ class SqliteDeviceStore:
             for statement in SCHEMA:
                 conn.execute(statement)
 
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        try:
+            with self.file.transaction() as conn:
+                yield conn
+        except sqlite3.Error as exc:  # a full disk, a file gone read-only
+            raise StoreUnavailable(f"pairing records in {self.file.path}: {exc}") from exc
+
     def _prune(self, conn: sqlite3.Connection, now: float) -> None:
         conn.execute("DELETE FROM device_pending WHERE expires_at <= ?", (now,))
 
     def add_pending(self, pending: Pending, per_address: int, limit: int) -> bool:
-        with self.file.transaction() as conn:
+        with self._tx() as conn:
             self._prune(conn, pending.created_at)
             mine = conn.execute(
                 "SELECT code FROM device_pending WHERE address = ? ORDER BY created_at",
@@ -79,7 +88,7 @@ class SqliteDeviceStore:
             return True
 
     def pending_by_secret(self, secret_hash: str) -> Pending | None:
-        with self.file.transaction() as conn:
+        with self._tx() as conn:
             row = conn.execute(
                 f"SELECT {PENDING} FROM device_pending WHERE secret_hash = ? AND expires_at > ?",
                 (secret_hash, time.time()),
@@ -88,7 +97,7 @@ class SqliteDeviceStore:
 
     def approve(self, code: str, device: Device, now: float) -> bool:
         """Single use: only a live, not yet approved code is approved, once."""
-        with self.file.transaction() as conn:
+        with self._tx() as conn:
             self._prune(conn, now)
             claimed = conn.execute(
                 "UPDATE device_pending SET device_id = ? WHERE code = ? AND device_id IS NULL",
@@ -112,7 +121,7 @@ class SqliteDeviceStore:
 
     def collect(self, secret_hash: str, credential_hash: str, now: float) -> Device | None:
         """The approved screen takes its credential; the code is gone from then on."""
-        with self.file.transaction() as conn:
+        with self._tx() as conn:
             self._prune(conn, now)
             found = _pending(
                 conn.execute(
@@ -136,14 +145,14 @@ class SqliteDeviceStore:
         return _device(row)
 
     def device(self, device_id: str) -> Device | None:
-        with self.file.transaction() as conn:
+        with self._tx() as conn:
             row = conn.execute(
                 f"SELECT {DEVICE} FROM device_records WHERE id = ?", (device_id,)
             ).fetchone()
             return _device(row)
 
     def device_by_credential(self, credential_hash: str) -> Device | None:
-        with self.file.transaction() as conn:
+        with self._tx() as conn:
             row = conn.execute(
                 f"SELECT {DEVICE} FROM device_records"
                 " WHERE credential_hash = ? AND revoked_at IS NULL",
@@ -152,12 +161,12 @@ class SqliteDeviceStore:
             return _device(row)
 
     def devices(self) -> list[Device]:
-        with self.file.transaction() as conn:
+        with self._tx() as conn:
             rows = conn.execute(f"SELECT {DEVICE} FROM device_records ORDER BY paired_at")
             return [Device(*row) for row in rows.fetchall()]
 
     def move(self, device_id: str, page: str) -> Device | None:
-        with self.file.transaction() as conn:
+        with self._tx() as conn:
             conn.execute(
                 "UPDATE device_records SET page = ? WHERE id = ? AND revoked_at IS NULL",
                 (page, device_id),
@@ -165,7 +174,7 @@ class SqliteDeviceStore:
             return self._live(conn, device_id)
 
     def revoke(self, device_id: str, now: float) -> Device | None:
-        with self.file.transaction() as conn:
+        with self._tx() as conn:
             changed = conn.execute(
                 "UPDATE device_records SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
                 (now, device_id),
@@ -178,7 +187,7 @@ class SqliteDeviceStore:
             return _device(row)
 
     def pending_count(self) -> int:
-        with self.file.transaction() as conn:
+        with self._tx() as conn:
             self._prune(conn, time.time())
             (count,) = conn.execute("SELECT COUNT(*) FROM device_pending").fetchone()
             return int(count)

@@ -14,7 +14,7 @@ from typing import Any
 
 import redis
 
-from wallboard.devices.store import Device, Pending
+from wallboard.devices.store import Device, Pending, StoreUnavailable
 from wallboard.state.replicas import devices_scripts as lua
 
 
@@ -79,7 +79,10 @@ class RedisDeviceStore:
         self._scripts = {name: client.register_script(text) for name, text in scripts.items()}
 
     def _run(self, name: str, *args: Any) -> Any:
-        return self._scripts[name](keys=[], args=[self.prefix, *args])
+        try:
+            return self._scripts[name](keys=[], args=[self.prefix, *args])
+        except redis.RedisError as exc:
+            raise StoreUnavailable(f"pairing records in Redis: {exc}") from exc
 
     def add_pending(self, pending: Pending, per_address: int, limit: int) -> bool:
         added = self._run(
@@ -117,7 +120,10 @@ class RedisDeviceStore:
         return _device(self._run("COLLECT", secret_hash, credential_hash, repr(now)))
 
     def device(self, device_id: str) -> Device | None:
-        return _device(self.client.hgetall(f"{self.prefix}:device:{device_id}"))
+        try:
+            return _device(self.client.hgetall(f"{self.prefix}:device:{device_id}"))
+        except redis.RedisError as exc:
+            raise StoreUnavailable(f"pairing records in Redis: {exc}") from exc
 
     def device_by_credential(self, credential_hash: str) -> Device | None:
         device = _device(self._run("BY_CREDENTIAL", credential_hash))
