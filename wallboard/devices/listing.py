@@ -96,9 +96,14 @@ def _rank(row: dict[str, Any]) -> tuple[bool, bool, float]:
 def _best(devices: Devices) -> dict[str, dict[str, Any]]:
     """One row per screen across replicas: where it is online (it may have moved), else newest."""
     candidates = local_rows(devices)
+    # Another replica may run another version (a rolling upgrade): its rows are read
+    # field by field as this version knows them, defaults for what it did not send.
+    blank = {**_row(devices, None, None), "key": "", "device_id": None, "sockets": 0}
     for replica, published in devices.fleet_elsewhere().items():
         candidates += [
-            {**r, "replica": replica} for r in published if isinstance(r.get("key"), str)
+            {**{k: r.get(k, v) for k, v in blank.items()}, "replica": replica}
+            for r in published
+            if isinstance(r.get("key"), str)
         ]
     best: dict[str, dict[str, Any]] = {}
     for row in candidates:
