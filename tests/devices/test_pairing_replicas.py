@@ -7,6 +7,7 @@ hold on every one.
 
 from __future__ import annotations
 
+import re
 import signal
 import time
 from collections.abc import Iterator
@@ -172,3 +173,27 @@ def test_while_redis_is_down_a_paired_tv_is_told_to_retry_never_unpaired(
         assert status.status == 503  # the page keeps showing; it does not go to pairing
         assert status.json()["error"]["code"] == "store_unavailable"
         assert fetch(f"{a.url}/metrics").status == 200
+
+
+def test_an_admin_signed_in_on_one_replica_is_signed_in_on_every_one(
+    tmp_path: Path, store: RedisServer
+) -> None:
+    with two_replicas(tmp_path, store) as (a, b):
+        login = fetch(
+            f"{a.url}/screens/login",
+            method="POST",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            data=f"token={ADMIN}".encode(),
+        )
+        assert login.status == 303
+        session = re.search(r"wallboard_admin=([^;]+)", login.headers["Set-Cookie"])
+        assert session and session.group(1) != ADMIN
+        cookie = {"Cookie": f"wallboard_admin={session.group(1)}"}
+        assert fetch(f"{b.url}/api/v1/screens", headers=cookie).status == 200
+        assert fetch(f"{b.url}/screens", headers=cookie).status == 200
+        # Signed out through B: A no longer knows the session either.
+        out = fetch(f"{b.url}/screens/logout", method="POST", headers={**cookie, "Origin": b.url})
+        assert out.status == 303
+        assert fetch(f"{a.url}/api/v1/screens", headers=cookie).status == 401
+        keys = store.client().keys("pairtest:admin-session:*")
+        assert keys == []  # and it was stored by hash only: nothing left after sign-out

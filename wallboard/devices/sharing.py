@@ -15,7 +15,7 @@ import logging
 
 from wallboard.devices import listing
 from wallboard.devices.service import Devices, device_key
-from wallboard.devices.store import StoreUnavailable
+from wallboard.devices.store import KeepsSessions, StoreUnavailable
 from wallboard.state.shared_devices import Command, FleetRow, KeepsDevices, SharesFleet
 from wallboard.state.store import StateStore
 
@@ -38,6 +38,8 @@ class Sharing:
         if isinstance(state, KeepsDevices):
             devices.store = state.device_store()
             log.info("pairing: records kept in the %s state store", state.backend)
+            if isinstance(devices.store, KeepsSessions):
+                devices.sessions.shared = devices.store
         if isinstance(state, SharesFleet):
             devices.shared = state
             state.join_fleet(self.rows, self.apply)

@@ -141,3 +141,25 @@ class RedisDeviceStore:
 
     def pending_count(self) -> int:
         return int(self._run("PENDING_COUNT", repr(time.time())))
+
+    # -- the fleet page's admin sessions (devices.store.KeepsSessions) -------------------
+    def _session(self, session_hash: str) -> str:
+        return f"{self.prefix}:admin-session:{session_hash}"
+
+    def open_session(self, session_hash: str, ttl: float) -> None:
+        try:
+            self.client.set(self._session(session_hash), "1", px=int(ttl * 1000))
+        except redis.RedisError as exc:
+            raise StoreUnavailable(f"admin sessions in Redis: {exc}") from exc
+
+    def session_valid(self, session_hash: str) -> bool:
+        try:
+            return bool(self.client.exists(self._session(session_hash)))
+        except redis.RedisError as exc:
+            raise StoreUnavailable(f"admin sessions in Redis: {exc}") from exc
+
+    def close_session(self, session_hash: str) -> None:
+        try:
+            self.client.delete(self._session(session_hash))
+        except redis.RedisError as exc:
+            raise StoreUnavailable(f"admin sessions in Redis: {exc}") from exc
