@@ -85,7 +85,8 @@ function row(s) {
     "page-errors",
   );
   cell(tr, s.reconnects_last_hour);
-  cell(tr, s.address);
+  // With replicas (Redis), which one holds its socket.
+  cell(tr, (s.address || "–") + (s.replica ? " · " + s.replica : ""));
   const actions = cell(tr, "", "actions");
   actions.textContent = "";
   button(actions, "Identify", () => act(s.id, "identify"));

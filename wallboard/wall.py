@@ -108,7 +108,20 @@ class Wall:
         self.failures = FailureLog()  # logs a failing source on changes of state only
         self.swept_at = time.monotonic()  # the scheduler's heartbeat (see scheduler_problem)
         # Where the board outlives the process; opened by the entry point (server.serve).
-        self.state: StateStore | None = None
+        # Told to whoever keeps records of their own in it (the devices' pairings), when it
+        # is opened (after the app is made) and when it is closed.
+        self.state_listeners: list[Callable[[StateStore | None], None]] = []
+        self._state: StateStore | None = None
+
+    @property
+    def state(self) -> StateStore | None:
+        return self._state
+
+    @state.setter
+    def state(self, store: StateStore | None) -> None:
+        self._state = store
+        for listener in list(self.state_listeners):
+            listener(store)
 
     @property
     def config(self) -> WallConfig:
@@ -299,9 +312,10 @@ class Wall:
                 self.scheduler.shutdown(wait=False)
             self.scheduler = None
         self.hub.stop()
-        if self.state is not None:
-            self.state.close()  # the last flush: a graceful stop loses nothing
-            self.state = None
+        store = self.state
+        if store is not None:
+            self.state = None  # its listeners let go of it first (the devices' fleet sync)
+            store.close()  # the last flush: a graceful stop loses nothing
         for source in self.sources.values():
             source.close()
 

@@ -50,3 +50,34 @@ def screen_row(url: str, screen_id: str) -> dict[str, Any]:
     rows = admin(url, "").json()["screens"]
     found: dict[str, Any] = next(r for r in rows if r["id"] == screen_id)
     return found
+
+
+def start_pairing(url: str, page: str = "/teams/payments") -> tuple[str, str]:
+    """(code, pairing cookie) of a fresh browser opening a screen page, read over HTTP."""
+    shown = fetch(f"{url}{page}")
+    assert shown.status == 200, shown.status
+    code = re.search(r'data-code="(\w+)"', shown.body.decode())
+    cookie = re.search(r"wallboard_pairing=([^;]+)", shown.headers["Set-Cookie"])
+    assert code and cookie, shown.body[:300]
+    return code.group(1), cookie.group(1)
+
+
+def poll_pairing(url: str, cookie: str) -> Answer:
+    return fetch(f"{url}/pair/poll", headers={"Cookie": f"wallboard_pairing={cookie}"})
+
+
+def collect_credential(url: str, cookie: str) -> str:
+    """The device credential the approved browser takes on its next poll."""
+    answer = poll_pairing(url, cookie)
+    assert answer.json()["status"] == "paired", answer.body
+    credential = re.search(r"wallboard_device=([^;]+)", answer.headers["Set-Cookie"])
+    assert credential, answer.headers
+    return credential.group(1)
+
+
+def device_cookie(credential: str) -> dict[str, str]:
+    return {"Cookie": f"wallboard_device={credential}"}
+
+
+def shows_pairing_view(answer: Answer) -> bool:
+    return answer.status in (200, 503) and 'id="pairing-code"' in answer.body.decode()

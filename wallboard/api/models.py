@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from wallboard.api.screens_models import SCREEN_RESPONSES
 from wallboard.config.schema import Direction, PanelKind, Unit
 
 Status = Literal["ok", "warn", "crit", "unknown"]  # collectors.base.STATUSES (a test checks)
@@ -190,6 +191,7 @@ RESPONSES: tuple[type[BaseModel], ...] = (
     DeployList,
     SlackReply,
     Error,
+    *SCREEN_RESPONSES,
 )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from wallboard.api import openapi_screens
 from wallboard.api.links import PREFIX
 from wallboard.api.openapi_schemas import SCHEMAS, json_content, ref
 
@@ -117,6 +118,7 @@ def document(base: str, team_ids: list[str], tokens_required: bool) -> dict[str,
                 }
             },
             f"{PREFIX}/slack/command": {"post": _slack()},
+            **openapi_screens.paths(),
         },
         "components": {
             "schemas": SCHEMAS,

@@ -8,7 +8,8 @@ read token never grants admin, even if someone configured the same secret twice.
 
 A browser signs in once with the token (``/screens/login``) and gets a separate
 random session id in an HttpOnly, SameSite=Strict cookie that lives one hour;
-the token itself is never stored in the browser. Sessions live in memory.
+the token itself is never stored in the browser. Sessions live in memory, or with
+replicas (Redis) in the shared store, by hash, so any replica knows a sign-in.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from flask import Request
 from collectors.tokens import bearer, matches_any
 from wallboard.api.auth import accepted_tokens
 from wallboard.devices.codes import digest, new_secret
+from wallboard.devices.store import KeepsSessions
 from wallboard.security import origin_allowed
 from wallboard.wall import Wall
 
@@ -46,9 +48,14 @@ class Sessions:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._expires: dict[str, float] = {}  # hash of the session id -> unix expiry
+        # Replicas (Redis): sessions in the shared store, so any replica knows a sign-in.
+        self.shared: KeepsSessions | None = None
 
     def open(self) -> str:
         session = new_secret()
+        if self.shared is not None:
+            self.shared.open_session(digest(session), SESSION_TTL)
+            return session
         now = time.time()
         with self._lock:
             for key in [k for k, t in self._expires.items() if t <= now]:
@@ -61,12 +68,16 @@ class Sessions:
     def valid(self, session: str | None) -> bool:
         if not session:
             return False
+        if self.shared is not None:
+            return self.shared.session_valid(digest(session))
         with self._lock:
             expires = self._expires.get(digest(session))
         return expires is not None and expires > time.time()
 
     def close(self, session: str | None) -> None:
-        if session:
+        if session and self.shared is not None:
+            self.shared.close_session(digest(session))
+        elif session:
             with self._lock:
                 self._expires.pop(digest(session), None)
 

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
-from flask import Flask
+from flask import Flask, Response, request
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from wallboard.api.errors import error_response
 from wallboard.devices import gate, listing, routes
 from wallboard.devices.service import EXTENSION, Devices
+from wallboard.devices.sharing import Sharing
+from wallboard.devices.store import StoreUnavailable
 from wallboard.ops.metrics import EXTENSION as METRICS_EXTENSION
 from wallboard.wall import wall as wall_of
+
+log = logging.getLogger(__name__)
 
 
 class FleetCollector(Collector):
@@ -20,7 +26,10 @@ class FleetCollector(Collector):
         self.devices = devices
 
     def collect(self) -> Iterator[Metric]:
-        rows = listing.rows(self.devices)
+        try:
+            rows = listing.rows(self.devices)
+        except StoreUnavailable:
+            return  # no fleet gauges while the pairing store is unreachable; the rest stay
         yield GaugeMetricFamily(
             "wallboard_screens_offline",
             "Screens seen in the last 24 h that missed more than three heartbeats.",
@@ -33,10 +42,24 @@ class FleetCollector(Collector):
         )
 
 
+def _unavailable(exc: StoreUnavailable) -> Response:
+    """503, never "not paired": a TV keeps its page and cookie, and tries again."""
+    log.warning("pairing: %s", exc)
+    if request.path.startswith(("/api/", "/pair/")) or request.path == "/wall/sources":
+        response = error_response(503, "store_unavailable", "pairing records unreachable; retry")
+    else:
+        response = Response("pairing records unreachable; retrying\n", 503, mimetype="text/plain")
+        response.headers["Cache-Control"] = "no-store"
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 def register(app: Flask) -> Devices:
     """After ``metrics.register`` (its registry gets the fleet gauges)."""
     devices = Devices(wall_of(app))
     app.extensions[EXTENSION] = devices
+    Sharing(devices)  # the state store's pairings and fleet, once it is opened
+    app.register_error_handler(StoreUnavailable, _unavailable)
     gate.register(app)
     routes.register(app)
     registry = app.extensions.get(METRICS_EXTENSION)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from typing import Any
 
 from wallboard.devices.fleet import Record, last_seen
 from wallboard.devices.service import Devices, device_key
-from wallboard.devices.store import Device
+from wallboard.devices.store import Device, StoreUnavailable
 
 
 def record_id(record: Record) -> str:
@@ -73,19 +74,68 @@ def _row(devices: Devices, device: Device | None, record: Record | None) -> dict
     return row
 
 
-def rows(devices: Devices) -> list[dict[str, Any]]:
-    records = devices.fleet.records()
-    by_key = {r.key: r for r in records}
+def local_rows(devices: Devices) -> list[dict[str, Any]]:
+    """This replica's records as rows, with what merging needs (published to the others)."""
     out = []
-    revoked = set()
+    for record in devices.fleet.records():
+        row = _row(devices, None, record)
+        row.update(
+            key=record.key,
+            device_id=record.device_id,
+            sockets=sum(1 for s in list(record.live) if not s.gone),
+            replica=devices.replica_id,
+        )
+        out.append(row)
+    return out
+
+
+def _rank(row: dict[str, Any]) -> tuple[bool, bool, float]:
+    return row.get("status") == "online", bool(row.get("sockets")), float(row["last_seen"] or 0)
+
+
+def _best(devices: Devices) -> dict[str, dict[str, Any]]:
+    """One row per screen across replicas: where it is online (it may have moved), else newest."""
+    candidates = local_rows(devices)
+    # Another replica may run another version (a rolling upgrade): its rows are read
+    # field by field as this version knows them, defaults for what it did not send.
+    blank = {**_row(devices, None, None), "key": "", "device_id": None, "sockets": 0}
+    for replica, published in devices.fleet_elsewhere().items():
+        candidates += [
+            {**{k: r.get(k, v) for k, v in blank.items()}, "replica": replica}
+            for r in published
+            if isinstance(r.get("key"), str)
+        ]
+    best: dict[str, dict[str, Any]] = {}
+    for row in candidates:
+        key = row["key"]
+        if key not in best or _rank(row) > _rank(best[key]):
+            best[key] = row
+    return best
+
+
+def _public(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k not in ("key", "device_id", "sockets")}
+
+
+def rows(devices: Devices) -> list[dict[str, Any]]:
+    """Every paired screen and every screen seen in 24 h, on this replica or any other."""
+    best = _best(devices)
+    out = []
     for device in devices.store.devices():
         if device.revoked_at is not None:
-            revoked.add(device.id)
             continue
-        out.append(_row(devices, device, by_key.get(device_key(device.id))))
-    for record in records:
-        if record.device_id is None:
-            out.append(_row(devices, None, record))
+        found = best.get(device_key(device.id))
+        row = dict(found) if found is not None else {**_row(devices, device, None), "replica": None}
+        row.update(
+            id=device.id,
+            name=device.name,
+            paired=True,
+            page=device.page,
+            paired_at=device.paired_at,
+            approved_by=device.approved_by,
+        )
+        out.append(_public(row))
+    out += [_public(row) for row in best.values() if not row.get("device_id")]
     order = {"offline": 0, "online": 1, "never connected": 2}
     out.sort(key=lambda r: (order.get(r["status"], 3), str(r["name"]).lower()))
     return out
@@ -96,7 +146,9 @@ def offline_count(devices: Devices) -> int:
     now = time.monotonic()
     at, count = devices.offline_cache
     if now - at >= 1.0:
-        count = sum(1 for r in rows(devices) if r["status"] == "offline")
+        # Pairing store unreachable: the footer keeps the last count; the page must not fail.
+        with contextlib.suppress(StoreUnavailable):
+            count = sum(1 for r in rows(devices) if r["status"] == "offline")
         devices.offline_cache = (now, count)
     return count
 
@@ -106,7 +158,7 @@ def find(devices: Devices, screen_id: str) -> tuple[str, Device | None] | None:
     device = devices.store.device(screen_id)
     if device is not None and device.revoked_at is None:
         return device_key(device.id), device
-    for record in devices.fleet.records():
-        if record.device_id is None and record_id(record) == screen_id:
-            return record.key, None
+    for key, row in _best(devices).items():
+        if not row.get("device_id") and row.get("id") == screen_id:
+            return key, None
     return None

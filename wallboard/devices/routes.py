@@ -25,8 +25,10 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
+from wallboard.api import screens_models as models
 from wallboard.api.errors import error_response
 from wallboard.api.links import PREFIX
+from wallboard.api.models import body
 from wallboard.devices import admin, cookies, listing
 from wallboard.devices.codes import Limiter
 from wallboard.devices.gate import current_devices
@@ -129,14 +131,13 @@ def register(app: Flask) -> None:
         devices = current()
         rows = listing.rows(devices)
         offline = sum(1 for r in rows if r["status"] == "offline")
-        return cookies.no_store(
-            jsonify(
-                access=devices.wall.config.screen.access,
-                build=devices.wall.build_id,
-                offline=offline,
-                screens=rows,
-            )
-        )
+        listed = {
+            "access": devices.wall.config.screen.access,
+            "build": devices.wall.build_id,
+            "offline": offline,
+            "screens": rows,
+        }
+        return cookies.no_store(jsonify(body(models.ScreenList, listed)))
 
     @api.post("/approve")
     def approve() -> Response:
@@ -157,8 +158,8 @@ def register(app: Flask) -> None:
             )
         except Refused as exc:
             return _refused(exc)
-        body = {"id": device.id, "name": device.name, "page": device.page}
-        response = jsonify(screen=body)
+        screen = {"id": device.id, "name": device.name, "page": device.page}
+        response = jsonify(body(models.ScreenApproved, {"screen": screen}))
         response.status_code = 201
         return cookies.no_store(response)
 
@@ -192,7 +193,8 @@ def register(app: Flask) -> None:
                 sent = devices.send(key, "reload")
         except Refused as exc:
             return _refused(exc)
-        return cookies.no_store(jsonify(action=action, screen=screen_id, sockets=sent))
+        answer = {"action": action, "screen": screen_id, "sockets": sent}
+        return cookies.no_store(jsonify(body(models.ScreenAction, answer)))
 
     app.register_blueprint(web)
     app.register_blueprint(api)

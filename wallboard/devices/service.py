@@ -12,6 +12,7 @@ from wallboard.devices.codes import Limiter
 from wallboard.devices.fleet import Fleet
 from wallboard.devices.store import Device, DeviceStore, MemoryDeviceStore, Pending
 from wallboard.fanout import protocol
+from wallboard.state.shared_devices import Command, FleetRow, SharesFleet
 from wallboard.wall import Wall
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,9 @@ def device_key(device_id: str) -> str:
 class Devices:
     def __init__(self, wall: Wall, store: DeviceStore | None = None) -> None:
         self.wall = wall
+        # Replaced by the state store's own when it keeps pairings (sharing.py).
         self.store: DeviceStore = store or MemoryDeviceStore()
+        self.shared: SharesFleet | None = None  # the fleet of every replica, with Redis
         self.fleet = Fleet()
         self.sessions = Sessions()
         settings = wall.config.screen
@@ -128,14 +131,61 @@ class Devices:
         if device is None:
             raise Refused(404, "unknown_screen", "no such paired screen")
         log.info("pairing: screen %s (%s) revoked", device.id, device.name)
-        for screen in self.fleet.screens_of(device_key(device_id)):
-            # The page sees 4403 and goes back to the pairing view (static/device.js).
-            self.wall.hub.detach(screen, protocol.CLOSE_REVOKED, "revoked")
+        self.close_revoked(device_key(device_id))
+        self.tell({"op": "revoke", "key": device_key(device_id)})
         return device
 
-    def send(self, key: str, action: str, **fields: str) -> int:
-        """Send a command to every live socket of one screen; how many got it."""
+    def close_revoked(self, key: str) -> int:
+        """Close this replica's sockets of a revoked screen."""
         screens = self.fleet.screens_of(key)
         for screen in screens:
-            self.wall.hub.control(screen, protocol.command(action, **fields))
+            # The page sees 4403 and goes back to the pairing view (static/device.js).
+            self.wall.hub.detach(screen, protocol.CLOSE_REVOKED, "revoked")
         return len(screens)
+
+    def send(self, key: str, action: str, **fields: str) -> int:
+        """Send a command to every live socket of one screen, on every replica; how many."""
+        sent = self.send_here(key, action, fields)
+        if self.tell({"op": "send", "key": key, "action": action, "fields": fields}):
+            elsewhere = self.fleet_elsewhere().values()
+            sent += sum(
+                int(r.get("sockets") or 0)
+                for rows in elsewhere
+                for r in rows
+                if r.get("key") == key
+            )
+        return sent
+
+    def send_here(self, key: str, action: str, fields: dict[str, str]) -> int:
+        screens = self.fleet.screens_of(key)
+        for screen in screens:
+            self.wall.hub.command(screen, protocol.command(action, **fields))
+        return len(screens)
+
+    # -- other replicas (state.shared_devices) ---------------------------------------------
+    @property
+    def replica_id(self) -> str | None:
+        return self.shared.replica_id if self.shared is not None else None
+
+    def tell(self, command: Command) -> bool:
+        """Pass a command on to the other replicas; False when there are none (or no Redis)."""
+        shared = self.shared
+        if shared is None:
+            return False
+        try:
+            shared.tell_replicas(command)
+            return True
+        except Exception as exc:  # the store's client errors; the local part is done
+            log.warning("fleet: could not reach the other replicas: %s", exc)
+            return False
+
+    def fleet_elsewhere(self) -> dict[str, list[FleetRow]]:
+        """The fleet rows other replicas published (empty without them, or without Redis)."""
+        shared = self.shared
+        if shared is None:
+            return {}
+        try:
+            return shared.fleet_elsewhere()
+        except Exception as exc:  # the store's client errors: this replica's own screens only
+            log.warning("fleet: could not read the other replicas' screens: %s", exc)
+            return {}

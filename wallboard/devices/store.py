@@ -12,7 +12,14 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Protocol, runtime_checkable
+
+
+class StoreUnavailable(Exception):
+    """A shared or persistent store cannot answer now (Redis unreachable, disk error).
+
+    Never taken as "not paired": the request fails with 503 and the screen retries.
+    """
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,15 @@ class DeviceStore(Protocol):
     def move(self, device_id: str, page: str) -> Device | None: ...
     def revoke(self, device_id: str, now: float) -> Device | None: ...
     def pending_count(self) -> int: ...
+
+
+@runtime_checkable
+class KeepsSessions(Protocol):
+    """A shared store that also keeps the fleet page's admin sessions (hashes, with a TTL)."""
+
+    def open_session(self, session_hash: str, ttl: float) -> None: ...
+    def session_valid(self, session_hash: str) -> bool: ...
+    def close_session(self, session_hash: str) -> None: ...
 
 
 @dataclass

@@ -117,6 +117,13 @@ class Hub:
             self._controls.append(screen)
         self._wake.set()
 
+    def command(self, screen: Screen, frame: bytes) -> None:
+        """Have the writer send ``frame`` (a command) after those queued before it, none lost."""
+        with self._lock:
+            screen.commands.append(frame)
+            self._controls.append(screen)
+        self._wake.set()
+
     def screens_by_team(self) -> dict[str, int]:
         with self._lock:
             counts: dict[str, int] = {}
@@ -218,10 +225,18 @@ class Hub:
         now = time.monotonic()
         for screen in closing:
             self._close(screen)
+        later: list[Screen] = []
         for screen in controls:
             frame, screen.control = screen.control, None
             if frame is not None and not screen.gone and screen.pending is None:
                 self._write(screen, frame)
+            while screen.commands and not screen.gone and screen.pending is None:
+                self._write(screen, screen.commands.popleft())
+            if screen.commands and not screen.gone:
+                later.append(screen)  # behind: the rest once its socket drains
+        if later:
+            with self._lock:
+                self._controls.extend(later)
         for screen in new:
             if not screen.gone:
                 self._write(

@@ -9,6 +9,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+MAX_COMMANDS = 32  # queued per screen; a person's clicks, never a flood
+
 
 @dataclass(eq=False)
 class Screen:
@@ -25,6 +27,9 @@ class Screen:
     needs_resync: bool = False
     gone: bool = False  # ``closed`` as a plain flag, for the writer's hot loop
     control: bytes | None = None  # a pong owed to a client ping; written by the hub
+    # Commands (reload, move...) in order: each must arrive, unlike pongs where the newest
+    # stands for all. Bounded: people send them, a handful at a time.
+    commands: deque[bytes] = field(default_factory=lambda: deque(maxlen=MAX_COMMANDS))
     coalesced: int = 0  # updates folded into a later snapshot for this screen
     close_code: int | None = None
     close_reason: str = ""

@@ -12,7 +12,8 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,23 @@ class SqliteFile:
                     stored = conn.execute("SELECT team, panel FROM panels").fetchall()
                     gone = [row for row in stored if tuple(row) not in keep]
                     conn.executemany("DELETE FROM panels WHERE team = ? AND panel = ?", gone)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE``): committed on leaving, rolled back on error.
+
+        For other tables in the same file (the pairing records): one connection, so the
+        lock orders them with the board writer's transactions.
+        """
+        with self._lock:
+            conn = self.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")

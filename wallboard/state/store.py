@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from collectors.base import Memory
 from wallboard.board.status import PanelState
 from wallboard.state import codec
+from wallboard.state.devices_sqlite import SqliteDeviceStore
 from wallboard.state.sqlite_file import SqliteFile
 from wallboard.state.writer import Coalescer
 
@@ -64,6 +65,7 @@ class SqliteStore:
     def __init__(self, wall: Wall, path: Path) -> None:
         self.wall = wall
         self.file = SqliteFile(path)
+        self.devices = SqliteDeviceStore(self.file)  # pairings, in the same file
         self.restored = 0
         self.saved_at: float | None = None
         self._written: dict[tuple[str, str], Fingerprint] = {}
@@ -153,6 +155,10 @@ class SqliteStore:
         self._written = fingerprints
         self._keys = keys
         self.saved_at = now
+
+    def device_store(self) -> SqliteDeviceStore:
+        """Pairing records survive a restart with the board (state.shared_devices)."""
+        return self.devices
 
     def describe(self) -> dict[str, Any]:
         return {

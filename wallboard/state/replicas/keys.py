@@ -113,3 +113,26 @@ class Keys:
 
     def config_of(self, replica: str) -> str:
         return self._k(f"config:{replica}")
+
+    # -- screens as devices (devices_redis.py, fleet_redis.py) -----------------------------
+    # The device scripts build the per-record names below from the prefix themselves (one
+    # Redis, not a cluster): ``<prefix>:pairing:<code>``, ``<prefix>:pairing-secret:<hash>``,
+    # ``<prefix>:device:<id>``, ``<prefix>:credential:<hash>``.
+    @property
+    def pairing_index(self) -> str:
+        return self._k("pairing-index")
+
+    @property
+    def devices(self) -> str:
+        return self._k("devices")
+
+    @property
+    def fleet_index(self) -> str:
+        return self._k("fleet-replicas")
+
+    def fleet_of(self, replica: str) -> str:
+        return self._k(f"fleet:{replica}")
+
+    @property
+    def screens_channel(self) -> str:
+        return self._k("screens")

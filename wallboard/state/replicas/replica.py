@@ -27,6 +27,9 @@ import redis
 
 from collectors.base import Memory
 from wallboard.state.replicas import report
+from wallboard.state.replicas.devices_redis import RedisDeviceStore
+from wallboard.state.replicas.devices_share import SharesDevicesInRedis
+from wallboard.state.replicas.fleet_redis import RedisFleet
 from wallboard.state.replicas.hooks import HookQueue
 from wallboard.state.replicas.keys import NEXT_EPOCH, RAISE_FLOOR, RELEASE, RENEW, Keys
 from wallboard.state.replicas.sync import BoardSync, StaleEpoch
@@ -38,7 +41,7 @@ log = logging.getLogger(__name__)
 SETTLE_TIMEOUT = 0.5  # an API read waits this long at most for a follower to catch up
 
 
-class Replica:
+class Replica(SharesDevicesInRedis):
     backend = "redis"
     starts_scheduler = False  # the lease decides
 
@@ -51,8 +54,12 @@ class Replica:
         # The file as read; replicas of one wall deploy the same file, byte for byte.
         config_bytes = Path(wall.config.path).read_bytes()
         self.config_hash = hashlib.sha256(config_bytes).hexdigest()[:16]
+        self._stop = threading.Event()
         self.sync = BoardSync(wall, client, keys)
         self.hooks = HookQueue(self, client, keys)
+        # Pairings and the fleet of screens, shared by the replicas (devices_share.py).
+        self.devices = RedisDeviceStore(client, keys.prefix)
+        self.fleet = RedisFleet(client, keys, self.id, self._stop)
         self.leader = False
         self.epoch = 0
         self.takeovers = 0
@@ -65,7 +72,6 @@ class Replica:
         self._connected = False
         self._want_resync = False
         self._dirty = threading.Event()
-        self._stop = threading.Event()
         self._lock = threading.RLock()  # promotion, demotion and writes, one at a time
         self._threads = [
             threading.Thread(target=loop, name=f"wallboard-replica-{name}", daemon=True)
@@ -302,4 +308,5 @@ class Replica:
             log.warning("replica: could not release the lease: %s", exc)
         for thread in self._threads:
             thread.join(2)
+        self.fleet.leave()
         self.client.close()
