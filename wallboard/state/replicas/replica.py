@@ -47,9 +47,7 @@ class Replica:
         self.keys = keys
         self.ttl = ttl
         self.id = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
-        # The file as read; replicas of one wall deploy the same file, byte for byte.
-        config_bytes = Path(wall.config.path).read_bytes()
-        self.config_hash = hashlib.sha256(config_bytes).hexdigest()[:16]
+        self.config_hash = _config_hash(wall)
         self.sync = BoardSync(wall, client, keys)
         self.hooks = HookQueue(self, client, keys)
         self.leader = False
@@ -84,11 +82,19 @@ class Replica:
             self.sync.resync()
         except redis.RedisError as exc:
             self._failed(exc)
-        self.wall.board.subscribe(lambda version, teams, layout: self._dirty.set())
+        self.wall.board.subscribe(self._on_board_change)
         self.wall.collect_listeners.append(lambda sid, seconds, error: self._dirty.set())
         self.wall.hub.notice = self.notice
         for thread in self._threads:
             thread.start()
+
+    def _on_board_change(self, version: int, teams: frozenset[str], layout: bool) -> None:
+        if layout:  # a config reload swapped the config in: republished at the next lease tick
+            try:
+                self.config_hash = _config_hash(self.wall)
+            except OSError as exc:  # gone since the reload read it: keep the hash as it was
+                log.warning("replica: cannot hash the reloaded config file: %s", exc)
+        self._dirty.set()
 
     def _lineage(self) -> None:
         """The shared board's id, part of every ETag: the same on every replica."""
@@ -244,9 +250,11 @@ class Replica:
         return f"state store unreachable — values as of {when}"
 
     # -- reports (report.py) ----------------------------------------------------------
-    def forward_hook(self, kind: str, source_id: str, payload: Any) -> bool:
+    def forward_hook(
+        self, kind: str, source_id: str, payload: Any, dedup: str | None = None
+    ) -> bool:
         """Queue a verified webhook for the leader (state.shared_hooks.SharesHooks)."""
-        return self.hooks.forward(kind, source_id, payload)
+        return self.hooks.forward(kind, source_id, payload, dedup)
 
     def describe(self) -> dict[str, Any]:
         return report.describe(self)
@@ -268,3 +276,9 @@ class Replica:
         for thread in self._threads:
             thread.join(2)
         self.client.close()
+
+
+def _config_hash(wall: Wall) -> str:
+    """The running config's file as read (at start, then after each good reload): replicas
+    of one wall deploy the same file, byte for byte."""
+    return hashlib.sha256(Path(wall.config.path).read_bytes()).hexdigest()[:16]
