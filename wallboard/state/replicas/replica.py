@@ -2,7 +2,8 @@
 
 Threads (all daemons, stopped by :meth:`Replica.close`):
 - lease: every ``ttl/3`` renew the lease (leader) or try ``SET NX PX`` (follower whose
-  config hash agrees with the leader's); publish this replica's config hash;
+  config hash agrees with the leader's); publish this replica's config hash (the
+  file's, recomputed after each successful reload);
 - follow: subscribe to changes, resync on connect and on a sequence gap;
 - write (leader): write each board change at once, fenced by the epoch;
 - hooks (leader): apply webhooks queued in Redis by any replica, each exactly once.
