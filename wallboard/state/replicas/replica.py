@@ -14,20 +14,19 @@ run out unrenewed, so there is never more than one poller.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import secrets
 import socket
 import threading
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import redis
 
 from collectors.base import Memory
 from wallboard.state.replicas import report
+from wallboard.state.replicas.config_hash import ConfigHash
 from wallboard.state.replicas.hooks import HookQueue
 from wallboard.state.replicas.keys import NEXT_EPOCH, RELEASE, RENEW, Keys
 from wallboard.state.replicas.sync import BoardSync, StaleEpoch
@@ -48,7 +47,8 @@ class Replica:
         self.keys = keys
         self.ttl = ttl
         self.id = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
-        self.config_hash = _config_hash(wall)
+        self._config = ConfigHash(wall)
+        self.config_hash = self._config.value
         self.sync = BoardSync(wall, client, keys)
         self.hooks = HookQueue(self, client, keys)
         self.leader = False
@@ -91,10 +91,7 @@ class Replica:
 
     def _on_board_change(self, version: int, teams: frozenset[str], layout: bool) -> None:
         if layout:  # a config reload swapped the config in: republished at the next lease tick
-            try:
-                self.config_hash = _config_hash(self.wall)
-            except OSError as exc:  # gone since the reload read it: keep the hash as it was
-                log.warning("replica: cannot hash the reloaded config file: %s", exc)
+            self.config_hash = self._config.refresh()
         self._dirty.set()
 
     def _lineage(self) -> None:
@@ -277,9 +274,3 @@ class Replica:
         for thread in self._threads:
             thread.join(2)
         self.client.close()
-
-
-def _config_hash(wall: Wall) -> str:
-    """The running config's file as read (at start, then after each good reload): replicas
-    of one wall deploy the same file, byte for byte."""
-    return hashlib.sha256(Path(wall.config.path).read_bytes()).hexdigest()[:16]
