@@ -194,12 +194,18 @@ class PushReceiver(Protocol):
     apply at once, None for a push it does not handle (answered and ignored), and
     raises :class:`CollectorError` (kind ``bad_request``) for a malformed one. It must
     not call upstream synchronously for long (webhook senders time out quickly).
+    ``check`` validates a verified request the way ``receive`` would, applying
+    nothing: False for a push it does not handle, :class:`CollectorError` naming what
+    is wrong for a malformed one. Replicas check before they queue a push for the
+    leader, so the sender gets the 4xx, not a 2xx for a push that is later dropped.
     """
 
     kind: ClassVar[str]
     accepts_pushes: bool
 
     def verify(self, request: PushRequest) -> bool: ...
+
+    def check(self, request: PushRequest) -> bool: ...
 
     def receive(self, request: PushRequest) -> Collection | None: ...
 

@@ -7,6 +7,7 @@ is applied, so a malformed payload changes nothing; unknown keys are ignored
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -78,12 +79,30 @@ def _alert(raw: Any, where: str, firing: bool) -> Alert:
     )
 
 
+def webhook(body: bytes) -> tuple[list[Alert], int]:
+    """(alerts, alerts left out by ``max_alerts``) of a raw webhook body, or a PayloadError.
+
+    Checks everything before anything is applied, so a replica can refuse a malformed
+    body (4xx) before it queues it for the leader."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise PayloadError("body is not JSON") from None
+    alerts = webhook_alerts(payload)
+    truncated = payload.get("truncatedAlerts", 0)
+    if not isinstance(truncated, int) or isinstance(truncated, bool) or truncated < 0:
+        raise PayloadError("truncatedAlerts: expected a non-negative integer")
+    return alerts, truncated
+
+
 def webhook_alerts(payload: Any) -> list[Alert]:
     """The alerts of a webhook v4 payload, firing and resolved, or a PayloadError."""
     if not isinstance(payload, dict):
         raise PayloadError("expected a JSON object")
     if payload.get("version") != "4":
         raise PayloadError(f'expected version "4", got {payload.get("version")!r:.20}')
+    if payload.get("status") not in ("firing", "resolved"):
+        raise PayloadError('status: expected "firing" or "resolved"')
     alerts = payload.get("alerts")
     if not isinstance(alerts, list):
         raise PayloadError("alerts: expected a list")

@@ -9,7 +9,6 @@ either is always right. Alerts without a team label are counted in warnings.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Mapping
@@ -23,7 +22,7 @@ from collectors.alertmanager.payload import (
     alert_data,
     alert_from,
     api_alerts,
-    webhook_alerts,
+    webhook,
 )
 from collectors.base import Collection, Item, PushRequest, Reading, SourceContext, severity
 from collectors.errors import CollectorError
@@ -99,22 +98,25 @@ class AlertmanagerSource:
         presented = bearer(request.header("Authorization"))
         return presented is not None and same(presented, self._token)
 
-    def receive(self, request: PushRequest) -> Collection:
-        """Apply a webhook v4 payload; CollectorError (nothing applied) when it is malformed."""
+    def check(self, request: PushRequest) -> bool:
+        """Whether a verified webhook is a v4 payload (CollectorError naming what is not)."""
+        self._parse(request)
+        return True
+
+    def _parse(self, request: PushRequest) -> tuple[list[Alert], int]:
         try:
-            payload = json.loads(request.body())
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise CollectorError("body is not JSON", kind="bad_request") from exc
-        try:
-            alerts = webhook_alerts(payload)
+            return webhook(request.body())
         except PayloadError as exc:
             raise CollectorError(
                 f"not an Alertmanager v4 payload: {exc}", kind="bad_request"
             ) from exc
-        truncated = payload.get("truncatedAlerts")
+
+    def receive(self, request: PushRequest) -> Collection:
+        """Apply a webhook v4 payload; CollectorError (nothing applied) when it is malformed."""
+        alerts, truncated = self._parse(request)
         now = time.monotonic()
         with self._lock:
-            if isinstance(truncated, int) and truncated > 0:
+            if truncated > 0:
                 self._truncated += truncated
             for alert in alerts:
                 if alert.firing:

@@ -218,6 +218,10 @@ class SentrySource:
     def verify(self, request: PushRequest) -> bool:
         return webhook.signed(self._webhook_secret, request)
 
+    def check(self, request: PushRequest) -> bool:
+        """Whether a verified webhook is one this wall shows (CollectorError: malformed)."""
+        return webhook.parse(request) is not None
+
     def receive(self, request: PushRequest) -> Collection | None:
         """Amend the book from a verified webhook; readings for the teams it concerns.
 

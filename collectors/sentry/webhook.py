@@ -48,14 +48,48 @@ def signed(secret: bytes, request: PushRequest) -> bool:
 
 
 def parse(request: PushRequest) -> SentryHook | None:
-    """The hook of a verified request; None for a resource this wall does not show."""
+    """The hook of a verified request; None for a resource this wall does not show.
+
+    The shape the source reads (docs/api-facts.md 2.7) is checked here, in full, so a
+    malformed body is refused (CollectorError, kind ``bad_request``, naming the field)
+    before anything is applied or queued for a replicas' leader.
+    """
     try:
         payload = json.loads(request.body())
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise CollectorError("body is not JSON", kind="bad_request") from exc
     if not isinstance(payload, Mapping):
         raise CollectorError("body is not a JSON object", kind="bad_request")
     resource = request.header(RESOURCE_HEADER)
     if resource not in HANDLED:
         return None
+    _check(resource, payload)
     return SentryHook(resource, payload)
+
+
+def _check(resource: str, payload: Mapping[str, Any]) -> None:
+    def refuse(reason: str) -> CollectorError:
+        return CollectorError(f"{resource} webhook: {reason}", kind="bad_request")
+
+    action = payload.get("action")
+    if not isinstance(action, str) or not action:
+        raise refuse('"action": expected a non-empty string')
+    data = payload.get("data")
+    if not isinstance(data, Mapping):
+        raise refuse('"data": expected an object')
+    if resource == "issue":
+        issue = data.get("issue")
+        if not isinstance(issue, Mapping):
+            raise refuse('"data.issue": expected an object')
+        if not isinstance(issue.get("id"), (str, int)) or isinstance(issue.get("id"), bool):
+            raise refuse('"data.issue.id": expected a string')
+        if not isinstance(issue.get("project"), Mapping):
+            raise refuse('"data.issue.project": expected an object')
+        return
+    event = data.get("event")
+    if not isinstance(event, Mapping):
+        raise refuse('"data.event": expected an object')
+    if not isinstance(event.get("issue_id"), (str, int)) or isinstance(event.get("issue_id"), bool):
+        raise refuse('"data.event.issue_id": expected a string')
+    if not isinstance(event.get("project"), (str, int)) or isinstance(event.get("project"), bool):
+        raise refuse('"data.event.project": expected the project id')

@@ -25,6 +25,7 @@ from tests.support.prometheus import PrometheusServer, RequestsTarget
 from tests.support.redis_server import RedisServer, redis_server
 from tests.support.replicas import (
     TOKEN,
+    config_path,
     get_json,
     leader_of,
     quiet_alertmanager,
@@ -224,7 +225,7 @@ def test_the_same_board_gives_the_same_etag_on_every_replica(
 
 
 def test_redis_down_shows_the_marker_and_503_then_recovers_by_itself(
-    tmp_path: Path, store: RedisServer, config: str
+    tmp_path: Path, store: RedisServer, prom: PrometheusServer, config: str
 ) -> None:
     with replicas(tmp_path, 2, store.url, config) as servers:
         leader = leader_of(servers)
@@ -246,7 +247,27 @@ def test_redis_down_shows_the_marker_and_503_then_recovers_by_itself(
                 assert any("Redis" in r for r in body["reasons"]), body
                 shown = panel(server, "payments", "ratio")["status"]
                 assert shown == before[server.url] or shown != "ok"
+            # docs/replicas.md: the leader stops collecting once its lease ran out unrenewed
+            # (<= TTL), and no follower starts: nobody polls the upstream during the outage.
+            wait_until(
+                lambda: state_of(leader)["role"] == "follower",
+                TTL + TTL / 3 + 5,
+                "the leader giving up its lease",
+            )
+            assert time.monotonic() - stopped <= TTL + TTL / 3 + 2.0
+            assert metric(leader, "wallboard_replica_leader") == 0
+            time.sleep(INTERVAL)  # a cycle already in flight may still finish
+            idle = queries_in(prom, INTERVAL * 4)
+            assert idle == 0, f"{idle} upstream queries while Redis was down"
+            queried = prom.queries_served()
+            back = time.monotonic()  # before: start() returns once Redis answers a PING
             store.start()
+            wait_until(lambda: prom.queries_served() > queried, TTL * 3 + 10, "a query again")
+            resumed = time.monotonic() - back
+            # The next lease look (<= TTL/3 + 1 s while Redis is unreachable), the takeover and
+            # the first cycle, due at once: about a cycle; plus slack for a loaded host.
+            bound = TTL / 3 + 1.0 + INTERVAL + 1.5
+            assert resumed <= bound, f"collection resumed after {resumed:.2f} s"
             wait_until(
                 lambda: all(get_json(s.url + "/readyz")[0] == 200 for s in servers),
                 TTL * 3 + 10,
@@ -286,3 +307,37 @@ def test_a_replica_with_another_config_says_so_and_never_takes_the_lease(
             assert metric(leader, "wallboard_replica_leader") == 1
             assert metric(leader, "wallboard_replica_takeovers") == 1
             assert metric(odd, "wallboard_replication_lag_seconds") < 1.0
+
+
+def test_a_replica_reloaded_with_another_config_says_so_until_reloaded_back(
+    tmp_path: Path, store: RedisServer, config: str
+) -> None:
+    with replicas(tmp_path, 2, store.url, config) as servers:
+        leader = leader_of(servers)
+        index = next(i for i, s in enumerate(servers) if s is not leader)
+        odd, path = servers[index], config_path(tmp_path, index)
+        agreed = state_of(odd)["config_hash"]
+        assert agreed == state_of(leader)["config_hash"]
+        path.write_text(config.replace('title = "5xx ratio"', 'title = "Server errors"'))
+        odd.signal(signal.SIGHUP)  # what `wallboard reload` sends
+
+        def says_it_differs() -> bool:
+            status, body, _ = get_json(odd.url + "/readyz")
+            return status == 503 and any("differs from the leader" in r for r in body["reasons"])
+
+        wait_until(says_it_differs, TTL * 2 + 10, "the reloaded replica reporting the mismatch")
+        assert state_of(odd)["config_hash"] != agreed
+        assert metric(odd, "wallboard_replica_config_mismatch") == 1
+        assert get_json(leader.url + "/readyz")[0] == 200
+        # Its renewals and lease looks go on; it never takes the lease from that leader.
+        time.sleep(TTL * 2)
+        assert state_of(odd)["role"] == "follower"
+        assert metric(odd, "wallboard_replica_leader") == 0
+        assert metric(leader, "wallboard_replica_leader") == 1
+        assert metric(leader, "wallboard_replica_takeovers") == 1
+        path.write_text(config)
+        odd.signal(signal.SIGHUP)
+        wait_until(lambda: get_json(odd.url + "/readyz")[0] == 200, TTL * 2 + 10, "agreement again")
+        assert state_of(odd)["config_hash"] == agreed
+        assert state_of(odd)["config_mismatch"] is None
+        assert metric(odd, "wallboard_replica_config_mismatch") == 0

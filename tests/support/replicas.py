@@ -130,18 +130,26 @@ def leader_of(servers: list[ServerProcess], timeout: float = 20.0) -> ServerProc
     return found[0]
 
 
+def config_path(directory: Path, index: int) -> Path:
+    """Replica ``index``'s own config file (rewrite it and SIGHUP the replica to reload)."""
+    return directory / f"replica{index}" / "config.toml"
+
+
 @contextmanager
 def replicas(
-    directory: Path, count: int, redis_url: str, config: str
+    directory: Path,
+    count: int,
+    redis_url: str,
+    config: str,
+    env: dict[str, str] | None = None,
 ) -> Iterator[list[ServerProcess]]:
     """``count`` replicas, each with its own copy of the same config file."""
-    env = {"WALLBOARD_REDIS_URL": redis_url, "AM_TOKEN": TOKEN}
+    full_env = {"WALLBOARD_REDIS_URL": redis_url, "AM_TOKEN": TOKEN, **(env or {})}
     with ExitStack() as stack:
         servers = []
         for i in range(count):
-            folder = directory / f"replica{i}"
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / "config.toml"
+            path = config_path(directory, i)
+            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(config)
-            servers.append(stack.enter_context(run_server(path, env=env)))
+            servers.append(stack.enter_context(run_server(path, env=full_env)))
         yield servers

@@ -3,9 +3,10 @@
 Alertmanager does not sign payloads; it sends ``Authorization: Bearer <token>``
 from its ``http_config.authorization``, checked in constant time by each
 alertmanager source against its ``webhook_token_env``. A missing or wrong token is
-401, a malformed body 400, and in both cases nothing on the board changes. With
-replicas sharing a board (``[state] backend = "redis"``) a verified webhook is
-queued durably and the leader applies it, exactly once.
+401, a malformed body 400 (naming the field; checked before anything is queued), and
+in both cases nothing on the board changes. With replicas sharing a board
+(``[state] backend = "redis"``) a verified, well-formed webhook is queued durably and
+the leader applies it, exactly once.
 """
 
 from __future__ import annotations
@@ -50,6 +51,12 @@ def receive() -> Response:
     if isinstance(payload, Response):
         return payload
     verified = push_request(body)
+    # The payload's shape, checked by the source before anything is queued or applied: a
+    # replica answers 400 itself rather than 200 for a push the leader would drop.
+    try:
+        sources[source_id].check(verified)
+    except CollectorError as exc:
+        return error_response(400, "bad_request", exc.reason)
     queued = queued_answer(wall, KIND, source_id, verified)
     if queued is not None:
         return queued

@@ -8,6 +8,9 @@ neither is set, so an unconfigured wall takes no deploys). Bodies are read throu
 is a JSON object: ``team`` (or ``service``, mapped by ``[deploys.services]``),
 ``version``, optional ``url``, ``environment`` and ``time`` (unix seconds or
 ISO 8601; default now). Anything refused leaves the board exactly as it was.
+With replicas sharing a board the checked deploy (its time fixed on arrival) is
+queued durably before the answer and the leader records it, once per team and
+version; it reaches every replica with the board.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -25,10 +29,13 @@ from wallboard.api.errors import error_response
 from wallboard.board.deploys import Deploy
 from wallboard.config.model import WallConfig
 from wallboard.hooks.body import json_object, raw_body
-from wallboard.wall import current_wall
+from wallboard.hooks.push import queue_for_leader
+from wallboard.wall import Wall, current_wall
+from wallboard.wall import wall as wall_of
 
 log = logging.getLogger(__name__)
 FIELDS = frozenset({"team", "service", "version", "url", "environment", "time"})
+KIND = "deploy"
 
 
 class Refused(ValueError):
@@ -117,6 +124,17 @@ def receive() -> Response:
             deploy = parse(config, body, time.time())
     except Refused as exc:
         return error_response(400, "bad_request", str(exc))
+    # The board dedups a deploy by (team, version, source): so does the shared queue.
+    queued = queue_for_leader(
+        wall,
+        KIND,
+        deploy.source,
+        asdict(deploy),
+        f"{deploy.team}\n{deploy.version}",
+        deploy=deploy.view(),
+    )
+    if queued is not None:
+        return queued
     try:
         version = wall.board.add_deploy(deploy)
     except KeyError:  # a reload removed the team since the body was read
@@ -125,7 +143,16 @@ def receive() -> Response:
     return jsonify(ok=True, deploy=deploy.view(), version=version)
 
 
+def apply(wall: Wall, source_id: str, queued: Mapping[str, Any]) -> int:
+    """Record a deploy a replica queued (the fields of :class:`Deploy`); the board version."""
+    deploy = Deploy(**{**queued, "source": source_id})
+    version = wall.board.add_deploy(deploy)  # KeyError: a reload removed the team since
+    log.info("deploy %s of team %s (queued)", deploy.version, deploy.team)
+    return version
+
+
 def register(app: Flask) -> None:
     bp = Blueprint("hooks_deploy", __name__)
     bp.add_url_rule("/hooks/deploy", "receive", receive, methods=["POST"])
     app.register_blueprint(bp)
+    wall_of(app).push_appliers[KIND] = apply

@@ -67,11 +67,23 @@ def from_queue(entry: Mapping[str, Any]) -> PushRequest:
 def queued_answer(wall: Wall, kind: str, source_id: str, push: PushRequest) -> Response | None:
     """With replicas sharing a board, queue the verified push for the leader and answer
     (202-like 200, or 503 when it cannot be made durable); None: apply it here."""
+    return queue_for_leader(wall, kind, source_id, queue_entry(push))
+
+
+def queue_for_leader(
+    wall: Wall,
+    kind: str,
+    source_id: str,
+    entry: Mapping[str, Any],
+    dedup: str | None = None,
+    **answer: Any,
+) -> Response | None:
+    """``queued_answer`` for any JSON-ready entry (``answer``: more fields for the 200)."""
     try:
-        queued = forward_hook(wall, kind, source_id, queue_entry(push))
+        queued = forward_hook(wall, kind, source_id, dict(entry), dedup)
     except StoreUnavailable as exc:
         return error_response(503, "state_store_unavailable", f"not accepted, retry: {exc}")
     if queued is None:
         return None
     # Several replicas: the leader applies it, exactly once.
-    return jsonify(ok=True, queued=queued, duplicate=not queued)
+    return jsonify(ok=True, queued=queued, duplicate=not queued, **answer)

@@ -2,9 +2,9 @@
 
 Each sentry source with ``webhook_secret_env`` or ``_file`` checks the signature itself
 (``collectors/sentry/webhook.py``); anything unsigned or mis-signed is 401 and
-changes nothing. The answer comes from memory, well inside Sentry's 1 s. With
-replicas sharing a board, a verified webhook is queued durably and the leader
-applies it, exactly once.
+changes nothing; a signed but malformed body is 400 naming the field. The answer
+comes from memory, well inside Sentry's 1 s. With replicas sharing a board, a
+verified, well-formed webhook is queued durably and the leader applies it, exactly once.
 """
 
 from __future__ import annotations
@@ -51,6 +51,14 @@ def receive() -> Response:
     if isinstance(payload, Response):
         return payload
     resource = request.headers.get("Sentry-Hook-Resource", "")
+    # The shape, checked by the source before anything is queued: a 400 naming the field
+    # from whichever replica got it, and a resource the wall does not show is not queued.
+    try:
+        handled = sources[source_id].check(push)
+    except CollectorError as exc:
+        return error_response(400, "bad_request", exc.reason)
+    if not handled:
+        return jsonify(ok=True, ignored=resource or "no Sentry-Hook-Resource")
     queued = queued_answer(wall, KIND, source_id, push)
     if queued is not None:
         return queued

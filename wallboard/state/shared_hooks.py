@@ -20,12 +20,18 @@ class StoreUnavailable(Exception):
 class SharesHooks(Protocol):
     """A store shared by replicas: webhooks are queued there and applied by the leader."""
 
-    def forward_hook(self, kind: str, source_id: str, payload: Any) -> bool:
-        """Queue a verified webhook durably; False for a duplicate. Raises on store errors."""
+    def forward_hook(
+        self, kind: str, source_id: str, payload: Any, dedup: str | None = None
+    ) -> bool:
+        """Queue a verified webhook durably; False for a duplicate. Raises on store errors.
+
+        Duplicates are told by ``dedup`` when given, else by the payload itself."""
         ...
 
 
-def forward_hook(wall: Wall, kind: str, source_id: str, payload: Any) -> bool | None:
+def forward_hook(
+    wall: Wall, kind: str, source_id: str, payload: Any, dedup: str | None = None
+) -> bool | None:
     """Queue a webhook in the shared store: True queued, False duplicate, None no shared store.
 
     Raises :class:`StoreUnavailable` when it cannot be made durable (answer 503).
@@ -34,6 +40,6 @@ def forward_hook(wall: Wall, kind: str, source_id: str, payload: Any) -> bool | 
     if not isinstance(store, SharesHooks):
         return None
     try:
-        return bool(store.forward_hook(kind, source_id, payload))
+        return bool(store.forward_hook(kind, source_id, payload, dedup))
     except Exception as exc:  # the client's errors; the sender retries on a 503
         raise StoreUnavailable(str(exc)) from exc

@@ -34,9 +34,16 @@ class HookQueue:
         self.applied = 0
         self.duplicates = 0
 
-    def forward(self, kind: str, source_id: str, payload: Any) -> bool:
-        """Queue a webhook durably; False when it is a duplicate. Raises RedisError."""
-        body = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    def forward(self, kind: str, source_id: str, payload: Any, dedup: str | None = None) -> bool:
+        """Queue a webhook durably; False when it is a duplicate. Raises RedisError.
+
+        ``dedup`` names what makes two pushes the same when the payload cannot (a deploy
+        stamped with its arrival time is the same deploy when team and version match)."""
+        body = (
+            dedup
+            if dedup is not None
+            else json.dumps(payload, sort_keys=True, separators=(",", ":"))
+        )
         digest = hashlib.sha256(f"{kind}\n{source_id}\n{body}".encode()).hexdigest()
         entry = json.dumps({"kind": kind, "source": source_id, "payload": payload})
         queued = bool(

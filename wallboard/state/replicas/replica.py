@@ -2,7 +2,8 @@
 
 Threads (all daemons, stopped by :meth:`Replica.close`):
 - lease: every ``ttl/3`` renew the lease (leader) or try ``SET NX PX`` (follower whose
-  config hash agrees with the leader's); publish this replica's config hash;
+  config hash agrees with the leader's); publish this replica's config hash (the
+  file's, recomputed after each successful reload);
 - follow: subscribe to changes, resync on connect and on a sequence gap;
 - write (leader): write each board change at once, fenced by the epoch;
 - hooks (leader): apply webhooks queued in Redis by any replica, each exactly once.
@@ -13,20 +14,19 @@ run out unrenewed, so there is never more than one poller.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import secrets
 import socket
 import threading
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import redis
 
 from collectors.base import Memory
 from wallboard.state.replicas import report
+from wallboard.state.replicas.config_hash import ConfigHash
 from wallboard.state.replicas.devices_redis import RedisDeviceStore
 from wallboard.state.replicas.devices_share import SharesDevicesInRedis
 from wallboard.state.replicas.fleet_redis import RedisFleet
@@ -51,9 +51,8 @@ class Replica(SharesDevicesInRedis):
         self.keys = keys
         self.ttl = ttl
         self.id = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
-        # The file as read; replicas of one wall deploy the same file, byte for byte.
-        config_bytes = Path(wall.config.path).read_bytes()
-        self.config_hash = hashlib.sha256(config_bytes).hexdigest()[:16]
+        self._config = ConfigHash(wall)
+        self.config_hash = self._config.value
         self._stop = threading.Event()
         self.sync = BoardSync(wall, client, keys)
         self.hooks = HookQueue(self, client, keys)
@@ -91,11 +90,16 @@ class Replica(SharesDevicesInRedis):
             self.sync.resync()
         except redis.RedisError as exc:
             self._failed(exc)
-        self.wall.board.subscribe(lambda version, teams, layout: self._dirty.set())
+        self.wall.board.subscribe(self._on_board_change)
         self.wall.collect_listeners.append(lambda sid, seconds, error: self._dirty.set())
         self.wall.hub.notice = self.notice
         for thread in self._threads:
             thread.start()
+
+    def _on_board_change(self, version: int, teams: frozenset[str], layout: bool) -> None:
+        if layout:  # a config reload swapped the config in: republished at the next lease tick
+            self.config_hash = self._config.refresh()
+        self._dirty.set()
 
     def _lineage(self) -> None:
         """The shared board's id, part of every ETag: the same on every replica."""
@@ -285,9 +289,11 @@ class Replica(SharesDevicesInRedis):
         return f"state store unreachable — values as of {when}"
 
     # -- reports (report.py) ----------------------------------------------------------
-    def forward_hook(self, kind: str, source_id: str, payload: Any) -> bool:
+    def forward_hook(
+        self, kind: str, source_id: str, payload: Any, dedup: str | None = None
+    ) -> bool:
         """Queue a verified webhook for the leader (state.shared_hooks.SharesHooks)."""
-        return self.hooks.forward(kind, source_id, payload)
+        return self.hooks.forward(kind, source_id, payload, dedup)
 
     def describe(self) -> dict[str, Any]:
         return report.describe(self)

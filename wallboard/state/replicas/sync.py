@@ -1,8 +1,9 @@
 """Moving the board through Redis: the leader's fenced writes, the followers' applies and resyncs.
 
 The leader writes only what changed since its last write (latest state and
-history of each changed panel, each source's visible state and memory) in one
-fenced script call that also publishes the change with its sequence number.
+history of each changed panel, each source's visible state and memory, and the
+deploy log when it changed) in one fenced script call that also publishes the
+change with its sequence number.
 A follower applies each message in order; a gap in sequence numbers, or a new
 connection, makes it read the whole board instead (a resync).
 """
@@ -48,6 +49,7 @@ class BoardSync:
         self._sources_written: dict[str, str] = {}
         self.written_version = 0  # the version in Redis after this leader's last write
         self._applied = threading.Condition()  # notified after each apply (wait_for_version)
+        self._deploys_written: str | None = None
 
     # -- follower ----------------------------------------------------------------------
     def resync(self) -> dict[str, Any]:
@@ -57,6 +59,7 @@ class BoardSync:
         pipe.hgetall(self.keys.board)
         meta, fields = pipe.execute()
         panels, sources, memory = [], {}, {}
+        deploys = json.loads(fields.pop("deploys", "null"))
         for name, raw in fields.items():
             kind, _, ident = name.partition(":")
             if kind == "panel":
@@ -65,7 +68,7 @@ class BoardSync:
                 sources[ident] = json.loads(raw)
             elif kind == "memory":
                 memory[ident] = json.loads(raw)
-        self._take(panels, sources, int(meta.get("version", 0)))
+        self._take(panels, sources, int(meta.get("version", 0)), deploys)
         self.last_seq = int(meta.get("seq", 0))
         self.resyncs += 1
         self.applied_at = time.time()
@@ -84,7 +87,7 @@ class BoardSync:
             log.warning("replica: missed changes %d..%d; resyncing", self.last_seq + 1, seq - 1)
             return False
         message = json.loads(body)
-        self._take(message["panels"], message["sources"], int(raw_version))
+        self._take(message["panels"], message["sources"], int(raw_version), message.get("deploys"))
         self.last_seq = seq
         self.applied_at = time.time()
         self.lag = max(0.0, self.applied_at - float(message["at"]))
@@ -101,8 +104,13 @@ class BoardSync:
         with self._applied:
             return self._applied.wait_for(lambda: board.version >= version, timeout)
 
-    def _take(self, panels: list[Any], sources: Mapping[str, Any], version: int) -> None:
+    def _take(
+        self, panels: list[Any], sources: Mapping[str, Any], version: int, deploys: object
+    ) -> None:
         config = self.wall.config
+        # Deploys first: the panels the leader resent for a deploy are fanned out by
+        # ``replicate``, and their views must already carry the new tick.
+        self.wall.board.load_deploys(deploys)
         states: list[PanelState] = []
         for data in panels:
             state = codec.panel_from(data, config)
@@ -121,6 +129,7 @@ class BoardSync:
         self._written = {}
         self._sources_written = {}
         self.written_version = 0
+        self._deploys_written = None
 
     def write(self, epoch: int) -> int | None:
         """Write what changed under ``epoch``; the new sequence number (None: nothing to do)."""
@@ -149,10 +158,23 @@ class BoardSync:
             sources[sid] = data
             fields[f"source:{sid}"] = json.dumps(data)
             fields[f"memory:{sid}"] = memory
+        # The whole log (at most 20 per team), only when it changed: deploys are rare.
+        deploy_rows = board.dump_deploys()
+        deploys = json.dumps(deploy_rows)
+        if deploys != self._deploys_written:
+            fields["deploys"] = deploys
         if not fields and version <= self.written_version:
             return None
         at = time.time()
-        message = json.dumps({"epoch": epoch, "at": at, "panels": panels, "sources": sources})
+        message = json.dumps(
+            {
+                "epoch": epoch,
+                "at": at,
+                "panels": panels,
+                "sources": sources,
+                "deploys": deploy_rows if "deploys" in fields else None,
+            }
+        )
         args: list[Any] = [epoch, version, repr(at), self.keys.channel, message]
         for name, value in fields.items():
             args += [name, value]
@@ -165,6 +187,7 @@ class BoardSync:
         board.raise_version(written)
         self.written_version = written
         self._written.update(marks)
+        self._deploys_written = deploys
         for sid in sources:
             self._sources_written[sid] = fields[f"source:{sid}"] + fields[f"memory:{sid}"]
         self.last_seq = seq

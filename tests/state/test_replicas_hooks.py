@@ -1,0 +1,288 @@
+"""Pushes into replicas on a real Redis: deploy markers, Sentry webhooks, malformed bodies.
+
+Real ``wallboard serve`` processes, a real redis-server, the Sentry API double for
+the Sentry source's polls and releases; what is asserted is what a user sees on any
+replica's API, and what an operator sees in Redis (nothing queued for a bad body).
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from collectors.sentry.webhook import signature
+from tests.support.daemons import wait_until
+from tests.support.process import ServerProcess
+from tests.support.redis_server import RedisServer, redis_server
+from tests.support.replicas import TOKEN, get_json, leader_of, quiet_alertmanager, replicas
+from tests.support.sentry_double import ALL_SCOPES, SentryDouble
+
+TTL = 2.0
+SENTRY_TOKEN = "sntrys_" + "7e11ab1e" * 6
+SECRET = "client-secret-of-the-integration"
+DEPLOY_TOKEN = "deploy-token-of-the-ci"
+ENV = {
+    "SENTRY_AUTH_TOKEN": SENTRY_TOKEN,
+    "SENTRY_CLIENT_SECRET": SECRET,
+    "DEPLOY_TOKEN": DEPLOY_TOKEN,
+}
+RELEASE = "checkout@2.7.0"
+
+
+def hook_config(sentry_url: str, alertmanager_url: str) -> str:
+    """Alertmanager (webhooks), Sentry (a first poll with releases, then webhooks), deploys."""
+    return f"""
+[wall]
+history = 30
+stale_after = "1h"
+heartbeat = "1s"
+
+[state]
+backend = "redis"
+key_prefix = "walltest"
+lease_ttl = "{TTL:g}s"
+
+[deploys]
+token_env = "DEPLOY_TOKEN"
+
+[sources.am]
+type = "alertmanager"
+url = "{alertmanager_url}"
+interval = "1h"
+timeout = "1s"
+webhook_token_env = "AM_TOKEN"
+
+[sources.sentry]
+type = "sentry"
+url = "{sentry_url}"
+org = "acme"
+token_env = "SENTRY_AUTH_TOKEN"
+webhook_secret_env = "SENTRY_CLIENT_SECRET"
+interval = "1h"
+timeout = "5s"
+releases = true
+
+[panels.alerts]
+title = "Alerts"
+source = "am"
+kind = "alerts"
+
+[panels.events]
+title = "Errors (1 h)"
+source = "sentry"
+unit = "count"
+metric = "events_1h"
+
+[teams.payments]
+panels = ["events", "alerts"]
+sentry_projects = ["checkout"]
+"""
+
+
+@pytest.fixture
+def double() -> Iterator[SentryDouble]:
+    with SentryDouble(tokens={SENTRY_TOKEN: ALL_SCOPES}).serve() as running:
+        running.add_project("checkout")
+        running.add_issue("checkout", "KeyError: 'amount'", count=150, users=4)
+        running.set_events("checkout", 40)
+        running.add_release(RELEASE, ["checkout"], ago=120)
+        yield running
+
+
+@pytest.fixture
+def config(double: SentryDouble) -> Iterator[str]:
+    with quiet_alertmanager() as am:
+        yield hook_config(double.url, am)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[RedisServer]:
+    with redis_server(tmp_path / "redis") as server:
+        yield server
+
+
+def post(
+    server: ServerProcess, route: str, body: bytes, headers: dict[str, str]
+) -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(
+        server.url + route,
+        data=body,
+        headers={"Content-Type": "application/json", **headers},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return exc.code, json.loads(exc.read())
+
+
+def post_deploy(server: ServerProcess, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    auth = {"Authorization": f"Bearer {DEPLOY_TOKEN}"}
+    return post(server, "/hooks/deploy", json.dumps(body).encode(), auth)
+
+
+def post_sentry(server: ServerProcess, body: bytes, resource: str) -> tuple[int, dict[str, Any]]:
+    headers = {
+        "Sentry-Hook-Resource": resource,
+        "Sentry-Hook-Timestamp": str(int(time.time())),
+        "Sentry-Hook-Signature": signature(SECRET.encode(), body),
+    }
+    return post(server, "/hooks/sentry", body, headers)
+
+
+def post_alertmanager(server: ServerProcess, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    return post(server, "/hooks/alertmanager", json.dumps(body).encode(), auth)
+
+
+def panel(server: ServerProcess, panel_id: str) -> dict[str, Any]:
+    _, body, _ = get_json(f"{server.url}/api/v1/teams/payments")
+    return next(p for p in body["panels"] if p["id"] == panel_id)  # type: ignore[no-any-return]
+
+
+def versions(server: ServerProcess) -> list[str]:
+    """The deploy versions the team's panels carry (newest first), as a screen draws them."""
+    return [d["version"] for d in panel(server, "alerts")["deploys"]]
+
+
+def test_a_deploy_posted_to_a_follower_is_on_every_replica_and_outlives_the_leader(
+    tmp_path: Path, store: RedisServer, config: str
+) -> None:
+    with replicas(tmp_path / "pair", 2, store.url, config, ENV) as servers:
+        leader = leader_of(servers)
+        follower = next(s for s in servers if s is not leader)
+        # The leader's first Sentry poll found a release: a tick on the follower too.
+        wait_until(lambda: RELEASE in versions(follower), 20, "the Sentry release on a follower")
+        deploy = {"team": "payments", "version": "v9.4.1", "url": "https://ci.example/run/77"}
+        sent = time.monotonic()
+        status, answer = post_deploy(follower, deploy)
+        assert status == 200, answer
+        assert answer["queued"] is True and answer["duplicate"] is False
+        for server in servers:
+            wait_until(lambda s=server: "v9.4.1" in versions(s), 5, "the deploy on every replica")
+        took = time.monotonic() - sent
+        assert took <= 1.5, f"the deploy took {took:.2f} s to reach both replicas"
+        # CI retries the same deploy (through the other replica): recorded once.
+        status, again = post_deploy(leader, deploy)
+        assert status == 200 and again["duplicate"] is True
+        time.sleep(1.0)
+        for server in servers:
+            assert versions(server).count("v9.4.1") == 1, versions(server)
+            assert versions(server).count(RELEASE) == 1, versions(server)
+
+        leader.proc.send_signal(signal.SIGKILL)
+        leader.proc.wait(10)
+        new = leader_of([follower], timeout=TTL * 4 + 10)
+        assert "v9.4.1" in versions(new) and RELEASE in versions(new)
+        new_epoch = get_json(new.url + "/readyz")[1]["state"]["epoch"]
+
+        def rewritten_by_the_new_leader() -> bool:
+            meta = store.client().hgetall("walltest:meta")
+            saved = json.loads(store.client().hget("walltest:board", "deploys") or "[]")
+            return int(meta.get("epoch", 0)) == new_epoch and "v9.4.1" in [
+                d["version"] for d in saved
+            ]
+
+        wait_until(rewritten_by_the_new_leader, 10, "the new leader's board in Redis")
+        # A replica started now reads the board from Redis (a resync): the ticks are there.
+        with replicas(tmp_path / "late", 1, store.url, config, ENV) as (late,):
+            wait_until(lambda: "v9.4.1" in versions(late), 10, "the deploy on a new replica")
+            assert RELEASE in versions(late)
+            assert versions(late).count("v9.4.1") == 1
+
+
+def event_alert(issue: dict[str, Any]) -> bytes:
+    """An ``event_alert`` webhook as Sentry sends it (docs/api-facts.md 2.7)."""
+    return json.dumps(
+        {
+            "action": "triggered",
+            "installation": {"uuid": "a8e5d37a-696c-4c54-adb5-b3f28d64c7de"},
+            "data": {
+                "event": {
+                    "event_id": "f6bd8d3ad1c04f3c9d2e9b6a8f0c1d2e",
+                    "issue_id": issue["id"],
+                    "project": int(issue["project"]["id"]),
+                    "title": issue["title"],
+                    "level": "error",
+                    "datetime": "2026-01-01T10:00:00.000000Z",
+                    "timestamp": 1767261600.0,
+                    "tags": [["environment", "production"]],
+                    "web_url": issue["permalink"],
+                },
+                "triggered_rule": "Errors in checkout",
+            },
+            "actor": {"type": "application", "id": "sentry", "name": "Sentry"},
+        }
+    ).encode()
+
+
+def test_a_sentry_webhook_posted_to_a_follower_counts_once_on_the_shared_board(
+    tmp_path: Path, store: RedisServer, config: str, double: SentryDouble
+) -> None:
+    with replicas(tmp_path, 2, store.url, config, ENV) as servers:
+        leader = leader_of(servers)
+        follower = next(s for s in servers if s is not leader)
+        wait_until(lambda: panel(follower, "events")["value"] is not None, 20, "the first poll")
+        before = panel(follower, "events")["value"]
+        body = event_alert(double.issues[0])
+        status, answer = post_sentry(follower, body, "event_alert")
+        assert status == 200 and answer["queued"] is True, answer
+        for server in servers:
+            wait_until(
+                lambda s=server: panel(s, "events")["value"] == before + 1,
+                5,
+                "the event counted on every replica",
+            )
+        # Sentry retries on a timeout: the same body, through the leader this time.
+        status, again = post_sentry(leader, body, "event_alert")
+        assert status == 200 and again["duplicate"] is True
+        time.sleep(1.0)
+        assert [panel(s, "events")["value"] for s in servers] == [before + 1, before + 1]
+        assert store.client().llen("walltest:hooks") == 0  # applied, not left waiting
+
+
+def test_malformed_pushes_are_refused_by_any_replica_and_never_queued(
+    tmp_path: Path, store: RedisServer, config: str
+) -> None:
+    no_fingerprint = {
+        "version": "4",
+        "status": "firing",
+        "alerts": [{"status": "firing", "labels": {"team": "payments"}, "startsAt": "x"}],
+    }
+    with replicas(tmp_path, 2, store.url, config, ENV) as servers:
+        leader_of(servers)
+        for server in servers:
+            status, answer = post_alertmanager(server, {"receiver": "wall", "alerts": "many"})
+            assert status == 400 and 'version "4"' in answer["error"]["message"], answer
+            status, answer = post_alertmanager(server, no_fingerprint)
+            assert status == 400, answer
+            assert "alerts[0].fingerprint" in answer["error"]["message"], answer
+            status, answer = post_sentry(server, b'{"action": "created", "data": {}}', "issue")
+            assert status == 400 and "data.issue" in answer["error"]["message"], answer
+            status, answer = post_sentry(server, b'{"action": "triggered"}', "event_alert")
+            assert status == 400 and '"data"' in answer["error"]["message"], answer
+            status, answer = post_deploy(server, {"team": "payments"})
+            assert status == 400 and '"version" is required' in answer["error"]["message"]
+            status, answer = post_deploy(server, {"team": "nobody", "version": "1"})
+            assert status == 400 and 'no team "nobody"' in answer["error"]["message"]
+            # A resource the wall does not show is answered, and not queued either.
+            status, answer = post_sentry(server, b'{"action": "created"}', "installation")
+            assert status == 200 and answer == {"ok": True, "ignored": "installation"}
+        client = store.client()
+        assert client.keys("walltest:hook-seen:*") == []
+        assert client.llen("walltest:hooks") == 0
+        for server in servers:
+            assert panel(server, "alerts")["items"] == []
+            assert panel(server, "alerts")["deploys"] == [] or all(
+                d["source"] != "hook" for d in panel(server, "alerts")["deploys"]
+            )
