@@ -46,8 +46,10 @@ def store(tmp_path: Path) -> Iterator[RedisServer]:
 
 
 @contextmanager
-def two_replicas(tmp_path: Path, store: RedisServer) -> Iterator[list[ServerProcess]]:
-    text = config(tmp_path).read_text() + STATE
+def two_replicas(
+    tmp_path: Path, store: RedisServer, **screen: Any
+) -> Iterator[list[ServerProcess]]:
+    text = config(tmp_path, **screen).read_text() + STATE
     env = {**ENV, "WALLBOARD_REDIS_URL": store.url}
     with ExitStack() as stack:
         servers = []
@@ -197,3 +199,22 @@ def test_an_admin_signed_in_on_one_replica_is_signed_in_on_every_one(
         assert fetch(f"{a.url}/api/v1/screens", headers=cookie).status == 401
         keys = store.client().keys("pairtest:admin-session:*")
         assert keys == []  # and it was stored by hash only: nothing left after sign-out
+
+
+def test_guesses_are_counted_across_replicas_not_per_replica(
+    tmp_path: Path, store: RedisServer
+) -> None:
+    # Behind a round-robin load balancer a guesser alternates replicas: the limit of 3 per
+    # minute holds for the wall, not 3 per replica (6 here).
+    with two_replicas(tmp_path, store, pairing_guesses_per_minute=3) as (a, b):
+        code, _ = start_pairing(a.url)
+        wrong = [approve(s.url, "BCDFGHJK", "/teams/payments").status for s in (a, b, a)]
+        assert wrong == [404, 404, 404]
+        limited = approve(b.url, code, "/teams/payments")  # even the right code, now
+        assert limited.status == 429, limited.body
+        assert 0 < int(limited.headers["Retry-After"]) <= 60
+        assert approve(a.url, code, "/teams/payments").status == 429
+        # Only hashes of the addresses are kept, and they expire with the window.
+        keys = store.client().keys("pairtest:limit:*")
+        assert keys and all("127.0.0.1" not in k for k in keys)
+        assert all(0 < store.client().pttl(k) <= 60_000 for k in keys)

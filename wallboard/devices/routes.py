@@ -30,7 +30,6 @@ from wallboard.api.errors import error_response
 from wallboard.api.links import PREFIX
 from wallboard.api.models import body
 from wallboard.devices import admin, cookies, listing
-from wallboard.devices.codes import Limiter
 from wallboard.devices.gate import current_devices
 from wallboard.devices.service import Devices, Refused
 
@@ -69,7 +68,6 @@ def _string(data: dict[str, Any], name: str) -> str:
 def register(app: Flask) -> None:
     web = Blueprint("fleet", __name__)
     api = Blueprint("screens_api", __name__, url_prefix=f"{PREFIX}/screens")
-    logins = Limiter(10)  # admin token guesses per address and minute
 
     def current() -> Devices:
         return current_devices()
@@ -97,6 +95,7 @@ def register(app: Flask) -> None:
         address = request.remote_addr or ""
         code = _code(request.form.get("code", ""))
         token = request.form.get("token", "")
+        logins = devices.logins  # admin token guesses per address and minute
         if logins.blocked(address) or not admin.token_is_admin(devices.wall, token):
             count = logins.hit(address)
             log.warning(

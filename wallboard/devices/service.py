@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from wallboard.devices import codes, scope
 from wallboard.devices.admin import Sessions
-from wallboard.devices.codes import Limiter
+from wallboard.devices.codes import Limiter, RateLimiter
 from wallboard.devices.fleet import Fleet
 from wallboard.devices.store import Device, DeviceStore, MemoryDeviceStore, Pending
 from wallboard.fanout import protocol
@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 EXTENSION = "wallboard.devices"
 PENDING_PER_ADDRESS = 4  # a TV reloading its pairing page replaces its own older codes
 MAX_NAME = 60
+LOGINS_PER_MINUTE = 10  # fleet page admin-token guesses per address
 
 
 class Refused(Exception):
@@ -49,8 +50,11 @@ class Devices:
         self.fleet = Fleet()
         self.sessions = Sessions()
         settings = wall.config.screen
-        self.guesses = Limiter(settings.pairing_guesses_per_minute)
-        self.all_guesses = Limiter(settings.pairing_guesses_global_per_minute)
+        # Replaced by limiters shared through the state store when replicas share one
+        # (devices/sharing.py): n replicas must not mean n times the guesses.
+        self.guesses: RateLimiter = Limiter(settings.pairing_guesses_per_minute)
+        self.all_guesses: RateLimiter = Limiter(settings.pairing_guesses_global_per_minute)
+        self.logins: RateLimiter = Limiter(LOGINS_PER_MINUTE)
         self.offline_cache: tuple[float, int] = (-1e9, 0)  # (monotonic time, count)
 
     @property

@@ -14,9 +14,15 @@ from __future__ import annotations
 import logging
 
 from wallboard.devices import listing
-from wallboard.devices.service import Devices, device_key
+from wallboard.devices.service import LOGINS_PER_MINUTE, Devices, device_key
 from wallboard.devices.store import KeepsSessions, StoreUnavailable
-from wallboard.state.shared_devices import Command, FleetRow, KeepsDevices, SharesFleet
+from wallboard.state.shared_devices import (
+    Command,
+    FleetRow,
+    KeepsDevices,
+    SharesFleet,
+    SharesLimits,
+)
 from wallboard.state.store import StateStore
 
 log = logging.getLogger(__name__)
@@ -40,6 +46,13 @@ class Sharing:
             log.info("pairing: records kept in the %s state store", state.backend)
             if isinstance(devices.store, KeepsSessions):
                 devices.sessions.shared = devices.store
+        if isinstance(state, SharesLimits):
+            settings = devices.wall.config.screen
+            devices.guesses = state.limiter("guesses", settings.pairing_guesses_per_minute)
+            devices.all_guesses = state.limiter(
+                "guesses-all", settings.pairing_guesses_global_per_minute
+            )
+            devices.logins = state.limiter("logins", LOGINS_PER_MINUTE)
         if isinstance(state, SharesFleet):
             devices.shared = state
             state.join_fleet(self.rows, self.apply)

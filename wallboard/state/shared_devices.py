@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from wallboard.devices.codes import RateLimiter
     from wallboard.devices.store import DeviceStore
 
 # A fleet row as published (``devices.listing`` makes them) and a command to screens:
@@ -45,4 +46,13 @@ class SharesFleet(Protocol):
 
     def tell_replicas(self, command: Command) -> None:
         """Send ``command`` to every other replica (raises on store errors)."""
+        ...
+
+
+@runtime_checkable
+class SharesLimits(Protocol):
+    """A store shared by replicas that counts rate limits for all of them at once."""
+
+    def limiter(self, name: str, limit: int, window: float = 60.0) -> RateLimiter:
+        """A limiter whose counts every replica sees (raises StoreUnavailable on errors)."""
         ...

@@ -9,14 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import redis
+
 from wallboard.state.replicas.devices_redis import RedisDeviceStore
 from wallboard.state.replicas.fleet_redis import RedisFleet
+from wallboard.state.replicas.keys import Keys
+from wallboard.state.replicas.limits_redis import RedisLimiter
 from wallboard.state.shared_devices import Command, FleetRow
 
 
 class SharesDevicesInRedis:
+    client: redis.Redis
+    keys: Keys
     devices: RedisDeviceStore
     fleet: RedisFleet
+
+    def limiter(self, name: str, limit: int, window: float = 60.0) -> RedisLimiter:
+        return RedisLimiter(self.client, self.keys, name, limit, window)
 
     def device_store(self) -> RedisDeviceStore:
         return self.devices

@@ -111,6 +111,9 @@ class Keys:
     def hook_seen(self, digest: str) -> str:
         return self._k(f"hook-seen:{digest}")
 
+    def limit(self, name: str, digest: str) -> str:
+        return self._k(f"limit:{name}:{digest}")
+
     def config_of(self, replica: str) -> str:
         return self._k(f"config:{replica}")
 
