@@ -29,7 +29,8 @@ from wallboard.board.status import (
     severity,
     worst,
 )
-from wallboard.config.loader import Panel, WallConfig
+from wallboard.board.transitions import after_error, after_reading, panel_status
+from wallboard.config.loader import WallConfig
 
 __all__ = ["SEVERITY", "Board", "PanelState", "SourceState", "evaluate", "severity", "worst"]
 
@@ -79,7 +80,7 @@ class Board:
                     state = replace(prev.state, panel=panel)
                     if state.value is not None:
                         state = replace(
-                            state, status=self._status(panel, state.value, None, state.status)
+                            state, status=panel_status(panel, state.value, None, state.status)
                         )
                     slots[key] = _Slot(state, deque(prev.history, maxlen=maxlen))
                 else:
@@ -173,7 +174,7 @@ class Board:
                     None,
                     None,
                 ):
-                    status = self._status(panel, saved.value, None, saved.status)
+                    status = panel_status(panel, saved.value, None, saved.status)
                 slot.state = replace(saved, panel=panel, status=status, history=())
                 slot.history.clear()
                 slot.history.extend(saved.history)
@@ -217,65 +218,6 @@ class Board:
         self._notify(current, frozenset(teams), False)
 
     # -- writes ----------------------------------------------------------------------
-    def _status(
-        self,
-        panel: Panel,
-        value: float | None,
-        source_status: str | None,
-        fallback: str = "unknown",
-    ) -> str:
-        has_thresholds = panel.thresholds.warn is not None or panel.thresholds.crit is not None
-        statuses = []
-        if source_status is not None:
-            statuses.append(source_status)
-        if has_thresholds or source_status is None:
-            statuses.append(evaluate(value, panel.thresholds))
-        return worst(statuses) if statuses else fallback
-
-    def _reading_state(self, slot: _Slot, reading: Reading, now: float) -> PanelState:
-        panel = slot.state.panel
-        value = units.scale(panel.unit, reading.value)
-        sample = units.scale(panel.unit, reading.sample) if reading.sample is not None else value
-        if sample is not None and not math.isfinite(sample):
-            sample = None
-        slot.history.append((now, sample))
-        text = reading.text
-        if text is None and value is not None and math.isnan(value):
-            text = "no traffic"
-        status = self._status(panel, value, reading.status)
-        worsened_at = slot.state.worsened_at
-        if severity(status) > severity(slot.state.status) and status in ("warn", "crit"):
-            worsened_at = now
-        elif status == "ok":
-            worsened_at = None
-        return replace(
-            slot.state,
-            value=value,
-            text=text,
-            items=reading.items,
-            facts=tuple(reading.facts.items()),
-            status=status,
-            worsened_at=worsened_at,
-            updated_at=now,
-            error=None,
-            config_error=False,
-            error_since=None,
-            stale=False,
-        )
-
-    def _error_state(self, slot: _Slot, error: CollectorError, now: float) -> PanelState:
-        state = slot.state
-        # A failed cycle is a gap in the history (one marker per run of failures), so the
-        # sparkline breaks there instead of drawing a straight line across the outage.
-        if slot.history and slot.history[-1][1] is not None:
-            slot.history.append((now, None))
-        return replace(
-            state,
-            error=error.reason,
-            config_error=error.config_error,
-            error_since=state.error_since if state.error else now,
-        )
-
     def apply(self, source_id: str, collection: Collection, duration: float | None = None) -> int:
         """Record one successful cycle of a source; returns the board version after it."""
         collection = scrub_collection(collection, self.scrub)
@@ -294,10 +236,10 @@ class Board:
                     continue
                 failure = collection.failures.get(key) or collection.failures.get((None, key[1]))
                 if failure is not None:
-                    changes[key] = self._error_state(slot, failure, now)
+                    changes[key] = after_error(slot.state, slot.history, failure, now)
                     continue
                 reading = collection.readings.get(key) or Reading(text="no data")
-                changes[key] = self._reading_state(slot, reading, now)
+                changes[key] = after_reading(slot.state, slot.history, reading, now)
             version, teams = self._commit(changes)
             marked = self._mark(source_id, collection)
             if marked:
@@ -391,7 +333,7 @@ class Board:
             for key, reading in collection.readings.items():
                 slot = self._slots.get(key)
                 if slot is not None and slot.state.panel.source == source_id:
-                    changes[key] = self._reading_state(slot, reading, now)
+                    changes[key] = after_reading(slot.state, slot.history, reading, now)
             version, teams = self._commit(changes)
         self._notify(version, teams, False)
         return version
@@ -410,7 +352,7 @@ class Board:
             src.last_duration = duration
             src.failures += 1
             changes = {
-                key: self._error_state(slot, error, now)
+                key: after_error(slot.state, slot.history, error, now)
                 for key, slot in self._slots.items()
                 if slot.state.panel.source == source_id
             }

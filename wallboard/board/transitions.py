@@ -1,0 +1,82 @@
+"""How one panel's state moves on a reading or an error: pure functions, no lock, no board.
+
+The board calls these under its lock for each (team, panel) a cycle touches; keeping
+them apart keeps the rules (thresholds, "worse since", gaps in the history) readable
+without the board's bookkeeping around them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import replace
+
+from collectors.base import Reading
+from collectors.errors import CollectorError
+from wallboard.board import units
+from wallboard.board.status import PanelState, evaluate, severity, worst
+from wallboard.config.loader import Panel
+
+History = deque[tuple[float, float | None]]
+
+
+def panel_status(
+    panel: Panel, value: float | None, source_status: str | None, fallback: str = "unknown"
+) -> str:
+    """The worse of the source's own status and the panel's thresholds on ``value``."""
+    has_thresholds = panel.thresholds.warn is not None or panel.thresholds.crit is not None
+    statuses = []
+    if source_status is not None:
+        statuses.append(source_status)
+    if has_thresholds or source_status is None:
+        statuses.append(evaluate(value, panel.thresholds))
+    return worst(statuses) if statuses else fallback
+
+
+def after_reading(state: PanelState, history: History, reading: Reading, now: float) -> PanelState:
+    """The state after a successful reading; its sample joins ``history``."""
+    panel = state.panel
+    value = units.scale(panel.unit, reading.value)
+    sample = units.scale(panel.unit, reading.sample) if reading.sample is not None else value
+    if sample is not None and not math.isfinite(sample):
+        sample = None
+    history.append((now, sample))
+    text = reading.text
+    if text is None and value is not None and math.isnan(value):
+        text = "no traffic"
+    status = panel_status(panel, value, reading.status)
+    worsened_at = state.worsened_at
+    if severity(status) > severity(state.status) and status in ("warn", "crit"):
+        worsened_at = now
+    elif status == "ok":
+        worsened_at = None
+    return replace(
+        state,
+        value=value,
+        text=text,
+        items=reading.items,
+        facts=tuple(reading.facts.items()),
+        status=status,
+        worsened_at=worsened_at,
+        updated_at=now,
+        error=None,
+        config_error=False,
+        error_since=None,
+        stale=False,
+    )
+
+
+def after_error(
+    state: PanelState, history: History, error: CollectorError, now: float
+) -> PanelState:
+    """The state after a failed cycle: the value stays, the reason shows."""
+    # A failed cycle is a gap in the history (one marker per run of failures), so the
+    # sparkline breaks there instead of drawing a straight line across the outage.
+    if history and history[-1][1] is not None:
+        history.append((now, None))
+    return replace(
+        state,
+        error=error.reason,
+        config_error=error.config_error,
+        error_since=state.error_since if state.error else now,
+    )
