@@ -21,8 +21,8 @@ import pytest
 from tests.support.alertmanager import alert, payload
 from tests.support.daemons import wait_until
 from tests.support.process import ServerProcess
-from tests.support.prometheus import PrometheusServer, RequestsTarget
-from tests.support.redis_server import RedisServer, redis_server
+from tests.support.prometheus import PrometheusServer
+from tests.support.redis_server import RedisServer
 from tests.support.replicas import (
     TOKEN,
     config_path,
@@ -40,29 +40,9 @@ INTERVAL = 1.0
 
 
 @pytest.fixture(scope="module")
-def prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusServer]:
-    target = RequestsTarget()
-    target.set_rate("payments", "500", 1.0)
-    target.set_rate("payments", "200", 9.0)
-    target.set_rate("search", "200", 5.0)
-    server = PrometheusServer(tmp_path_factory.mktemp("prometheus"), [target.address])
-    server.start()
-    server.wait_scraped(samples=3)
-    yield server
-    server.stop()
-    target.close()
-
-
-@pytest.fixture(scope="module")
 def config(prom: PrometheusServer) -> Iterator[str]:
     with quiet_alertmanager() as am:
         yield replica_config(prom.url, am)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[RedisServer]:
-    with redis_server(tmp_path / "redis") as server:
-        yield server
 
 
 def panel(server: ServerProcess, team: str, panel_id: str) -> dict[str, Any]:

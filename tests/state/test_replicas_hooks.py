@@ -21,7 +21,7 @@ import pytest
 from collectors.sentry.webhook import signature
 from tests.support.daemons import wait_until
 from tests.support.process import ServerProcess
-from tests.support.redis_server import RedisServer, redis_server
+from tests.support.redis_server import RedisServer
 from tests.support.replicas import TOKEN, get_json, leader_of, quiet_alertmanager, replicas
 from tests.support.sentry_double import ALL_SCOPES, SentryDouble
 
@@ -101,12 +101,6 @@ def double() -> Iterator[SentryDouble]:
 def config(double: SentryDouble) -> Iterator[str]:
     with quiet_alertmanager() as am:
         yield hook_config(double.url, am)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[RedisServer]:
-    with redis_server(tmp_path / "redis") as server:
-        yield server
 
 
 def post(

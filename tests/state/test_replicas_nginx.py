@@ -21,8 +21,8 @@ from websockets.exceptions import ConnectionClosed
 
 from tests.support.daemons import wait_until
 from tests.support.nginx import nginx
-from tests.support.prometheus import PrometheusServer, RequestsTarget
-from tests.support.redis_server import RedisServer, redis_server
+from tests.support.prometheus import PrometheusServer
+from tests.support.redis_server import RedisServer
 from tests.support.replicas import leader_of, quiet_alertmanager, replica_config, replicas
 from tests.support.screens import ScreenClient
 
@@ -31,25 +31,9 @@ BEHIND_NGINX = '\n[server]\ntrusted_proxies = ["127.0.0.1/32"]\nlog_format = "js
 
 
 @pytest.fixture(scope="module")
-def config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    target = RequestsTarget()
-    target.set_rate("payments", "500", 1.0)
-    target.set_rate("payments", "200", 9.0)
-    prom = PrometheusServer(tmp_path_factory.mktemp("prometheus"), [target.address])
-    prom.start()
-    try:
-        prom.wait_scraped(samples=3)
-        with quiet_alertmanager() as am:
-            yield replica_config(prom.url, am) + BEHIND_NGINX
-    finally:
-        prom.stop()
-        target.close()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[RedisServer]:
-    with redis_server(tmp_path / "redis") as server:
-        yield server
+def config(prom: PrometheusServer) -> Iterator[str]:
+    with quiet_alertmanager() as am:
+        yield replica_config(prom.url, am) + BEHIND_NGINX
 
 
 def screens_on(url: str) -> int:

@@ -6,7 +6,6 @@ import re
 import signal
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from playwright.sync_api import Browser
 from tests.support.browser import browser_fixture, open_screen, wait_for
 from tests.support.daemons import wait_until
 from tests.support.haproxy import haproxy
-from tests.support.prometheus import PrometheusServer, RequestsTarget
+from tests.support.prometheus import PrometheusServer
 from tests.support.redis_server import redis_server
 from tests.support.replicas import get_json, leader_of, quiet_alertmanager, replica_config, replicas
 
@@ -35,19 +34,6 @@ SHOWN = f"""() => {{
   const v = p.querySelector('.value');
   return [p.dataset.status, v ? v.textContent : '', document.body.dataset.connects || '0'];
 }}"""
-
-
-@pytest.fixture(scope="module")
-def prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusServer]:
-    target = RequestsTarget()
-    target.set_rate("payments", "500", 1.0)
-    target.set_rate("payments", "200", 9.0)
-    server = PrometheusServer(tmp_path_factory.mktemp("prometheus"), [target.address])
-    server.start()
-    server.wait_scraped(samples=3)
-    yield server
-    server.stop()
-    target.close()
 
 
 def screens_on(url: str) -> int:

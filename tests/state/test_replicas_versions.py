@@ -20,8 +20,8 @@ import pytest
 from tests.support.alertmanager import alert, payload
 from tests.support.daemons import wait_until
 from tests.support.process import ServerProcess
-from tests.support.prometheus import PrometheusServer, RequestsTarget
-from tests.support.redis_server import RedisServer, redis_server
+from tests.support.prometheus import PrometheusServer
+from tests.support.redis_server import RedisServer
 from tests.support.replicas import (
     TOKEN,
     get_json,
@@ -36,30 +36,10 @@ STALE_AFTER = 3.0
 
 
 @pytest.fixture(scope="module")
-def prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusServer]:
-    target = RequestsTarget()
-    target.set_rate("payments", "500", 1.0)
-    target.set_rate("payments", "200", 9.0)
-    target.set_rate("search", "200", 5.0)
-    server = PrometheusServer(tmp_path_factory.mktemp("prometheus"), [target.address])
-    server.start()
-    server.wait_scraped(samples=3)
-    yield server
-    server.stop()
-    target.close()
-
-
-@pytest.fixture(scope="module")
 def config(prom: PrometheusServer) -> Iterator[str]:
     with quiet_alertmanager() as am:
         text = replica_config(prom.url, am)
         yield text.replace('stale_after = "30s"', f'stale_after = "{STALE_AFTER:.0f}s"')
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[RedisServer]:
-    with redis_server(tmp_path / "redis") as server:
-        yield server
 
 
 def read(server: ServerProcess) -> tuple[int, str]:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-import urllib3
-
-from tests.support.daemons import free_port, wait_until
+from tests.support.daemons import Daemon, free_port
 
 HAPROXY = "/usr/sbin/haproxy"
 
@@ -68,27 +65,9 @@ def haproxy(workdir: Path, replicas: Sequence[str], check: bool = True) -> Itera
     port = free_port()
     cfg = workdir / "haproxy.cfg"
     cfg.write_text(render(port, replicas, check))
-    log = (workdir / "haproxy.log").open("ab")
-    proc = subprocess.Popen([HAPROXY, "-db", "-f", str(cfg)], stdout=log, stderr=subprocess.STDOUT)
-    log.close()
-    url = f"http://127.0.0.1:{port}"
-    http = urllib3.PoolManager(retries=False, timeout=2.0)
-
-    def up() -> bool:
-        if proc.poll() is not None:
-            raise RuntimeError((workdir / "haproxy.log").read_text()[-2000:])
-        try:
-            return http.request("GET", url + "/healthz").status == 200
-        except urllib3.exceptions.HTTPError:
-            return False
-
+    daemon = Daemon("haproxy", [HAPROXY, "-db", "-f", str(cfg)], port, workdir, "/healthz")
+    daemon.start(timeout=20)
     try:
-        wait_until(up, 20, f"haproxy on {url}")
-        yield url
+        yield daemon.url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        daemon.stop()

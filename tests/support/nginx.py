@@ -8,14 +8,11 @@ docs give is the one the tests run.
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-import urllib3
-
-from tests.support.daemons import free_port, wait_until
+from tests.support.daemons import Daemon, free_port
 from tests.support.paths import ROOT
 
 NGINX = "/usr/sbin/nginx"
@@ -61,31 +58,10 @@ def nginx(workdir: Path, replicas: Sequence[str]) -> Iterator[str]:
     port = free_port()
     cfg = workdir / "nginx.conf"
     cfg.write_text(render(workdir, port, replicas))
-    log = (workdir / "nginx.out").open("ab")
-    proc = subprocess.Popen(
-        [NGINX, "-p", str(workdir), "-c", str(cfg), "-e", str(workdir / "error.log")],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    log.close()
-    url = f"http://127.0.0.1:{port}"
-    http = urllib3.PoolManager(retries=False, timeout=2.0)
-
-    def up() -> bool:
-        if proc.poll() is not None:
-            raise RuntimeError((workdir / "error.log").read_text()[-2000:])
-        try:
-            return http.request("GET", url + "/healthz").status == 200
-        except urllib3.exceptions.HTTPError:
-            return False
-
+    argv = [NGINX, "-p", str(workdir), "-c", str(cfg), "-e", str(workdir / "error.log")]
+    daemon = Daemon("nginx", argv, port, workdir, "/healthz")
+    daemon.start(timeout=20)
     try:
-        wait_until(up, 20, f"nginx on {url}")
-        yield url
+        yield daemon.url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        daemon.stop()

@@ -1,0 +1,33 @@
+"""What the state and replica tests share: one real Prometheus per module, one Redis per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.prometheus import PrometheusServer, RequestsTarget
+from tests.support.redis_server import RedisServer, redis_server
+
+
+@pytest.fixture(scope="module")
+def prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusServer]:
+    """Prometheus scraping a target where payments fails 10 % of requests, search none."""
+    target = RequestsTarget()
+    target.set_rate("payments", "500", 1.0)
+    target.set_rate("payments", "200", 9.0)
+    target.set_rate("search", "200", 5.0)
+    server = PrometheusServer(tmp_path_factory.mktemp("prometheus"), [target.address])
+    server.start()
+    server.wait_scraped(samples=3)
+    yield server
+    server.stop()
+    target.close()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[RedisServer]:
+    """A Redis of the test's own (no persistence), stopped at its end."""
+    with redis_server(tmp_path / "redis") as server:
+        yield server
