@@ -11,7 +11,6 @@ import signal
 import subprocess
 import threading
 import time
-import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from tests.support.alertmanager import alert, payload
 from tests.support.daemons import wait_until
 from tests.support.process import ServerProcess, command, run_server
 from tests.support.prometheus import PrometheusServer
-from tests.support.replicas import TOKEN, get_json, leader_of, replicas
+from tests.support.replicas import TOKEN, get_json, leader_of, post_alerts, replicas
 from tests.support.screens import ScreenClient
 
 
@@ -110,23 +109,12 @@ def webhook_latencies(
                 ]
                 for thread in threads:
                     thread.start()
-                post(leader, body)
+                post_alerts(leader.url, body)
                 for thread in threads:
                     thread.join(15)
                 on_leader.append(times["leader"])
                 on_follower.append(times["follower"])
     return on_leader, on_follower
-
-
-def post(server: ServerProcess, body: dict[str, Any]) -> None:
-    req = urllib.request.Request(
-        server.url + "/hooks/alertmanager",
-        data=json.dumps(body).encode(),
-        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(req, timeout=5) as resp:
-        resp.read()
 
 
 def restart_to_snapshot(config: Path, team: str, panels: int, points: int) -> float:

@@ -24,10 +24,10 @@ from tests.support.process import ServerProcess
 from tests.support.prometheus import PrometheusServer
 from tests.support.redis_server import RedisServer
 from tests.support.replicas import (
-    TOKEN,
     config_path,
     get_json,
     leader_of,
+    post_alerts,
     quiet_alertmanager,
     replica_config,
     replicas,
@@ -54,18 +54,6 @@ def queries_in(prom: PrometheusServer, seconds: float) -> float:
     before = prom.queries_served()
     time.sleep(seconds)
     return prom.queries_served() - before
-
-
-def post_webhook(server: ServerProcess, body: dict[str, Any]) -> dict[str, Any]:
-    req = urllib.request.Request(
-        server.url + "/hooks/alertmanager",
-        data=json.dumps(body).encode(),
-        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(req, timeout=5) as resp:
-        assert resp.status == 200
-        return json.loads(resp.read())  # type: ignore[no-any-return]
 
 
 def test_three_replicas_query_the_upstream_as_often_as_one(
@@ -167,13 +155,13 @@ def test_a_webhook_posted_to_one_replica_reaches_a_screen_on_another_within_100_
                 return any(p["id"] == "alerts" and p["items"] for p in panels)
 
             sent = time.monotonic()
-            answer = post_webhook(b, body)
+            answer = post_alerts(b.url, body)
             screen.wait_for(shows_alert, timeout=5)
             latency = time.monotonic() - sent
         assert answer["queued"] is True
         assert latency < 0.1, f"webhook to screen took {latency * 1000:.0f} ms"
         # The sender retries the same body: taken once, shown once.
-        again = post_webhook(a, body)
+        again = post_alerts(a.url, body)
         assert again["duplicate"] is True
         time.sleep(0.5)
         assert len(panel(a, "payments", "alerts")["items"]) == 1

@@ -23,9 +23,9 @@ from tests.support.process import ServerProcess
 from tests.support.prometheus import PrometheusServer
 from tests.support.redis_server import RedisServer
 from tests.support.replicas import (
-    TOKEN,
     get_json,
     leader_of,
+    post_alerts,
     quiet_alertmanager,
     replica_config,
     replicas,
@@ -73,20 +73,12 @@ def assert_never_back(seen: list[tuple[int, int, str]]) -> None:
     assert not mixed, f"one version, several ETags: {mixed}"
 
 
-def post_alerts(server: ServerProcess, numbers: list[int]) -> None:
+def post_numbered(server: ServerProcess, numbers: list[int]) -> None:
     alerts = [
         alert(f"{n:016x}", team="payments", severity="critical", alertname=f"Alert{n}")
         for n in numbers
     ]
-    body = payload(*alerts)
-    req = urllib.request.Request(
-        server.url + "/hooks/alertmanager",
-        data=json.dumps(body).encode(),
-        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(req, timeout=5) as resp:
-        resp.read()
+    post_alerts(server.url, payload(*alerts))
 
 
 def test_a_client_alternating_replicas_while_the_board_changes_never_sees_it_go_back(
@@ -103,7 +95,7 @@ def test_a_client_alternating_replicas_while_the_board_changes_never_sees_it_go_
             for i in range(300):
                 if stop.is_set():
                     return
-                post_alerts(leader, [i, 1000 + i % 3])
+                post_numbered(leader, [i, 1000 + i % 3])
                 posted.append(i)
                 time.sleep(0.02)
 

@@ -153,3 +153,16 @@ def replicas(
             path.write_text(config)
             servers.append(stack.enter_context(run_server(path, env=full_env)))
         yield servers
+
+
+def post_alerts(url: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Post an Alertmanager webhook (the token every replica config here uses); its answer."""
+    req = urllib.request.Request(
+        url + "/hooks/alertmanager",
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(req, timeout=5) as resp:
+        assert resp.status == 200
+        return json.loads(resp.read())  # type: ignore[no-any-return]
