@@ -16,7 +16,7 @@ import pytest
 from collectors.sentry.webhook import signature
 from tests.support.live import LiveWall, serve_wall, write_config
 from tests.support.screens import ScreenClient
-from tests.support.sentry_double import ALL_SCOPES, SentryDouble
+from tests.support.sentry_double import ALL_SCOPES, SentryDouble, event_alert
 from tests.support.sentry_wall import wall_config
 
 TOKEN = "sntrys_" + "51de7a0c" * 6
@@ -192,27 +192,7 @@ def test_it_counts_an_event_alert_on_its_issue_and_the_hour(
 ) -> None:
     issue = next(i for i in double.issues if i["project"]["slug"] == "checkout")
     events = panel(live, "payments", "events").value
-    body = json.dumps(
-        {
-            "action": "triggered",
-            "installation": {"uuid": "a8e5d37a-696c-4c54-adb5-b3f28d64c7de"},
-            "data": {
-                "event": {
-                    "event_id": "f6bd8d3ad1c04f3c9d2e9b6a8f0c1d2e",
-                    "issue_id": issue["id"],
-                    "project": int(issue["project"]["id"]),  # an integer here, unlike issues
-                    "title": issue["title"],
-                    "level": "error",
-                    "datetime": "2026-01-01T10:00:00.000000Z",
-                    "timestamp": 1767261600.0,
-                    "tags": [["environment", "production"]],
-                    "web_url": issue["permalink"],
-                },
-                "triggered_rule": "Errors in checkout",
-            },
-            "actor": {"type": "application", "id": "sentry", "name": "Sentry"},
-        }
-    ).encode()
+    body = event_alert(issue)
     status, answer, _ = post(live, body, "event_alert")
     assert status == 200 and answer["teams"] == ["payments"]
     top = panel(live, "payments", "top").items[0]

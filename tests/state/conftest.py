@@ -9,6 +9,7 @@ import pytest
 
 from tests.support.prometheus import PrometheusServer, RequestsTarget
 from tests.support.redis_server import RedisServer, redis_server
+from tests.support.replicas import quiet_alertmanager, replica_config
 
 
 @pytest.fixture(scope="module")
@@ -31,3 +32,10 @@ def store(tmp_path: Path) -> Iterator[RedisServer]:
     """A Redis of the test's own (no persistence), stopped at its end."""
     with redis_server(tmp_path / "redis") as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def config(prom: PrometheusServer) -> Iterator[str]:
+    """The replicas' config (docs/replicas.md shapes): TTL 2 s, 1 s interval, webhook alerts."""
+    with quiet_alertmanager() as am:
+        yield replica_config(prom.url, am)

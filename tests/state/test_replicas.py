@@ -11,12 +11,9 @@ import json
 import signal
 import time
 import urllib.request
-from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from tests.support.alertmanager import alert, payload
 from tests.support.daemons import wait_until
@@ -28,8 +25,6 @@ from tests.support.replicas import (
     get_json,
     leader_of,
     post_alerts,
-    quiet_alertmanager,
-    replica_config,
     replicas,
     state_of,
 )
@@ -37,12 +32,6 @@ from tests.support.screens import ScreenClient
 
 TTL = 2.0
 INTERVAL = 1.0
-
-
-@pytest.fixture(scope="module")
-def config(prom: PrometheusServer) -> Iterator[str]:
-    with quiet_alertmanager() as am:
-        yield replica_config(prom.url, am)
 
 
 def panel(server: ServerProcess, team: str, panel_id: str) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from tests.support.daemons import wait_until
 from tests.support.process import ServerProcess
 from tests.support.redis_server import RedisServer
 from tests.support.replicas import TOKEN, get_json, leader_of, quiet_alertmanager, replicas
-from tests.support.sentry_double import ALL_SCOPES, SentryDouble
+from tests.support.sentry_double import ALL_SCOPES, SentryDouble, event_alert
 
 TTL = 2.0
 SENTRY_TOKEN = "sntrys_" + "7e11ab1e" * 6
@@ -193,31 +193,6 @@ def test_a_deploy_posted_to_a_follower_is_on_every_replica_and_outlives_the_lead
             wait_until(lambda: "v9.4.1" in versions(late), 10, "the deploy on a new replica")
             assert RELEASE in versions(late)
             assert versions(late).count("v9.4.1") == 1
-
-
-def event_alert(issue: dict[str, Any]) -> bytes:
-    """An ``event_alert`` webhook as Sentry sends it (docs/api-facts.md 2.7)."""
-    return json.dumps(
-        {
-            "action": "triggered",
-            "installation": {"uuid": "a8e5d37a-696c-4c54-adb5-b3f28d64c7de"},
-            "data": {
-                "event": {
-                    "event_id": "f6bd8d3ad1c04f3c9d2e9b6a8f0c1d2e",
-                    "issue_id": issue["id"],
-                    "project": int(issue["project"]["id"]),
-                    "title": issue["title"],
-                    "level": "error",
-                    "datetime": "2026-01-01T10:00:00.000000Z",
-                    "timestamp": 1767261600.0,
-                    "tags": [["environment", "production"]],
-                    "web_url": issue["permalink"],
-                },
-                "triggered_rule": "Errors in checkout",
-            },
-            "actor": {"type": "application", "id": "sentry", "name": "Sentry"},
-        }
-    ).encode()
 
 
 def test_a_sentry_webhook_posted_to_a_follower_counts_once_on_the_shared_board(

@@ -14,6 +14,7 @@ windows to the clock); what a client sees in the headers is the same.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import Counter
@@ -190,3 +191,28 @@ class SentryDouble:
             server.shutdown()
             server.server_close()
             thread.join(5)
+
+
+def event_alert(issue: dict[str, Any]) -> bytes:
+    """An ``event_alert`` webhook about ``issue``, as Sentry sends it (docs/api-facts.md 2.7)."""
+    return json.dumps(
+        {
+            "action": "triggered",
+            "installation": {"uuid": "a8e5d37a-696c-4c54-adb5-b3f28d64c7de"},
+            "data": {
+                "event": {
+                    "event_id": "f6bd8d3ad1c04f3c9d2e9b6a8f0c1d2e",
+                    "issue_id": issue["id"],
+                    "project": int(issue["project"]["id"]),  # an integer here, unlike issues
+                    "title": issue["title"],
+                    "level": "error",
+                    "datetime": "2026-01-01T10:00:00.000000Z",
+                    "timestamp": 1767261600.0,
+                    "tags": [["environment", "production"]],
+                    "web_url": issue["permalink"],
+                },
+                "triggered_rule": "Errors in checkout",
+            },
+            "actor": {"type": "application", "id": "sentry", "name": "Sentry"},
+        }
+    ).encode()
