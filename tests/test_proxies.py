@@ -9,7 +9,6 @@ screen and the access log's ``remote``.
 
 from __future__ import annotations
 
-import http.client
 import logging
 from collections.abc import Iterator
 from ipaddress import ip_network
@@ -19,6 +18,7 @@ from typing import Any
 import pytest
 
 from tests.devices.support import ENV, admin
+from tests.support.api_client import get_from
 from tests.support.haproxy import haproxy
 from tests.support.live import LiveWall, demo_config, serve_wall, write_config
 from tests.support.screens import ScreenClient
@@ -90,16 +90,8 @@ def test_through_the_real_haproxy_the_log_and_the_fleet_name_the_client(
     with serve_wall(wall_config(tmp_path / "wall", ["127.0.0.1/32"]), env=ENV) as live:
         address = live.url.removeprefix("http://")
         with haproxy(tmp_path / "haproxy", [address], check=False) as front:
-            host, port = front.removeprefix("http://").split(":")
             before = len(caplog.records)
-            conn = http.client.HTTPConnection(
-                host, int(port), timeout=5, source_address=("127.0.0.2", 0)
-            )
-            try:
-                conn.request("GET", "/healthz?from=the-client")
-                assert conn.getresponse().status == 200
-            finally:
-                conn.close()
+            assert get_from(front, "/healthz?from=the-client", "127.0.0.2") == 200
             # HAProxy connects from 127.0.0.1; the wall logs the client it forwarded for.
             remotes = [
                 getattr(r, "remote", None)

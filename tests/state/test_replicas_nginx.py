@@ -8,7 +8,6 @@ and shows the same values, and the wall sees each client's own address.
 
 from __future__ import annotations
 
-import http.client
 import json
 import re
 import signal
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 from websockets.exceptions import ConnectionClosed
 
+from tests.support.api_client import get_from
 from tests.support.daemons import wait_until
 from tests.support.nginx import nginx
 from tests.support.prometheus import PrometheusServer
@@ -88,15 +88,7 @@ def test_behind_nginx_the_wall_logs_each_client_address_not_the_proxys(
         replicas(tmp_path, 1, store.url, config) as (server,),
         nginx(tmp_path / "nginx", [server.url.removeprefix("http://")]) as front,
     ):
-        host, port = front.removeprefix("http://").split(":")
-        conn = http.client.HTTPConnection(
-            host, int(port), timeout=5, source_address=("127.0.0.2", 0)
-        )
-        try:
-            conn.request("GET", "/healthz")
-            assert conn.getresponse().status == 200
-        finally:
-            conn.close()
+        assert get_from(front, "/healthz", "127.0.0.2") == 200
 
         def logged_remotes() -> set[str]:
             remotes = set()

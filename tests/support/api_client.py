@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
 import urllib.error
 import urllib.request
@@ -52,6 +53,18 @@ def fetch(
     except urllib.error.HTTPError as err:
         with err:
             return Answer(err.code, err.headers, err.read())
+
+
+def get_from(url: str, path: str, source: str) -> int:
+    """GET ``path`` connecting from the loopback address ``source`` (127.0.0.2: another
+    client than the proxy in front, which connects from 127.0.0.1); the status."""
+    host, port = url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=5, source_address=(source, 0))
+    try:
+        conn.request("GET", path)
+        return conn.getresponse().status
+    finally:
+        conn.close()
 
 
 def slack_headers(secret: str, timestamp: int, body: bytes) -> dict[str, str]:
