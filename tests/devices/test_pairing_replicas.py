@@ -218,3 +218,24 @@ def test_guesses_are_counted_across_replicas_not_per_replica(
         keys = store.client().keys("pairtest:limit:*")
         assert keys and all("127.0.0.1" not in k for k in keys)
         assert all(0 < store.client().pttl(k) <= 60_000 for k in keys)
+
+
+def test_a_move_missed_over_pub_sub_still_reaches_the_screen(
+    tmp_path: Path, store: RedisServer
+) -> None:
+    with two_replicas(tmp_path, store) as (a, b):
+        screen_id, credential = paired_tv(a, b, "Hall")
+        tv = socket_on(b, credential)
+        wait_until(
+            lambda: (row_of(a, screen_id) or {}).get("status") == "online", 15, "B publishing"
+        )
+        # Every subscriber connection is cut: B hears nothing for the half second before it
+        # subscribes again, and the move sent through A in that moment reaches no one.
+        assert store.client().client_kill_filter(_type="pubsub") >= 2
+        act(a, screen_id, "move", page="/teams/search")
+        # B finds its socket out of step with the stored page at its next publish (2 s).
+        got = tv.wait_for(lambda m: m["type"] == "command", timeout=10)
+        assert (got["action"], got["page"]) == ("move", "/teams/search")
+        # Once: the screen is on its page now, nothing is sent again.
+        with pytest.raises(TimeoutError):
+            tv.wait_for(lambda m: m["type"] == "command", timeout=5)

@@ -33,6 +33,9 @@ class Record:
     address: str
     teams: tuple[str, ...]
     page: str = ""
+    # The page its credential was for when its socket opened, or when a move was last sent
+    # to it: a paired screen whose stored page differs has missed a move (devices/sharing.py).
+    device_page: str = ""
     first_connect: float = field(default_factory=time.time)
     connected_at: float | None = None
     last_seen: float = field(default_factory=time.time)
@@ -74,6 +77,7 @@ class Fleet:
             record.name, record.device_id, record.teams = name, device_id, screen.teams
             record.address = str(screen.info.get("remote") or "")
             record.page = page or record.page
+            record.device_page = page if device_id else ""
             record.connected_at = record.last_seen = now
             record.connects.append(now)
             record.live[screen] = None
@@ -141,6 +145,13 @@ class Fleet:
         with self._lock:
             record = self._records.get(key)
             return list(record.live) if record else []
+
+    def moved(self, key: str, page: str) -> None:
+        """A move was sent to this screen's sockets: its page is ``page`` from now on."""
+        with self._lock:
+            record = self._records.get(key)
+            if record is not None:
+                record.device_page = page
 
     def forget(self, key: str) -> None:
         with self._lock:

@@ -162,6 +162,8 @@ class Devices:
 
     def send_here(self, key: str, action: str, fields: dict[str, str]) -> int:
         screens = self.fleet.screens_of(key)
+        if action == "move" and "page" in fields:
+            self.fleet.moved(key, fields["page"])
         for screen in screens:
             self.wall.hub.command(screen, protocol.command(action, **fields))
         return len(screens)

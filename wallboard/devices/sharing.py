@@ -58,25 +58,36 @@ class Sharing:
             state.join_fleet(self.rows, self.apply)
 
     def rows(self) -> list[FleetRow]:
-        """What this replica publishes; first, the revocations it may have missed."""
-        self.close_missed_revocations()
+        """What this replica publishes; first, the revocations and moves it may have missed."""
+        self.repair_missed()
         return listing.local_rows(self.devices)
 
-    def close_missed_revocations(self) -> None:
-        # Pub/sub is at most once: a replica cut off from Redis when a revocation was sent
-        # finds the revoked screen's sockets here, at its next publish.
+    def repair_missed(self) -> None:
+        # Pub/sub is at most once: a replica cut off from Redis when a revocation or a move
+        # was sent finds its own paired sockets out of step with the store here, at its
+        # next publish, and closes them or sends them their page.
         devices = self.devices
-        mine = {r.device_id for r in devices.fleet.records() if r.device_id and r.live}
+        mine = {
+            r.device_id: r.device_page for r in devices.fleet.records() if r.device_id and r.live
+        }
         if not mine:
             return
         try:
-            live = {d.id for d in devices.store.devices() if d.revoked_at is None}
+            stored = {d.id: d for d in devices.store.devices() if d.revoked_at is None}
         except StoreUnavailable:
             return  # the next publish looks again
-
-        for device_id in mine - live:
-            if devices.close_revoked(device_key(device_id)):
-                log.info("pairing: closed screen %s, revoked through another replica", device_id)
+        for device_id, page in mine.items():
+            key = device_key(device_id)
+            device = stored.get(device_id)
+            if device is None:
+                if devices.close_revoked(key):
+                    log.info(
+                        "pairing: closed screen %s, revoked through another replica", device_id
+                    )
+            elif device.page != page and devices.send_here(key, "move", {"page": device.page}):
+                log.info(
+                    "pairing: moved screen %s to %s, a move it had missed", device_id, device.page
+                )
 
     def apply(self, command: Command) -> None:
         """A command sent through another replica, for the sockets this one holds."""
