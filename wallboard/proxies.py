@@ -41,9 +41,14 @@ def _trusted(address: object, networks: Iterable[Network]) -> bool:
 
 def client_address(peer: str, forwarded: str, networks: Sequence[Network]) -> str:
     """The client's address: ``peer`` unless it is a trusted proxy that says otherwise."""
-    if not networks or not forwarded or len(forwarded) > MAX_HEADER:
-        return peer
     if not _trusted(_address(peer), networks):
+        return peer
+    return _walk(peer, forwarded, networks)
+
+
+def _walk(peer: str, forwarded: str, networks: Sequence[Network]) -> str:
+    """``X-Forwarded-For`` of a trusted ``peer``, read right to left past trusted hops."""
+    if not forwarded or len(forwarded) > MAX_HEADER:
         return peer
     client = peer
     for hop in reversed(forwarded.split(",")[-MAX_HOPS:]):
@@ -68,7 +73,7 @@ class ClientAddress:
         peer = str(environ.get("REMOTE_ADDR") or "")
         if networks and _trusted(_address(peer), networks):
             forwarded = str(environ.get("HTTP_X_FORWARDED_FOR") or "")
-            environ["REMOTE_ADDR"] = client_address(peer, forwarded, networks)
+            environ["REMOTE_ADDR"] = _walk(peer, forwarded, networks)
             proto = str(environ.get("HTTP_X_FORWARDED_PROTO") or "").strip().lower()
             if proto in ("http", "https"):
                 environ["wsgi.url_scheme"] = proto

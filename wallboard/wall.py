@@ -29,7 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask, current_app
@@ -45,9 +45,7 @@ from wallboard.fanout.hub import Hub
 from wallboard.ops.redact import redact, secret_values
 from wallboard.ops.source_log import FailureLog
 from wallboard.sources import build_sources
-
-if TYPE_CHECKING:  # the store imports what imports the wall; the wall only holds one
-    from wallboard.state.store import StateStore
+from wallboard.state.protocol import StateStore
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 1.0

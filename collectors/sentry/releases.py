@@ -10,22 +10,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from collectors.base import Marker
 from collectors.sentry.api import SentryApi
+from collectors.sentry.issues import parse_time
 
 RECENT = 7 * 86400.0  # older releases are history, not news on a wall
-
-
-def _epoch(raw: Any) -> float | None:
-    if not isinstance(raw, str) or not raw:
-        return None
-    try:
-        return datetime.fromisoformat(raw.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
 
 
 def markers(
@@ -37,7 +28,7 @@ def markers(
     for release in releases:
         if not isinstance(release, Mapping) or not isinstance(release.get("version"), str):
             continue
-        at = _epoch(release.get("dateReleased")) or _epoch(release.get("dateCreated"))
+        at = parse_time(release.get("dateReleased")) or parse_time(release.get("dateCreated"))
         if at is None or at < now - RECENT:
             continue
         url = release.get("url") if isinstance(release.get("url"), str) else None

@@ -16,6 +16,7 @@ import logging
 from wallboard.devices import listing
 from wallboard.devices.service import LOGINS_PER_MINUTE, Devices, device_key
 from wallboard.devices.store import KeepsSessions, StoreUnavailable
+from wallboard.state.protocol import StateStore
 from wallboard.state.shared_devices import (
     Command,
     FleetRow,
@@ -23,7 +24,6 @@ from wallboard.state.shared_devices import (
     SharesFleet,
     SharesLimits,
 )
-from wallboard.state.store import StateStore
 
 log = logging.getLogger(__name__)
 

@@ -12,12 +12,13 @@ import logging
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any
 
 from collectors.base import Memory
 from wallboard.board.status import PanelState
 from wallboard.state import codec
 from wallboard.state.devices_sqlite import SqliteDeviceStore
+from wallboard.state.protocol import StateStore
 from wallboard.state.sqlite_file import SqliteFile
 from wallboard.state.writer import Coalescer
 
@@ -27,28 +28,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 SAVE_INTERVAL = 1.0  # seconds between writes at most: a kill -9 loses about this much
 Fingerprint = tuple[object, ...]
-
-
-class StateStore(Protocol):
-    backend: str
-    starts_scheduler: bool  # False: the store decides when this process collects (a lease)
-
-    def describe(self) -> dict[str, Any]:
-        """For /readyz: at least ``backend``, ``ready`` and ``reasons``."""
-        ...
-
-    def close(self) -> None:
-        """Flush what is not written yet and stop (graceful shutdown)."""
-        ...
-
-
-@runtime_checkable
-class ReportsMetrics(Protocol):
-    """A store with series of its own for /metrics (replicas: leader, lag, takeovers...)."""
-
-    def metrics(self) -> list[tuple[str, str, str, float]]:
-        """(name, help, "gauge" | "counter", value)."""
-        ...
 
 
 def state_path(wall: Wall) -> Path:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import redis
@@ -19,15 +21,24 @@ import redis
 from wallboard.state.replicas.keys import ENQUEUE_HOOK, Keys
 
 if TYPE_CHECKING:
-    from wallboard.state.replicas.replica import Replica
+    from wallboard.wall import Wall
 
 log = logging.getLogger(__name__)
 DEDUP_SECONDS = 24 * 3600  # senders retry for minutes to hours, never for a day
 
 
 class HookQueue:
-    def __init__(self, replica: Replica, client: redis.Redis, keys: Keys) -> None:
-        self.replica = replica
+    def __init__(
+        self,
+        wall: Wall,
+        client: redis.Redis,
+        keys: Keys,
+        stop: threading.Event,
+        is_leader: Callable[[], bool],
+    ) -> None:
+        self.wall = wall
+        self._stop = stop
+        self._is_leader = is_leader  # only the leader applies; the lease decides who that is
         self.client = client
         self.keys = keys
         self._enqueue = client.register_script(ENQUEUE_HOOK)
@@ -56,9 +67,9 @@ class HookQueue:
         return queued
 
     def loop(self) -> None:
-        stop = self.replica._stop
+        stop = self._stop
         while not stop.is_set():
-            if not self.replica.leader:
+            if not self._is_leader():
                 stop.wait(0.2)
                 continue
             try:
@@ -73,12 +84,12 @@ class HookQueue:
     def _apply(self, entry: dict[str, Any]) -> None:
         # The routes registered how each kind is applied (Wall.push_appliers): no import
         # of the routes from here, so no cycle through the wall.
-        apply = self.replica.wall.push_appliers.get(str(entry.get("kind")))
+        apply = self.wall.push_appliers.get(str(entry.get("kind")))
         if apply is None:
             log.error("replica: unknown queued webhook kind %r dropped", entry.get("kind"))
             return
         try:
-            apply(self.replica.wall, str(entry["source"]), entry["payload"])
+            apply(self.wall, str(entry["source"]), entry["payload"])
             self.applied += 1
         except Exception:  # one bad entry must not stop the queue
             log.exception("replica: a queued %s webhook could not be applied", entry.get("kind"))

@@ -55,7 +55,7 @@ class Replica(SharesDevicesInRedis):
         self.config_hash = self._config.value
         self._stop = threading.Event()
         self.sync = BoardSync(wall, client, keys)
-        self.hooks = HookQueue(self, client, keys)
+        self.hooks = HookQueue(wall, client, keys, self._stop, lambda: self.leader)
         # Pairings and the fleet of screens, shared by the replicas (devices_share.py).
         self.devices = RedisDeviceStore(client, keys.prefix)
         self.fleet = RedisFleet(client, keys, self.id, self._stop)
@@ -231,7 +231,10 @@ class Replica(SharesDevicesInRedis):
                 floor = self.client.hget(self.keys.meta, "floor")
                 if floor is not None and int(floor) > self.wall.board.version:
                     self.wall.board.raise_version(int(floor))
-                self.flush()
+                # Only a version Redis does not hold yet needs a write: most requests find
+                # the writer thread already done, and skip comparing every panel again.
+                if self.wall.board.version > self.sync.written_version:
+                    self.flush()
                 return
             shared = self.client.hget(self.keys.meta, "version")
         except redis.RedisError as exc:

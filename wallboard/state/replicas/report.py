@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from wallboard.state.replicas.replica import Replica
+from wallboard.state.replicas.sync import BoardSync
+
+
+class Replica(Protocol):
+    """What the reports read of a replica (``replica.Replica`` has it; no import back)."""
+
+    backend: str
+    id: str
+    leader: bool
+    epoch: int
+    takeovers: int
+    redis_errors: int
+    writes_refused: int
+    config_hash: str
+    mismatch: str | None
+    unreachable: str | None
+    sync: BoardSync
 
 
 def describe(replica: Replica) -> dict[str, Any]:
