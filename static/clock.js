@@ -16,7 +16,7 @@ export function clockText(ms) {
   return new Date(ms).toLocaleTimeString([], options);
 }
 
-// "40 s ago", "3 min ago": the same rule as wallboard/board/screen_shape.py (age_text),
+// "40 s ago", "3 min ago": the same rule as wallboard/views/screen_shape.py (age_text),
 // which writes the first render. The one text the screen writes itself: it ticks.
 export function age(ts) {
   const s = Math.max(0, Math.round(serverNow() / 1000 - ts));

@@ -4,6 +4,7 @@
 import { clockText, onTick, serverNow, setServerTime } from "./clock.js";
 import { adoptSocket } from "./device.js";
 import { setText } from "./dom.js";
+import { adoptProtocol, closeCode } from "./protocol.js";
 import { reloadIfServerUp } from "./reload.js";
 import { configure, settings } from "./settings.js";
 import { applySnapshot, applyUpdate } from "./store.js";
@@ -121,6 +122,7 @@ function onMessage(socket, event) {
       return;
     }
     setServerTime(msg.server_time);
+    adoptProtocol(msg.protocol);
     state.heartbeat = msg.heartbeat;
     if (msg.screen) configure(msg.screen);
     showNotice(msg.notice);
@@ -145,7 +147,7 @@ function onMessage(socket, event) {
 
 function onClose(socket, event) {
   if (state.socket === socket) state.socket = null;
-  if (event.code === 4404) {
+  if (event.code === closeCode("unknown_team")) {
     // The config may gain the team later; try again now and then.
     scheduleReconnect(
       "Unknown team: check this screen's address (" + (event.reason || "") + ")",
@@ -153,15 +155,15 @@ function onClose(socket, event) {
     );
     return;
   }
-  if (event.code === 4001) {
+  if (event.code === closeCode("teams_changed")) {
     // A config reload removed a team this page shows: reload it, spread over a few
     // seconds so a wall of TVs does not reload all at once.
     setTimeout(() => location.reload(), Math.random() * 5000);
     return;
   }
-  // 1001: the server is restarting on purpose; come back at the first attempt's pace,
+  // Going away: the server is restarting on purpose; come back at the first attempt's pace,
   // after the spread wait it suggests ("retry in 1234 ms") so screens do not all land at once.
-  if (event.code === 1001) {
+  if (event.code === closeCode("going_away")) {
     state.attempt = 0;
     const hint = /retry in (\d+) ms/.exec(event.reason || "");
     if (hint) {

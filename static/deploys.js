@@ -1,6 +1,6 @@
 // Deploys on a team screen: "deployed v1.4.2 12 min ago" in the header, and "worse since
 // v1.4.2" on a panel that got worse soon after a deploy. The server decides and writes both
-// (wallboard/board/screen_shape.py); the header's age ticks like every other age.
+// (wallboard/views/screen_shape.py); the header's age ticks like every other age.
 import { setLine } from "./clock.js";
 import { setText } from "./dom.js";
 

@@ -3,10 +3,11 @@
 // commands (identify, reload, move), and goes back to the pairing view when revoked.
 // It only listens to the socket connection.js opens (adoptSocket) and sends small,
 // bounded frames; the server rate-limits them too.
+import { cap, closeCode } from "./protocol.js";
+
 const body = document.body;
 const params = new URLSearchParams(location.search);
 const MAX_ERRORS = 5;
-const MAX_TEXT = 300;
 const REPORT_EVERY = 30000;
 const errors = [];
 let socket = null;
@@ -23,7 +24,7 @@ if (name && body.dataset.ws) {
 }
 
 function text(value) {
-  return String(value === undefined ? "" : value).slice(0, MAX_TEXT);
+  return String(value === undefined ? "" : value).slice(0, cap("max_report_text"));
 }
 
 function report() {
@@ -139,7 +140,7 @@ export function adoptSocket(ws) {
     else if (msg.type === "command") command(msg);
   });
   ws.addEventListener("close", (closed) => {
-    if (closed.code === 4403)
+    if (closed.code === closeCode("revoked"))
       location.reload(); // revoked: the server shows the pairing view
     else checkPaired();
   });

@@ -1,6 +1,6 @@
 // A sparkline a person can read: faint warn/crit lines, a tick with the short version at
 // every deploy, the span the line covers ("last 1 h"). The server places every mark
-// (wallboard/board/sparkline.py, screen_shape.spark_marks); this only copies them into the
+// (wallboard/views/sparkline.py, screen_shape.spark_marks); this only copies them into the
 // markup of templates/_panel.html, cloned from its <template>s.
 import { fillOnce, fromTemplate, setClass, setText } from "./dom.js";
 

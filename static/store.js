@@ -5,7 +5,7 @@ import { chime } from "./chime.js";
 import { highlightMs } from "./settings.js";
 import { severity } from "./status.js";
 
-// id -> {id, name, status, state, deploy_note, rows, calm, version, panels: Map}
+// id -> {id, name, status, state, rank, deploy_note, rows, calm, problem, version, panels: Map}
 const teams = new Map();
 const listeners = [];
 
@@ -52,6 +52,7 @@ export function applySnapshot(msg) {
     name: data.name,
     status: data.status,
     state: data.state,
+    rank: data.rank,
     deploy_note: data.deploy_note,
     rows: data.rows,
     calm: data.calm,
@@ -71,6 +72,7 @@ export function applyUpdate(msg) {
   msg.panels.forEach((p) => remember(known, p, known.panels.get(p.id)));
   known.status = msg.status;
   known.state = msg.state;
+  known.rank = msg.rank;
   known.deploy_note = msg.deploy_note;
   known.rows = msg.rows;
   known.calm = msg.calm;

@@ -7,14 +7,12 @@ import { fitTiles } from "./fit-wall.js";
 import { onTick, setLine } from "./clock.js";
 import { connect } from "./connection.js";
 import { fromTemplate, setClass, setText, syncChildren } from "./dom.js";
-import { setStatus, severity } from "./status.js";
+import { setStatus } from "./status.js";
 import { highlighted, onChange, panels, rows, team as knownTeam } from "./store.js";
 
 const body = document.body;
 const grid = document.getElementById("teams");
 const foot = document.getElementById("sources");
-const order = new Map(); // team id -> its place in the config, to break ties stably
-Array.from(grid.children).forEach((tile, i) => order.set(tile.dataset.team, i));
 // Sources change with collections: refresh soon after news, and every 15 s regardless.
 const FOOT_EVERY = 15000;
 const FOOT_AFTER_NEWS = 2000;
@@ -38,6 +36,7 @@ function patchTile(tile, team) {
   setClass(tile, "tile " + team.state + (worse ? " worsened" : ""));
   tile.dataset.team = team.id;
   tile.dataset.status = team.status;
+  tile.dataset.rank = String(team.rank);
   if (worse) tile.dataset.worseAt = String(worse);
   else delete tile.dataset.worseAt;
   setText(tile.querySelector(".tile-name"), team.name);
@@ -50,18 +49,11 @@ function patchTile(tile, team) {
   });
 }
 
-function rank(tile) {
-  const place = order.has(tile.dataset.team) ? order.get(tile.dataset.team) : 999;
-  return [-severity(tile.dataset.status), place];
-}
-
+// Worst first, ties in config order: by the rank the server sends (views/order.py), the
+// order of every other list of teams.
 function resort() {
   const tiles = Array.from(grid.children);
-  const sorted = tiles.slice().sort((a, b) => {
-    const ra = rank(a);
-    const rb = rank(b);
-    return ra[0] - rb[0] || ra[1] - rb[1];
-  });
+  const sorted = tiles.slice().sort((a, b) => Number(a.dataset.rank) - Number(b.dataset.rank));
   // Move only what is out of place: fewer layout changes on a slow TV.
   sorted.forEach((tile, i) => {
     if (grid.children[i] !== tile) grid.insertBefore(tile, grid.children[i]);
@@ -76,7 +68,6 @@ onChange((team) => {
   let tile = grid.querySelector('[data-team="' + CSS.escape(team.id) + '"]');
   if (!tile) {
     tile = fromTemplate("tile");
-    if (!order.has(team.id)) order.set(team.id, order.size);
     grid.appendChild(tile);
   }
   patchTile(tile, team);

@@ -2,9 +2,10 @@
 
 Walks every module of ``wallboard/`` and ``collectors/`` with ``ast`` (nothing is
 imported or run) and checks what the layout promises: no import cycle; the
-collectors never import the app; the board and the fan-out hub never import
-Flask; only the entry points import the app factory; the webhook routes know
-sources through the contract (``collectors.base``), never a concrete collector.
+collectors never import the app; the board, the views and the fan-out hub never
+import Flask; the board (the model) never imports its views; only the entry points
+import the app factory; the webhook routes know sources through the contract
+(``collectors.base``), never a concrete collector.
 Imports under ``if TYPE_CHECKING:`` are for the type checker only and not counted.
 """
 
@@ -112,11 +113,22 @@ def test_collectors_never_import_the_app() -> None:
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
-def test_the_board_and_the_hub_never_import_flask() -> None:
+def test_the_board_the_views_and_the_hub_never_import_flask() -> None:
     offenders = {
         name: sorted(m for m in _external(name) if m.split(".")[0] in {"flask", "flask_sock"})
         for name in modules()
-        if name.startswith(("wallboard.board", "wallboard.fanout"))
+        if name.startswith(("wallboard.board", "wallboard.views", "wallboard.fanout"))
+    }
+    assert "wallboard.views.team" in modules()  # the rule sees the views
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_board_holds_the_model_and_never_imports_its_views() -> None:
+    above = ("wallboard.views", "wallboard.fanout", "wallboard.screens", "wallboard.api")
+    offenders = {
+        name: sorted(m for m in deps if m.startswith(above))
+        for name, deps in graph().items()
+        if name.startswith("wallboard.board")
     }
     assert {k: v for k, v in offenders.items() if v} == {}
 

@@ -54,7 +54,7 @@ def test_the_team_page_shows_current_values_without_javascript(live: LiveWall) -
     status, body, headers = get(f"{live.url}/teams/payments")
     assert status == 200
     _, panels = live.wall.board.team_panels("payments")
-    from wallboard.board.shapes import panel_view
+    from wallboard.views.shapes import panel_view
 
     for state in panels:
         view = panel_view(state, live.wall.config)

@@ -46,6 +46,7 @@ from wallboard.ops.redact import redact, secret_values
 from wallboard.ops.source_log import FailureLog
 from wallboard.sources import build_sources
 from wallboard.state.protocol import StateStore
+from wallboard.views.team import TeamViews
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 1.0
@@ -84,8 +85,10 @@ class Wall:
         self.build_id = build or build_id()
         self._secrets: tuple[tuple[int, int], list[str]] = ((0, -1), [])
         self.board = Board(config, scrub=self.redact)
+        self.views = TeamViews(self.board)  # read by the hub's frames, the pages, API, chat
         self.hub = Hub(
             self.board,
+            views=self.views,
             build_id=self.build_id,
             heartbeat=config.wall.heartbeat,
             stall_timeout=config.wall.drop_stalled_after,

@@ -14,7 +14,7 @@ from tests.support.api_client import api_config, fetch, set_board
 from tests.support.live import serve_wall
 from wallboard.api import models
 from wallboard.api.links import team_links
-from wallboard.board.shapes import team_view
+from wallboard.views.team import team_view
 
 API = "/api/v1"
 

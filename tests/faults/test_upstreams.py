@@ -34,7 +34,7 @@ from tests.support.live import serve_wall
 from tests.support.screens import ScreenClient
 from tests.support.tls import self_signed
 from wallboard.app import create_app
-from wallboard.board.shapes import team_view
+from wallboard.views.team import team_view
 from wallboard.wall import wall as wall_of
 
 TIMEOUT = 2.0

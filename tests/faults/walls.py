@@ -9,7 +9,7 @@ from typing import Any
 
 from tests.faults.servers import Script
 from wallboard.app import create_app
-from wallboard.board.shapes import team_view
+from wallboard.views.team import team_view
 from wallboard.wall import Wall
 from wallboard.wall import wall as wall_of
 

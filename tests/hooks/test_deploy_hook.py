@@ -16,7 +16,7 @@ from playwright.sync_api import Browser
 from tests.support.browser import browser_fixture, open_screen, wait_for
 from tests.support.live import LiveWall, serve_wall, write_config
 from tests.support.screen_wall import HEARTBEAT, SCREEN_CONFIG, apply, main_readings
-from wallboard.board.shapes import team_view
+from wallboard.views.team import team_view
 
 pytestmark = pytest.mark.browser
 __all__ = ["browser_fixture"]

@@ -70,7 +70,7 @@ def test_a_team_screen_shows_each_of_its_kinds_with_data(
 
 
 def test_the_demo_shows_firing_alerts_and_a_burning_budget_somewhere(live: LiveWall) -> None:
-    from wallboard.board.shapes import team_view
+    from wallboard.views.team import team_view
 
     views = [team_view(live.wall.board, t) for t in live.wall.config.teams]
     panels = [p for v in views for p in v["panels"]]

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser
 from tests.support.browser import CONNECTED, browser_fixture, open_screen, wait_for
 from tests.support.live import LiveWall
 from tests.support.screen_wall import apply, main_readings, screen_config, screen_wall
-from wallboard.board.sparkline import span_label
+from wallboard.views.sparkline import span_label
 
 pytestmark = pytest.mark.browser
 __all__ = ["browser_fixture"]

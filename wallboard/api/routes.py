@@ -18,10 +18,9 @@ from wallboard.api import auth as api_auth
 from wallboard.api import errors as api_errors
 from wallboard.api import models, openapi, slack
 from wallboard.api.links import PREFIX, base_url, screen_url, team_links
-from wallboard.api.messages import team_line, team_message
-from wallboard.board.shapes import team_summary, team_view
 from wallboard.config.loader import WallConfig
 from wallboard.state import reads
+from wallboard.views.chat import team_line, team_message
 from wallboard.wall import Wall, current_wall
 
 # Clients may keep an answer but must ask again each time; the ETag makes asking cheap.
@@ -96,20 +95,18 @@ def _answer(team: str | None, params: Mapping[str, Mapping[str, bool]], body: Bo
 
 
 def teams_body(wall: Wall, config: WallConfig, base: str, query: dict[str, bool]) -> dict[str, Any]:
-    rows = [
-        {**team_summary(wall.board, team_id), "links": team_links(base, team_id)}
-        for team_id in config.teams
-    ]
+    # Worst first, ties in config order: the order of /wall and of the Slack answer.
+    rows = [{**v.summary, "links": team_links(base, v.id)} for v in wall.views.worst_first()]
     return models.body(models.TeamList, {"version": wall.board.version, "teams": rows})
 
 
 def team_body(wall: Wall, base: str, team: str, history: bool) -> dict[str, Any]:
-    view = team_view(wall.board, team, history=history)
+    view = wall.views.get(team).plain(history)
     return models.body(models.Team, {**view, "links": team_links(base, team)})
 
 
 def summary_body(wall: Wall, base: str, team: str) -> dict[str, Any]:
-    view = team_view(wall.board, team, history=False)
+    view = wall.views.get(team).plain(history=False)
     url = screen_url(base, team)
     summary = {
         "id": view["id"],

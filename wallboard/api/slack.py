@@ -22,12 +22,10 @@ from collectors.tokens import same
 from wallboard.api import errors as api_errors
 from wallboard.api import models
 from wallboard.api.links import PREFIX, base_url, screen_url
-from wallboard.api.messages import escape, team_message, teams_message, text_message
-from wallboard.board.board import severity
-from wallboard.board.shapes import team_summary, team_view
 from wallboard.config.loader import WallConfig
 from wallboard.devices import slack_pair
 from wallboard.devices.gate import current_devices
+from wallboard.views.chat import no_such_team, team_message, teams_message, text_message, usage
 from wallboard.wall import Wall, current_wall
 
 MAX_SKEW = 300.0  # seconds either side of our clock, as Slack's docs ask
@@ -62,16 +60,6 @@ def verify(
     return same(presented, expected)
 
 
-def usage(config: WallConfig, command: str) -> str:
-    teams = ", ".join(f"`{escape(t.id)}` ({escape(t.name)})" for t in config.teams.values())
-    return (
-        f"`{command} <team>`: that team's panels as its screen shows them\n"
-        f"`{command}`: every team, worst first\n"
-        f"`{command} help`: this help\n"
-        f"Teams: {teams}"
-    )
-
-
 def find_team(config: WallConfig, text: str) -> str | None:
     """A team id from what someone typed: its id or its name, in any case."""
     wanted = text.strip().lower()
@@ -91,10 +79,8 @@ def _answer(wall: Wall, config: WallConfig, text: str, command: str, base: str) 
     configured = config.slack.response_type
     text = text.strip()
     if not text:
-        rows = [team_summary(wall.board, t) for t in config.teams]
-        rows.sort(key=lambda r: (-severity(r["status"]), r["name"].lower()))
-        title = f"{config.wall.title}: teams, worst first"
-        message = teams_message([(r, screen_url(base, r["id"])) for r in rows], title)
+        rows = [(v.summary, screen_url(base, v.id)) for v in wall.views.worst_first()]
+        message = teams_message(rows, f"{config.wall.title}: teams, worst first")
         return {"response_type": configured, **message}
     if text.lower() == "help":
         return {"response_type": "ephemeral", **text_message(usage(config, command))}
@@ -103,12 +89,9 @@ def _answer(wall: Wall, config: WallConfig, text: str, command: str, base: str) 
         # Typos stay private whatever the config says: nobody else needs to see them.
         known = [(t.id, t.name) for t in config.teams.values()]
         close = api_errors.suggest_team(text, known)
-        reply = f"No team called “{escape(text)}”."
-        if close:
-            reply += " Did you mean " + " or ".join(f"`{escape(c)}`" for c in close) + "?"
-        reply += f"\nTry `{escape(command)} help`."
+        reply = no_such_team(text, close, command)
         return {"response_type": "ephemeral", **text_message(reply)}
-    view = team_view(wall.board, team, history=False)
+    view = wall.views.get(team).plain(history=False)
     return {"response_type": configured, **team_message(view, screen_url(base, team))}
 
 

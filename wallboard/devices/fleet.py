@@ -15,12 +15,13 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from wallboard.fanout.protocol import MAX_REPORT_TEXT
 from wallboard.fanout.screens import Screen
 
 KEEP_FOR = 24 * 3600.0
 MAX_RECORDS = 2000
 MAX_ERRORS = 20  # per screen, newest kept
-MAX_TEXT = 300
+MAX_TEXT = MAX_REPORT_TEXT  # the page cuts its texts to the same (static/device.js)
 REPORT_BURST = 6  # reports a screen may send at once, then one per REPORT_EVERY seconds
 REPORT_EVERY = 5.0
 

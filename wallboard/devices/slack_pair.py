@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from wallboard.api.messages import escape, text_message
 from wallboard.devices.service import Devices, Refused
+from wallboard.views.chat import escape, text_message
 
 
 def pair(devices: Devices, user: str, text: str) -> dict[str, Any]:

@@ -27,10 +27,10 @@ from collections.abc import Callable
 from typing import Any
 
 from wallboard.board.board import Board
-from wallboard.board.screen_shape import screen_team, with_screen
-from wallboard.board.shapes import team_view
 from wallboard.fanout import protocol
+from wallboard.fanout.frames import Frames
 from wallboard.fanout.screens import HubStats, Screen
+from wallboard.views.team import TeamViews
 
 log = logging.getLogger(__name__)
 SEND_BUFFER_BYTES = 256 * 1024
@@ -48,8 +48,11 @@ class Hub:
         stall_timeout: float = 10.0,
         missed_pongs: int = 3,
         reconnect_spread: float = 3.0,
+        views: TeamViews | None = None,
     ) -> None:
         self.board = board
+        # Frames come encoded, once per team and version, from the views the pages share.
+        self.frames = Frames(views or TeamViews(board))
         self.build_id = build_id
         self.heartbeat = heartbeat
         self.stall_timeout = stall_timeout
@@ -304,23 +307,10 @@ class Hub:
 
     def _broadcast(self, team: str) -> None:
         since = self._team_version.get(team, -1)
-        with self.board.read() as config:  # a reload cannot remove the team in between
-            if team not in config.teams:
-                return
-            view = team_view(self.board, team, since=since)
-            whole = screen_team(team_view(self.board, team, history=False))
-        version = view["version"]
-        # The changed panels, and the team's status, header deploy note and /wall tile rows
-        # as a whole (a tile folds its calm panels by a rule that needs them all): the screen
-        # formats nothing.
-        panels = with_screen(view["panels"])
-        tile = {
-            "rows": whole["rows"],
-            "calm": whole["calm"],
-            "deploy_note": whole["deploy_note"],
-            "problem": whole["problem"],
-        }
-        frame = protocol.update(team, version, panels, whole["status"], whole["state"], tile)
+        made = self.frames.update(team, since)
+        if made is None:  # a reload removed the team
+            return
+        version, frame = made
         self._team_version[team] = version
         with self._lock:
             screens = list(self._by_team.get(team, ()))
@@ -339,12 +329,11 @@ class Hub:
         screen.needs_resync = False
         self._needs_snapshot.discard(screen)
         for team in screen.teams:
-            with self.board.read() as config:  # a reload cannot remove the team in between
-                if team not in config.teams:
-                    continue
-                view = screen_team(team_view(self.board, team))
-            screen.sent[team] = view["version"]
-            if not self._write(screen, protocol.snapshot(view)):
+            made = self.frames.snapshot(team)
+            if made is None:  # a reload removed the team
+                continue
+            screen.sent[team], frame = made
+            if not self._write(screen, frame):
                 return
 
     def _heartbeat(self) -> None:

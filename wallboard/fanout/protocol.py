@@ -21,6 +21,24 @@ CLOSE_POLICY = 1008
 CLOSE_UNKNOWN_TEAM = 4404
 CLOSE_TEAMS_CHANGED = 4001  # a reload removed a team this screen showed: reload the page
 CLOSE_REVOKED = 4403  # the screen's credential was revoked: back to the pairing view
+# A screen's report texts (page, errors) are cut to this many characters, on both sides.
+MAX_REPORT_TEXT = 300
+
+
+def page_constants() -> dict[str, Any]:
+    """What the page's scripts must agree on with the server: the close codes they act on
+    and the caps they keep to. Rendered into every kiosk page and sent in every ``hello``,
+    so static/*.js holds no copy of its own (static/protocol.js)."""
+    return {
+        "close": {
+            "going_away": CLOSE_GOING_AWAY,
+            "unknown_team": CLOSE_UNKNOWN_TEAM,
+            "teams_changed": CLOSE_TEAMS_CHANGED,
+            "revoked": CLOSE_REVOKED,
+        },
+        "max_client_frame": MAX_CLIENT_FRAME,
+        "max_report_text": MAX_REPORT_TEXT,
+    }
 
 
 def _encode(message: dict[str, Any]) -> bytes:
@@ -49,37 +67,25 @@ def hello(
             "teams": teams,
             "screen": screen,
             "notice": notice,
+            "protocol": page_constants(),
         }
     )
 
 
 def snapshot(team: dict[str, Any]) -> bytes:
-    """A whole team as a screen draws it (board.screen_shape.screen_team)."""
+    """A whole team as a screen draws it (``TeamView.screen``)."""
     return _encode(
         {"type": "snapshot", "team": team["id"], "version": team["version"], "data": team}
     )
 
 
 def update(
-    team_id: str,
-    version: int,
-    panels: list[dict[str, Any]],
-    status: str,
-    state: str,
-    tile: dict[str, Any],
+    team_id: str, version: int, panels: list[dict[str, Any]], whole: dict[str, Any]
 ) -> bytes:
-    """The changed panels of a team, with its status, tile rows (``rows``, ``calm``) and
-    header deploy note (``deploy_note``) as a whole."""
+    """The changed panels of a team, with what is drawn from the team as a whole (its
+    status, tile rows, header deploy note, rank: ``TeamView.whole``)."""
     return _encode(
-        {
-            "type": "update",
-            "team": team_id,
-            "version": version,
-            "status": status,
-            "state": state,
-            "panels": panels,
-            **tile,
-        }
+        {"type": "update", "team": team_id, "version": version, "panels": panels, **whole}
     )
 
 

@@ -21,12 +21,12 @@ from flask import (
 
 from collectors.options import parse_duration
 from wallboard import security
-from wallboard.board.board import SEVERITY, Board, severity
-from wallboard.board.screen_shape import age_text, screen_team
-from wallboard.board.shapes import team_summary, team_view
+from wallboard.board.board import SEVERITY, Board
 from wallboard.config.loader import WallConfig
 from wallboard.devices import listing
 from wallboard.devices.gate import devices_of
+from wallboard.fanout import protocol
+from wallboard.views.screen_shape import age_text
 from wallboard.wall import Wall, current_wall
 
 ROTATE_MIN_SECONDS = 2.0
@@ -72,13 +72,6 @@ def foot_lines(notes: list[dict[str, str]], sources: int, offline: int = 0) -> l
     return lines
 
 
-def worst_first(board: Board) -> list[dict[str, Any]]:
-    """Every team as a screen draws it, the most severe first; ties keep config order."""
-    with board.read() as config:
-        views = [screen_team(team_view(board, t, history=False)) for t in config.teams]
-    return sorted(views, key=lambda v: -severity(v["status"]))
-
-
 def _check_scale() -> None:
     """``?scale=`` is a number in range, or the page answers 400 saying which range."""
     raw = request.args.get("scale")
@@ -101,6 +94,7 @@ def _screen(template: str, wall: Wall, config: WallConfig, **context: Any) -> st
         config=config,
         now=time.time(),
         screen_settings=wall.screen_settings(config),
+        protocol=protocol.page_constants(),
         severity=sorted(SEVERITY, key=lambda s: SEVERITY[s]),
         **context,
     )
@@ -135,7 +129,7 @@ def register(app: Flask) -> None:
     def index() -> str:
         wall = current_wall()
         with wall.board.read() as config:
-            teams = [team_summary(wall.board, t) for t in config.teams]
+            teams = [view.summary for view in wall.views.worst_first()]
             sources = dict(wall.board.sources)
         return render_template("index.html", teams=teams, wall=wall, config=config, sources=sources)
 
@@ -145,14 +139,14 @@ def register(app: Flask) -> None:
         with wall.board.read() as config:
             if team not in config.teams:
                 abort(404, f"unknown team: {team}")
-            view = screen_team(team_view(wall.board, team))
+            view = wall.views.get(team).screen
         return _screen("team.html", wall, config, team=view)
 
     @bp.get("/wall")
     def wall_page() -> str:
         wall = current_wall()
         with wall.board.read() as config:
-            teams = worst_first(wall.board)
+            teams = [view.screen for view in wall.views.worst_first()]
             notes = source_notes(wall.board)
         status = teams[0]["status"] if teams else "unknown"
         foot = foot_lines(notes, len(config.sources), offline_screens())
@@ -181,7 +175,7 @@ def register(app: Flask) -> None:
         with wall.board.read() as config:
             teams, every = _rotation_args(config)
             names = [{"id": t, "name": config.teams[t].name} for t in teams]
-            first = screen_team(team_view(wall.board, teams[0]))
+            first = wall.views.get(teams[0]).screen
         return _screen(
             "rotate.html", wall, config, team=first, teams=teams, every=every, names=names
         )

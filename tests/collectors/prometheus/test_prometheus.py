@@ -17,8 +17,8 @@ from tests.support.live import serve_wall
 from tests.support.prometheus import PrometheusServer, RequestsTarget
 from tests.support.screens import ScreenClient
 from wallboard import cli
-from wallboard.board.shapes import team_view
 from wallboard.config import loader as config_mod
+from wallboard.views.team import team_view
 from wallboard.wall import Wall
 
 pytestmark = pytest.mark.prometheus

@@ -19,8 +19,8 @@ import urllib3
 from collectors import slo
 from tests.support.live import LiveWall, serve_wall
 from tests.support.slo_history import BackfilledPrometheus, History, Team
-from wallboard.board.shapes import team_view
 from wallboard.config import loader as config_mod
+from wallboard.views.team import team_view
 
 pytestmark = pytest.mark.prometheus
 

@@ -1,4 +1,4 @@
-"""One JSON-ready shape of a panel and a team, shared by the screen, the API and chat.
+"""One JSON-ready shape of a panel and a team's summary, shared by the screen, the API and chat.
 
 Because all three read the same dicts, the TV, a bot and a chat answer cannot
 disagree. Non-finite numbers never reach JSON (they are ``None`` plus a text).
@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from wallboard.board import units
-from wallboard.board.board import Board, PanelState, severity, worst
+from wallboard.board.board import PanelState, severity
 from wallboard.board.deploys import Deploy, worse_since
-from wallboard.board.sparkline import span_label
 from wallboard.config.loader import WallConfig
+from wallboard.views.sparkline import span_label
 
 DEPLOYS_SHOWN = 5
 
@@ -80,24 +80,8 @@ def panel_view(
     return view
 
 
-def team_view(
-    board: Board, team_id: str, *, since: int = -1, history: bool = True
-) -> dict[str, Any]:
-    """A team with its panels (only those changed after ``since``)."""
-    with board.read() as config:  # the team, its slots and its deploys from the same config
-        team = config.teams[team_id]
-        version, states = board.team_panels(team_id, since)
-        deploys = board.recent_deploys(team_id)
-    panels = [panel_view(s, config, history=history, deploys=deploys) for s in states]
-    out: dict[str, Any] = {"id": team.id, "name": team.name, "version": version, "panels": panels}
-    if since < 0:
-        out["status"] = worst(p["status"] for p in panels)
-    return out
-
-
-def team_summary(board: Board, team_id: str) -> dict[str, Any]:
-    """Overall status and the worst panel, for lists of teams."""
-    view = team_view(board, team_id, history=False)
+def team_summary(view: dict[str, Any]) -> dict[str, Any]:
+    """Overall status and the worst panel of a team view (``TeamView.plain``), for lists."""
     worst_panel = max(view["panels"], key=lambda p: severity(p["status"]), default=None)
     return {
         "id": view["id"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wallboard.api.messages import (
+from wallboard.views.chat import (
     BLOCKS_MAX,
     FIELD_MAX,
     FIELDS_MAX,

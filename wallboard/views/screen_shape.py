@@ -14,8 +14,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from wallboard.board.problems import team_problem
-from wallboard.board.sparkline import deploy_ticks, lines, threshold_lines
+from wallboard.views.problems import team_problem
+from wallboard.views.sparkline import deploy_ticks, lines, threshold_lines
 
 MAX_ITEMS = 6  # list rows a panel shows before "+ N more"
 CALM_AFTER = 6  # panels on a /wall tile before the calm ones fold into one row

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wallboard.board.screen_shape import (
+from wallboard.views.screen_shape import (
     CALM_AFTER,
     MAX_ITEMS,
     age_text,

@@ -1,6 +1,6 @@
 """Sparkline geometry, all of it on the server: the line, the faint threshold lines, the
 deploy ticks and the span label. First renders and websocket frames read the same texts
-(board.screen_shape), and static/spark.js only copies them into the markup.
+(views.screen_shape), and static/spark.js only copies them into the markup.
 
 The vertical range is the known values', stretched to take in a warn or crit
 threshold that lies inside or near it (within one range's height, or half the

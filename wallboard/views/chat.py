@@ -1,7 +1,7 @@
-"""One-line text and Slack Block Kit for a team, built from the screen's own view.
+"""Chat texts: one-line text and Slack Block Kit for teams, built from the screen's own view.
 
-Everything here reads the dicts of ``views.team_view`` and reuses their
-``display`` strings, so the API summary, the Slack answer and the TV say the
+Everything here reads the dicts of ``TeamView.plain`` and ``TeamView.summary`` and
+reuses their ``display`` strings, so the API summary, the Slack answer and the TV say the
 same thing. Limits are Slack's (header 150 chars, section 3000, field 2000,
 10 fields per section, 50 blocks per message).
 """
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from typing import Any
+
+from wallboard.config.loader import WallConfig
 
 STATUS_EMOJI = {
     "ok": ":large_green_circle:",
@@ -140,3 +142,22 @@ def _mrkdwn_section(text: str) -> dict[str, Any]:
 def text_message(text: str) -> dict[str, Any]:
     """A plain answer (help, "did you mean"), with the fallback text Slack requires."""
     return {"text": text, "blocks": [_mrkdwn_section(clip(text, SECTION_MAX))]}
+
+
+def usage(config: WallConfig, command: str) -> str:
+    """The slash command's help: its forms and the teams it knows."""
+    teams = ", ".join(f"`{escape(t.id)}` ({escape(t.name)})" for t in config.teams.values())
+    return (
+        f"`{command} <team>`: that team's panels as its screen shows them\n"
+        f"`{command}`: every team, worst first\n"
+        f"`{command} help`: this help\n"
+        f"Teams: {teams}"
+    )
+
+
+def no_such_team(text: str, close: Sequence[str], command: str) -> str:
+    """The answer to a typo: what was not found, the teams it resembles, where help is."""
+    reply = f"No team called “{escape(text)}”."
+    if close:
+        reply += " Did you mean " + " or ".join(f"`{escape(c)}`" for c in close) + "?"
+    return reply + f"\nTry `{escape(command)} help`."
