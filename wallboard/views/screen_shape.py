@@ -148,7 +148,7 @@ def tile_rows(panels: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 
 def screen_team(view: dict[str, Any]) -> dict[str, Any]:
-    """A team view (shapes.team_view, all panels) as a screen draws it: panels, tile rows."""
+    """A team view (``TeamView.plain``, all panels) as a screen draws it: panels, tile rows."""
     panels = with_screen(view["panels"])
     state = state_classes(view["status"])
     return {
