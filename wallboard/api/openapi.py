@@ -100,7 +100,9 @@ def document(base: str, team_ids: list[str], tokens_required: bool) -> dict[str,
         "info": {"title": "wallboard", "version": "1"},
         "servers": [{"url": base}],
         "paths": {
-            f"{PREFIX}/teams": {"get": _read("Every team, worst panel first", "TeamList", [])},
+            f"{PREFIX}/teams": {
+                "get": _read("Every team, worst first (ties in config order)", "TeamList", [])
+            },
             f"{PREFIX}/teams/{{team}}": {
                 "get": _read("One team's panels as its screen shows them", "Team", [team, history])
             },
