@@ -15,7 +15,6 @@ from wallboard.devices import gate, listing, routes
 from wallboard.devices.service import EXTENSION, Devices
 from wallboard.devices.sharing import Sharing
 from wallboard.devices.store import StoreUnavailable
-from wallboard.ops.metrics import EXTENSION as METRICS_EXTENSION
 from wallboard.wall import wall as wall_of
 
 log = logging.getLogger(__name__)
@@ -54,15 +53,16 @@ def _unavailable(exc: StoreUnavailable) -> Response:
     return response
 
 
-def register(app: Flask) -> Devices:
-    """After ``metrics.register`` (its registry gets the fleet gauges)."""
+def register(app: Flask, registry: CollectorRegistry) -> Devices:
+    """Screens as devices on ``app``: the fleet's gauges join ``registry`` (``/metrics``).
+
+    The gate's two request hooks (``gate.gate``, ``gate.renew``) are the app's to order:
+    ``create_app`` declares them among its own."""
     devices = Devices(wall_of(app))
     app.extensions[EXTENSION] = devices
     Sharing(devices)  # the state store's pairings and fleet, once it is opened
     app.register_error_handler(StoreUnavailable, _unavailable)
     gate.register(app)
     routes.register(app)
-    registry = app.extensions.get(METRICS_EXTENSION)
-    if isinstance(registry, CollectorRegistry):
-        registry.register(FleetCollector(devices))
+    registry.register(FleetCollector(devices))
     return devices
