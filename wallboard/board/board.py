@@ -2,7 +2,7 @@
 
 Thresholds are evaluated here, once, so the TV and the chat answer cannot
 disagree. Every visible change bumps one monotonically increasing version;
-subscribers (the hub) are told which teams changed. Thread-safe.
+listeners of ``Board.changed`` (the hub) are told which teams changed. Thread-safe.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from flask import Flask, Response, request
+from flask import Blueprint, Flask, Response, request
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -41,6 +41,10 @@ class FleetCollector(Collector):
         )
 
 
+bp = Blueprint("devices", __name__)
+
+
+@bp.app_errorhandler(StoreUnavailable)
 def _unavailable(exc: StoreUnavailable) -> Response:
     """503, never "not paired": a TV keeps its page and cookie, and tries again."""
     log.warning("pairing: %s", exc)
@@ -61,7 +65,7 @@ def register(app: Flask, registry: CollectorRegistry) -> Devices:
     devices = Devices(wall_of(app))
     app.extensions[EXTENSION] = devices
     Sharing(devices)  # the state store's pairings and fleet, once it is opened
-    app.register_error_handler(StoreUnavailable, _unavailable)
+    app.register_blueprint(bp)  # whichever face meets the pairing store unreachable: a 503
     gate.register(app)
     routes.register(app)
     registry.register(FleetCollector(devices))
