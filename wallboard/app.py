@@ -78,13 +78,14 @@ def create_app(
     app.before_request(logs.start_request)
     # 3. Paired screens only (``access = "paired"``): may answer with the pairing page.
     app.before_request(gate.gate)
-    # (then the blueprint's own checks: the API token, the websocket Origin; then the view)
-    # 4. On the way out, every answer (refusals and errors too), in this order: a paired
-    #    TV's cookie renewed, the request counted, its id and access line, security headers.
-    _after_request(app, gate.renew, meter.count_request, logs.finish_request, security.add_headers)
-    # 5. Websockets: a frame cap, and no reader thread per screen (the request thread reads).
+    # (then the blueprint's own checks, such as the API token or the websocket Origin)
+    # 4. The view. A websocket's server: a frame cap, and no reader thread per screen (the
+    #    request thread reads).
     options = app.config["SOCK_SERVER_OPTIONS"]
     app.config["SOCK_SERVER_OPTIONS"] = {**options, "thread_class": NoReaderThread}
+    # 5. On the way out, every answer (refusals and errors too), in this order: a paired
+    #    TV's cookie renewed, the request counted, its id and access line, security headers.
+    _after_request(app, gate.renew, meter.count_request, logs.finish_request, security.add_headers)
     return app
 
 
