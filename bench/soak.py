@@ -66,7 +66,7 @@ def drive(the_wall, page, count: int, deadline: float) -> None:  # type: ignore[
     stats = the_wall.hub.stats
     for i in range(count):
         sent = stats.messages_sent
-        the_wall.collect("demo")
+        the_wall.poller.collect("demo")
         while stats.messages_sent == sent and time.monotonic() < deadline:
             time.sleep(0.0002)
         if i % 200 == 199:

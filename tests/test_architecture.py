@@ -164,3 +164,18 @@ def test_every_document_the_code_cites_is_in_the_repository() -> None:
         if not (ROOT / name).exists() and not (ROOT / "docs" / name).exists()
     }
     assert missing == {}, "cited but not in the repository: " + repr(missing)
+
+
+def test_the_signal_is_a_leaf_every_layer_may_use() -> None:
+    assert graph()["wallboard.signals"] == set()
+
+
+def test_the_wall_and_its_poller_import_no_face() -> None:
+    # The faces read the running wall (``current_wall``): it sits below them, never above.
+    faces = tuple(f"wallboard.{f}" for f in ("ops", "api", "hooks", "screens", "devices"))
+    offenders = {
+        name: sorted(m for m in deps if m.startswith(faces))
+        for name, deps in graph().items()
+        if name == "wallboard.wall" or name.startswith("wallboard.polling")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}

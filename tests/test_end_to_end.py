@@ -19,7 +19,7 @@ from tests.support.screens import ScreenClient
 def live(tmp_path: Path) -> Iterator[LiveWall]:
     # A long interval: the test, not the scheduler, decides when the source reports.
     with serve_wall(write_config(tmp_path, demo_config(interval="1h")), schedule=False) as live:
-        live.wall.collect("demo")
+        live.wall.poller.collect("demo")
         yield live
 
 
@@ -41,7 +41,7 @@ def test_a_screen_gets_hello_and_snapshot_at_once_then_an_update_within_a_second
         assert first_paint < 1.0
 
         reported = time.monotonic()
-        live.wall.collect("demo")  # the source reports a new cycle
+        live.wall.poller.collect("demo")  # the source reports a new cycle
         update = screen.wait_for(lambda m: m["type"] == "update", timeout=2)
         latency = time.monotonic() - reported
     assert latency < 1.0
@@ -84,8 +84,8 @@ def test_a_failing_source_shows_as_failing_while_the_last_value_stays(
         'panels = ["error_rate", "services"]', 'panels = ["error_rate", "services", "broken_rate"]'
     )
     with serve_wall(write_config(tmp_path, text), schedule=False) as live:
-        live.wall.collect("demo")
-        live.wall.collect("broken")
+        live.wall.poller.collect("demo")
+        live.wall.poller.collect("broken")
         with ScreenClient(f"{live.ws_url}/ws/teams/payments") as screen:
             screen.next()
             panels = {p["id"]: p for p in screen.next()["data"]["panels"]}

@@ -67,7 +67,7 @@ def check_config(path: str, online: bool = False, offline: bool = False) -> int:
 def send_reload(config_path: str, *, pid_file: str | None, pid: int | None) -> int:
     """``wallboard reload``: refuse a bad file here, else SIGHUP the server to load it.
 
-    The server reloads in-process (``Wall.reload``); this only validates and signals.
+    The server reloads in-process (``wallboard/reload.py``); this only validates and signals.
     """
     try:
         config_mod.load(config_path)

@@ -15,7 +15,7 @@ its own signal handling keeps config reload in-process.
 
 Signals: SIGTERM/SIGINT close screens with 1001 (they reconnect to the next
 process at once), stop the scheduler and exit within a few seconds; SIGHUP
-reloads the config (see ``Wall.reload`` in wall.py).
+reloads the config (see reload.py).
 """
 
 from __future__ import annotations
@@ -35,10 +35,11 @@ from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 from wallboard.app import create_app
 from wallboard.config import loader as config_mod
+from wallboard.config.redact import secret_values
 from wallboard.connections import ConnectionGuard
 from wallboard.ops import error_reporting as errors_sentry
 from wallboard.ops import logs
-from wallboard.ops.redact import secret_values
+from wallboard.reload import Reload
 from wallboard.state.store import open_state
 from wallboard.wall import wall as wall_of
 
@@ -217,10 +218,12 @@ def serve(
         stop.set()
         threading.Thread(target=httpd.shutdown, daemon=True).start()
 
+    reload = Reload(wall)
+
     def on_hup(signum: int, frame: FrameType | None) -> None:
         log.info("received SIGHUP, reloading %s", wall.config.path)
         # Not in the handler itself: loading and swapping takes locks other threads hold.
-        threading.Thread(target=wall.reload, name="wallboard-reload").start()
+        threading.Thread(target=reload, name="wallboard-reload").start()
 
     signal.signal(signal.SIGTERM, on_stop)
     signal.signal(signal.SIGINT, on_stop)

@@ -136,7 +136,7 @@ def test_it_bumps_the_version_only_on_change(board: Board, clock: Clock) -> None
 
 def test_it_tells_subscribers_which_teams_changed(board: Board) -> None:
     seen: list[tuple[int, frozenset[str], bool]] = []
-    board.subscribe(lambda v, teams, layout: seen.append((v, teams, layout)))
+    board.changed.connect(lambda v, teams, layout: seen.append((v, teams, layout)))
     board.apply("other", reading("payments", "throughput", 80.0))
     assert seen and seen[-1][1] == frozenset({"payments"}) and seen[-1][2] is False
 
@@ -248,7 +248,7 @@ def test_it_keeps_known_state_across_a_reconfigure(board: Board) -> None:
     board.apply("demo", reading("payments", "error_rate", 0.015))
     assert panel(board, "payments", "error_rate").status == "warn"
     layouts: list[bool] = []
-    board.subscribe(lambda v, teams, layout: layouts.append(layout))
+    board.changed.connect(lambda v, teams, layout: layouts.append(layout))
     board.reconfigure(
         config_mod.parse(tomllib.loads(CONFIG.replace("warn = 1\n", "warn = 2\n")), env={})
     )

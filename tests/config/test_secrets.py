@@ -21,9 +21,9 @@ from tests.support.paths import ROOT
 from tests.support.sentry_double import ALL_SCOPES, SentryDouble
 from wallboard.config import loader as config_mod
 from wallboard.config.loader import ConfigError
+from wallboard.config.redact import secret_values
 from wallboard.config.schema import ApiSettings, ServerSettings, SlackSettings, WallSettings
 from wallboard.ops import logs
-from wallboard.ops.redact import secret_values
 
 TOKEN = "sntrys_" + "5e5e5e5e" * 6
 
@@ -101,7 +101,7 @@ def test_a_sentry_token_file_reaches_sentry_without_its_trailing_newline(tmp_pat
             'sentry_team = "search"', 'sentry_projects = ["checkout"]'
         )
         with serve_wall(write_config(tmp_path, text), env={}, schedule=False) as live:
-            live.wall.collect("sentry")
+            live.wall.poller.collect("sentry")
             state = live.wall.board.sources["sentry"]
     assert state.last_error is None
     assert state.last_success is not None

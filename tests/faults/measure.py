@@ -55,11 +55,11 @@ def record(fault: str, run: Callable[[], tuple[str, float]]) -> None:
 def trickle(kind: str, tmp: Path) -> tuple[str, float]:
     with FaultServer(good_answer(kind)) as server:
         wall = make_wall(tmp, kind, server.url, timeout=2.0)
-        wall.collect("up")
+        wall.poller.collect("up")
         server.script = Script(pace=0.3, body=b'{"status": "success"}' * 8)
         started = time.monotonic()
         for _ in range(3):
-            wall.collect("up")
+            wall.poller.collect("up")
         took = (time.monotonic() - started) / 3
         panel = shown(wall)
         wall.stop()
@@ -71,7 +71,7 @@ def huge(kind: str, tmp: Path, cycles: int, no_length: bool) -> tuple[str, float
         wall = make_wall(tmp, kind, server.url, timeout=5.0)
         started = time.monotonic()
         for _ in range(cycles):
-            wall.collect("up")
+            wall.poller.collect("up")
         took = (time.monotonic() - started) / cycles
         panel = shown(wall)
         wall.stop()
@@ -82,7 +82,7 @@ def echo(kind: str, tmp: Path) -> tuple[str, float]:
     with FaultServer(echo_script(kind)) as server:
         wall = make_wall(tmp, kind, server.url, timeout=2.0)
         started = time.monotonic()
-        wall.collect("up")
+        wall.poller.collect("up")
         took = time.monotonic() - started
         panel = shown(wall)
         wall.stop()

@@ -47,7 +47,7 @@ def test_a_trickling_upstream_is_cut_at_its_total_deadline(tmp_path: Path, kind:
     with FaultServer(good_answer(kind)) as server:
         wall = make_wall(tmp_path, kind, server.url, timeout=TIMEOUT)
         try:
-            wall.collect("up")
+            wall.poller.collect("up")
             before = shown(wall)
             server.script = TRICKLE  # one byte every 0.3 s: each read alone is "fast"
             took = timed_collect(wall)
@@ -116,7 +116,7 @@ def test_a_trickling_check_never_starves_another_teams_checks(tmp_path: Path) ->
         wall = wall_of(create_app(path, env=ENV, build="faults"))
         try:
             for _ in range(5):
-                wall.collect("up")
+                wall.poller.collect("up")
                 search = team_view(wall.board, "search")["panels"][0]
                 assert search["display"] == "3 / 3 up", search
                 assert "timeout after" in json.dumps(shown(wall))
@@ -136,10 +136,10 @@ def test_a_50_mb_answer_is_refused_at_the_cap_and_memory_stays_flat(
         wall = make_wall(tmp_path, kind, server.url, timeout=5.0, extra=extra)
         process = psutil.Process()
         try:
-            wall.collect("up")  # warm up: first-cycle allocations are not growth
+            wall.poller.collect("up")  # warm up: first-cycle allocations are not growth
             before = process.memory_info().rss
             for _ in range(5):
-                wall.collect("up")
+                wall.poller.collect("up")
             grown = process.memory_info().rss - before
             text = json.dumps(shown(wall))
             assert "max_body_bytes" in text and "MiB cap" in text, text
@@ -162,7 +162,7 @@ def test_a_secret_the_upstream_echoes_never_reaches_people(tmp_path: Path, kind:
         path = tmp_path / "wall.toml"
         path.write_text(config_text(kind, server.url, timeout=TIMEOUT))
         with serve_wall(path, env=ENV, schedule=False) as live:
-            live.wall.collect("up")
+            live.wall.poller.collect("up")
             panel = shown(live.wall)
             assert "proxy refused" in json.dumps(panel), panel  # the echo did reach the board
             with ScreenClient(f"{live.ws_url}/ws/teams/{TEAM}") as screen:

@@ -81,7 +81,7 @@ def shown(wall: Wall) -> dict[str, Any]:
 
 def timed_collect(wall: Wall) -> float:
     started = time.monotonic()
-    wall.collect("up")
+    wall.poller.collect("up")
     return time.monotonic() - started
 
 

@@ -165,7 +165,7 @@ def test_a_sentry_release_becomes_a_deploy_marker(tmp_path: Path) -> None:
             extra="releases = true",
         )
         with serve_wall(write_config(tmp_path, text), env=env, schedule=False) as live:
-            live.wall.collect("sentry")
+            live.wall.poller.collect("sentry")
             payments = deploys(live, "payments")
             search = deploys(live, "search")
             assert double.count("releases") == 1

@@ -43,7 +43,7 @@ def double() -> Iterator[SentryDouble]:
 def live(double: SentryDouble, tmp_path: Path) -> Iterator[LiveWall]:
     path = write_config(tmp_path, wall_config(double.url, TEAMS))
     with serve_wall(path, env=ENV, schedule=False) as running:
-        running.wall.collect("sentry")
+        running.wall.poller.collect("sentry")
         yield running
 
 
@@ -213,7 +213,7 @@ def test_it_keeps_a_resolve_that_arrives_while_a_slow_poll_is_in_flight(
 ) -> None:
     issue = next(i for i in double.issues if i["project"]["slug"] == "checkout")
     double.delay = 1.0  # the listing is read, then answered a second later
-    poll = threading.Thread(target=live.wall.collect, args=("sentry",))
+    poll = threading.Thread(target=live.wall.poller.collect, args=("sentry",))
     poll.start()
     time.sleep(0.4)
     issue["status"] = "resolved"
@@ -252,7 +252,7 @@ def test_it_does_not_hide_a_failing_poll_behind_a_webhook(
 ) -> None:
     double.limit("issues", 5, 60.0)
     double.exhaust("issues")
-    live.wall.collect("sentry")
+    live.wall.poller.collect("sentry")
     error = panel(live, "payments", "unresolved").error
     assert error is not None and error.startswith("rate limited until")
     issue = double.add_issue("checkout", "Arrived while rate limited", count=5, age=5)

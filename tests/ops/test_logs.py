@@ -12,8 +12,8 @@ import pytest
 
 from tests.support.live import demo_config, write_config
 from wallboard.app import create_app
+from wallboard.config.redact import secret_values
 from wallboard.ops import logs
-from wallboard.ops.redact import secret_values
 from wallboard.wall import wall
 
 SECRET = "tok-0123456789abcdef"

@@ -172,8 +172,8 @@ def test_it_counts_upstream_requests_and_webhooks_from_a_real_sentry_source(
         path = write_config(tmp_path, SENTRY_WALL.format(url=double.url))
         with serve_wall(path, env=env, schedule=False) as live:
             before = scrape(live)
-            live.wall.collect("sentry")
-            live.wall.collect("sentry")
+            live.wall.poller.collect("sentry")
+            live.wall.poller.collect("sentry")
             hook = live.url + "/hooks/sentry"
             body = b"{}"
             signed = {"Sentry-Hook-Resource": "installation", "Content-Type": "application/json"}

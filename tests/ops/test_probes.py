@@ -234,7 +234,7 @@ def test_healthz_fails_when_the_scheduler_stops(tmp_path: Path) -> None:
     path = write_config(tmp_path, demo_config(interval="1s"))
     with serve_wall(path) as live:
         assert get(live.url + "/healthz")[0] == 200
-        scheduler = live.wall.scheduler
+        scheduler = live.wall.poller.scheduler
         assert scheduler is not None
         scheduler.shutdown(wait=False)
         body = wait_for_status(live.url + "/healthz", 500)

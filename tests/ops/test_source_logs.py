@@ -18,7 +18,7 @@ import pytest
 from collectors.errors import CollectorError
 from tests.support.process import run_server
 from wallboard.ops import logs
-from wallboard.ops.source_log import FailureLog
+from wallboard.polling.source_log import FailureLog
 
 CYCLES = 10
 

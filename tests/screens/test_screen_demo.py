@@ -23,7 +23,7 @@ CONFIG = ROOT / "config.toml"
 def live() -> Iterator[LiveWall]:
     with serve_wall(CONFIG, schedule=False) as live:
         for _ in range(3):  # the first cycle also makes up the demo's past
-            live.wall.collect("demo")
+            live.wall.poller.collect("demo")
         yield live
 
 

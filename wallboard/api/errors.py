@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from wallboard.api.models import Error
@@ -64,7 +64,8 @@ def _is_api() -> bool:
     return path == API_PREFIX.rstrip("/") or path.startswith((API_PREFIX, HOOKS_PREFIX))
 
 
-def _handle(exc: HTTPException) -> HTTPException | Response:
+def json_error(exc: HTTPException) -> HTTPException | Response:
+    """An error answer as JSON under /api and /hooks; elsewhere Flask's own page."""
     if not _is_api():
         return exc
     status = exc.code or 500
@@ -77,7 +78,3 @@ def _handle(exc: HTTPException) -> HTTPException | Response:
         if name.lower() in {"allow", "retry-after", "www-authenticate"}:
             response.headers[name] = value
     return response
-
-
-def register(app: Flask) -> None:
-    app.register_error_handler(HTTPException, _handle)

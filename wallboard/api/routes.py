@@ -12,11 +12,12 @@ import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import Blueprint, Flask, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
 
 from wallboard.api import auth as api_auth
 from wallboard.api import errors as api_errors
-from wallboard.api import models, openapi, slack
+from wallboard.api import models, openapi
 from wallboard.api.links import PREFIX, base_url, screen_url, team_links
 from wallboard.config.loader import WallConfig
 from wallboard.state import reads
@@ -128,40 +129,42 @@ def deploys_body(wall: Wall, team: str) -> dict[str, Any]:
     )
 
 
-def register(app: Flask) -> None:
-    bp = Blueprint("api", __name__, url_prefix=PREFIX)
-    bp.before_request(lambda: api_auth.require_token(_OPEN_ENDPOINTS))
+bp = Blueprint("api", __name__, url_prefix=PREFIX)
+bp.before_request(lambda: api_auth.require_token(_OPEN_ENDPOINTS))
+# JSON errors for every /api and /hooks answer, the other faces' routes included.
+bp.app_errorhandler(HTTPException)(api_errors.json_error)
 
-    @bp.get("/teams")
-    def teams() -> Response:
-        return _answer(None, {}, teams_body)
 
-    @bp.get("/teams/<team>")
-    def team(team: str) -> Response:
-        return _answer(
-            team, {"history": _BOOLEAN}, lambda w, c, b, q: team_body(w, b, team, q["history"])
-        )
+@bp.get("/teams")
+def teams() -> Response:
+    return _answer(None, {}, teams_body)
 
-    @bp.get("/teams/<team>/summary")
-    def summary(team: str) -> Response:
-        return _answer(team, {}, lambda w, c, b, q: summary_body(w, b, team))
 
-    @bp.get("/teams/<team>/deploys")
-    def deploys(team: str) -> Response:
-        return _answer(team, {}, lambda w, c, b, q: deploys_body(w, team))
+@bp.get("/teams/<team>")
+def team(team: str) -> Response:
+    return _answer(
+        team, {"history": _BOOLEAN}, lambda w, c, b, q: team_body(w, b, team, q["history"])
+    )
 
-    @bp.get("/openapi.json")
-    def openapi_document() -> Response:
-        config = current_wall().config
-        doc = openapi.document(
-            base_url(config),
-            list(config.teams),
-            bool(config.api.tokens_env or config.api.tokens_file),
-        )
-        response = jsonify(doc)
-        response.headers["Cache-Control"] = CACHE_CONTROL
-        return response
 
-    api_errors.register(app)
-    app.register_blueprint(bp)
-    slack.register(app)
+@bp.get("/teams/<team>/summary")
+def summary(team: str) -> Response:
+    return _answer(team, {}, lambda w, c, b, q: summary_body(w, b, team))
+
+
+@bp.get("/teams/<team>/deploys")
+def deploys(team: str) -> Response:
+    return _answer(team, {}, lambda w, c, b, q: deploys_body(w, team))
+
+
+@bp.get("/openapi.json")
+def openapi_document() -> Response:
+    config = current_wall().config
+    doc = openapi.document(
+        base_url(config),
+        list(config.teams),
+        bool(config.api.tokens_env or config.api.tokens_file),
+    )
+    response = jsonify(doc)
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return response

@@ -15,7 +15,7 @@ import time
 from typing import Any
 from urllib.parse import parse_qs
 
-from flask import Blueprint, Flask, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from collectors.options import read_secret
 from collectors.tokens import same
@@ -95,46 +95,44 @@ def _answer(wall: Wall, config: WallConfig, text: str, command: str, base: str) 
     return {"response_type": configured, **team_message(view, screen_url(base, team))}
 
 
-def register(app: Flask) -> None:
-    bp = Blueprint("slack", __name__, url_prefix=f"{PREFIX}/slack")
+bp = Blueprint("slack", __name__, url_prefix=f"{PREFIX}/slack")
 
-    @bp.post("/command")
-    def command() -> Response:
-        wall = current_wall()
-        slack = wall.config.slack
-        if slack.signing_secret_env is None and slack.signing_secret_file is None:
-            return api_errors.error_response(
-                404,
-                "slack_not_configured",
-                "set slack.signing_secret_env or slack.signing_secret_file in the config",
-            )
-        # The signature covers the raw bytes, so read them before any form parsing.
-        body = request.get_data(cache=False)
-        secret = (read_secret(slack, "signing_secret", wall.env) or "").encode()
-        signed = verify(
-            secret,
-            request.headers.get("X-Slack-Request-Timestamp"),
-            body,
-            request.headers.get("X-Slack-Signature"),
-            now=time.time(),
+
+@bp.post("/command")
+def command() -> Response:
+    wall = current_wall()
+    slack = wall.config.slack
+    if slack.signing_secret_env is None and slack.signing_secret_file is None:
+        return api_errors.error_response(
+            404,
+            "slack_not_configured",
+            "set slack.signing_secret_env or slack.signing_secret_file in the config",
         )
-        if not signed:
-            refused = Response(status=401)
-            del refused.headers["Content-Type"]  # no content, so no content type either
-            return refused
-        try:
-            fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=64)
-        except (UnicodeDecodeError, ValueError):
-            return api_errors.error_response(400, "bad_request", "expected a form-encoded body")
-        text = fields.get("text", [""])[0]
-        slash = fields.get("command", ["/errors"])[0] or "/errors"
-        if text.strip().lower().startswith("pair "):  # `/wall pair CODE team`: docs/pairing.md
-            user = fields.get("user_id", [""])[0]
-            reply = slack_pair.pair(current_devices(), user, text.strip())
-        else:
-            reply = answer(wall, text, slash, base_url(wall.config))
-        response = jsonify(models.body(models.SlackReply, reply))
-        response.headers["Cache-Control"] = "no-store"
-        return response
-
-    app.register_blueprint(bp)
+    # The signature covers the raw bytes, so read them before any form parsing.
+    body = request.get_data(cache=False)
+    secret = (read_secret(slack, "signing_secret", wall.env) or "").encode()
+    signed = verify(
+        secret,
+        request.headers.get("X-Slack-Request-Timestamp"),
+        body,
+        request.headers.get("X-Slack-Signature"),
+        now=time.time(),
+    )
+    if not signed:
+        refused = Response(status=401)
+        del refused.headers["Content-Type"]  # no content, so no content type either
+        return refused
+    try:
+        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=64)
+    except (UnicodeDecodeError, ValueError):
+        return api_errors.error_response(400, "bad_request", "expected a form-encoded body")
+    text = fields.get("text", [""])[0]
+    slash = fields.get("command", ["/errors"])[0] or "/errors"
+    if text.strip().lower().startswith("pair "):  # `/wall pair CODE team`: docs/pairing.md
+        user = fields.get("user_id", [""])[0]
+        reply = slack_pair.pair(current_devices(), user, text.strip())
+    else:
+        reply = answer(wall, text, slash, base_url(wall.config))
+    response = jsonify(models.body(models.SlackReply, reply))
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -2,7 +2,7 @@
 
 Thresholds are evaluated here, once, so the TV and the chat answer cannot
 disagree. Every visible change bumps one monotonically increasing version;
-subscribers (the hub) are told which teams changed. Thread-safe.
+listeners of ``Board.changed`` (the hub) are told which teams changed. Thread-safe.
 """
 
 from __future__ import annotations
@@ -31,10 +31,9 @@ from wallboard.board.status import (
 )
 from wallboard.board.transitions import after_error, after_reading, panel_status
 from wallboard.config.loader import WallConfig
+from wallboard.signals import Signal
 
 __all__ = ["SEVERITY", "Board", "PanelState", "SourceState", "evaluate", "severity", "worst"]
-
-Listener = Callable[[int, frozenset[str], bool], None]
 
 
 @dataclass
@@ -55,7 +54,8 @@ class Board:
         self.scrub: Scrub = scrub or (lambda text: text)
         self._lock = threading.RLock()
         self._clock = clock
-        self._listeners: list[Listener] = []
+        # (version, changed teams, layout changed) after every visible change, outside the lock.
+        self.changed: Signal[[int, frozenset[str], bool], None] = Signal()
         self._version = 0
         self.changed_at = clock()
         self.started_at = clock()
@@ -113,10 +113,6 @@ class Board:
         """
         with self._lock:
             yield self.config
-
-    def subscribe(self, listener: Listener) -> None:
-        """``listener(version, changed_teams, layout_changed)``; called outside the lock."""
-        self._listeners.append(listener)
 
     # -- reads -----------------------------------------------------------------------
     @property
@@ -414,5 +410,4 @@ class Board:
     def _notify(self, version: int, teams: frozenset[str], layout: bool) -> None:
         if not teams and not layout:
             return
-        for listener in list(self._listeners):
-            listener(version, teams, layout)
+        self.changed.send(version, teams, layout)

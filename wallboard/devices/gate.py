@@ -190,6 +190,4 @@ def register(app: Flask) -> None:
         valid = not devices.paired or device is not None or admin
         return cookies.no_store(jsonify(access=devices.wall.config.screen.access, valid=valid))
 
-    app.before_request(gate)
-    app.after_request(renew)
     app.register_blueprint(bp)

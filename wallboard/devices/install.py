@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from flask import Flask, Response, request
+from flask import Blueprint, Flask, Response, request
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -15,7 +15,6 @@ from wallboard.devices import gate, listing, routes
 from wallboard.devices.service import EXTENSION, Devices
 from wallboard.devices.sharing import Sharing
 from wallboard.devices.store import StoreUnavailable
-from wallboard.ops.metrics import EXTENSION as METRICS_EXTENSION
 from wallboard.wall import wall as wall_of
 
 log = logging.getLogger(__name__)
@@ -42,6 +41,10 @@ class FleetCollector(Collector):
         )
 
 
+bp = Blueprint("devices", __name__)
+
+
+@bp.app_errorhandler(StoreUnavailable)
 def _unavailable(exc: StoreUnavailable) -> Response:
     """503, never "not paired": a TV keeps its page and cookie, and tries again."""
     log.warning("pairing: %s", exc)
@@ -54,15 +57,16 @@ def _unavailable(exc: StoreUnavailable) -> Response:
     return response
 
 
-def register(app: Flask) -> Devices:
-    """After ``metrics.register`` (its registry gets the fleet gauges)."""
+def register(app: Flask, registry: CollectorRegistry) -> Devices:
+    """Screens as devices on ``app``: the fleet's gauges join ``registry`` (``/metrics``).
+
+    The gate's two request hooks (``gate.gate``, ``gate.renew``) are the app's to order:
+    ``create_app`` declares them among its own."""
     devices = Devices(wall_of(app))
     app.extensions[EXTENSION] = devices
     Sharing(devices)  # the state store's pairings and fleet, once it is opened
-    app.register_error_handler(StoreUnavailable, _unavailable)
+    app.register_blueprint(bp)  # whichever face meets the pairing store unreachable: a 503
     gate.register(app)
     routes.register(app)
-    registry = app.extensions.get(METRICS_EXTENSION)
-    if isinstance(registry, CollectorRegistry):
-        registry.register(FleetCollector(devices))
+    registry.register(FleetCollector(devices))
     return devices

@@ -30,6 +30,7 @@ from wallboard.board.board import Board
 from wallboard.fanout import protocol
 from wallboard.fanout.frames import Frames
 from wallboard.fanout.screens import HubStats, Screen
+from wallboard.signals import Signal
 from wallboard.views.team import TeamViews
 
 log = logging.getLogger(__name__)
@@ -59,8 +60,8 @@ class Hub:
         self.missed_pongs = missed_pongs
         self.stats = HubStats()
         self._screen_settings = screen_settings
-        # A board-level warning for every screen (set by a state store; None: all well).
-        self.notice: Callable[[], str | None] = lambda: None
+        # Asked at every heartbeat for a board-level warning (a state store answers): see notice.
+        self.notices: Signal[[], str | None] = Signal()
         self.reconnect_spread = reconnect_spread  # on stop, screens come back over this long
         self._ping_now = False
         self._lock = threading.Lock()
@@ -82,7 +83,7 @@ class Hub:
         # Liveness: the writer stamps this every loop (it wakes at least once a heartbeat),
         # so a dead or stuck writer shows as an old stamp (``problem``, read by /healthz).
         self.beat = time.monotonic()
-        board.subscribe(self._on_change)
+        board.changed.connect(self._on_change)
 
     # -- called from request threads ---------------------------------------------------
     def attach(self, sock: socket.socket, teams: tuple[str, ...], **info: Any) -> Screen:
@@ -144,6 +145,10 @@ class Hub:
             self._dirty |= teams
             self._layout = self._layout or layout
         self._wake.set()
+
+    def notice(self) -> str | None:
+        """The warning every screen shows over the board (the first listener's); None: all well."""
+        return next((text for text in self.notices.send() if text is not None), None)
 
     def nudge(self) -> None:
         """Send the heartbeat (with the current notice) now rather than at its time."""

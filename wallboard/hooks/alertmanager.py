@@ -15,7 +15,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, Flask, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from collectors.base import PushRequest
 from collectors.errors import CollectorError
@@ -23,7 +23,6 @@ from wallboard.api.errors import error_response
 from wallboard.hooks.body import json_object, raw_body
 from wallboard.hooks.push import from_queue, push_request, queued_answer, receivers, verified_by
 from wallboard.wall import Wall, current_wall
-from wallboard.wall import wall as wall_of
 
 log = logging.getLogger(__name__)
 KIND = "alertmanager"
@@ -86,8 +85,5 @@ def apply(wall: Wall, source_id: str, queued: Mapping[str, Any]) -> int | None:
     return _apply(wall, source_id, from_queue(queued))
 
 
-def register(app: Flask) -> None:
-    bp = Blueprint("hooks_alertmanager", __name__)
-    bp.add_url_rule("/hooks/alertmanager", "receive", receive, methods=["POST"])
-    app.register_blueprint(bp)
-    wall_of(app).push_appliers[KIND] = apply
+bp = Blueprint("hooks_alertmanager", __name__)
+bp.add_url_rule("/hooks/alertmanager", "receive", receive, methods=["POST"])

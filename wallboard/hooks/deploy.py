@@ -22,7 +22,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Flask, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from wallboard.api.auth import accepted_tokens, presents_token
 from wallboard.api.errors import error_response
@@ -31,7 +31,6 @@ from wallboard.config.model import WallConfig
 from wallboard.hooks.body import json_object, raw_body
 from wallboard.hooks.push import queue_for_leader
 from wallboard.wall import Wall, current_wall
-from wallboard.wall import wall as wall_of
 
 log = logging.getLogger(__name__)
 FIELDS = frozenset({"team", "service", "version", "url", "environment", "time"})
@@ -151,8 +150,5 @@ def apply(wall: Wall, source_id: str, queued: Mapping[str, Any]) -> int:
     return version
 
 
-def register(app: Flask) -> None:
-    bp = Blueprint("hooks_deploy", __name__)
-    bp.add_url_rule("/hooks/deploy", "receive", receive, methods=["POST"])
-    app.register_blueprint(bp)
-    wall_of(app).push_appliers[KIND] = apply
+bp = Blueprint("hooks_deploy", __name__)
+bp.add_url_rule("/hooks/deploy", "receive", receive, methods=["POST"])

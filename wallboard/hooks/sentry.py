@@ -13,7 +13,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, Flask, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from collectors.base import PushRequest
 from collectors.errors import CollectorError
@@ -21,7 +21,6 @@ from wallboard.api.errors import error_response
 from wallboard.hooks.body import json_object, raw_body
 from wallboard.hooks.push import from_queue, push_request, queued_answer, receivers, verified_by
 from wallboard.wall import Wall, current_wall
-from wallboard.wall import wall as wall_of
 
 log = logging.getLogger(__name__)
 KIND = "sentry"
@@ -89,8 +88,5 @@ def apply(wall: Wall, source_id: str, queued: Mapping[str, Any]) -> int | None:
     return None if applied is None else applied[1]
 
 
-def register(app: Flask) -> None:
-    bp = Blueprint("hooks_sentry", __name__)
-    bp.add_url_rule("/hooks/sentry", "receive", receive, methods=["POST"])
-    app.register_blueprint(bp)
-    wall_of(app).push_appliers[KIND] = apply
+bp = Blueprint("hooks_sentry", __name__)
+bp.add_url_rule("/hooks/sentry", "receive", receive, methods=["POST"])

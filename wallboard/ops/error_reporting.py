@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from wallboard.ops.redact import redact, secret_values
+from wallboard.config.redact import redact, secret_values
 from wallboard.wall import Wall
 
 Secrets = Callable[[], Iterable[str]]

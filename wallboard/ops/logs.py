@@ -19,9 +19,9 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import IO
 
-from flask import Flask, Response, g, has_request_context, request
+from flask import Response, g, has_request_context, request
 
-from wallboard.ops.redact import redact
+from wallboard.config.redact import redact
 
 Secrets = Callable[[], Iterable[str]]
 HEADER = "X-Request-Id"
@@ -139,34 +139,33 @@ def request_id_from(header: str | None) -> str:
     return header if header and _SANE_ID.match(header) else uuid.uuid4().hex
 
 
-def register(app: Flask) -> None:
-    """Request ids and one access line per request."""
+def start_request() -> None:
+    """The app's first ``before_request``: this request's id, and when it started."""
+    g.request_id = request_id_from(request.headers.get(HEADER))
+    g.request_started = time.perf_counter()
 
-    @app.before_request
-    def _start() -> None:
-        g.request_id = request_id_from(request.headers.get(HEADER))
-        g.request_started = time.perf_counter()
 
-    @app.after_request
-    def _finish(response: Response) -> Response:
-        rid = g.get("request_id")
-        if rid is None:
-            return response
-        response.headers[HEADER] = rid
-        started = g.get("request_started", time.perf_counter())
-        duration_ms = round((time.perf_counter() - started) * 1000, 1)
-        access_log.info(
-            "%s %s %s %.1f ms",
-            request.method,
-            request.path,
-            response.status_code,
-            duration_ms,
-            extra={
-                "method": request.method,
-                "path": request.path,
-                "status": response.status_code,
-                "duration_ms": duration_ms,
-                "remote": request.remote_addr,
-            },
-        )
+def finish_request(response: Response) -> Response:
+    """An ``after_request``: the id echoed in the answer and one access line, for every
+    request ``start_request`` saw (refused ones too)."""
+    rid = g.get("request_id")
+    if rid is None:
         return response
+    response.headers[HEADER] = rid
+    started = g.get("request_started", time.perf_counter())
+    duration_ms = round((time.perf_counter() - started) * 1000, 1)
+    access_log.info(
+        "%s %s %s %.1f ms",
+        request.method,
+        request.path,
+        response.status_code,
+        duration_ms,
+        extra={
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "duration_ms": duration_ms,
+            "remote": request.remote_addr,
+        },
+    )
+    return response

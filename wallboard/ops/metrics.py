@@ -15,7 +15,7 @@ import re
 from collections import Counter as Tally
 from collections.abc import Iterator
 
-from flask import Flask, Response, request
+from flask import Blueprint, Flask, Response, current_app, request
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -34,7 +34,6 @@ from collectors.errors import CollectorError
 from collectors.http.client import HttpStats
 from wallboard.state.protocol import ReportsMetrics
 from wallboard.wall import Wall
-from wallboard.wall import wall as wall_of
 
 EXTENSION = "wallboard.metrics"
 DURATION_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -160,56 +159,64 @@ class WallCollector(Collector):
         yield from (up, last, requests, opened)
 
 
-def register(app: Flask) -> CollectorRegistry:
-    """Give ``app`` its own registry, its observers and ``GET /metrics``."""
-    wall = wall_of(app)
-    registry = CollectorRegistry(auto_describe=True)
-    registry.register(WallCollector(wall))
-    # The process_* and python_* series every Prometheus exporter has, on our registry.
-    ProcessCollector(registry=registry)
-    PlatformCollector(registry=registry)
-    GCCollector(registry=registry)
-    durations = Histogram(
-        "wallboard_collection_duration_seconds",
-        "Time one collection cycle of a source took.",
-        ["source"],
-        buckets=DURATION_BUCKETS,
-        registry=registry,
-    )
-    failures = Counter(
-        "wallboard_collection_failures",
-        "Failed collection cycles by source and kind of failure.",
-        ["source", "reason"],
-        registry=registry,
-    )
-    requests = Counter(
-        "wallboard_http_requests",
-        "Requests served (API, webhooks, pages) by route pattern, method and status class.",
-        ["route", "method", "status"],
-        registry=registry,
-    )
+class Metrics:
+    """One app's private registry: the wall read at scrape time, plus what is observed as it
+    happens (each collection cycle, through ``Poller.collected``; each request)."""
 
-    def observe(source_id: str, seconds: float, error: CollectorError | None) -> None:
-        durations.labels(source_id).observe(seconds)
+    def __init__(self, wall: Wall) -> None:
+        self.registry = registry = CollectorRegistry(auto_describe=True)
+        registry.register(WallCollector(wall))
+        # The process_* and python_* series every Prometheus exporter has, on our registry.
+        ProcessCollector(registry=registry)
+        PlatformCollector(registry=registry)
+        GCCollector(registry=registry)
+        self._durations = Histogram(
+            "wallboard_collection_duration_seconds",
+            "Time one collection cycle of a source took.",
+            ["source"],
+            buckets=DURATION_BUCKETS,
+            registry=registry,
+        )
+        self._failures = Counter(
+            "wallboard_collection_failures",
+            "Failed collection cycles by source and kind of failure.",
+            ["source", "reason"],
+            registry=registry,
+        )
+        self._requests = Counter(
+            "wallboard_http_requests",
+            "Requests served (API, webhooks, pages) by route pattern, method and status class.",
+            ["route", "method", "status"],
+            registry=registry,
+        )
+        wall.poller.collected.connect(self.observe_cycle)
+
+    def observe_cycle(self, source_id: str, seconds: float, error: CollectorError | None) -> None:
+        self._durations.labels(source_id).observe(seconds)
         if error is not None:
-            failures.labels(source_id, failure_kind(error)).inc()
+            self._failures.labels(source_id, failure_kind(error)).inc()
 
-    wall.collect_listeners.append(observe)
-
-    @app.after_request
-    def count_request(response: Response) -> Response:
+    def count_request(self, response: Response) -> Response:
+        """An ``after_request``: one more request of this route pattern, method and status."""
         rule = request.url_rule
         route = rule.rule if rule is not None else "unmatched"
         method = request.method if request.method in _METHODS else "other"
-        requests.labels(route, method, f"{response.status_code // 100}xx").inc()
+        self._requests.labels(route, method, f"{response.status_code // 100}xx").inc()
         return response
 
-    @app.get("/metrics")
-    def metrics() -> Response:
-        return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
 
-    app.extensions[EXTENSION] = registry
-    return registry
+def metrics_of(app: Flask) -> Metrics:
+    found: Metrics = app.extensions[EXTENSION]
+    return found
+
+
+bp = Blueprint("metrics", __name__)
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    registry = metrics_of(current_app).registry
+    return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
 
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

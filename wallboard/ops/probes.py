@@ -20,7 +20,7 @@ import math
 import time
 from typing import Any
 
-from flask import Blueprint, Flask, Response, jsonify
+from flask import Blueprint, Response, jsonify
 
 from wallboard.board.board import SourceState
 from wallboard.wall import Wall, current_wall
@@ -49,7 +49,7 @@ def source_reasons(state: SourceState, started_at: float, now: float) -> list[st
 
 def liveness(wall: Wall) -> list[str]:
     """Why this process should be restarted (empty when it is alive)."""
-    return [p for p in (wall.hub.problem(), wall.scheduler_problem()) if p]
+    return [p for p in (wall.hub.problem(), wall.poller.problem()) if p]
 
 
 def sources_report(wall: Wall, now: float) -> dict[str, Any]:
@@ -69,12 +69,11 @@ def sources_report(wall: Wall, now: float) -> dict[str, Any]:
 def readiness(wall: Wall, now: float | None = None) -> tuple[bool, dict[str, Any]]:
     """(ready, details) as /readyz reports them."""
     now = time.time() if now is None else now
-    scheduler = wall.scheduler
     # A replica that stands by while another holds the collection lease is fine without one.
     store: dict[str, Any] = {"backend": "memory", "ready": True, "reasons": []}
     if wall.state is not None:
         store = wall.state.describe()
-    running = bool(store.get("collects_elsewhere")) or (scheduler is not None and scheduler.running)
+    running = bool(store.get("collects_elsewhere")) or wall.poller.running
     reasons: list[str] = []
     if not wall.hub.started:
         reasons.append("hub not started")
@@ -109,20 +108,19 @@ def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
-def register(app: Flask) -> None:
-    bp = Blueprint("probes", __name__)
+bp = Blueprint("probes", __name__)
 
-    @bp.get("/healthz")
-    def healthz() -> tuple[Response, int]:
-        """Liveness: the process answers and the threads the wall needs are running."""
-        problems = liveness(current_wall())
-        if problems:
-            return jsonify(status="failing", reasons=problems), 500
-        return jsonify(status="ok"), 200
 
-    @bp.get("/readyz")
-    def readyz() -> tuple[Response, int]:
-        ready, details = readiness(current_wall())
-        return jsonify(details), 200 if ready else 503
+@bp.get("/healthz")
+def healthz() -> tuple[Response, int]:
+    """Liveness: the process answers and the threads the wall needs are running."""
+    problems = liveness(current_wall())
+    if problems:
+        return jsonify(status="failing", reasons=problems), 500
+    return jsonify(status="ok"), 200
 
-    app.register_blueprint(bp)
+
+@bp.get("/readyz")
+def readyz() -> tuple[Response, int]:
+    ready, details = readiness(current_wall())
+    return jsonify(details), 200 if ready else 503

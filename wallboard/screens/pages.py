@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Flask,
     Response,
     abort,
     current_app,
@@ -20,7 +19,6 @@ from flask import (
 )
 
 from collectors.options import parse_duration
-from wallboard import security
 from wallboard.board.board import SEVERITY, Board
 from wallboard.config.loader import WallConfig
 from wallboard.devices import listing
@@ -115,82 +113,85 @@ def _rotation_args(config: WallConfig) -> tuple[list[str], float]:
     return list(dict.fromkeys(teams)), every
 
 
+bp = Blueprint("web", __name__)
+
+
 def offline_screens() -> int:
     """Screens the fleet view shows as offline (wallboard/devices), for /wall's footer."""
     return listing.offline_count(devices_of(current_app))
 
 
-def register(app: Flask) -> None:
-    bp = Blueprint("web", __name__)
+# Each page reads the board once, inside board.read(): its config and its data agree
+# even while a reload adds or removes teams. Rendering happens after, outside the lock.
+@bp.get("/")
+def index() -> str:
+    wall = current_wall()
+    with wall.board.read() as config:
+        teams = [view.summary for view in wall.views.worst_first()]
+        sources = dict(wall.board.sources)
+    return render_template("index.html", teams=teams, wall=wall, config=config, sources=sources)
 
-    # Each page reads the board once, inside board.read(): its config and its data agree
-    # even while a reload adds or removes teams. Rendering happens after, outside the lock.
-    @bp.get("/")
-    def index() -> str:
-        wall = current_wall()
-        with wall.board.read() as config:
-            teams = [view.summary for view in wall.views.worst_first()]
-            sources = dict(wall.board.sources)
-        return render_template("index.html", teams=teams, wall=wall, config=config, sources=sources)
 
-    @bp.get("/teams/<team>")
-    def team_page(team: str) -> str:
-        wall = current_wall()
-        with wall.board.read() as config:
-            if team not in config.teams:
-                abort(404, f"unknown team: {team}")
-            view = wall.views.get(team).screen
-        return _screen("team.html", wall, config, team=view)
+@bp.get("/teams/<team>")
+def team_page(team: str) -> str:
+    wall = current_wall()
+    with wall.board.read() as config:
+        if team not in config.teams:
+            abort(404, f"unknown team: {team}")
+        view = wall.views.get(team).screen
+    return _screen("team.html", wall, config, team=view)
 
-    @bp.get("/wall")
-    def wall_page() -> str:
-        wall = current_wall()
-        with wall.board.read() as config:
-            teams = [view.screen for view in wall.views.worst_first()]
-            notes = source_notes(wall.board)
-        status = teams[0]["status"] if teams else "unknown"
-        foot = foot_lines(notes, len(config.sources), offline_screens())
-        return _screen(
-            "wall.html", wall, config, teams=teams, status=status, notes=notes, foot=foot
-        )
 
-    @bp.get("/wall/sources")
-    def wall_sources() -> Response:
-        # The websocket carries panels only; /wall's footer polls this for source problems.
-        wall = current_wall()
-        with wall.board.read() as config:
-            notes = source_notes(wall.board)
-            sources = len(config.sources)
-        offline = offline_screens()  # the fleet view's count (wallboard/devices)
-        return jsonify(
-            notes=notes,
-            sources=sources,
-            offline_screens=offline,
-            lines=foot_lines(notes, sources, offline),
-        )
+@bp.get("/wall")
+def wall_page() -> str:
+    wall = current_wall()
+    with wall.board.read() as config:
+        teams = [view.screen for view in wall.views.worst_first()]
+        notes = source_notes(wall.board)
+    status = teams[0]["status"] if teams else "unknown"
+    foot = foot_lines(notes, len(config.sources), offline_screens())
+    return _screen("wall.html", wall, config, teams=teams, status=status, notes=notes, foot=foot)
 
-    @bp.get("/rotate")
-    def rotate_page() -> str:
-        wall = current_wall()
-        with wall.board.read() as config:
-            teams, every = _rotation_args(config)
-            names = [{"id": t, "name": config.teams[t].name} for t in teams]
-            first = wall.views.get(teams[0]).screen
-        return _screen(
-            "rotate.html", wall, config, team=first, teams=teams, every=every, names=names
-        )
 
-    @bp.get("/assets/<build>/<path:filename>")
-    def versioned_asset(build: str, filename: str) -> Response:
-        # The build id is in the path, not the query: an ES module's relative imports keep
-        # it, so after a deploy a screen never mixes old cached modules with new ones.
-        del build  # any build id serves today's file; the id only keys the browser's cache
-        return send_from_directory(current_app.static_folder or "static", filename)
+@bp.get("/wall/sources")
+def wall_sources() -> Response:
+    # The websocket carries panels only; /wall's footer polls this for source problems.
+    wall = current_wall()
+    with wall.board.read() as config:
+        notes = source_notes(wall.board)
+        sources = len(config.sources)
+    offline = offline_screens()  # the fleet view's count (wallboard/devices)
+    return jsonify(
+        notes=notes,
+        sources=sources,
+        offline_screens=offline,
+        lines=foot_lines(notes, sources, offline),
+    )
 
-    def asset(name: str) -> str:
-        return url_for("web.versioned_asset", build=current_wall().build_id, filename=name)
 
-    app.jinja_env.globals["age_text"] = age_text
-    app.jinja_env.globals["asset"] = asset
-    app.after_request(security.add_headers)
-    app.register_blueprint(bp)
+@bp.get("/rotate")
+def rotate_page() -> str:
+    wall = current_wall()
+    with wall.board.read() as config:
+        teams, every = _rotation_args(config)
+        names = [{"id": t, "name": config.teams[t].name} for t in teams]
+        first = wall.views.get(teams[0]).screen
+    return _screen("rotate.html", wall, config, team=first, teams=teams, every=every, names=names)
+
+
+@bp.get("/assets/<build>/<path:filename>")
+def versioned_asset(build: str, filename: str) -> Response:
+    # The build id is in the path, not the query: an ES module's relative imports keep
+    # it, so after a deploy a screen never mixes old cached modules with new ones.
+    del build  # any build id serves today's file; the id only keys the browser's cache
+    return send_from_directory(current_app.static_folder or "static", filename)
+
+
+# Every template's helpers (the fleet's pages use them too).
+bp.add_app_template_global(age_text, "age_text")
+
+
+@bp.app_template_global("asset")
+def asset(name: str) -> str:
+    """The URL of a static file under this build's id (see ``versioned_asset``)."""
+    return url_for("web.versioned_asset", build=current_wall().build_id, filename=name)

@@ -12,48 +12,16 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Flask, abort, request
+from flask import Blueprint, abort, request
 from flask_sock import Sock
 
 from wallboard.devices import hooks as devices
 from wallboard.fanout import protocol
-from wallboard.screens.reader import NoReaderThread, read_frames
+from wallboard.screens.reader import read_frames
 from wallboard.security import origin_allowed
 from wallboard.wall import current_wall
 
 log = logging.getLogger(__name__)
-
-
-def register(app: Flask) -> None:
-    bp = Blueprint("sockets", __name__)
-    sock = Sock()
-    # No reader thread per screen: the request thread reads (half the threads, no polling).
-    options = dict(app.config.get("SOCK_SERVER_OPTIONS", {}))
-    app.config["SOCK_SERVER_OPTIONS"] = {**options, "thread_class": NoReaderThread}
-
-    @bp.before_request
-    def _handshake_rules() -> None:
-        allowed = current_wall().config.wall.allowed_origins
-        if not origin_allowed(request.headers.get("Origin"), request.host, allowed):
-            abort(403, "websocket Origin not allowed")
-        # Refuse permessage-deflate: it cost ~90 % of CPU and most memory per screen,
-        # and without it one encoded frame serves every screen (docs/fanout.md).
-        request.environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
-
-    @_route(sock, "/ws/teams/<team>", bp)
-    def team_socket(ws: WebSocket, team: str) -> None:
-        serve_screen(ws, (team,))
-
-    @_route(sock, "/ws/screens", bp)
-    def screens_socket(ws: WebSocket) -> None:
-        # /ws/screens?teams=a,b,c for rotations; no teams means every team (/wall).
-        raw = request.args.get("teams", "")
-        listed = tuple(t for t in raw.split(",") if t)
-        # A screen of every team follows config reloads: new teams appear on it.
-        serve_screen(ws, listed or tuple(current_wall().config.teams), all_teams=not listed)
-
-    sock.init_app(app)
-    app.register_blueprint(bp)
 
 
 # flask-sock and simple-websocket ship no type hints: the socket is typed as what it is to
@@ -62,9 +30,39 @@ WebSocket = Any
 Handler = Callable[..., None]
 
 
-def _route(sock: Sock, path: str, bp: Blueprint) -> Callable[[Handler], Handler]:
-    decorator: Callable[[Handler], Handler] = sock.route(path, bp=bp)
+def _route(path: str) -> Callable[[Handler], Handler]:
+    decorator: Callable[[Handler], Handler] = _sock.route(path, bp=bp)
     return decorator
+
+
+bp = Blueprint("sockets", __name__)
+# Only its route decorator is used: the routes live on ``bp``, so nothing binds it to an app.
+# The server options (a frame cap, no reader thread per screen) are the app's config.
+_sock = Sock()
+
+
+@bp.before_request
+def _handshake_rules() -> None:
+    allowed = current_wall().config.wall.allowed_origins
+    if not origin_allowed(request.headers.get("Origin"), request.host, allowed):
+        abort(403, "websocket Origin not allowed")
+    # Refuse permessage-deflate: it cost ~90 % of CPU and most memory per screen,
+    # and without it one encoded frame serves every screen (docs/fanout.md).
+    request.environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+
+
+@_route("/ws/teams/<team>")
+def team_socket(ws: WebSocket, team: str) -> None:
+    serve_screen(ws, (team,))
+
+
+@_route("/ws/screens")
+def screens_socket(ws: WebSocket) -> None:
+    # /ws/screens?teams=a,b,c for rotations; no teams means every team (/wall).
+    raw = request.args.get("teams", "")
+    listed = tuple(t for t in raw.split(",") if t)
+    # A screen of every team follows config reloads: new teams appear on it.
+    serve_screen(ws, listed or tuple(current_wall().config.teams), all_teams=not listed)
 
 
 def serve_screen(ws: WebSocket, teams: tuple[str, ...], all_teams: bool = False) -> None:

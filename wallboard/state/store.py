@@ -94,8 +94,8 @@ class SqliteStore:
         self.writer.mark()
 
     def start(self) -> None:
-        self.wall.board.subscribe(lambda version, teams, layout: self.writer.mark())
-        self.wall.collect_listeners.append(lambda sid, seconds, error: self.writer.mark())
+        self.wall.board.changed.connect(lambda version, teams, layout: self.writer.mark())
+        self.wall.poller.collected.connect(lambda sid, seconds, error: self.writer.mark())
         self.writer.start()
 
     # -- writes, on the writer thread ---------------------------------------------------

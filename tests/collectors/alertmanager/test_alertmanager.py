@@ -189,7 +189,7 @@ def test_it_counts_alerts_without_a_team_and_hides_silenced_ones(
 
     wait_until(unrouted, 30, "NoTeamAlert active in Alertmanager", every=0.5)
     with serve_wall(config, env=ENV, schedule=False, port=free_port()) as live:
-        live.wall.collect("am")
+        live.wall.poller.collect("am")
         # What /wall shows under the source (its warnings), and the alert is on no team.
         warnings = live.wall.board.sources["am"].warnings
         assert warnings == ('1 firing alert has no "team" label',)
@@ -198,7 +198,7 @@ def test_it_counts_alerts_without_a_team_and_hides_silenced_ones(
         silence = am.silence("NoTeamAlert")
         try:
             wait_until(lambda: not unrouted(), 10, "NoTeamAlert silenced", every=0.2)
-            live.wall.collect("am")  # a reconciliation cycle
+            live.wall.poller.collect("am")  # a reconciliation cycle
             assert live.wall.board.sources["am"].warnings == ()
         finally:
             am.expire(silence)

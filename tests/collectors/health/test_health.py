@@ -607,7 +607,7 @@ def test_it_shows_a_teams_services_on_the_live_wall_and_fetches_only_configured_
     try:
         with serve_wall(write_config(tmp_path, text), schedule=False) as live:
             for _ in range(2):  # fail_after = 2
-                live.wall.collect("health")
+                live.wall.poller.collect("health")
             with urlopen(f"{live.url}/api/v1/teams/payments", timeout=5) as answer:
                 panel = json.load(answer)["panels"][0]
             with urlopen(f"{live.url}/teams/payments", timeout=5) as answer:
@@ -618,7 +618,7 @@ def test_it_shows_a_teams_services_on_the_live_wall_and_fetches_only_configured_
                 request = Request(f"{live.url}{path}?{query}", headers={"Referer": canary.url})
                 with contextlib.suppress(HTTPError), urlopen(request, timeout=5):
                     pass
-            live.wall.collect("health")
+            live.wall.poller.collect("health")
     finally:
         canary.stop()
     assert (panel["display"], panel["status"]) == ("1 / 2 up", "crit")

@@ -134,7 +134,7 @@ def test_it_tells_no_data_from_zero_and_from_no_traffic(prom: Any, tmp_path: Pat
     }
     config = load(tmp_path, wall_config(prom.url, ["payments", "quiet", "idle", "ghost"], panels))
     wall = Wall(config, env={}, build="test")
-    wall.collect("prom")
+    wall.poller.collect("prom")
     # No 5xx series: the plain division drops the team, so the wall must not claim 0 %.
     assert panel(wall, "quiet", "plain")["display"] == "no data"
     assert panel(wall, "quiet", "plain")["status"] == "unknown"
@@ -165,7 +165,7 @@ def test_it_maps_label_values_and_shows_infinity(prom: Any, tmp_path: Path) -> N
     extra = 'team_map = { payments = "pay" }'
     config = load(tmp_path, wall_config(prom.url, ["pay", "search"], panels, extra=extra))
     wall = Wall(config, env={}, build="test")
-    wall.collect("prom")
+    wall.poller.collect("prom")
     assert panel(wall, "pay", "ratio")["value"] == pytest.approx(10.0, abs=TOLERANCE)
     infinite = panel(wall, "pay", "per_nothing")
     assert infinite["display"] == "∞"
@@ -186,7 +186,7 @@ def test_it_sends_one_query_per_panel_per_cycle_over_one_connection(
     accepted_before = prom.connections_accepted()
     cycles = 20  # the first also backfills history (query_range, not counted as a query)
     for _ in range(cycles):
-        wall.collect("prom")
+        wall.poller.collect("prom")
         time.sleep(0.1)
     queries = prom.queries_served() - queries_before
     accepted = prom.connections_accepted() - accepted_before
@@ -201,7 +201,7 @@ def test_it_sends_one_query_per_panel_per_cycle_over_one_connection(
 def test_it_fills_sparklines_from_history_on_start(prom: Any, tmp_path: Path) -> None:
     config = load(tmp_path, wall_config(prom.url, ["payments"], {"ratio": ratio_panel()}))
     wall = Wall(config, env={}, build="test")
-    wall.collect("prom")
+    wall.poller.collect("prom")
     spark = panel(wall, "payments", "ratio")["spark"]
     assert len(spark) >= 5  # more than the one live point
     assert all(v == pytest.approx(10.0, abs=TOLERANCE) for v in spark if v is not None)
@@ -220,7 +220,7 @@ def test_it_shows_bad_promql_as_a_config_error_on_that_panel_only(
         "prometheus_http_requests_total", handler="/api/v1/query", code="400"
     )
     for _ in range(3):
-        wall.collect("prom")
+        wall.poller.collect("prom")
     broken = panel(wall, "payments", "broken")
     assert broken["config_error"] is True
     assert "parse error" in broken["error"]  # Prometheus' own words
@@ -287,7 +287,7 @@ def test_it_reports_a_hanging_prometheus_as_a_timeout(tmp_path: Path) -> None:
         text = wall_config(url, ["payments"], {"ratio": ratio_panel()})
         wall = Wall(load(tmp_path, text.replace('timeout = "3s"', 'timeout = "1s"')), env={})
         started = time.monotonic()
-        wall.collect("prom")
+        wall.poller.collect("prom")
         assert time.monotonic() - started < 3.5  # backfill and cycle each bounded by 1 s
         assert panel(wall, "payments", "ratio")["error"] == "timeout after 1 s"
         wall.stop()
@@ -310,14 +310,14 @@ unit = "percent"
 """
     text = text.replace('panels = ["ratio"]', 'panels = ["ratio", "demo_rate"]')
     wall = Wall(load(tmp_path, text), env={}, build="test")
-    wall.collect("prom")
-    wall.collect("demo")
+    wall.poller.collect("prom")
+    wall.poller.collect("demo")
     before = panel(wall, "payments", "ratio")
     assert before["error"] is None
     prom.stop()
     try:
-        wall.collect("prom")
-        wall.collect("demo")
+        wall.poller.collect("prom")
+        wall.poller.collect("demo")
         down = panel(wall, "payments", "ratio")
         assert down["error"] == "connection refused"
         assert down["value"] == before["value"]
@@ -326,7 +326,7 @@ unit = "percent"
         assert panel(wall, "payments", "demo_rate")["error"] is None
     finally:
         prom.start()
-    wall.collect("prom")
+    wall.poller.collect("prom")
     after = panel(wall, "payments", "ratio")
     assert after["error"] is None
     assert after["updated_at"] > before["updated_at"]

@@ -100,7 +100,7 @@ def collect_in_one_minute(live: LiveWall) -> float:
     """
     for _ in range(3):
         before = time.time()
-        live.wall.collect("prom")
+        live.wall.poller.collect("prom")
         after = time.time()
         if before // 60 == after // 60:
             return before
@@ -225,9 +225,9 @@ def test_one_query_per_window_per_panel_whatever_the_number_of_teams(
     names = [t.name for t in TEAMS[:3]] + [f"extra{i:02d}" for i in range(teams - 3)]
     config = load(tmp_path, config_text(prom.url, names, {"avail": "30d", "avail28": "28d"}))
     with serve_wall(config, schedule=False) as live:
-        live.wall.collect("prom")  # the first cycle also backfills (query_range, not counted)
+        live.wall.poller.collect("prom")  # the first cycle also backfills (query_range: uncounted)
         before = prom.queries_served()
-        live.wall.collect("prom")
+        live.wall.poller.collect("prom")
         asked = prom.queries_served() - before
     windows = 1 + len(slo.WINDOWS)  # the period and every burn window
     assert asked == windows * 2

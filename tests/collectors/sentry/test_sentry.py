@@ -92,7 +92,7 @@ def expected(double: SentryDouble, slugs: set[str]) -> dict[str, object]:
 def test_it_shows_the_doubles_numbers_on_each_teams_panels(double: SentryDouble) -> None:
     seed(double)
     wall = make_wall(wall_config(double.url, TWO_TEAMS))
-    wall.collect("sentry")
+    wall.poller.collect("sentry")
     for team, slugs in (
         ("payments", {"checkout", "ledger"}),
         ("search", {"search-api", "indexer"}),
@@ -125,9 +125,9 @@ def test_it_makes_the_same_number_of_requests_for_2_and_40_teams(double: SentryD
             f"team{n}": f"sentry_projects = [{double.projects[n]['id']}]" for n in range(teams)
         }
         wall = make_wall(wall_config(double.url, mapping))
-        wall.collect("sentry")  # the first cycle may also resolve project mappings
+        wall.poller.collect("sentry")  # the first cycle may also resolve project mappings
         before = double.counts()
-        wall.collect("sentry")
+        wall.poller.collect("sentry")
         per_cycle[teams] = double.counts() - before
         assert panels(wall, f"team{teams - 1}")["unresolved"].value == 1
     assert per_cycle[2] == per_cycle[40]
@@ -137,9 +137,9 @@ def test_it_makes_the_same_number_of_requests_for_2_and_40_teams(double: SentryD
 def test_it_resolves_sentry_teams_once_and_not_every_cycle(double: SentryDouble) -> None:
     seed(double)
     wall = make_wall(wall_config(double.url, TWO_TEAMS))
-    wall.collect("sentry")
+    wall.poller.collect("sentry")
     first = double.counts()
-    wall.collect("sentry")
+    wall.poller.collect("sentry")
     second = double.counts() - first
     assert first["team_projects"] == 1 and first["projects"] == 1
     assert second == {"issues": 1, "stats": 1}
@@ -157,7 +157,7 @@ def test_it_spreads_sentry_team_refreshes_over_cycles(double: SentryDouble) -> N
     for pause in (0.0, 10.1, 0.0):
         time.sleep(pause)
         before = double.counts()
-        wall.collect("sentry")
+        wall.poller.collect("sentry")
         seen.append(double.counts() - before)
     assert seen[0] == {"team_projects": 40, "issues": 1, "stats": 1}
     assert seen[1] == {"team_projects": 4, "issues": 1, "stats": 1}
@@ -173,7 +173,7 @@ def test_it_follows_link_cursors_on_its_own_url_until_results_false(double: Sent
         double.add_issue("busy", f"Error {n}", count=1000 - n)
     double.link_host = "http://sentry-internal.invalid:9000"  # never to be asked
     wall = make_wall(wall_config(double.url, {"busy": 'sentry_projects = ["busy"]'}))
-    wall.collect("sentry")
+    wall.poller.collect("sentry")
     calls = [r for r in double.recorded if r.endpoint == "issues"]
     assert len(calls) == 3
     assert [c.query.get("cursor") for c in calls] == [None, ["0:100:0"], ["0:200:0"]]
@@ -189,7 +189,7 @@ def test_it_stops_at_the_page_cap_and_says_counts_are_lower_bounds(
     for n in range(250):
         double.add_issue("busy", f"Error {n}", count=1000 - n)
     wall = make_wall(wall_config(double.url, {"busy": 'sentry_projects = ["busy"]'}, max_pages=2))
-    wall.collect("sentry")
+    wall.poller.collect("sentry")
     assert double.count("issues") == 2
     assert panels(wall, "busy")["unresolved"].text == "200+"
     assert any("250" in w for w in wall.board.sources["sentry"].warnings)
@@ -199,21 +199,21 @@ def test_it_waits_for_the_reset_after_a_429(double: SentryDouble) -> None:
     seed(double)
     double.limit("issues", 5, 3.0)
     wall = make_wall(wall_config(double.url, TWO_TEAMS))
-    wall.collect("sentry")
+    wall.poller.collect("sentry")
     good = panels(wall, "payments")["unresolved"].value
     double.exhaust("issues")  # another client of this token spent the window
     reset = double.limits["issues"].ends
-    wall.collect("sentry")
+    wall.poller.collect("sentry")
     state = panels(wall, "payments")["unresolved"]
     assert state.error == f"rate limited until {hhmm(-(-reset // 1))}"
     assert state.value == good  # the last good value stays on the wall
     assert panels(wall, "payments")["events"].error is None  # stats have their own window
     assert any("rate limited until" in w for w in wall.board.sources["sentry"].warnings)
     asked = double.count("issues")
-    wall.collect("sentry")
+    wall.poller.collect("sentry")
     assert double.count("issues") == asked  # no request before the reset
     time.sleep(max(0.0, reset + 1 - time.time()))
-    wall.collect("sentry")
+    wall.poller.collect("sentry")
     assert double.count("issues") == asked + 1
     assert panels(wall, "payments")["unresolved"].error is None
 
@@ -222,9 +222,9 @@ def test_it_does_not_spend_a_request_when_the_window_is_used_up(double: SentryDo
     seed(double)
     double.limit("issues", 1, 30.0)
     wall = make_wall(wall_config(double.url, TWO_TEAMS))
-    wall.collect("sentry")
+    wall.poller.collect("sentry")
     assert panels(wall, "payments")["unresolved"].error is None
-    wall.collect("sentry")
+    wall.poller.collect("sentry")
     assert double.count("issues") == 1
     assert "rate limited until" in str(panels(wall, "payments")["unresolved"].error)
     assert not [r for r in double.recorded if r.status == 429]
@@ -236,7 +236,7 @@ def test_it_honours_retry_after_when_an_edge_sends_one(double: SentryDouble) -> 
     double.edge_retry_after = 600
     wall = make_wall(wall_config(double.url, TWO_TEAMS))
     double.exhaust("issues")
-    wall.collect("sentry")
+    wall.poller.collect("sentry")
     assert double.count("issues") == 1  # not retried inside the cycle either
     error = panels(wall, "payments")["unresolved"].error
     assert error in {f"rate limited until {hhmm(time.time() + 600 + d)}" for d in (-2, 0, 2)}
@@ -246,7 +246,7 @@ def test_it_shows_token_rejected_and_does_not_retry_tightly(double: SentryDouble
     seed(double)
     env = {**ENV, "SENTRY_AUTH_TOKEN": "sntrys_revoked_token_value"}
     wall = make_wall(wall_config(double.url, TWO_TEAMS), env)
-    wall.collect("sentry")
+    wall.poller.collect("sentry")
     source = wall.board.sources["sentry"]
     assert "token rejected" in str(source.last_error)
     assert "Invalid token" in str(source.last_error)
@@ -254,7 +254,7 @@ def test_it_shows_token_rejected_and_does_not_retry_tightly(double: SentryDouble
     assert "sntrys_revoked_token_value" not in str(source.last_error)
     assert panels(wall, "payments")["unresolved"].error == source.last_error
     asked = double.count()
-    wall.collect("sentry")
+    wall.poller.collect("sentry")
     assert double.count() == asked
 
 
@@ -262,7 +262,7 @@ def test_it_says_which_scope_is_missing_when_sentry_answers_403(double: SentryDo
     seed(double)
     double.tokens[TOKEN] = frozenset({"event:read", "project:read"})  # no org:read
     wall = make_wall(wall_config(double.url, TWO_TEAMS))
-    wall.collect("sentry")
+    wall.poller.collect("sentry")
     assert panels(wall, "payments")["unresolved"].error is None
     error = str(panels(wall, "payments")["events"].error)
     assert "token rejected" in error and "permission" in error
@@ -273,7 +273,7 @@ def test_it_names_the_org_key_path_when_the_organisation_is_unknown(double: Sent
     double.org = "someone-else"
     mapping = {"payments": f"sentry_projects = [{double.project('checkout')['id']}]"}
     wall = make_wall(wall_config(double.url, mapping))
-    wall.collect("sentry")
+    wall.poller.collect("sentry")
     state = panels(wall, "payments")["unresolved"]
     assert state.error == 'HTTP 404: organisation "acme" not found (sources.sentry.org)'
     assert state.config_error
@@ -284,27 +284,27 @@ def test_it_treats_server_errors_as_transient_and_keeps_the_last_value(
 ) -> None:
     seed(double)
     wall = make_wall(wall_config(double.url, TWO_TEAMS))
-    wall.collect("sentry")
+    wall.poller.collect("sentry")
     good = panels(wall, "search")["unresolved"].value
     double.fail_next("issues", 502)  # retried by the shared layer within the cycle
-    wall.collect("sentry")
+    wall.poller.collect("sentry")
     assert panels(wall, "search")["unresolved"].error is None
     double.fail_next("issues", 500)
-    wall.collect("sentry")
+    wall.poller.collect("sentry")
     state = panels(wall, "search")["unresolved"]
     assert state.error is not None and state.error.startswith("HTTP 500")
     assert state.value == good
-    wall.collect("sentry")
+    wall.poller.collect("sentry")
     assert panels(wall, "search")["unresolved"].error is None
 
 
 def test_it_shows_a_timeout_as_transient_within_the_cycle_deadline(double: SentryDouble) -> None:
     seed(double)
     wall = make_wall(wall_config(double.url, TWO_TEAMS, timeout="1s"))
-    wall.collect("sentry")
+    wall.poller.collect("sentry")
     double.delay = 3.0  # Sentry answers the listing after the wall's timeout
     started = time.monotonic()
-    wall.collect("sentry")
+    wall.poller.collect("sentry")
     took = time.monotonic() - started
     state = panels(wall, "payments")["unresolved"]
     assert "timeout" in str(state.error) or "deadline" in str(state.error)
@@ -320,7 +320,7 @@ def test_it_works_against_self_hosted_sentry_without_rate_limit_headers(
     double.limit("issues", 1, 60.0)  # ignored: self-hosted has no per-endpoint limits
     wall = make_wall(wall_config(double.url, TWO_TEAMS))
     for _ in range(3):
-        wall.collect("sentry")
+        wall.poller.collect("sentry")
     assert double.count("issues") == 3
     assert panels(wall, "payments")["unresolved"].error is None
 
@@ -329,7 +329,7 @@ def test_it_reports_an_unknown_sentry_team_on_that_team_only(double: SentryDoubl
     seed(double)
     mapping = {**TWO_TEAMS, "search": 'sentry_team = "no-such-team"'}
     wall = make_wall(wall_config(double.url, mapping))
-    wall.collect("sentry")
+    wall.poller.collect("sentry")
     error = panels(wall, "search")["unresolved"].error
     assert error == 'HTTP 404: Sentry team "no-such-team" not found (teams.search.sentry_team)'
     assert panels(wall, "payments")["unresolved"].error is None
@@ -358,7 +358,7 @@ def test_it_keeps_hostile_titles_intact_and_never_emits_them_unescaped(
     double.add_issue("checkout", HOSTILE, count=10**6)
     path = write_config(tmp_path, wall_config(double.url, TWO_TEAMS))
     with serve_wall(path, env=ENV, schedule=False) as live:
-        live.wall.collect("sentry")
+        live.wall.poller.collect("sentry")
         assert panels(live.wall, "payments")["top"].items[0].title == HOSTILE
         page = urllib.request.urlopen(f"{live.url}/teams/payments", timeout=5).read().decode()
     assert "<img src=x" not in page and "<script>alert" not in page
@@ -374,9 +374,9 @@ def test_it_never_shows_the_token_in_pages_answers_or_logs(
     path = write_config(tmp_path, wall_config(double.url, TWO_TEAMS))
     bodies = []
     with serve_wall(path, env=ENV, schedule=False) as live:
-        live.wall.collect("sentry")
+        live.wall.poller.collect("sentry")
         double.tokens.clear()  # now the token is refused: the error path must not leak it
-        live.wall.collect("sentry")
+        live.wall.poller.collect("sentry")
         assert "token rejected" in str(live.wall.board.sources["sentry"].last_error)
         rules = [r for r in live.app.url_map.iter_rules() if "GET" in (r.methods or ())]
         for rule in rules:
@@ -436,5 +436,5 @@ def test_it_names_the_key_path_of_a_bad_url_and_org() -> None:
 def test_it_accepts_the_api_root_as_the_url(double: SentryDouble) -> None:
     seed(double)
     wall = make_wall(wall_config(f"{double.url}/api/0/", TWO_TEAMS))
-    wall.collect("sentry")
+    wall.poller.collect("sentry")
     assert panels(wall, "payments")["unresolved"].error is None

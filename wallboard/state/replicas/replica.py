@@ -90,9 +90,9 @@ class Replica(SharesDevicesInRedis):
             self.sync.resync()
         except redis.RedisError as exc:
             self._failed(exc)
-        self.wall.board.subscribe(self._on_board_change)
-        self.wall.collect_listeners.append(lambda sid, seconds, error: self._dirty.set())
-        self.wall.hub.notice = self.notice
+        self.wall.board.changed.connect(self._on_board_change)
+        self.wall.poller.collected.connect(lambda sid, seconds, error: self._dirty.set())
+        self.wall.hub.notices.connect(self.notice)
         for thread in self._threads:
             thread.start()
 
@@ -147,7 +147,7 @@ class Replica(SharesDevicesInRedis):
             self.mismatch = f"config hash {self.config_hash} differs from the leader's {theirs}"
             return
         self.mismatch = None
-        if self.wall.scheduler is None and self.client.set(
+        if self.wall.poller.paused and self.client.set(
             self.keys.lease, self.id, nx=True, px=ttl_ms
         ):
             self._promote()
@@ -166,7 +166,7 @@ class Replica(SharesDevicesInRedis):
             self.client.set(self.keys.leader_config, self.config_hash, px=int(self.ttl * 3000))
             self.leader = True
             self.takeovers += 1
-            self.wall.start(schedule=True)  # every source due now
+            self.wall.poller.resume()  # every source due now
         log.info("replica %s took the collection lease (epoch %d)", self.id, self.epoch)
 
     def _demote(self, why: str) -> None:
@@ -177,9 +177,7 @@ class Replica(SharesDevicesInRedis):
             # already in the log.
             log.warning("replica %s stopped collecting (epoch %d): %s", self.id, self.epoch, why)
             self.leader = False
-            scheduler, self.wall.scheduler = self.wall.scheduler, None
-            if scheduler is not None:
-                scheduler.shutdown(wait=False)
+            self.wall.poller.pause()
             self._want_resync = True  # whatever it did alone is replaced by the shared board
 
     # -- follow --------------------------------------------------------------------------

@@ -11,12 +11,16 @@ Configured values are not enough: an upstream or proxy that echoes the request
 in its error text quotes ``Authorization``, cookies or a token it was given some
 other way. Credential-shaped material (those headers, ``Bearer``/``Basic``
 credentials, ``token=...``-style pairs) is masked too.
+
+:class:`Redactor` is the running wall's: every upstream string on its way into the board
+passes it, so it keeps the values it masks rather than read them for every string.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 
 from collectors.options import secret_in_file
 from wallboard.config.loader import WallConfig
@@ -26,6 +30,9 @@ MASK = "[redacted]"
 # Shorter values would mask ordinary words; nobody configures a 3-character secret.
 MIN_SECRET_LENGTH = 4
 ALWAYS = ("SENTRY_DSN",)
+# Secret files may be rotated without a reload (*_file keys are read at use): the values a
+# Redactor masks are re-read this often, not for every upstream string.
+SECRETS_REREAD_SECONDS = 10.0
 
 
 def secret_names(config: WallConfig) -> set[str]:
@@ -65,3 +72,23 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     text = _HEADER.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
     text = _SCHEME.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
     return _PAIR.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
+
+
+class Redactor:
+    """:func:`redact` with the secrets of the running config, re-read once per config (a
+    reload swaps the object) and every ``SECRETS_REREAD_SECONDS``."""
+
+    def __init__(self, config: Callable[[], WallConfig], env: Mapping[str, str]) -> None:
+        self._config = config
+        self._env = env
+        self._cached: tuple[tuple[int, int], list[str]] = ((0, -1), [])
+
+    def __call__(self, text: str) -> str:
+        """``text`` as it may be shown to people: no secret of the running config in it."""
+        config = self._config()
+        key = (id(config), int(time.monotonic() // SECRETS_REREAD_SECONDS))
+        cached, values = self._cached
+        if cached != key:
+            values = secret_values(config, self._env)
+            self._cached = (key, values)
+        return redact(text, values)

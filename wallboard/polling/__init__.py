@@ -1,0 +1,1 @@
+"""Collection: the scheduler that runs every source, and the log of their failures."""
