@@ -16,6 +16,8 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
+from wallboard.state.store import SqliteStore, state_path
+
 from bench import fanout as b1
 from bench import replicas_measure as m
 from bench.common import Result, median, percentile, within
@@ -24,7 +26,6 @@ from tests.support.prometheus import PrometheusServer, RequestsTarget
 from tests.support.redis_server import redis_server
 from tests.support.replicas import quiet_alertmanager, replica_config
 from wallboard.app import create_app
-from wallboard.state.store import SqliteStore, state_path
 from wallboard.wall import wall
 
 TTL, INTERVAL = 2.0, 1.0

@@ -45,7 +45,7 @@ from wallboard.fanout.hub import Hub
 from wallboard.ops.redact import redact, secret_values
 from wallboard.ops.source_log import FailureLog
 from wallboard.sources import build_sources
-from wallboard.state.protocol import StateStore
+from wallboard.state.ports import StateStore
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 1.0

@@ -10,13 +10,12 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from wallboard.api.errors import error_response
 from wallboard.devices import gate, listing, routes
 from wallboard.devices.service import EXTENSION, Devices
-from wallboard.devices.sharing import Sharing
-from wallboard.devices.store import StoreUnavailable
 from wallboard.ops.metrics import EXTENSION as METRICS_EXTENSION
+from wallboard.state.ports import StoreUnavailable
 from wallboard.wall import wall as wall_of
+from wallboard.web import error_response
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +57,6 @@ def register(app: Flask) -> Devices:
     """After ``metrics.register`` (its registry gets the fleet gauges)."""
     devices = Devices(wall_of(app))
     app.extensions[EXTENSION] = devices
-    Sharing(devices)  # the state store's pairings and fleet, once it is opened
     app.register_error_handler(StoreUnavailable, _unavailable)
     gate.register(app)
     routes.register(app)

@@ -1,0 +1,85 @@
+"""``[state] backend = "redis"``: replicas share one board in Redis (docs/replicas.md).
+
+:func:`open` is the one way in, and the one place where the store meets the Wall:
+what leadership does to collection, the hub's notice, the board's and the
+collections' changes and the webhook appliers are handed to the parts here, so no
+part reaches into the Wall.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import redis
+
+from collectors.options import secret_in_file
+from wallboard.config.model import ConfigError, ConfigIssue
+from wallboard.state.redis.facade import Replica
+from wallboard.state.redis.keys import Keys
+from wallboard.state.redis.leadership import Collecting
+
+if TYPE_CHECKING:
+    from wallboard.wall import Wall
+
+__all__ = ["Replica", "open"]
+
+
+def open(wall: Wall) -> Replica:
+    """Connect, load the shared board (before the first page) and start the replica."""
+    settings = wall.config.state
+    replica = Replica(
+        _client(wall),
+        Keys(settings.key_prefix),
+        settings.lease_ttl,
+        wall.board,
+        sources=lambda: wall.sources,
+        collecting=Collecting(
+            running=lambda: wall.scheduler is not None,
+            start=lambda: wall.start(schedule=True),
+            stop=lambda: _stop_collecting(wall),
+        ),
+        apply_push=lambda kind, source_id, payload: _apply_push(wall, kind, source_id, payload),
+        nudge=wall.hub.nudge,
+    )
+    replica.load()
+    wall.board.subscribe(replica.board_changed)
+    wall.collect_listeners.append(lambda sid, seconds, error: replica.collected())
+    wall.hub.notice = replica.notice
+    replica.start()
+    return replica
+
+
+def _stop_collecting(wall: Wall) -> None:
+    scheduler, wall.scheduler = wall.scheduler, None
+    if scheduler is not None:
+        scheduler.shutdown(wait=False)
+
+
+def _apply_push(wall: Wall, kind: str, source_id: str, payload: Any) -> bool:
+    """A queued webhook, applied as its route registered (False: nobody registered ``kind``)."""
+    apply = wall.push_appliers.get(kind)
+    if apply is None:
+        return False
+    apply(wall, source_id, payload)
+    return True
+
+
+def _client(wall: Wall) -> redis.Redis:
+    settings = wall.config.state
+    if settings.redis_url_file:
+        url = secret_in_file(settings.redis_url_file)
+        where, what = "state.redis_url_file", f'the file "{settings.redis_url_file}"'
+    else:
+        url = wall.env.get(settings.redis_url_env)
+        where, what = "state.redis_url_env", f"environment variable {settings.redis_url_env}"
+    if not url:
+        issue = ConfigIssue(where, f"{what} is not set or empty (the Redis URL)")
+        raise ConfigError(wall.config.path, [issue])
+    # Short timeouts: a dead Redis must show as "unreachable" within a cycle, not hang.
+    return redis.Redis.from_url(
+        url,
+        decode_responses=True,
+        socket_timeout=2.0,
+        socket_connect_timeout=1.0,
+        health_check_interval=5,
+    )
