@@ -2,7 +2,8 @@
 
 Parts (each its own object, none knows the Wall):
 - ``lead`` (leadership.py): the lease and its fencing epoch; starts and stops collecting;
-- ``sync`` (sync.py): the board's fenced writes (leader) and applies (followers);
+- ``writer`` (write.py): the leader's fenced writes of what changed;
+- ``sync`` (sync.py): the followers' applies and resyncs;
 - ``hooks`` (hooks.py): webhooks queued by any replica, applied once by the leader;
 - ``devices``, ``fleet``, limiters (devices.py, fleet.py, limits.py): pairings, the
   screens of every replica, rate limits counted for all;
@@ -27,6 +28,7 @@ from typing import Any
 import redis
 
 from wallboard.board.board import Board
+from wallboard.state import image
 from wallboard.state.ports import Command, FleetRow
 from wallboard.state.redis import report
 from wallboard.state.redis.config_hash import ConfigHash
@@ -37,9 +39,11 @@ from wallboard.state.redis.hooks import HookQueue
 from wallboard.state.redis.keys import Keys
 from wallboard.state.redis.leadership import Collecting, Handover, Leadership
 from wallboard.state.redis.limits import RedisLimiter
-from wallboard.state.redis.sync import SETTLE_TIMEOUT, BoardSync
+from wallboard.state.redis.sync import BoardSync
+from wallboard.state.redis.write import Writer
 
 log = logging.getLogger(__name__)
+SETTLE_TIMEOUT = 0.5  # an API read waits this long at most for a follower to catch up
 STOP_WITHIN = 2.0  # seconds for every thread together; they are woken, so it is never reached
 
 
@@ -62,11 +66,12 @@ class Replica:
         self.keys = keys
         self.id = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
         self._stop = threading.Event()
-        self.health = Health(nudge, back=lambda: self.sync.back())
+        self.board = board
+        self.health = Health(nudge, back=self._back)
         handover = Handover(
-            took_over=lambda: self.sync.took_over(),
-            stepped_down=lambda: self.sync.stepped_down(),
-            renewed=lambda: self.sync.renewed(),
+            took_over=self._took_over,
+            stepped_down=self._stepped_down,
+            renewed=lambda: self.writer.renewed(),
             cut_off=board.sweep,
         )
         config = ConfigHash(lambda: board.config)
@@ -74,6 +79,7 @@ class Replica:
             client, keys, ttl, self.id, config, self.health, collecting, handover
         )
         self.sync = BoardSync(board, sources, client, keys, self.lead, self.health)
+        self.writer = Writer(board, sources, client, keys, self.lead, self.health, self.sync)
         self.hooks = HookQueue(
             client, keys, keys.wake(self.id), lambda: self.lead.leader, apply_push
         )
@@ -85,7 +91,7 @@ class Replica:
             for name, loop in (
                 ("lease", self.lead.loop),
                 ("follow", self.sync.follow_loop),
-                ("write", self.sync.write_loop),
+                ("write", self.writer.loop),
                 ("hooks", self.hooks.loop),
             )
         ]
@@ -108,10 +114,22 @@ class Replica:
     def board_changed(self, version: int, teams: frozenset[str], layout: bool) -> None:
         if layout:  # a config reload swapped the config in: republished at the next lease tick
             self.lead.config_changed()
-        self.sync.dirty.set()
+        self.writer.dirty.set()
 
     def collected(self) -> None:
-        self.sync.dirty.set()
+        self.writer.dirty.set()
+
+    # -- between the parts ---------------------------------------------------------------
+    def _took_over(self) -> None:
+        self.sync.took_over()  # the shared board and the sources' memory, before collecting
+        self.writer.forget()
+
+    def _stepped_down(self) -> None:
+        self.sync.want_resync = True  # whatever it did alone is replaced by the shared board
+
+    def _back(self) -> None:
+        self.sync.want_resync = True  # Redis is back: read the board, and (leader) write it
+        self.writer.dirty.set()
 
     def notice(self) -> str | None:
         # A follower's values date from its last apply; the leader's from the outage's start
@@ -121,7 +139,31 @@ class Replica:
 
     # -- ports (state.ports) -------------------------------------------------------------
     def settle(self, timeout: float = SETTLE_TIMEOUT) -> None:
-        self.sync.settle(timeout)
+        """Before an API answer: this board is at least as new as any replica has shown.
+
+        The leader writes what its board shows before answering (so Redis holds every
+        version a client has seen anywhere); a follower waits, briefly, until it has
+        applied the version in Redis. With Redis away each replica answers from its board.
+        """
+        if self.health.unreachable is not None:
+            return
+        try:
+            if self.lead.leader:
+                floor = self.client.hget(self.keys.meta, "floor")
+                if floor is not None and int(floor) > self.board.version:
+                    image.raise_version(self.board, int(floor))
+                # Only a version Redis does not hold yet needs a write: most requests find
+                # the writer thread already done, and skip comparing every panel again.
+                if self.board.version > self.writer.written_version:
+                    self.writer.flush()
+                return
+            shared = self.client.hget(self.keys.meta, "version")
+        except redis.RedisError as exc:
+            self.health.failed(exc)
+            return
+        if shared is not None and not self.sync.wait_for_version(int(shared), timeout):
+            log.warning("replica: board still behind version %s after %.1f s", shared, timeout)
+            self.sync.want_resync = True
 
     def forward_hook(
         self, kind: str, source_id: str, payload: Any, dedup: str | None = None
@@ -156,14 +198,14 @@ class Replica:
         return report.describe(self.lead, self.sync, self.health)
 
     def metrics(self) -> list[tuple[str, str, str, float]]:
-        return report.metrics(self.lead, self.sync, self.health)
+        return report.metrics(self.lead, self.sync, self.writer, self.health)
 
     # -- stop ----------------------------------------------------------------------------
     def close(self) -> None:
         """Last write, then hand the lease over at once (no waiting out the TTL)."""
         self._stop.set()
-        self.sync.dirty.set()
-        self.sync.flush()
+        self.writer.dirty.set()
+        self.writer.flush()
         self.lead.release()
         wake = self.keys.wake(self.id)
         try:

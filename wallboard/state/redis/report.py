@@ -7,6 +7,7 @@ from typing import Any
 from wallboard.state.redis.health import Health
 from wallboard.state.redis.leadership import Leadership
 from wallboard.state.redis.sync import BoardSync
+from wallboard.state.redis.write import Writer
 
 
 def describe(lead: Leadership, sync: BoardSync, health: Health) -> dict[str, Any]:
@@ -27,7 +28,9 @@ def describe(lead: Leadership, sync: BoardSync, health: Health) -> dict[str, Any
     }
 
 
-def metrics(lead: Leadership, sync: BoardSync, health: Health) -> list[tuple[str, str, str, float]]:
+def metrics(
+    lead: Leadership, sync: BoardSync, writer: Writer, health: Health
+) -> list[tuple[str, str, str, float]]:
     """(name, help, "gauge" | "counter", value) for /metrics."""
     return [
         (
@@ -64,7 +67,7 @@ def metrics(lead: Leadership, sync: BoardSync, health: Health) -> list[tuple[str
             "wallboard_replica_writes_refused",
             "Writes refused for a stale epoch.",
             "counter",
-            float(sync.writes_refused),
+            float(writer.writes_refused),
         ),
         (
             "wallboard_replica_config_mismatch",

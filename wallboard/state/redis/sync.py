@@ -1,12 +1,9 @@
-"""Moving the board through Redis: the leader's fenced writes, the followers' applies and resyncs.
+"""The board from Redis on a follower: applies in sequence order, and resyncs.
 
-The leader writes only what changed since its last write (``state.image``: the
-latest state and history of each changed panel, each source's visible state and
-memory, and the deploy log when it changed) in one fenced script call that also
-publishes the change with its sequence number. A follower applies each message in
-order; a gap in sequence numbers, or a new connection, makes it read the whole
-board instead (a resync). Two threads: ``follow`` (subscribed to the changes) and
-``write`` (the leader's writes, at once after each change).
+A follower applies each change the leader published (``write.py``) in order; a
+gap in sequence numbers, or a new connection, makes it read the whole board
+instead (a resync), through ``state.image`` like the SQLite store's load. Its
+thread, ``follow``, stays subscribed to the changes.
 """
 
 from __future__ import annotations
@@ -24,15 +21,10 @@ import redis
 from wallboard.board.board import Board
 from wallboard.state import image
 from wallboard.state.redis.health import Health
-from wallboard.state.redis.keys import RAISE_FLOOR, WRITE, Keys
+from wallboard.state.redis.keys import RAISE_FLOOR, Keys
 from wallboard.state.redis.leadership import Leadership
 
 log = logging.getLogger(__name__)
-SETTLE_TIMEOUT = 0.5  # an API read waits this long at most for a follower to catch up
-
-
-class StaleEpoch(Exception):
-    """Redis refused a write: another replica took the lease with a newer epoch."""
 
 
 class BoardSync:
@@ -52,16 +44,11 @@ class BoardSync:
         self.lead = lead
         self.health = health
         self.wake = keys.wake(lead.id)  # published on stop: the follow loop looks up at once
-        self.last_seq = 0
+        self.last_seq = 0  # the leader's writes set it too
         self.resyncs = 0
-        self.writes_refused = 0
         self.lag: float | None = None  # leader write -> apply here, seconds (last message)
         self.applied_at: float | None = None  # unix time of the last state taken from Redis
-        self.written = image.Written()
-        self.written_version = 0  # the version in Redis after this leader's last write
         self.want_resync = False
-        self.dirty = threading.Event()
-        self._write = client.register_script(WRITE)
         self._applied = threading.Condition()  # notified after each apply (wait_for_version)
 
     # -- follower ----------------------------------------------------------------------
@@ -163,112 +150,8 @@ class BoardSync:
         if not self.lead.leader:
             self.resync()
 
-    # -- what leadership hands over (leadership.Handover) ------------------------------
-    def took_over(self) -> None:
-        """Before collecting: the shared board and the sources' memory; then write it all."""
+    def took_over(self) -> image.Saved:
+        """Before this replica collects: the shared board (its memory, for the sources)."""
         saved = self.resync()
         image.import_memory(self.board, saved, self.sources())
-        self.written.forget()  # the first write is the whole board: Redis may be empty
-        self.written_version = 0
-
-    def stepped_down(self) -> None:
-        self.want_resync = True  # whatever it did alone is replaced by the shared board
-
-    def renewed(self) -> None:
-        # A replica back from an outage raised the floor: skip past it even if nothing
-        # changes, so every replica's version (and ETag) agrees again.
-        floor = self.client.hget(self.keys.meta, "floor")
-        if floor is not None and int(floor) > self.written_version:
-            image.raise_version(self.board, int(floor))
-            self.dirty.set()
-
-    def back(self) -> None:
-        """Redis is reachable again: read the board, and (leader) write it in full."""
-        self.want_resync = True
-        self.dirty.set()
-
-    # -- leader ------------------------------------------------------------------------
-    def settle(self, timeout: float = SETTLE_TIMEOUT) -> None:
-        """Before an API answer: this board is at least as new as any replica has shown.
-
-        The leader writes what its board shows before answering (so Redis holds every
-        version a client has seen anywhere); a follower waits, briefly, until it has
-        applied the version in Redis. With Redis away each replica answers from its board.
-        """
-        if self.health.unreachable is not None:
-            return
-        try:
-            if self.lead.leader:
-                floor = self.client.hget(self.keys.meta, "floor")
-                if floor is not None and int(floor) > self.board.version:
-                    image.raise_version(self.board, int(floor))
-                # Only a version Redis does not hold yet needs a write: most requests find
-                # the writer thread already done, and skip comparing every panel again.
-                if self.board.version > self.written_version:
-                    self.flush()
-                return
-            shared = self.client.hget(self.keys.meta, "version")
-        except redis.RedisError as exc:
-            self.health.failed(exc)
-            return
-        if shared is not None and not self.wait_for_version(int(shared), timeout):
-            log.warning("replica: board still behind version %s after %.1f s", shared, timeout)
-            self.want_resync = True
-
-    def write_loop(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            self.dirty.wait(1.0)
-            self.dirty.clear()
-            self.flush()
-
-    def flush(self) -> None:
-        lead = self.lead
-        with lead.lock:
-            if not lead.leader:
-                return
-            try:
-                self.write(lead.epoch)
-            except StaleEpoch as exc:
-                self.writes_refused += 1
-                log.warning("replica %s: late write refused by Redis: %s", lead.id, exc)
-                lead.demote("a newer leader holds the lease")
-            except redis.RedisError as exc:
-                self.health.failed(exc)
-                self.dirty.set()  # written in full once Redis is back
-
-    def write(self, epoch: int) -> int | None:
-        """Write what changed under ``epoch``; the new sequence number (None: nothing to do)."""
-        diff = self.written.diff(self.board, self.sources())
-        fields = {f"panel:{t}/{p}": json.dumps(data) for (t, p), data in diff.panels.items()}
-        for sid, row in diff.sources.items():
-            fields[f"source:{sid}"] = row.state
-            fields[f"memory:{sid}"] = row.memory if row.memory is not None else "null"
-        # The whole log (at most 20 per team), only when it changed: deploys are rare.
-        if diff.deploys_changed:
-            fields["deploys"] = diff.deploys_text
-        if not fields and diff.version <= self.written_version:
-            return None
-        at = time.time()
-        message = json.dumps(
-            {
-                "epoch": epoch,
-                "at": at,
-                "panels": list(diff.panels.values()),
-                "sources": {sid: row.data for sid, row in diff.sources.items()},
-                "deploys": diff.deploys if diff.deploys_changed else None,
-            }
-        )
-        args: list[Any] = [epoch, diff.version, repr(at), self.keys.channel, message]
-        for name, value in fields.items():
-            args += [name, value]
-        answer = self._write(keys=[self.keys.epoch, self.keys.meta, self.keys.board], args=args)
-        if not isinstance(answer, list):
-            raise StaleEpoch(f"epoch {epoch} is no longer current")
-        seq, written = int(answer[0]), int(answer[1])
-        # Redis may have skipped ahead (a replica's floor): this board follows, so it never
-        # shows a version that another replica already passed.
-        image.raise_version(self.board, written)
-        self.written_version = written
-        self.written.wrote(diff)
-        self.last_seq = seq
-        return seq
+        return saved
