@@ -8,6 +8,7 @@ part reaches into the Wall.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import redis
@@ -20,6 +21,8 @@ from wallboard.state.redis.leadership import Collecting
 
 if TYPE_CHECKING:
     from wallboard.wall import Wall
+
+    Applier = Callable[[Wall, str, Mapping[str, Any]], object]
 
 __all__ = ["Replica", "open"]
 
@@ -38,7 +41,9 @@ def open(wall: Wall) -> Replica:
             start=lambda: wall.start(schedule=True),
             stop=lambda: _stop_collecting(wall),
         ),
-        apply_push=lambda kind, source_id, payload: _apply_push(wall, kind, source_id, payload),
+        apply_push=lambda kind, sid, payload: _push(
+            wall, wall.push_appliers.get(kind), sid, payload
+        ),
         nudge=wall.hub.nudge,
     )
     replica.load()
@@ -55,9 +60,8 @@ def _stop_collecting(wall: Wall) -> None:
         scheduler.shutdown(wait=False)
 
 
-def _apply_push(wall: Wall, kind: str, source_id: str, payload: Any) -> bool:
-    """A queued webhook, applied as its route registered (False: nobody registered ``kind``)."""
-    apply = wall.push_appliers.get(kind)
+def _push(wall: Wall, apply: Applier | None, source_id: str, payload: Any) -> bool:
+    """A queued webhook, applied as its route registered (False: no route for its kind)."""
     if apply is None:
         return False
     apply(wall, source_id, payload)
