@@ -10,38 +10,11 @@ from typing import Any
 import pytest
 
 from collectors.base import Collection, Reading
+from tests.board.test_board import CONFIG  # two sources of one kind, three panels
 from wallboard.board.board import Board
 from wallboard.board.deploys import Deploy
 from wallboard.config import loader as config_mod
 from wallboard.state import image
-
-CONFIG = """
-[sources.demo]
-type = "demo"
-interval = "10s"
-
-[sources.other]
-type = "demo"
-interval = "10s"
-
-[panels.error_rate]
-title = "5xx"
-source = "demo"
-unit = "percent"
-warn = 1
-crit = 5
-
-[panels.throughput]
-title = "Requests"
-source = "other"
-unit = "per_second"
-
-[teams.payments]
-panels = ["error_rate", "throughput"]
-
-[teams.search]
-panels = ["error_rate"]
-"""
 
 
 class Remembers:

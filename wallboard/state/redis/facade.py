@@ -39,7 +39,7 @@ from wallboard.state.redis.hooks import HookQueue
 from wallboard.state.redis.keys import Keys
 from wallboard.state.redis.leadership import Collecting, Handover, Leadership
 from wallboard.state.redis.limits import RedisLimiter
-from wallboard.state.redis.sync import BoardSync
+from wallboard.state.redis.sync import BoardSync, Link
 from wallboard.state.redis.write import Writer
 
 log = logging.getLogger(__name__)
@@ -78,8 +78,9 @@ class Replica:
         self.lead = Leadership(
             client, keys, ttl, self.id, config, self.health, collecting, handover
         )
-        self.sync = BoardSync(board, sources, client, keys, self.lead, self.health)
-        self.writer = Writer(board, sources, client, keys, self.lead, self.health, self.sync)
+        link = Link(board, sources, client, keys, self.lead, self.health)
+        self.sync = BoardSync(link)
+        self.writer = Writer(link, self.sync)
         self.hooks = HookQueue(
             client, keys, keys.wake(self.id), lambda: self.lead.leader, apply_push
         )

@@ -14,6 +14,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import redis
@@ -27,23 +28,23 @@ from wallboard.state.redis.leadership import Leadership
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Link:
+    """What the follower and the writer both work with."""
+
+    board: Board
+    sources: Callable[[], Mapping[str, object]]  # the running sources (a reload swaps them)
+    client: redis.Redis
+    keys: Keys
+    lead: Leadership
+    health: Health
+
+
 class BoardSync:
-    def __init__(
-        self,
-        board: Board,
-        sources: Callable[[], Mapping[str, object]],
-        client: redis.Redis,
-        keys: Keys,
-        lead: Leadership,
-        health: Health,
-    ) -> None:
-        self.board = board
-        self.sources = sources  # the running sources (a reload swaps them)
-        self.client = client
-        self.keys = keys
-        self.lead = lead
-        self.health = health
-        self.wake = keys.wake(lead.id)  # published on stop: the follow loop looks up at once
+    def __init__(self, link: Link) -> None:
+        self.board, self.sources, self.lead = link.board, link.sources, link.lead
+        self.client, self.keys, self.health = link.client, link.keys, link.health
+        self.wake = link.keys.wake(link.lead.id)  # published on stop: the loop looks up at once
         self.last_seq = 0  # the leader's writes set it too
         self.resyncs = 0
         self.lag: float | None = None  # leader write -> apply here, seconds (last message)

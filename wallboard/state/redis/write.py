@@ -13,17 +13,13 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
 from typing import Any
 
 import redis
 
-from wallboard.board.board import Board
 from wallboard.state import image
-from wallboard.state.redis.health import Health
-from wallboard.state.redis.keys import WRITE, Keys
-from wallboard.state.redis.leadership import Leadership
-from wallboard.state.redis.sync import BoardSync
+from wallboard.state.redis.keys import WRITE
+from wallboard.state.redis.sync import BoardSync, Link
 
 log = logging.getLogger(__name__)
 
@@ -33,28 +29,15 @@ class StaleEpoch(Exception):
 
 
 class Writer:
-    def __init__(
-        self,
-        board: Board,
-        sources: Callable[[], Mapping[str, object]],
-        client: redis.Redis,
-        keys: Keys,
-        lead: Leadership,
-        health: Health,
-        sync: BoardSync,
-    ) -> None:
-        self.board = board
-        self.sources = sources  # the running sources (a reload swaps them)
-        self.client = client
-        self.keys = keys
-        self.lead = lead
-        self.health = health
+    def __init__(self, link: Link, sync: BoardSync) -> None:
+        self.board, self.sources, self.lead = link.board, link.sources, link.lead
+        self.client, self.keys, self.health = link.client, link.keys, link.health
         self.sync = sync  # its sequence number follows the writes
         self.written = image.Written()
         self.written_version = 0  # the version in Redis after this leader's last write
         self.writes_refused = 0
         self.dirty = threading.Event()
-        self._write = client.register_script(WRITE)
+        self._write = self.client.register_script(WRITE)
 
     def forget(self) -> None:
         """The first write is the whole board: Redis may be empty (a new leader)."""
