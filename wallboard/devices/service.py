@@ -62,13 +62,14 @@ class Devices:
         self.fleet = Fleet()
         self.sessions = Sessions(self._shared_sessions)
         settings = wall.config.screen
-        # This process's limiters; replicas count in the state store instead (n replicas
-        # must not mean n times the guesses).
-        self._local: dict[str, RateLimiter] = {
-            "guesses": Limiter(settings.pairing_guesses_per_minute),
-            "guesses-all": Limiter(settings.pairing_guesses_global_per_minute),
-            "logins": Limiter(LOGINS_PER_MINUTE),
+        # Events per minute, as configured at start. Counted here, or in the state store when
+        # replicas share one (n replicas must not mean n times the guesses).
+        self._limits = {
+            "guesses": settings.pairing_guesses_per_minute,
+            "guesses-all": settings.pairing_guesses_global_per_minute,
+            "logins": LOGINS_PER_MINUTE,
         }
+        self._local: dict[str, RateLimiter] = {n: Limiter(v) for n, v in self._limits.items()}
         self.offline_cache: tuple[float, int] = (-1e9, 0)  # (monotonic time, count)
 
     @property
@@ -85,25 +86,26 @@ class Devices:
         store = self.store
         return store if isinstance(store, KeepsSessions) else None
 
-    def _limiter(self, name: str, limit: int) -> RateLimiter:
+    def _limiter(self, name: str) -> RateLimiter:
         state = self.wall.state
-        return state.limiter(name, limit) if isinstance(state, SharesLimits) else self._local[name]
+        if isinstance(state, SharesLimits):
+            return state.limiter(name, self._limits[name])
+        return self._local[name]
 
     @property
     def guesses(self) -> RateLimiter:
         """Wrong codes per address and minute."""
-        return self._limiter("guesses", self.wall.config.screen.pairing_guesses_per_minute)
+        return self._limiter("guesses")
 
     @property
     def all_guesses(self) -> RateLimiter:
         """Wrong codes from everywhere per minute."""
-        limit = self.wall.config.screen.pairing_guesses_global_per_minute
-        return self._limiter("guesses-all", limit)
+        return self._limiter("guesses-all")
 
     @property
     def logins(self) -> RateLimiter:
         """Admin token guesses on the fleet page per address and minute."""
-        return self._limiter("logins", LOGINS_PER_MINUTE)
+        return self._limiter("logins")
 
     @property
     def shared(self) -> SharesFleet | None:
