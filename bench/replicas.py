@@ -24,7 +24,7 @@ from tests.support.prometheus import PrometheusServer, RequestsTarget
 from tests.support.redis_server import redis_server
 from tests.support.replicas import quiet_alertmanager, replica_config
 from wallboard.app import create_app
-from wallboard.state.store import SqliteStore, state_path
+from wallboard.state.sqlite import SqliteStore, state_path
 from wallboard.wall import wall
 
 TTL, INTERVAL = 2.0, 1.0
@@ -44,7 +44,7 @@ def filled_state(folder: Path, teams: int, points: int) -> Path:
     config = folder / "config.toml"
     config.write_text(text)
     the_wall = wall(create_app(str(config)))
-    store = SqliteStore(the_wall, state_path(the_wall))
+    store = SqliteStore(the_wall.board, lambda: the_wall.sources, state_path(the_wall))
     store.load()
     source = the_wall.sources["demo"]
     for _ in range(points):

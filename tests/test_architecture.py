@@ -179,3 +179,86 @@ def test_the_wall_and_its_poller_import_no_face() -> None:
         if name == "wallboard.wall" or name.startswith("wallboard.polling")
     }
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+# The packages in layers, lowest first: a module imports only from layers below its own
+# (or from its own package). One layer may hold several packages; they never import
+# each other (the two state backends and the devices, for one, know only the ports).
+LAYERS: tuple[tuple[str, ...], ...] = (
+    # leaves: the sources' contract, and modules that import nothing of the app
+    (
+        "collectors",
+        "wallboard",  # the root package's __init__ only (a docstring)
+        "wallboard.signals",
+        "wallboard.assets",
+        "wallboard.security",
+        "wallboard.connections",
+        "wallboard.proxies",
+    ),
+    ("wallboard.config",),
+    ("wallboard.sources", "wallboard.web"),  # sources from config; the faces' JSON errors
+    ("wallboard.board",),
+    ("wallboard.views",),
+    ("wallboard.fanout",),
+    ("wallboard.state.ports",),
+    ("wallboard.polling",),
+    ("wallboard.wall",),  # the composition root the faces read through current_wall()
+    ("wallboard.state", "wallboard.devices", "wallboard.reload"),  # backends beside devices
+    ("wallboard.api",),
+    ("wallboard.screens", "wallboard.hooks", "wallboard.ops"),
+    ("wallboard.app",),
+    ("wallboard.server",),
+    ("wallboard.cli",),
+    ("wallboard.__main__",),
+)
+
+
+def layer_of(module: str) -> tuple[int, str]:
+    """(layer, package) of ``module``: the longest package prefix the layers name."""
+    found = [
+        (len(package), index, package)
+        for index, packages in enumerate(LAYERS)
+        for package in packages
+        if module == package or module.startswith(package + ".")
+    ]
+    if not found:
+        raise LookupError(f"{module} is in no layer: add its package to LAYERS")
+    _, index, package = max(found)
+    return index, package
+
+
+def layer_violations(edges: dict[str, set[str]]) -> list[str]:
+    """Every import that goes up a layer or sideways between two packages of one layer."""
+    found = []
+    for name, deps in sorted(edges.items()):
+        layer, package = layer_of(name)
+        for dep in sorted(deps):
+            dep_layer, dep_package = layer_of(dep)
+            if dep_package != package and dep_layer >= layer:
+                found.append(f"{name} (layer {layer}) imports {dep} (layer {dep_layer})")
+    return found
+
+
+def test_every_package_imports_only_downward() -> None:
+    assert layer_violations(graph()) == []
+
+
+def test_the_layer_rule_catches_an_import_that_goes_up() -> None:
+    # One forbidden import added to the real graph: the rule must see it.
+    edges = {name: set(deps) for name, deps in graph().items()}
+    edges["wallboard.board.board"].add("wallboard.api.routes")
+    edges["wallboard.state.sqlite.store"].add("wallboard.devices.service")
+    assert layer_violations(edges) == [
+        "wallboard.board.board (layer 3) imports wallboard.api.routes (layer 10)",
+        "wallboard.state.sqlite.store (layer 9) imports wallboard.devices.service (layer 9)",
+    ]
+
+
+def test_the_two_state_backends_never_import_each_other() -> None:
+    offenders = {
+        name: sorted(m for m in deps if m.startswith(f"wallboard.state.{other}"))
+        for name, deps in graph().items()
+        for own, other in (("sqlite", "redis"), ("redis", "sqlite"))
+        if name.startswith(f"wallboard.state.{own}")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}

@@ -37,10 +37,14 @@ from wallboard.app import create_app
 from wallboard.config import loader as config_mod
 from wallboard.config.redact import secret_values
 from wallboard.connections import ConnectionGuard
+from wallboard.devices import replicas as device_replicas
+from wallboard.devices.service import EXTENSION as DEVICES
 from wallboard.ops import error_reporting as errors_sentry
 from wallboard.ops import logs
 from wallboard.reload import Reload
-from wallboard.state.store import open_state
+from wallboard.state import sqlite
+from wallboard.state.ports import KeepsDevices, StateStore
+from wallboard.wall import Wall
 from wallboard.wall import wall as wall_of
 
 log = logging.getLogger(__name__)
@@ -234,6 +238,7 @@ def serve(
     except config_mod.ConfigError as exc:
         print(exc.render(), file=sys.stderr)
         return 1
+    device_replicas.join(app.extensions[DEVICES], wall.state)
     wall.start(schedule=wall.state is None or wall.state.starts_scheduler)
     if pid_file:
         Path(pid_file).write_text(f"{os.getpid()}\n")
@@ -255,6 +260,22 @@ def serve(
         _exit_after(EXIT_GRACE_SECONDS)
     log.info("stopped")
     return 0
+
+
+def open_state(wall: Wall) -> StateStore | None:
+    """The configured state backend, opened and the board loaded (None for ``memory``)."""
+    backend = wall.config.state.backend
+    if backend == "memory":
+        return None
+    if backend == "redis":
+        from wallboard.state import redis as shared  # only replicas need the Redis client
+
+        store: StateStore = shared.open(wall)
+    else:
+        store = sqlite.open(wall)
+    if isinstance(store, KeepsDevices):
+        log.info("pairing: records kept in the %s state store", store.backend)
+    return store
 
 
 def _exit_after(grace: float) -> None:

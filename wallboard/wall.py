@@ -33,7 +33,7 @@ from wallboard.config.schema import ACCESS_FIELDS
 from wallboard.fanout.hub import Hub
 from wallboard.polling.poller import Poller
 from wallboard.sources import build_sources
-from wallboard.state.protocol import StateStore
+from wallboard.state.ports import StateStore
 from wallboard.views.team import TeamViews
 
 EXTENSION = "wallboard"
@@ -89,20 +89,8 @@ class Wall:
         self.config_error: str | None = None  # the last reload's errors, shown on / and /readyz
         self.config_loaded_at = time.time()  # start, then every good reload (/metrics)
         # Where the board outlives the process; opened by the entry point (server.serve).
-        # Told to whoever keeps records of their own in it (the devices' pairings), when it
-        # is opened (after the app is made) and when it is closed.
-        self.state_listeners: list[Callable[[StateStore | None], None]] = []
-        self._state: StateStore | None = None
-
-    @property
-    def state(self) -> StateStore | None:
-        return self._state
-
-    @state.setter
-    def state(self, store: StateStore | None) -> None:
-        self._state = store
-        for listener in list(self.state_listeners):
-            listener(store)
+        # Whoever keeps records of their own in it (the devices) asks for it at each use.
+        self.state: StateStore | None = None
 
     @property
     def config(self) -> WallConfig:
@@ -126,9 +114,8 @@ class Wall:
     def stop(self) -> None:
         self.poller.pause()
         self.hub.stop()
-        store = self.state
+        store, self.state = self.state, None
         if store is not None:
-            self.state = None  # its listeners let go of it first (the devices' fleet sync)
             store.close()  # the last flush: a graceful stop loses nothing
         for source in self.sources.values():
             source.close()

@@ -18,10 +18,11 @@ import pytest
 from tests.support.daemons import wait_until
 from tests.support.redis_server import RedisServer, redis_server
 from wallboard.devices import codes
-from wallboard.devices.store import Device, DeviceStore, MemoryDeviceStore, Pending
-from wallboard.state.devices_sqlite import SqliteDeviceStore
-from wallboard.state.replicas.devices_redis import RedisDeviceStore
-from wallboard.state.sqlite_file import SqliteFile
+from wallboard.devices.store import MemoryDeviceStore
+from wallboard.state.ports import Device, DeviceStore, Pending
+from wallboard.state.redis.devices import RedisDeviceStore
+from wallboard.state.sqlite.devices import SqliteDeviceStore
+from wallboard.state.sqlite.file import SqliteFile
 
 TTL = 600.0
 

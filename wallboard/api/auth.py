@@ -8,29 +8,12 @@ in constant time; a token never appears in a response or a log line.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-
 from flask import Response, request
 
-from collectors.options import read_env, secret_in_file
-from collectors.tokens import bearer, matches_any
 from wallboard.api.errors import error_response
 from wallboard.wall import current_wall
-
-
-def accepted_tokens(
-    names: Sequence[str], env: Mapping[str, str], files: Sequence[str] = ()
-) -> list[bytes]:
-    """The non-empty token values behind the configured names and files."""
-    values = [read_env(name, env) for name in names]
-    values += [secret_in_file(path) for path in files]
-    return [value.encode() for value in values if value]
-
-
-def presents_token(header: str | None, tokens: Sequence[bytes]) -> bool:
-    """Whether an ``Authorization`` header carries one of ``tokens`` (constant time)."""
-    presented = bearer(header)
-    return presented is not None and matches_any(presented, tokens)
+from wallboard.web import accepted_tokens as accepted_tokens
+from wallboard.web import presents_token as presents_token
 
 
 def require_token(exempt: frozenset[str]) -> Response | None:

@@ -7,13 +7,12 @@ Flask's own error pages: the handler hands their exceptions back untouched.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, request
 from werkzeug.exceptions import HTTPException
 
-from wallboard.api.models import Error
 from wallboard.config.model import suggest
+from wallboard.web import error_response as error_response
 
 API_PREFIX = "/api/"
 HOOKS_PREFIX = "/hooks/"
@@ -29,18 +28,6 @@ _CODES = {
     415: "unsupported_media_type",
     500: "internal_error",
 }
-
-
-def error_response(status: int, code: str, message: str, **extra: Any) -> Response:
-    """A JSON error that is never cached (the next request may well succeed)."""
-    response = jsonify(
-        Error.model_validate({"error": {"code": code, "message": message, **extra}}).model_dump(
-            mode="json", exclude_unset=True
-        )
-    )
-    response.status_code = status
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def unknown_team(name: str, known: Iterable[tuple[str, str]]) -> Response:

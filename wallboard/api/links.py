@@ -2,16 +2,8 @@
 
 from __future__ import annotations
 
-from flask import request
-
-from wallboard.config.loader import WallConfig
-
-PREFIX = "/api/v1"
-
-
-def base_url(config: WallConfig) -> str:
-    """``wall.public_url`` when configured (behind a proxy), else the host that was asked."""
-    return (config.wall.public_url or request.host_url).rstrip("/")
+from wallboard.web import PREFIX as PREFIX
+from wallboard.web import base_url as base_url
 
 
 def screen_url(base: str, team_id: str) -> str:

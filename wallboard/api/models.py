@@ -13,8 +13,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from wallboard.api.screens_models import SCREEN_RESPONSES
 from wallboard.config.schema import Direction, PanelKind, Unit
+from wallboard.devices.models import SCREEN_RESPONSES
+from wallboard.web import Error as Error
+from wallboard.web import ErrorDetail as ErrorDetail
+from wallboard.web import body as body
 
 Status = Literal["ok", "warn", "crit", "unknown"]  # collectors.base.STATUSES (a test checks)
 Uri = Annotated[str, Field(json_schema_extra={"format": "uri"})]
@@ -174,16 +177,6 @@ class Summary(_Closed):
     slack: SlackMessage
 
 
-class ErrorDetail(_Closed):
-    code: str
-    message: str
-    suggestions: list[str] = Field(default=None, json_schema_extra=_omitted)  # type: ignore[arg-type]
-
-
-class Error(_Closed):
-    error: ErrorDetail
-
-
 RESPONSES: tuple[type[BaseModel], ...] = (
     TeamList,
     Team,
@@ -193,8 +186,3 @@ RESPONSES: tuple[type[BaseModel], ...] = (
     Error,
     *SCREEN_RESPONSES,
 )
-
-
-def body(model: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` checked against ``model`` and serialised by it, as the response body."""
-    return model.model_validate(data).model_dump(mode="json", exclude_unset=True)

@@ -20,7 +20,7 @@ from wallboard.api import errors as api_errors
 from wallboard.api import models, openapi
 from wallboard.api.links import PREFIX, base_url, screen_url, team_links
 from wallboard.config.loader import WallConfig
-from wallboard.state import reads
+from wallboard.state import ports
 from wallboard.views.chat import team_line, team_message
 from wallboard.wall import Wall, current_wall
 
@@ -85,7 +85,7 @@ def _answer(team: str | None, params: Mapping[str, Mapping[str, bool]], body: Bo
         return query
     wall = current_wall()
     # With replicas, a client that switches between them never sees the board go back.
-    reads.settle(wall)
+    ports.settle(wall.state)
     # One read of the board: the team check and the body see the same config, even
     # while a reload adds or removes teams.
     with wall.board.read() as config:

@@ -20,10 +20,9 @@ from flask import Blueprint, Response, jsonify, request
 from collectors.options import read_secret
 from collectors.tokens import same
 from wallboard.api import errors as api_errors
-from wallboard.api import models
+from wallboard.api import models, slack_pair
 from wallboard.api.links import PREFIX, base_url, screen_url
 from wallboard.config.loader import WallConfig
-from wallboard.devices import slack_pair
 from wallboard.devices.gate import current_devices
 from wallboard.views.chat import no_such_team, team_message, teams_message, text_message, usage
 from wallboard.wall import Wall, current_wall

@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Literal
 
 from collectors.base import Collection, Reading
 from collectors.errors import CollectorError
@@ -33,7 +33,26 @@ from wallboard.board.transitions import after_error, after_reading, panel_status
 from wallboard.config.loader import WallConfig
 from wallboard.signals import Signal
 
-__all__ = ["SEVERITY", "Board", "PanelState", "SourceState", "evaluate", "severity", "worst"]
+__all__ = [
+    "SEVERITY",
+    "Board",
+    "Image",
+    "PanelState",
+    "SourceState",
+    "evaluate",
+    "severity",
+    "worst",
+]
+
+
+@dataclass(frozen=True)
+class Image:
+    """The board as a state store keeps it (``Board.image``, ``Board.take``)."""
+
+    version: int
+    panels: tuple[PanelState, ...]  # each with its history
+    sources: Mapping[str, SourceState]
+    deploys: Sequence[object] | None = None  # JSON-ready rows (``DeployLog.dump``)
 
 
 @dataclass
@@ -140,78 +159,82 @@ class Board:
                 raise KeyError(team)
             return worst(self._slots[(team, p.id)].state.effective_status for p in team_cfg.panels)
 
-    def dump(self) -> list[PanelState]:
-        """Every panel with its history, for the state store (outside the hub's path)."""
+    # -- what a state store keeps and gives back -------------------------------------
+    def image(self) -> Image:
+        """Everything a state store keeps, at one moment (panels with their history)."""
         with self._lock:
-            return [replace(s.state, history=tuple(s.history)) for s in self._slots.values()]
+            return Image(
+                self._version,
+                tuple(replace(s.state, history=tuple(s.history)) for s in self._slots.values()),
+                {sid: replace(src) for sid, src in self.sources.items()},
+                tuple(self.deploys.dump()),
+            )
 
-    def restore(
-        self,
-        states: Sequence[PanelState],
-        sources: Mapping[str, SourceState],
-        version: int = 0,
-    ) -> int:
-        """Take back what a store kept: panels still configured with the same source.
+    def take(self, image: Image, mode: Literal["restore", "replicate"]) -> int:
+        """Take what a store kept: panels still configured with the same source, sources of
+        the same type, deploys of configured teams. Returns the panels taken.
 
-        Status is re-evaluated against today's thresholds and the stale rule runs at
-        once, so nothing restored looks fresher than it is. Versions continue from the
-        saved one, so an API client's ETag never goes back. Returns panels restored.
+        ``restore`` (a store read at start): status is re-evaluated against today's
+        thresholds and the stale rule runs at once, so nothing looks fresher than it is;
+        versions continue from the saved one, so an ETag never goes back.
+        ``replicate`` (a follower): the leader's states as they are, versions included; no
+        thresholds, no sweep, so every replica shows, and versions, the same. An image
+        without panels only moves the version up. Either way the version never goes back.
         """
-        restored = 0
+        # Deploys first: the panels a leader resent for a deploy are fanned out below, and
+        # their views must already carry the new tick.
+        self._load_deploys(image.deploys)
+        teams: set[str] = set()
+        taken = 0
         with self._lock:
-            self._version = max(self._version, version)
-            for saved in states:
+            for saved in image.panels:
                 slot = self._slots.get((saved.team, saved.panel.id))
                 if slot is None or slot.state.panel.source != saved.panel.source:
                     continue
                 panel = slot.state.panel
-                status = saved.status
-                if saved.value is not None and (panel.thresholds.warn, panel.thresholds.crit) != (
-                    None,
-                    None,
-                ):
-                    status = panel_status(panel, saved.value, None, saved.status)
-                slot.state = replace(saved, panel=panel, status=status, history=())
+                if mode == "restore":
+                    status = saved.status
+                    limits = (panel.thresholds.warn, panel.thresholds.crit)
+                    if saved.value is not None and limits != (None, None):
+                        status = panel_status(panel, saved.value, None, saved.status)
+                    slot.state = replace(saved, panel=panel, status=status, history=())
+                else:
+                    if (
+                        saved.visible() != slot.state.visible()
+                        or saved.version != slot.state.version
+                    ):
+                        teams.add(saved.team)
+                    slot.state = replace(saved, panel=panel, history=())
                 slot.history.clear()
                 slot.history.extend(saved.history)
-                restored += 1
-            for sid, src in sources.items():
+                taken += 1
+            for sid, src in image.sources.items():
                 if sid in self.sources and self.sources[sid].type == src.type:
                     self.sources[sid] = replace(src, interval=self.sources[sid].interval)
-            self._bump_all()
-        self.sweep()
-        return restored
-
-    def replicate(
-        self,
-        states: Sequence[PanelState],
-        sources: Mapping[str, SourceState],
-        version: int,
-    ) -> None:
-        """Take the leader's states as they are (versions included): a follower's board.
-
-        No thresholds, no sweep: the leader decided, so every replica shows, and
-        versions, the same. The board version never goes back.
-        """
-        teams: set[str] = set()
-        with self._lock:
-            for saved in states:
-                slot = self._slots.get((saved.team, saved.panel.id))
-                if slot is None or slot.state.panel.source != saved.panel.source:
-                    continue
-                if saved.visible() != slot.state.visible() or saved.version != slot.state.version:
-                    teams.add(saved.team)
-                slot.state = replace(saved, panel=slot.state.panel, history=())
-                slot.history.clear()
-                slot.history.extend(saved.history)
-            for sid, src in sources.items():
-                if sid in self.sources and self.sources[sid].type == src.type:
-                    self.sources[sid] = replace(src, interval=self.sources[sid].interval)
-            if version > self._version:
-                self._version = version
+            if mode == "restore":
+                self._version = max(self._version, image.version)
+                self._bump_all()
+            elif image.version > self._version:
+                self._version = image.version
                 self.changed_at = self._clock()
             current = self._version
-        self._notify(current, frozenset(teams), False)
+        if mode == "restore":
+            self.sweep()
+        else:
+            self._notify(current, frozenset(teams), False)
+        return taken
+
+    def _load_deploys(self, rows: Sequence[object] | None) -> None:
+        # Those of teams no longer configured, or not of a deploy's shape, are left out.
+        with self._lock:
+            for row in rows or ():
+                if not isinstance(row, dict) or row.get("team") not in self.config.teams:
+                    continue
+                try:
+                    deploy = Deploy(**row)
+                except TypeError:
+                    continue
+                self.deploys.add(deploy)
 
     # -- writes ----------------------------------------------------------------------
     def apply(self, source_id: str, collection: Collection, duration: float | None = None) -> int:
@@ -263,28 +286,6 @@ class Board:
             version = self._bump_teams(frozenset({deploy.team}))
         self._notify(version, frozenset({deploy.team}), False)
         return version
-
-    def dump_deploys(self) -> list[dict[str, Any]]:
-        """Every known deploy, JSON-ready (the state store saves them with the board)."""
-        with self._lock:
-            return self.deploys.dump()
-
-    def load_deploys(self, rows: object) -> int:
-        """Deploys saved by a state store; those of teams no longer configured, or not of a
-        deploy's shape, are left out. Returns how many were kept."""
-        kept = 0
-        if not isinstance(rows, list):
-            return kept
-        with self._lock:
-            for row in rows:
-                if not isinstance(row, dict) or row.get("team") not in self.config.teams:
-                    continue
-                try:
-                    deploy = Deploy(**row)
-                except TypeError:
-                    continue
-                kept += self.deploys.add(deploy)
-        return kept
 
     def recent_deploys(self, team: str, limit: int = 10) -> list[Deploy]:
         with self._lock:
@@ -371,19 +372,6 @@ class Board:
             version, teams = self._commit(changes)
         self._notify(version, teams, False)
         return version
-
-    def raise_version(self, version: int) -> int:
-        """Move the version up to ``version`` (never down) without changing any panel.
-
-        Replicas agree on versions this way: a board that counted further alone (a
-        follower sweeping while Redis was away) makes the shared line skip ahead, so an
-        API client switching replicas never sees the version go back. Returns the version.
-        """
-        with self._lock:
-            if version > self._version:
-                self._version = version
-                self.changed_at = self._clock()
-            return self._version
 
     def _commit(self, changes: dict[tuple[str, str], PanelState]) -> tuple[int, frozenset[str]]:
         changed = {

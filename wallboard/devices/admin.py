@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 from flask import Request
 
 from collectors.tokens import bearer, matches_any
-from wallboard.api.auth import accepted_tokens
 from wallboard.devices.codes import digest, new_secret
-from wallboard.devices.store import KeepsSessions
 from wallboard.security import origin_allowed
+from wallboard.state.ports import KeepsSessions
 from wallboard.wall import Wall
+from wallboard.web import accepted_tokens
 
 SESSION_COOKIE = "wallboard_admin"
 SESSION_TTL = 3600.0
@@ -45,16 +46,21 @@ def token_is_admin(wall: Wall, presented: str) -> bool:
 
 
 class Sessions:
-    def __init__(self) -> None:
+    def __init__(self, shared: Callable[[], KeepsSessions | None] = lambda: None) -> None:
         self._lock = threading.Lock()
         self._expires: dict[str, float] = {}  # hash of the session id -> unix expiry
         # Replicas (Redis): sessions in the shared store, so any replica knows a sign-in.
-        self.shared: KeepsSessions | None = None
+        self._shared = shared
+
+    @property
+    def shared(self) -> KeepsSessions | None:
+        return self._shared()
 
     def open(self) -> str:
         session = new_secret()
-        if self.shared is not None:
-            self.shared.open_session(digest(session), SESSION_TTL)
+        shared = self.shared
+        if shared is not None:
+            shared.open_session(digest(session), SESSION_TTL)
             return session
         now = time.time()
         with self._lock:
@@ -68,15 +74,17 @@ class Sessions:
     def valid(self, session: str | None) -> bool:
         if not session:
             return False
-        if self.shared is not None:
-            return self.shared.session_valid(digest(session))
+        shared = self.shared
+        if shared is not None:
+            return shared.session_valid(digest(session))
         with self._lock:
             expires = self._expires.get(digest(session))
         return expires is not None and expires > time.time()
 
     def close(self, session: str | None) -> None:
-        if session and self.shared is not None:
-            self.shared.close_session(digest(session))
+        shared = self.shared
+        if session and shared is not None:
+            shared.close_session(digest(session))
         elif session:
             with self._lock:
                 self._expires.pop(digest(session), None)

@@ -7,7 +7,6 @@ import secrets
 import threading
 import time
 from collections import deque
-from typing import Protocol
 
 # RFC 8628 section 6.1: consonants only, no vowels (no words), no 0/O or 1/I to confuse.
 ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
@@ -42,18 +41,6 @@ def digest(secret: str) -> str:
 
 def new_id(prefix: str) -> str:
     return prefix + secrets.token_hex(8)
-
-
-class RateLimiter(Protocol):
-    """Counts events per key in a sliding window (one process's, or shared by replicas)."""
-
-    def blocked(self, key: str) -> float:
-        """Seconds until ``key`` may try again (0: it may now)."""
-        ...
-
-    def hit(self, key: str) -> int:
-        """Count one event; how many ``key`` had in the window, this one included."""
-        ...
 
 
 class Limiter:

@@ -35,7 +35,7 @@ class Record:
     teams: tuple[str, ...]
     page: str = ""
     # The page its credential was for when its socket opened, or when a move was last sent
-    # to it: a paired screen whose stored page differs has missed a move (devices/sharing.py).
+    # to it: a paired screen whose stored page differs has missed a move (devices/replicas.py).
     device_page: str = ""
     first_connect: float = field(default_factory=time.time)
     connected_at: float | None = None

@@ -31,12 +31,12 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
-from wallboard.api.links import base_url
 from wallboard.devices import codes, cookies, scope
 from wallboard.devices.admin import is_admin
 from wallboard.devices.service import EXTENSION, Devices
-from wallboard.devices.store import Device
+from wallboard.state.ports import Device
 from wallboard.wall import current_wall
+from wallboard.web import base_url
 
 PAGES = frozenset(
     {"web.index", "web.team_page", "web.wall_page", "web.rotate_page", "web.wall_sources"}

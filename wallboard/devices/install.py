@@ -10,12 +10,11 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from wallboard.api.errors import error_response
 from wallboard.devices import gate, listing, routes
 from wallboard.devices.service import EXTENSION, Devices
-from wallboard.devices.sharing import Sharing
-from wallboard.devices.store import StoreUnavailable
+from wallboard.state.ports import StoreUnavailable
 from wallboard.wall import wall as wall_of
+from wallboard.web import error_response
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +63,6 @@ def register(app: Flask, registry: CollectorRegistry) -> Devices:
     ``create_app`` declares them among its own."""
     devices = Devices(wall_of(app))
     app.extensions[EXTENSION] = devices
-    Sharing(devices)  # the state store's pairings and fleet, once it is opened
     app.register_blueprint(bp)  # whichever face meets the pairing store unreachable: a 503
     gate.register(app)
     routes.register(app)

@@ -9,7 +9,7 @@ from typing import Any
 
 from wallboard.devices.fleet import Record, last_seen
 from wallboard.devices.service import Devices, device_key
-from wallboard.devices.store import Device, StoreUnavailable
+from wallboard.state.ports import Device, StoreUnavailable
 
 
 def record_id(record: Record) -> str:

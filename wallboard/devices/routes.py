@@ -25,13 +25,10 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
-from wallboard.api import screens_models as models
-from wallboard.api.errors import error_response
-from wallboard.api.links import PREFIX
-from wallboard.api.models import body
-from wallboard.devices import admin, cookies, listing
+from wallboard.devices import admin, cookies, listing, models
 from wallboard.devices.gate import current_devices
 from wallboard.devices.service import Devices, Refused
+from wallboard.web import PREFIX, body, error_response
 
 log = logging.getLogger(__name__)
 ACTIONS = ("identify", "reload", "move", "revoke")

@@ -8,11 +8,22 @@ from dataclasses import dataclass
 
 from wallboard.devices import codes, scope
 from wallboard.devices.admin import Sessions
-from wallboard.devices.codes import Limiter, RateLimiter
+from wallboard.devices.codes import Limiter
 from wallboard.devices.fleet import Fleet
-from wallboard.devices.store import Device, DeviceStore, MemoryDeviceStore, Pending
+from wallboard.devices.store import MemoryDeviceStore
 from wallboard.fanout import protocol
-from wallboard.state.shared_devices import Command, FleetRow, SharesFleet
+from wallboard.state.ports import (
+    Command,
+    Device,
+    DeviceStore,
+    FleetRow,
+    KeepsDevices,
+    KeepsSessions,
+    Pending,
+    RateLimiter,
+    SharesFleet,
+    SharesLimits,
+)
 from wallboard.wall import Wall
 
 log = logging.getLogger(__name__)
@@ -42,20 +53,65 @@ def device_key(device_id: str) -> str:
 
 
 class Devices:
+    """The state store is asked at each use (``wall.state``, through ``state.ports``): it is
+    opened after the app is made, and closed before the last request is done."""
+
     def __init__(self, wall: Wall, store: DeviceStore | None = None) -> None:
         self.wall = wall
-        # Replaced by the state store's own when it keeps pairings (sharing.py).
-        self.store: DeviceStore = store or MemoryDeviceStore()
-        self.shared: SharesFleet | None = None  # the fleet of every replica, with Redis
+        self._store: DeviceStore = store or MemoryDeviceStore()
         self.fleet = Fleet()
-        self.sessions = Sessions()
+        self.sessions = Sessions(self._shared_sessions)
         settings = wall.config.screen
-        # Replaced by limiters shared through the state store when replicas share one
-        # (devices/sharing.py): n replicas must not mean n times the guesses.
-        self.guesses: RateLimiter = Limiter(settings.pairing_guesses_per_minute)
-        self.all_guesses: RateLimiter = Limiter(settings.pairing_guesses_global_per_minute)
-        self.logins: RateLimiter = Limiter(LOGINS_PER_MINUTE)
+        # Events per minute, as configured at start. Counted here, or in the state store when
+        # replicas share one (n replicas must not mean n times the guesses).
+        self._limits = {
+            "guesses": settings.pairing_guesses_per_minute,
+            "guesses-all": settings.pairing_guesses_global_per_minute,
+            "logins": LOGINS_PER_MINUTE,
+        }
+        self._local: dict[str, RateLimiter] = {n: Limiter(v) for n, v in self._limits.items()}
         self.offline_cache: tuple[float, int] = (-1e9, 0)  # (monotonic time, count)
+
+    @property
+    def store(self) -> DeviceStore:
+        """The state store's pairing records when it keeps them, else this process's."""
+        state = self.wall.state
+        if isinstance(state, KeepsDevices):
+            # Kept once the state store is closed: a request still in flight must never
+            # read "not paired" from an empty store.
+            self._store = state.device_store()
+        return self._store
+
+    def _shared_sessions(self) -> KeepsSessions | None:
+        store = self.store
+        return store if isinstance(store, KeepsSessions) else None
+
+    def _limiter(self, name: str) -> RateLimiter:
+        state = self.wall.state
+        if isinstance(state, SharesLimits):
+            return state.limiter(name, self._limits[name])
+        return self._local[name]
+
+    @property
+    def guesses(self) -> RateLimiter:
+        """Wrong codes per address and minute."""
+        return self._limiter("guesses")
+
+    @property
+    def all_guesses(self) -> RateLimiter:
+        """Wrong codes from everywhere per minute."""
+        return self._limiter("guesses-all")
+
+    @property
+    def logins(self) -> RateLimiter:
+        """Admin token guesses on the fleet page per address and minute."""
+        return self._limiter("logins")
+
+    @property
+    def shared(self) -> SharesFleet | None:
+        """The fleet of every replica, when the state store is shared (Redis)."""
+        state = self.wall.state
+        return state if isinstance(state, SharesFleet) else None
 
     @property
     def paired(self) -> bool:
@@ -168,7 +224,7 @@ class Devices:
             self.wall.hub.command(screen, protocol.command(action, **fields))
         return len(screens)
 
-    # -- other replicas (state.shared_devices) ---------------------------------------------
+    # -- other replicas (state.ports.SharesFleet) ---------------------------------------------
     @property
     def replica_id(self) -> str | None:
         return self.shared.replica_id if self.shared is not None else None

@@ -1,10 +1,9 @@
-"""Pairing records and device credentials: an interface, and the in-memory store behind it.
+"""Pairing records in one process's memory: the store when the state store keeps none.
 
 Only hashes of secrets are kept (a credential or a pairing secret is 256 random
-bits, so SHA-256 is enough: nothing to brute-force). The interface is what a
-persistent or shared store (SQLite, Redis) implements to make pairings outlive
-the process and span replicas; every method is one atomic step so that such a
-store can do it in one transaction or one script.
+bits, so SHA-256 is enough: nothing to brute-force). It implements the same
+interface (``state.ports.DeviceStore``) as the persistent and shared stores
+(SQLite, Redis), which make pairings outlive the process and span replicas.
 """
 
 from __future__ import annotations
@@ -12,59 +11,8 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from typing import Protocol, runtime_checkable
 
-
-class StoreUnavailable(Exception):
-    """A shared or persistent store cannot answer now (Redis unreachable, disk error).
-
-    Never taken as "not paired": the request fails with 503 and the screen retries.
-    """
-
-
-@dataclass(frozen=True)
-class Pending:
-    """A screen showing a code, waiting for a person to approve it."""
-
-    code: str
-    secret_hash: str  # of the HttpOnly pairing cookie: only that browser can collect
-    address: str
-    created_at: float
-    expires_at: float
-    device_id: str | None = None  # set by approval; the credential is minted at collection
-
-
-@dataclass(frozen=True)
-class Device:
-    id: str
-    name: str
-    page: str
-    paired_at: float
-    approved_by: str  # "api", "cli", "slack:U123", "fleet"
-    credential_hash: str | None = None  # None until the screen collects its credential
-    revoked_at: float | None = None
-
-
-class DeviceStore(Protocol):
-    def add_pending(self, pending: Pending, per_address: int, limit: int) -> bool: ...
-    def pending_by_secret(self, secret_hash: str) -> Pending | None: ...
-    def approve(self, code: str, device: Device, now: float) -> bool: ...
-    def collect(self, secret_hash: str, credential_hash: str, now: float) -> Device | None: ...
-    def device(self, device_id: str) -> Device | None: ...
-    def device_by_credential(self, credential_hash: str) -> Device | None: ...
-    def devices(self) -> list[Device]: ...
-    def move(self, device_id: str, page: str) -> Device | None: ...
-    def revoke(self, device_id: str, now: float) -> Device | None: ...
-    def pending_count(self) -> int: ...
-
-
-@runtime_checkable
-class KeepsSessions(Protocol):
-    """A shared store that also keeps the fleet page's admin sessions (hashes, with a TTL)."""
-
-    def open_session(self, session_hash: str, ttl: float) -> None: ...
-    def session_valid(self, session_hash: str) -> bool: ...
-    def close_session(self, session_hash: str) -> None: ...
+from wallboard.state.ports import Device, Pending
 
 
 @dataclass

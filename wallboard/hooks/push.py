@@ -15,7 +15,7 @@ from flask import Response, jsonify, request
 
 from collectors.base import PushReceiver, PushRequest
 from wallboard.api.errors import error_response
-from wallboard.state.shared_hooks import StoreUnavailable, forward_hook
+from wallboard.state.ports import StoreUnavailable, forward_hook
 from wallboard.wall import Wall
 
 
@@ -80,7 +80,7 @@ def queue_for_leader(
 ) -> Response | None:
     """``queued_answer`` for any JSON-ready entry (``answer``: more fields for the 200)."""
     try:
-        queued = forward_hook(wall, kind, source_id, dict(entry), dedup)
+        queued = forward_hook(wall.state, kind, source_id, dict(entry), dedup)
     except StoreUnavailable as exc:
         return error_response(503, "state_store_unavailable", f"not accepted, retry: {exc}")
     if queued is None:

@@ -32,7 +32,7 @@ from prometheus_client.registry import Collector
 from collectors.base import HttpCounted, Source
 from collectors.errors import CollectorError
 from collectors.http.client import HttpStats
-from wallboard.state.protocol import ReportsMetrics
+from wallboard.state.ports import ReportsMetrics
 from wallboard.wall import Wall
 
 EXTENSION = "wallboard.metrics"

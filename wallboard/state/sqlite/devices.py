@@ -16,8 +16,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from wallboard.devices.store import Device, Pending, StoreUnavailable
-from wallboard.state.sqlite_file import SqliteFile
+from wallboard.state.ports import Device, Pending, StoreUnavailable
+from wallboard.state.sqlite.file import SqliteFile
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS device_pending (code TEXT PRIMARY KEY,"

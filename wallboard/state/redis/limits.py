@@ -13,8 +13,8 @@ import secrets
 
 import redis
 
-from wallboard.devices.store import StoreUnavailable
-from wallboard.state.replicas.keys import Keys
+from wallboard.state.ports import StoreUnavailable
+from wallboard.state.redis.keys import Keys
 
 # KEYS: the set; ARGV: window ms, limit, count (1: hit, 0: look). Returns {count, wait ms}.
 WINDOW = """

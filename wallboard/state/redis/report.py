@@ -2,94 +2,83 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
-from wallboard.state.replicas.sync import BoardSync
-
-
-class Replica(Protocol):
-    """What the reports read of a replica (``replica.Replica`` has it; no import back)."""
-
-    backend: str
-    id: str
-    leader: bool
-    epoch: int
-    takeovers: int
-    redis_errors: int
-    writes_refused: int
-    config_hash: str
-    mismatch: str | None
-    unreachable: str | None
-    sync: BoardSync
+from wallboard.state.redis.health import Health
+from wallboard.state.redis.leadership import Leadership
+from wallboard.state.redis.sync import BoardSync
+from wallboard.state.redis.write import Writer
 
 
-def describe(replica: Replica) -> dict[str, Any]:
+def describe(lead: Leadership, sync: BoardSync, health: Health) -> dict[str, Any]:
     """For /readyz."""
-    reasons = [r for r in (replica.unreachable, replica.mismatch) if r]
+    reasons = [r for r in (health.unreachable, lead.mismatch) if r]
     return {
-        "backend": replica.backend,
+        "backend": "redis",
         "ready": not reasons,
         "reasons": reasons,
-        "replica": replica.id,
-        "role": "leader" if replica.leader else "follower",
-        "collects_elsewhere": not replica.leader,
-        "epoch": replica.epoch,
-        "sequence": replica.sync.last_seq,
-        "config_hash": replica.config_hash,
-        "config_mismatch": replica.mismatch,
-        "replication_lag_seconds": replica.sync.lag,
+        "replica": lead.id,
+        "role": "leader" if lead.leader else "follower",
+        "collects_elsewhere": not lead.leader,
+        "epoch": lead.epoch,
+        "sequence": sync.last_seq,
+        "config_hash": lead.config_hash,
+        "config_mismatch": lead.mismatch,
+        "replication_lag_seconds": sync.lag,
     }
 
 
-def metrics(replica: Replica) -> list[tuple[str, str, str, float]]:
+def metrics(
+    lead: Leadership, sync: BoardSync, writer: Writer, health: Health
+) -> list[tuple[str, str, str, float]]:
     """(name, help, "gauge" | "counter", value) for /metrics."""
     return [
         (
             "wallboard_replica_leader",
             "1 while this replica holds the lease.",
             "gauge",
-            1.0 if replica.leader else 0.0,
+            1.0 if lead.leader else 0.0,
         ),
         (
             "wallboard_replica_takeovers",
             "Lease takeovers by this replica.",
             "counter",
-            float(replica.takeovers),
+            float(lead.takeovers),
         ),
         (
             "wallboard_replication_lag_seconds",
             "Leader write to apply here, last change.",
             "gauge",
-            replica.sync.lag or 0.0,
+            sync.lag or 0.0,
         ),
         (
             "wallboard_replica_resyncs",
             "Full board reads from Redis.",
             "counter",
-            float(replica.sync.resyncs),
+            float(sync.resyncs),
         ),
         (
             "wallboard_redis_errors",
             "Failed Redis operations.",
             "counter",
-            float(replica.redis_errors),
+            float(health.errors),
         ),
         (
             "wallboard_replica_writes_refused",
             "Writes refused for a stale epoch.",
             "counter",
-            float(replica.writes_refused),
+            float(writer.writes_refused),
         ),
         (
             "wallboard_replica_config_mismatch",
             "1 while this config differs from the leader's.",
             "gauge",
-            1.0 if replica.mismatch else 0.0,
+            1.0 if lead.mismatch else 0.0,
         ),
         (
             "wallboard_state_store_unreachable",
             "1 while Redis is unreachable.",
             "gauge",
-            1.0 if replica.unreachable else 0.0,
+            1.0 if health.unreachable else 0.0,
         ),
     ]

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from wallboard.wall import Wall
+from wallboard.config.loader import WallConfig
 
 log = logging.getLogger(__name__)
 
@@ -24,9 +23,9 @@ def file_hash(path: str) -> str:
 
 
 class ConfigHash:
-    def __init__(self, wall: Wall) -> None:
-        self.wall = wall
-        config = wall.config
+    def __init__(self, current: Callable[[], WallConfig]) -> None:
+        self.current = current  # the running config (a reload swaps it)
+        config = current()
         self._now: tuple[object, str] = (config, file_hash(config.path))
         self._before: tuple[object, str] = self._now
 
@@ -36,7 +35,7 @@ class ConfigHash:
 
     def refresh(self) -> str:
         """The hash for the running config (call after a reload swapped it in)."""
-        config = self.wall.config
+        config = self.current()
         if config is self._now[0]:
             return self.value
         digest = self.value

@@ -117,7 +117,11 @@ class Keys:
     def config_of(self, replica: str) -> str:
         return self._k(f"config:{replica}")
 
-    # -- screens as devices (devices_redis.py, fleet_redis.py) -----------------------------
+    def wake(self, replica: str) -> str:
+        """A channel (and a short-lived list) that wakes one replica's blocking reads on stop."""
+        return self._k(f"wake:{replica}")
+
+    # -- screens as devices (devices.py, fleet.py) -----------------------------------------
     # The device scripts build the per-record names below from the prefix themselves (one
     # Redis, not a cluster): ``<prefix>:pairing:<code>``, ``<prefix>:pairing-secret:<hash>``,
     # ``<prefix>:device:<id>``, ``<prefix>:credential:<hash>``.

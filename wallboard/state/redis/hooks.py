@@ -14,14 +14,11 @@ import json
 import logging
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import redis
 
-from wallboard.state.replicas.keys import ENQUEUE_HOOK, Keys
-
-if TYPE_CHECKING:
-    from wallboard.wall import Wall
+from wallboard.state.redis.keys import ENQUEUE_HOOK, Keys
 
 log = logging.getLogger(__name__)
 DEDUP_SECONDS = 24 * 3600  # senders retry for minutes to hours, never for a day
@@ -30,17 +27,19 @@ DEDUP_SECONDS = 24 * 3600  # senders retry for minutes to hours, never for a day
 class HookQueue:
     def __init__(
         self,
-        wall: Wall,
         client: redis.Redis,
         keys: Keys,
-        stop: threading.Event,
+        wake: str,
         is_leader: Callable[[], bool],
+        apply: Callable[[str, str, Any], bool],
     ) -> None:
-        self.wall = wall
-        self._stop = stop
-        self._is_leader = is_leader  # only the leader applies; the lease decides who that is
         self.client = client
         self.keys = keys
+        self.wake = wake  # a list pushed on stop: the blocking pop returns at once
+        self._is_leader = is_leader  # only the leader applies; the lease decides who that is
+        # How each kind is applied (the routes registered it; given by ``open``): no import
+        # of the routes from here. False for a kind nobody registered.
+        self._apply_push = apply
         self._enqueue = client.register_script(ENQUEUE_HOOK)
         self.applied = 0
         self.duplicates = 0
@@ -66,30 +65,26 @@ class HookQueue:
             self.duplicates += 1
         return queued
 
-    def loop(self) -> None:
-        stop = self._stop
+    def loop(self, stop: threading.Event) -> None:
         while not stop.is_set():
             if not self._is_leader():
                 stop.wait(0.2)
                 continue
             try:
-                popped = self.client.blpop([self.keys.hooks], timeout=1)
+                popped = self.client.blpop([self.keys.hooks, self.wake], timeout=1)
             except redis.RedisError:
                 stop.wait(0.5)  # the lease loop reports it
                 continue
-            if popped is None:
+            if popped is None or popped[0] == self.wake:
                 continue
             self._apply(json.loads(popped[1]))
 
     def _apply(self, entry: dict[str, Any]) -> None:
-        # The routes registered how each kind is applied (Wall.push_appliers): no import
-        # of the routes from here, so no cycle through the wall.
-        apply = self.wall.push_appliers.get(str(entry.get("kind")))
-        if apply is None:
-            log.error("replica: unknown queued webhook kind %r dropped", entry.get("kind"))
-            return
+        kind = str(entry.get("kind"))
         try:
-            apply(self.wall, str(entry["source"]), entry["payload"])
+            if not self._apply_push(kind, str(entry["source"]), entry["payload"]):
+                log.error("replica: unknown queued webhook kind %r dropped", entry.get("kind"))
+                return
             self.applied += 1
         except Exception:  # one bad entry must not stop the queue
             log.exception("replica: a queued %s webhook could not be applied", entry.get("kind"))

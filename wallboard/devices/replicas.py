@@ -1,12 +1,8 @@
-"""The devices follow the state store: its pairing store, and (replicas) the shared fleet.
+"""This replica's part in a fleet shared by replicas (``state.ports.SharesFleet``: Redis).
 
-The state store is opened after the app is made (``server.serve``), so the devices
-listen for it (``Wall.state_listeners``) rather than pick a store at creation:
-- a store that keeps pairings (``state.shared_devices.KeepsDevices``: SQLite, Redis)
-  replaces the in-memory one before the first request;
-- a store shared by replicas (``SharesFleet``: Redis) gets this replica's fleet rows
-  every few seconds and hands over the commands and revocations sent through other
-  replicas, applied here to the sockets this replica holds.
+Once the state store is open (``server.serve``), :func:`join` has it publish this
+replica's fleet rows every few seconds and hand over the commands and revocations
+sent through other replicas, applied here to the sockets this replica holds.
 """
 
 from __future__ import annotations
@@ -14,48 +10,22 @@ from __future__ import annotations
 import logging
 
 from wallboard.devices import listing
-from wallboard.devices.service import LOGINS_PER_MINUTE, Devices, device_key
-from wallboard.devices.store import KeepsSessions, StoreUnavailable
-from wallboard.state.protocol import StateStore
-from wallboard.state.shared_devices import (
-    Command,
-    FleetRow,
-    KeepsDevices,
-    SharesFleet,
-    SharesLimits,
-)
+from wallboard.devices.service import Devices, device_key
+from wallboard.state.ports import Command, FleetRow, SharesFleet, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
 
-class Sharing:
+def join(devices: Devices, store: object) -> None:
+    """With a store shared by replicas, take part in its fleet; without one, nothing."""
+    if isinstance(store, SharesFleet):
+        member = Member(devices)
+        store.join_fleet(member.rows, member.apply)
+
+
+class Member:
     def __init__(self, devices: Devices) -> None:
         self.devices = devices
-        devices.wall.state_listeners.append(self.state_changed)
-        self.state_changed(devices.wall.state)
-
-    def state_changed(self, state: StateStore | None) -> None:
-        devices = self.devices
-        if state is None:
-            # Closing: stop reaching other replicas. The pairing store stays: a request still
-            # in flight must never read "not paired" from an empty store.
-            devices.shared = None
-            return
-        if isinstance(state, KeepsDevices):
-            devices.store = state.device_store()
-            log.info("pairing: records kept in the %s state store", state.backend)
-            if isinstance(devices.store, KeepsSessions):
-                devices.sessions.shared = devices.store
-        if isinstance(state, SharesLimits):
-            settings = devices.wall.config.screen
-            devices.guesses = state.limiter("guesses", settings.pairing_guesses_per_minute)
-            devices.all_guesses = state.limiter(
-                "guesses-all", settings.pairing_guesses_global_per_minute
-            )
-            devices.logins = state.limiter("logins", LOGINS_PER_MINUTE)
-        if isinstance(state, SharesFleet):
-            devices.shared = state
-            state.join_fleet(self.rows, self.apply)
 
     def rows(self) -> list[FleetRow]:
         """What this replica publishes; first, the revocations and moves it may have missed."""

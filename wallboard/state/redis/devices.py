@@ -14,8 +14,8 @@ from typing import Any
 
 import redis
 
-from wallboard.devices.store import Device, Pending, StoreUnavailable
-from wallboard.state.replicas import devices_scripts as lua
+from wallboard.state.ports import Device, Pending, StoreUnavailable
+from wallboard.state.redis import devices_scripts as lua
 
 
 def _fields(flat: Any) -> dict[str, str] | None:

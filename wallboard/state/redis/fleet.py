@@ -23,8 +23,8 @@ from collections.abc import Callable
 
 import redis
 
-from wallboard.state.replicas.keys import Keys
-from wallboard.state.shared_devices import Command, FleetRow
+from wallboard.state.ports import Command, FleetRow
+from wallboard.state.redis.keys import Keys
 
 log = logging.getLogger(__name__)
 PUBLISH_EVERY = 2.0
@@ -50,6 +50,7 @@ class RedisFleet:
         self.keys = keys
         self._id = replica_id
         self._stop = stop
+        self._wake = keys.wake(replica_id)  # published on stop: the command loop looks up
         self._read = client.register_script(READ_FLEET)
         self._threads: list[threading.Thread] = []
         self.commands_applied = 0
@@ -112,10 +113,10 @@ class RedisFleet:
             # redis-py types pubsub() loosely (no annotations on it).
             pubsub = self.client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
             try:
-                pubsub.subscribe(self.keys.screens_channel)
+                pubsub.subscribe(self.keys.screens_channel, self._wake)
                 while not self._stop.is_set():
                     message = pubsub.get_message(timeout=0.5)
-                    if message is None:
+                    if message is None or message["channel"] != self.keys.screens_channel:
                         continue
                     command = json.loads(str(message["data"]))
                     if isinstance(command, dict) and command.get("from") != self._id:
@@ -133,10 +134,12 @@ class RedisFleet:
         except Exception:  # one bad command must not end the loop
             log.exception("fleet: a command from replica %s failed", command.get("from"))
 
+    @property
+    def threads(self) -> list[threading.Thread]:
+        return list(self._threads)
+
     def leave(self) -> None:
-        """On a graceful stop: out of every fleet view now, not after the expiry."""
-        for thread in self._threads:
-            thread.join(2)
+        """On a graceful stop (threads stopped): out of every fleet view now, not at expiry."""
         try:
             pipe = self.client.pipeline(transaction=True)
             pipe.delete(self.keys.fleet_of(self._id))

@@ -1,0 +1,158 @@
+"""The board from Redis on a follower: applies in sequence order, and resyncs.
+
+A follower applies each change the leader published (``write.py``) in order; a
+gap in sequence numbers, or a new connection, makes it read the whole board
+instead (a resync), through ``state.image`` like the SQLite store's load. Its
+thread, ``follow``, stays subscribed to the changes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from wallboard.board.board import Board
+from wallboard.state import image
+from wallboard.state.redis.health import Health
+from wallboard.state.redis.keys import RAISE_FLOOR, Keys
+from wallboard.state.redis.leadership import Leadership
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Link:
+    """What the follower and the writer both work with."""
+
+    board: Board
+    sources: Callable[[], Mapping[str, object]]  # the running sources (a reload swaps them)
+    client: redis.Redis
+    keys: Keys
+    lead: Leadership
+    health: Health
+
+
+class BoardSync:
+    def __init__(self, link: Link) -> None:
+        self.board, self.sources, self.lead = link.board, link.sources, link.lead
+        self.client, self.keys, self.health = link.client, link.keys, link.health
+        self.wake = link.keys.wake(link.lead.id)  # published on stop: the loop looks up at once
+        self.last_seq = 0  # the leader's writes set it too
+        self.resyncs = 0
+        self.lag: float | None = None  # leader write -> apply here, seconds (last message)
+        self.applied_at: float | None = None  # unix time of the last state taken from Redis
+        self.want_resync = False
+        self._applied = threading.Condition()  # notified after each apply (wait_for_version)
+
+    # -- follower ----------------------------------------------------------------------
+    def lineage(self) -> None:
+        """The shared board's id, part of every ETag: the same on every replica."""
+        self.client.set(self.keys.lineage, secrets.token_hex(8), nx=True)
+        self.board.lineage = str(self.client.get(self.keys.lineage))
+
+    def resync(self) -> image.Saved:
+        """Read the whole board from Redis and take it; returns what was read."""
+        pipe = self.client.pipeline(transaction=True)
+        pipe.hgetall(self.keys.meta)
+        pipe.hgetall(self.keys.board)
+        meta, fields = pipe.execute()
+        saved = image.Saved(
+            int(meta.get("version", 0)), deploys=image.decode(fields.pop("deploys", None))
+        )
+        memory: dict[str, Any] = {}
+        for name, raw in fields.items():
+            kind, _, ident = name.partition(":")
+            if kind == "panel":
+                saved.panels.append(json.loads(raw))
+            elif kind == "source":
+                saved.sources[ident] = json.loads(raw)
+            elif kind == "memory":
+                memory[ident] = json.loads(raw)
+        for sid, data in memory.items():
+            source = saved.sources.get(sid)
+            saved.memory[sid] = (source.get("type") if isinstance(source, dict) else None, data)
+        image.load(self.board, saved, "replicate")
+        self.last_seq = int(meta.get("seq", 0))
+        self.resyncs += 1
+        self.applied_at = time.time()
+        self._announce()
+        return saved
+
+    def on_message(self, data: str) -> bool:
+        """Apply one published change; False when a gap means a resync is needed."""
+        head, _, rest = data.partition("\n")
+        seq = int(head)
+        # The version comes from the script (it may skip past a replica's floor), not the body.
+        raw_version, _, body = rest.partition("\n")
+        if seq <= self.last_seq:
+            return True  # already in the board (read by the resync that preceded it)
+        if seq != self.last_seq + 1:
+            log.warning("replica: missed changes %d..%d; resyncing", self.last_seq + 1, seq - 1)
+            return False
+        message = json.loads(body)
+        saved = image.Saved(
+            int(raw_version), message["panels"], message["sources"], deploys=message.get("deploys")
+        )
+        image.load(self.board, saved, "replicate")
+        self.last_seq = seq
+        self.applied_at = time.time()
+        self.lag = max(0.0, self.applied_at - float(message["at"]))
+        self._announce()
+        return True
+
+    def _announce(self) -> None:
+        with self._applied:
+            self._applied.notify_all()
+
+    def wait_for_version(self, version: int, timeout: float) -> bool:
+        """Block until this board is at ``version`` or later (False: not within ``timeout``)."""
+        board = self.board
+        with self._applied:
+            return self._applied.wait_for(lambda: board.version >= version, timeout)
+
+    def follow_loop(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            # redis-py types pubsub() loosely (no annotations on it).
+            pubsub = self.client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
+            try:
+                pubsub.subscribe(self.keys.channel, self.wake)
+                self.lineage()  # Redis may have lost it (restarted without persistence)
+                # This board may have counted further alone (its sweep while Redis was away, or
+                # a Redis that lost its data): the shared line of versions skips past it.
+                self.client.eval(RAISE_FLOOR, 1, self.keys.meta, self.board.version)
+                self._resync()
+                self.health.connected = True
+                self.health.reachable()
+                while not stop.is_set():
+                    message = pubsub.get_message(timeout=0.5)
+                    if self.want_resync:
+                        self._resync()
+                    if message is None or message["channel"] != self.keys.channel:
+                        continue
+                    if not self.lead.leader and not self.on_message(str(message["data"])):
+                        self._resync()
+            except redis.RedisError as exc:
+                self.health.connected = False
+                self.health.failed(exc)
+                stop.wait(0.5)
+            finally:
+                pubsub.close()
+
+    def _resync(self) -> None:
+        self.want_resync = False
+        if not self.lead.leader:
+            self.resync()
+
+    def took_over(self) -> image.Saved:
+        """Before this replica collects: the shared board (its memory, for the sources)."""
+        saved = self.resync()
+        image.import_memory(self.board, saved, self.sources())
+        return saved

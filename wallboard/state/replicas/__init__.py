@@ -1,1 +1,0 @@
-"""Several replicas on one Redis: one poller by lease, one board everywhere (docs/replicas.md)."""

@@ -1,0 +1,112 @@
+"""The embedded store: the board, source memory and deploys in a local SQLite file.
+
+Opened (and the board loaded) before the first page is served, told of changes by
+the board and by finished cycles (``open.py`` subscribes it), written coalesced
+off the hub's path, and closed with a last write on shutdown.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from wallboard.board.board import Board
+from wallboard.state import image
+from wallboard.state.sqlite.devices import SqliteDeviceStore
+from wallboard.state.sqlite.file import SqliteFile
+from wallboard.state.sqlite.writer import Coalescer
+
+log = logging.getLogger(__name__)
+SAVE_INTERVAL = 1.0  # seconds between writes at most: a kill -9 loses about this much
+
+
+class SqliteStore:
+    backend = "sqlite"
+    starts_scheduler = True
+
+    def __init__(
+        self, board: Board, sources: Callable[[], Mapping[str, object]], path: Path
+    ) -> None:
+        self.board = board
+        self.sources = sources  # the running sources (a reload swaps them)
+        self.file = SqliteFile(path)
+        self.devices = SqliteDeviceStore(self.file)  # pairings, in the same file
+        self.restored = 0
+        self.saved_at: float | None = None
+        self.written = image.Written()
+        self._keys: set[image.Key] = set()
+        self.writer = Coalescer(self._save, SAVE_INTERVAL, name="state-sqlite")
+
+    # -- load, before the first page ------------------------------------------------------
+    def load(self) -> None:
+        meta, panel_rows, source_rows = self.file.read()
+        decoded = [row for row in map(image.decode, panel_rows) if isinstance(row, dict)]
+        saved = image.Saved(int(meta.get("version", "0") or 0), decoded)
+        for sid, kind, state_raw, memory_raw in source_rows:
+            saved.sources[sid] = image.decode(state_raw)
+            saved.memory[sid] = (kind, image.decode(memory_raw))
+        # Deploy markers outlive the process like the panels they tick.
+        saved.deploys = image.decode(meta.get("deploys"))
+        image.import_memory(self.board, saved, self.sources())
+        self.restored, states = image.load(self.board, saved, "restore")
+        if panel_rows:
+            saved_at = float(meta.get("saved_at", "0") or 0)
+            log.info(
+                "state: restored %d of %d panels from %s (saved %.0f s ago)",
+                self.restored,
+                len(panel_rows),
+                self.file.path,
+                time.time() - saved_at,
+            )
+        # What was just read needs no writing back; rows that no longer fit are dropped by
+        # the writer's first save, off the start-up path.
+        self.written.panels = {(s.team, s.panel.id): image.fingerprint(s) for s in states}
+        self._keys = {(str(r.get("team")), str(r.get("panel"))) for r in decoded}
+        self.writer.mark()
+
+    def changed(self) -> None:
+        """The board or a source changed: a save is due (coalesced)."""
+        self.writer.mark()
+
+    # -- writes, on the writer thread ---------------------------------------------------
+    def _save(self) -> None:
+        diff = self.written.diff(self.board, self.sources())
+        rows = {key: json.dumps(data) for key, data in diff.panels.items()}
+        sources = [(sid, r.type, r.state, r.memory) for sid, r in diff.sources.items()]
+        keys = set(diff.marks)
+        keep = keys if keys != self._keys else None
+        now = time.time()
+        meta = {
+            "version": str(diff.version),
+            "saved_at": repr(now),
+            "schema": "1",
+            "deploys": diff.deploys_text,
+        }
+        self.file.write(meta, rows, sources, keep)
+        self.written.wrote(diff)
+        self._keys = keys
+        self.saved_at = now
+
+    def device_store(self) -> SqliteDeviceStore:
+        """Pairing records survive a restart with the board (ports.KeepsDevices)."""
+        return self.devices
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "backend": self.backend,
+            "ready": True,  # a bad file is reported, not fatal: the wall works without it
+            "reasons": [],
+            "path": str(self.file.path),
+            "problem": self.file.problem,
+            "restored_panels": self.restored,
+            "saved_at": self.saved_at,
+            "save_errors": self.writer.errors,
+        }
+
+    def close(self) -> None:
+        self.writer.close()
+        self.file.close()
