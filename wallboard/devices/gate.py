@@ -156,38 +156,42 @@ def pairing_view(devices: Devices) -> Response:
     return cookies.no_store(response)
 
 
-def register(app: Flask) -> None:
-    bp = Blueprint("pairing", __name__)
+bp = Blueprint("pairing", __name__)
 
-    @bp.get("/pair/poll")
-    def poll() -> Response:
-        devices = current_devices()
-        secret = request.cookies.get(cookies.PAIRING_COOKIE)
-        pending = devices.waiting(secret)
-        if pending is None or secret is None:
-            return cookies.no_store(jsonify(status="expired"))
-        if pending.device_id is None:
-            return cookies.no_store(
-                jsonify(status="pending", expires_in=math.ceil(pending.expires_at - time.time()))
-            )
-        collected = devices.collect(secret)
-        if collected is None:
-            return cookies.no_store(jsonify(status="expired"))
-        device, credential = collected
-        response = jsonify(status="paired", page=device.page)
-        cookies.set_secret(
-            response, devices.wall, cookies.DEVICE_COOKIE, credential, cookies.DEVICE_MAX_AGE
+
+@bp.get("/pair/poll")
+def poll() -> Response:
+    devices = current_devices()
+    secret = request.cookies.get(cookies.PAIRING_COOKIE)
+    pending = devices.waiting(secret)
+    if pending is None or secret is None:
+        return cookies.no_store(jsonify(status="expired"))
+    if pending.device_id is None:
+        return cookies.no_store(
+            jsonify(status="pending", expires_in=math.ceil(pending.expires_at - time.time()))
         )
-        cookies.clear(response, devices.wall, cookies.PAIRING_COOKIE)
-        return cookies.no_store(response)
+    collected = devices.collect(secret)
+    if collected is None:
+        return cookies.no_store(jsonify(status="expired"))
+    device, credential = collected
+    response = jsonify(status="paired", page=device.page)
+    cookies.set_secret(
+        response, devices.wall, cookies.DEVICE_COOKIE, credential, cookies.DEVICE_MAX_AGE
+    )
+    cookies.clear(response, devices.wall, cookies.PAIRING_COOKIE)
+    return cookies.no_store(response)
 
-    @bp.get("/pair/status")
-    def status() -> Response:
-        # After a lost socket the page asks whether it is still paired (revoked offline).
-        devices = current_devices()
-        device: Device | None = devices.device_for(request.cookies.get(cookies.DEVICE_COOKIE))
-        admin = is_admin(devices.wall, devices.sessions, request)
-        valid = not devices.paired or device is not None or admin
-        return cookies.no_store(jsonify(access=devices.wall.config.screen.access, valid=valid))
 
+@bp.get("/pair/status")
+def status() -> Response:
+    # After a lost socket the page asks whether it is still paired (revoked offline).
+    devices = current_devices()
+    device: Device | None = devices.device_for(request.cookies.get(cookies.DEVICE_COOKIE))
+    admin = is_admin(devices.wall, devices.sessions, request)
+    valid = not devices.paired or device is not None or admin
+    return cookies.no_store(jsonify(access=devices.wall.config.screen.access, valid=valid))
+
+
+def register(app: Flask) -> None:
+    """The pairing page's polls on ``app`` (the gate's hooks are ``create_app``'s to order)."""
     app.register_blueprint(bp)

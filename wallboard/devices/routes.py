@@ -62,136 +62,145 @@ def _string(data: dict[str, Any], name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def register(app: Flask) -> None:
-    web = Blueprint("fleet", __name__)
-    api = Blueprint("screens_api", __name__, url_prefix=f"{PREFIX}/screens")
+web = Blueprint("fleet", __name__)
+api = Blueprint("screens_api", __name__, url_prefix=f"{PREFIX}/screens")
 
-    def current() -> Devices:
-        return current_devices()
 
-    def admin_ok() -> bool:
-        devices = current()
-        return admin.is_admin(devices.wall, devices.sessions, request)
+def current() -> Devices:
+    return current_devices()
 
-    @web.get("/screens")
-    def fleet_page() -> Response:
-        devices = current()
-        code = _code(request.args.get("code", ""))
-        if not admin_ok():
-            page = render_template("fleet_login.html", config=devices.wall.config, code=code)
-            return cookies.no_store(make_response(page, 401))
-        teams = list(devices.wall.config.teams)
+
+def admin_ok() -> bool:
+    devices = current()
+    return admin.is_admin(devices.wall, devices.sessions, request)
+
+
+@web.get("/screens")
+def fleet_page() -> Response:
+    devices = current()
+    code = _code(request.args.get("code", ""))
+    if not admin_ok():
+        page = render_template("fleet_login.html", config=devices.wall.config, code=code)
+        return cookies.no_store(make_response(page, 401))
+    teams = list(devices.wall.config.teams)
+    page = render_template(
+        "fleet.html", config=devices.wall.config, wall=devices.wall, code=code, teams=teams
+    )
+    return cookies.no_store(make_response(page, 200))
+
+
+@web.post("/screens/login")
+def login() -> BaseResponse:
+    devices = current()
+    address = request.remote_addr or ""
+    code = _code(request.form.get("code", ""))
+    token = request.form.get("token", "")
+    logins = devices.logins  # admin token guesses per address and minute
+    if logins.blocked(address) or not admin.token_is_admin(devices.wall, token):
+        count = logins.hit(address)
+        log.warning("fleet view: refused an admin sign-in from %s (%d in a minute)", address, count)
         page = render_template(
-            "fleet.html", config=devices.wall.config, wall=devices.wall, code=code, teams=teams
+            "fleet_login.html", config=devices.wall.config, code=code, refused=True
         )
-        return cookies.no_store(make_response(page, 200))
+        return cookies.no_store(make_response(page, 401))
+    response = redirect("/screens" + (f"?code={code}" if code else ""), code=303)
+    session = devices.sessions.open()
+    cookies.set_secret(
+        response, devices.wall, admin.SESSION_COOKIE, session, int(admin.SESSION_TTL)
+    )
+    log.info("fleet view: admin signed in from %s", address)
+    return cookies.no_store(response)
 
-    @web.post("/screens/login")
-    def login() -> BaseResponse:
-        devices = current()
-        address = request.remote_addr or ""
-        code = _code(request.form.get("code", ""))
-        token = request.form.get("token", "")
-        logins = devices.logins  # admin token guesses per address and minute
-        if logins.blocked(address) or not admin.token_is_admin(devices.wall, token):
-            count = logins.hit(address)
-            log.warning(
-                "fleet view: refused an admin sign-in from %s (%d in a minute)", address, count
-            )
-            page = render_template(
-                "fleet_login.html", config=devices.wall.config, code=code, refused=True
-            )
-            return cookies.no_store(make_response(page, 401))
-        response = redirect("/screens" + (f"?code={code}" if code else ""), code=303)
-        session = devices.sessions.open()
-        cookies.set_secret(
-            response, devices.wall, admin.SESSION_COOKIE, session, int(admin.SESSION_TTL)
+
+@web.post("/screens/logout")
+def logout() -> BaseResponse:
+    devices = current()
+    devices.sessions.close(request.cookies.get(admin.SESSION_COOKIE))
+    response = redirect("/screens", code=303)
+    cookies.clear(response, devices.wall, admin.SESSION_COOKIE)
+    return cookies.no_store(response)
+
+
+@api.before_request
+def _admins_only() -> Response | None:
+    return None if admin_ok() else _unauthorized()
+
+
+@api.get("")
+def list_screens() -> Response:
+    devices = current()
+    rows = listing.rows(devices)
+    offline = sum(1 for r in rows if r["status"] == "offline")
+    listed = {
+        "access": devices.wall.config.screen.access,
+        "build": devices.wall.build_id,
+        "offline": offline,
+        "screens": rows,
+    }
+    return cookies.no_store(jsonify(body(models.ScreenList, listed)))
+
+
+@api.post("/approve")
+def approve() -> Response:
+    devices = current()
+    data = _body()
+    if data is None:
+        return error_response(400, "bad_request", "expected a JSON object")
+    via = "fleet" if request.cookies.get(admin.SESSION_COOKIE) else "api"
+    if _string(data, "via") == "cli" and via == "api":
+        via = "cli"
+    try:
+        device = devices.approve(
+            _string(data, "code"),
+            _string(data, "name"),
+            _string(data, "page"),
+            via,
+            request.remote_addr or "",
         )
-        log.info("fleet view: admin signed in from %s", address)
-        return cookies.no_store(response)
+    except Refused as exc:
+        return _refused(exc)
+    screen = {"id": device.id, "name": device.name, "page": device.page}
+    response = jsonify(body(models.ScreenApproved, {"screen": screen}))
+    response.status_code = 201
+    return cookies.no_store(response)
 
-    @web.post("/screens/logout")
-    def logout() -> BaseResponse:
-        devices = current()
-        devices.sessions.close(request.cookies.get(admin.SESSION_COOKIE))
-        response = redirect("/screens", code=303)
-        cookies.clear(response, devices.wall, admin.SESSION_COOKIE)
-        return cookies.no_store(response)
 
-    @api.before_request
-    def _admins_only() -> Response | None:
-        return None if admin_ok() else _unauthorized()
-
-    @api.get("")
-    def list_screens() -> Response:
-        devices = current()
-        rows = listing.rows(devices)
-        offline = sum(1 for r in rows if r["status"] == "offline")
-        listed = {
-            "access": devices.wall.config.screen.access,
-            "build": devices.wall.build_id,
-            "offline": offline,
-            "screens": rows,
-        }
-        return cookies.no_store(jsonify(body(models.ScreenList, listed)))
-
-    @api.post("/approve")
-    def approve() -> Response:
-        devices = current()
-        data = _body()
-        if data is None:
-            return error_response(400, "bad_request", "expected a JSON object")
-        via = "fleet" if request.cookies.get(admin.SESSION_COOKIE) else "api"
-        if _string(data, "via") == "cli" and via == "api":
-            via = "cli"
-        try:
-            device = devices.approve(
-                _string(data, "code"),
-                _string(data, "name"),
-                _string(data, "page"),
-                via,
-                request.remote_addr or "",
-            )
-        except Refused as exc:
-            return _refused(exc)
-        screen = {"id": device.id, "name": device.name, "page": device.page}
-        response = jsonify(body(models.ScreenApproved, {"screen": screen}))
-        response.status_code = 201
-        return cookies.no_store(response)
-
-    @api.post("/<screen_id>/<action>")
-    def act(screen_id: str, action: str) -> Response:
-        devices = current()
-        if action not in ACTIONS:
-            return error_response(404, "not_found", f"actions: {', '.join(ACTIONS)}")
-        found = listing.find(devices, screen_id)
-        if found is None:
-            return error_response(404, "unknown_screen", "no such screen")
-        key, device = found
-        data = _body() or {}
-        try:
-            if action == "revoke":
-                if device is None:
-                    raise Refused(409, "not_paired", "only a paired screen can be revoked")
-                devices.revoke(device.id)
+@api.post("/<screen_id>/<action>")
+def act(screen_id: str, action: str) -> Response:
+    devices = current()
+    if action not in ACTIONS:
+        return error_response(404, "not_found", f"actions: {', '.join(ACTIONS)}")
+    found = listing.find(devices, screen_id)
+    if found is None:
+        return error_response(404, "unknown_screen", "no such screen")
+    key, device = found
+    data = _body() or {}
+    try:
+        if action == "revoke":
+            if device is None:
+                raise Refused(409, "not_paired", "only a paired screen can be revoked")
+            devices.revoke(device.id)
+            sent = 1
+        elif action == "move":
+            page = devices.check_page(_string(data, "page"))
+            if device is not None:
+                devices.move(device.id, page)
                 sent = 1
-            elif action == "move":
-                page = devices.check_page(_string(data, "page"))
-                if device is not None:
-                    devices.move(device.id, page)
-                    sent = 1
-                else:
-                    sent = devices.send(key, "move", page=page)
-            elif action == "identify":
-                name = device.name if device else _identify_name(devices, screen_id)
-                sent = devices.send(key, "identify", name=name)
             else:
-                sent = devices.send(key, "reload")
-        except Refused as exc:
-            return _refused(exc)
-        answer = {"action": action, "screen": screen_id, "sockets": sent}
-        return cookies.no_store(jsonify(body(models.ScreenAction, answer)))
+                sent = devices.send(key, "move", page=page)
+        elif action == "identify":
+            name = device.name if device else _identify_name(devices, screen_id)
+            sent = devices.send(key, "identify", name=name)
+        else:
+            sent = devices.send(key, "reload")
+    except Refused as exc:
+        return _refused(exc)
+    answer = {"action": action, "screen": screen_id, "sockets": sent}
+    return cookies.no_store(jsonify(body(models.ScreenAction, answer)))
 
+
+def register(app: Flask) -> None:
+    """The fleet view and its API on ``app``."""
     app.register_blueprint(web)
     app.register_blueprint(api)
 
