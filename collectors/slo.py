@@ -13,6 +13,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from collectors import numbers
 from collectors.base import Item, Reading
 
 MINUTE, HOUR, DAY = 60.0, 3600.0, 86400.0
@@ -83,7 +84,12 @@ def compute(
     windows: Mapping[str, Window],
     min_requests: float = 0.0,
 ) -> Budget:
-    """Budget, burns, status and time to exhaustion from measured windows."""
+    """Budget, burns, status and time to exhaustion from measured windows.
+
+    Every window's ratio and request count, and every figure derived from them, is
+    finite or None: a non-finite one raises a CollectorError naming it and why (the
+    panel shows that error, unknown, never a green "inf %")."""
+    _check_windows(period_window, windows)
     allowed = 1.0 - objective
     remaining = None if period_window.ratio is None else 1.0 - period_window.ratio / allowed
     burns: dict[str, float | None] = {}
@@ -111,7 +117,22 @@ def compute(
     exhaustion = None
     if remaining is not None and hourly is not None and hourly > 1.0:
         exhaustion = max(0.0, remaining) * period / hourly
+    numbers.check("budget remaining", remaining, "the period's ratio overflows the budget")
+    for name, burn in burns.items():
+        numbers.check(f"burn {name}", burn, f"the {name} ratio overflows the budget")
+    numbers.check("time to exhaustion", exhaustion, "the budget is too large to divide")
     return Budget(objective, period, remaining, burns, frozenset(quiet), status, exhaustion)
+
+
+def _check_windows(period_window: Window, windows: Mapping[str, Window]) -> None:
+    for name, window in [("period", period_window), *windows.items()]:
+        label = "the SLO period" if name == "period" else f"the {name} window"
+        if window.ratio is not None and math.isinf(window.ratio):
+            why = "no requests in " + label if window.ratio > 0 else f"negative in {label}"
+            raise numbers.not_finite("ratio", window.ratio, why)
+        if window.ratio is not None and math.isnan(window.ratio):
+            raise numbers.not_finite("ratio", window.ratio, f"0/0 in {label}")
+        numbers.check("request count", window.requests, f"in {label}")
 
 
 def duration_text(seconds: float) -> str:

@@ -10,6 +10,7 @@ from flask import Flask
 
 from wallboard import assets
 from wallboard.api import routes as api_routes
+from wallboard.api.json_provider import StrictJSONProvider
 from wallboard.config import loader as config_mod
 from wallboard.devices import install as devices
 from wallboard.hooks import alertmanager as hooks_alertmanager
@@ -43,7 +44,7 @@ def create_app(
         SOCK_SERVER_OPTIONS={"max_message_size": 4096},
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
-    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the documented field order
+    app.json = StrictJSONProvider(app)  # no NaN or Infinity; the documented field order
     if overrides:
         app.config.update(overrides)
     wall = Wall(config, env=env, build=build)
