@@ -11,11 +11,13 @@ board's version and a reload swaps its config. History alone is not news (see
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from wallboard.board.board import Board, worst
+from wallboard.board.board import Board, PanelState, worst
+from wallboard.board.deploys import Deploy
 from wallboard.config.loader import WallConfig
 from wallboard.views.order import rank, worst_first
 from wallboard.views.screen_shape import screen_team
@@ -124,10 +126,29 @@ class TeamViews:
         """Every team's view, the most severe first; ties in config order."""
         return worst_first(self.all())
 
+    def failed(self, team_id: str, reason: str) -> TeamView:
+        """The team's view with every panel an error saying ``reason``: no value, no items,
+        status unknown. What its screens show while its real view cannot be built or
+        encoded (``fanout.frames``), so one team's bad data never stops another's."""
+        with self.board.read() as config:
+            version, states = self.board.team_panels(team_id)
+            bare = [PanelState(s.team, s.panel, error=reason, version=s.version) for s in states]
+            return self._assemble(config, team_id, version, bare, ())
+
     def _build(self, config: WallConfig, team_id: str) -> TeamView:
-        team = config.teams[team_id]
         version, states = self.board.team_panels(team_id)
         deploys = self.board.recent_deploys(team_id)
+        return self._assemble(config, team_id, version, states, deploys)
+
+    @staticmethod
+    def _assemble(
+        config: WallConfig,
+        team_id: str,
+        version: int,
+        states: Sequence[PanelState],
+        deploys: Sequence[Deploy],
+    ) -> TeamView:
+        team = config.teams[team_id]
         panels = tuple(panel_view(s, config, deploys=deploys) for s in states)
         return TeamView(
             id=team.id,
