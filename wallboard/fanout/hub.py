@@ -29,7 +29,7 @@ from typing import Any
 from wallboard.board.board import Board
 from wallboard.fanout import protocol
 from wallboard.fanout.frames import Frames
-from wallboard.fanout.screens import HubStats, Screen
+from wallboard.fanout.screens import HubStats, Refusals, Screen
 from wallboard.views.team import TeamViews
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,7 @@ class Hub:
         self.stall_timeout = stall_timeout
         self.missed_pongs = missed_pongs
         self.stats = HubStats()
+        self.refusals = Refusals()  # screens' bad frames, logged rate-limited
         self._screen_settings = screen_settings
         # A board-level warning for every screen (set by a state store; None: all well).
         self.notice: Callable[[], str | None] = lambda: None
