@@ -18,7 +18,7 @@ import pytest
 from collectors.base import Collection, Item, Reading
 from tests.support.live import LiveWall, demo_config, serve_wall, write_config
 from tests.support.screens import ScreenClient
-from wallboard.fanout.frames import FAILED
+from wallboard.views.team import FAILED
 
 
 @pytest.fixture
@@ -89,3 +89,40 @@ def test_a_team_whose_frames_fail_shows_an_error_and_the_others_keep_flowing(
     logged = [r for r in caplog.records if r.name == "wallboard.fanout.frames"]
     assert len(logged) == 1, [r.getMessage() for r in logged]
     assert logged[0].exc_info is not None and "payments" in logged[0].getMessage()
+
+
+def test_a_team_whose_view_cannot_be_formatted_shows_an_error_on_every_face(
+    live: LiveWall, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A list row whose time is text breaks formatting of the team's view: its screens,
+    the API and /wall show that team in error; the other team is untouched."""
+    caplog.set_level(logging.ERROR, logger="wallboard.views.team")
+    broken = (Item("bad", since="yesterday"),)  # type: ignore[arg-type]
+    with (
+        ScreenClient(f"{live.ws_url}/ws/teams/payments") as payments,
+        ScreenClient(f"{live.ws_url}/ws/teams/search") as search,
+    ):
+        synced(payments, 1)
+        synced(search, 1)
+        for rate in (0.001, 0.09):
+            live.wall.board.apply(
+                "demo",
+                Collection(
+                    readings={
+                        ("payments", "error_rate"): Reading(value=0.001, items=broken),
+                        ("search", "error_rate"): Reading(value=rate),
+                    }
+                ),
+            )
+            assert all(p["error"] == FAILED for p in frame(payments, "payments")["panels"])
+            assert frame(search, "search")["status"] == ("ok" if rate < 0.01 else "crit")
+
+    client = live.app.test_client()
+    api = client.get("/api/v1/teams/payments")
+    assert api.status_code == 200
+    assert all(p["error"] == FAILED for p in api.get_json()["panels"])
+    assert client.get("/api/v1/teams/search").get_json()["status"] == "crit"
+    for page in ("/wall", "/teams/payments", "/teams/search"):
+        assert client.get(page).status_code == 200, page
+    logged = [r for r in caplog.records if r.name == "wallboard.views.team"]
+    assert len(logged) == 1 and logged[0].exc_info is not None, logged

@@ -14,11 +14,9 @@ import logging
 from dataclasses import dataclass, field
 
 from wallboard.fanout import protocol
-from wallboard.views.team import TeamView, TeamViews
+from wallboard.views.team import FAILED, TeamView, TeamViews
 
 log = logging.getLogger(__name__)
-# What a team's panels say while its frames cannot be built; the log has the details.
-FAILED = "this team's data could not be shown; the server log says why"
 
 
 @dataclass
