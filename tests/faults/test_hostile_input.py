@@ -130,3 +130,18 @@ def test_every_cli_command_exits_quietly_when_its_reader_leaves(tmp_path: Path) 
         errors = run.stderr.read().decode()
         assert run.wait(timeout=30) == 141, errors
         assert errors == "", errors
+
+
+def test_json_bodies_read_by_flask_are_bounded_too(tmp_path: Path) -> None:
+    """``request.get_json`` (the screens API) parses like the webhooks: a body nested
+    100,000 deep or holding a huge number is refused with a 400, not a 500."""
+    text = demo_config() + '\n[screen]\nadmin_tokens_env = ["ADMIN_TOKEN"]\n'
+    path = write_config(tmp_path, text)
+    with serve_wall(path, env={"ADMIN_TOKEN": TOKEN}, schedule=False) as running:
+        headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+        for body in (b"[" * 100_000, b'{"code": 1' + b"0" * 400 + b"}", b'{"code": NaN}'):
+            answer = HTTP.request(
+                "POST", f"{running.url}/api/v1/screens/approve", body=body, headers=headers
+            )
+            assert answer.status == 400, (body[:20], answer.status, answer.data[:200])
+            assert json.loads(answer.data)["error"]["message"]
