@@ -178,8 +178,8 @@ class PrometheusSource:
         for team in panel.teams:
             if team in found:
                 value = found[team][-1][1]
-                if math.isinf(value):  # +Inf from x/0 is no number to show or to judge
-                    why = "the query divided by zero" if value > 0 else "the query is unbounded"
+                if math.isinf(value):  # x/0 (+Inf) or -x/0 (-Inf): nothing to show or judge
+                    why = "the query divided by zero"
                     out.failures[(team, panel.id)] = numbers.not_finite("value", value, why)
                     continue
                 text = "no traffic" if math.isnan(value) else None  # 0/0: shown unknown
