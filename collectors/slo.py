@@ -125,14 +125,36 @@ def compute(
 
 
 def _check_windows(period_window: Window, windows: Mapping[str, Window]) -> None:
-    for name, window in [("period", period_window), *windows.items()]:
-        label = "the SLO period" if name == "period" else f"the {name} window"
-        if window.ratio is not None and math.isinf(window.ratio):
-            why = "no requests in " + label if window.ratio > 0 else f"negative in {label}"
-            raise numbers.not_finite("ratio", window.ratio, why)
-        if window.ratio is not None and math.isnan(window.ratio):
-            raise numbers.not_finite("ratio", window.ratio, f"0/0 in {label}")
-        numbers.check("request count", window.requests, f"in {label}")
+    """Raise for the first non-finite ratio or request count, naming every window that
+    has the same value ("ratio is +Inf: no requests in the 5m, 1h windows")."""
+    named = [*((f"{name}", w) for name, w in windows.items()), ("period", period_window)]
+    for name, window in named:
+        numbers.check("request count", window.requests, f"in the {_label([name])}")
+        ratio = window.ratio
+        if ratio is None or math.isfinite(ratio):
+            continue
+        same = [
+            n
+            for n, w in named
+            if w.ratio is not None and numbers.spelled(w.ratio) == numbers.spelled(ratio)
+        ]
+        where = _label(same)
+        if math.isnan(ratio):
+            why = f"0/0 in the {where}"
+        elif ratio > 0:
+            why = f"no requests in the {where}"
+        else:
+            why = f"negative in the {where}"
+        raise numbers.not_finite("ratio", ratio, why)
+
+
+def _label(names: list[str]) -> str:
+    """ "1h window", "5m, 1h windows", "SLO period", "5m window and the SLO period"."""
+    spans = [n for n in names if n != "period"]
+    text = ", ".join(spans) + (" windows" if len(spans) > 1 else " window") if spans else ""
+    if "period" in names:
+        text = f"{text} and the SLO period" if text else "SLO period"
+    return text
 
 
 def duration_text(seconds: float) -> str:
