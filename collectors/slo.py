@@ -13,6 +13,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from collectors import numbers
 from collectors.base import Item, Reading
 
 MINUTE, HOUR, DAY = 60.0, 3600.0, 86400.0
@@ -83,7 +84,12 @@ def compute(
     windows: Mapping[str, Window],
     min_requests: float = 0.0,
 ) -> Budget:
-    """Budget, burns, status and time to exhaustion from measured windows."""
+    """Budget, burns, status and time to exhaustion from measured windows.
+
+    Every window's ratio and request count, and every figure derived from them, is
+    finite or None: a non-finite one raises a CollectorError naming it and why (the
+    panel shows that error, unknown, never a green "inf %")."""
+    _check_windows(period_window, windows)
     allowed = 1.0 - objective
     remaining = None if period_window.ratio is None else 1.0 - period_window.ratio / allowed
     burns: dict[str, float | None] = {}
@@ -111,7 +117,44 @@ def compute(
     exhaustion = None
     if remaining is not None and hourly is not None and hourly > 1.0:
         exhaustion = max(0.0, remaining) * period / hourly
+    numbers.check("budget remaining", remaining, "the period's ratio overflows the budget")
+    for name, burn in burns.items():
+        numbers.check(f"burn {name}", burn, f"the {name} ratio overflows the budget")
+    numbers.check("time to exhaustion", exhaustion, "the budget is too large to divide")
     return Budget(objective, period, remaining, burns, frozenset(quiet), status, exhaustion)
+
+
+def _check_windows(period_window: Window, windows: Mapping[str, Window]) -> None:
+    """Raise for the first non-finite ratio or request count, naming every window that
+    has the same value ("ratio is +Inf: no requests in the 5m, 1h windows")."""
+    named = [*((f"{name}", w) for name, w in windows.items()), ("period", period_window)]
+    for name, window in named:
+        numbers.check("request count", window.requests, f"in the {_label([name])}")
+        ratio = window.ratio
+        if ratio is None or math.isfinite(ratio):
+            continue
+        same = [
+            n
+            for n, w in named
+            if w.ratio is not None and numbers.spelled(w.ratio) == numbers.spelled(ratio)
+        ]
+        where = _label(same)
+        if math.isnan(ratio):
+            why = f"0/0 in the {where}"
+        elif ratio > 0:
+            why = f"no requests in the {where}"
+        else:
+            why = f"negative in the {where}"
+        raise numbers.not_finite("ratio", ratio, why)
+
+
+def _label(names: list[str]) -> str:
+    """ "1h window", "5m, 1h windows", "SLO period", "5m window and the SLO period"."""
+    spans = [n for n in names if n != "period"]
+    text = ", ".join(spans) + (" windows" if len(spans) > 1 else " window") if spans else ""
+    if "period" in names:
+        text = f"{text} and the SLO period" if text else "SLO period"
+    return text
 
 
 def duration_text(seconds: float) -> str:

@@ -17,6 +17,7 @@ from flask import Flask, Response
 from wallboard import assets, security
 from wallboard.api import routes as api_routes
 from wallboard.api import slack
+from wallboard.api.json_provider import StrictJSONProvider
 from wallboard.config import loader as config_mod
 from wallboard.devices import gate
 from wallboard.devices import install as devices
@@ -101,7 +102,7 @@ def _flask(overrides: Mapping[str, Any] | None) -> Flask:
         SOCK_SERVER_OPTIONS={"max_message_size": 4096},
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
-    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the documented field order
+    app.json = StrictJSONProvider(app)  # no NaN or Infinity; the documented field order
     if overrides:
         app.config.update(overrides)
     return app

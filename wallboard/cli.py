@@ -14,6 +14,7 @@ from wallboard.config import loader as config_mod
 from wallboard.config.secrets import missing_secrets
 
 DEFAULT_CONFIG = "config.toml"
+CLOSED_PIPE = 128 + signal.SIGPIPE  # 141: the reader of our output went away
 
 
 def _default_config() -> str:
@@ -94,6 +95,22 @@ def send_reload(config_path: str, *, pid_file: str | None, pid: int | None) -> i
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; its exit status. A reader that leaves early (``| head -2``)
+    ends it quietly with 141, as a shell reports a command ended by SIGPIPE."""
+    try:
+        status = _command(argv)
+        sys.stdout.flush()  # here, not at exit, where a closed pipe prints a traceback
+    except BrokenPipeError:
+        # Nothing more can be written; point stdout at /dev/null so that the
+        # interpreter's own flush at exit finds nothing to complain about.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return CLOSED_PIPE
+    return status
+
+
+def _command(argv: Sequence[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="wallboard", description="Team error-rate wall display.")
     parser.add_argument("--version", action="version", version=f"wallboard {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -6,7 +6,6 @@ Sentry's pages) depend on the shape of a response, not on how it was fetched.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ from urllib3.exceptions import (
     SSLError,
 )
 
+from collectors import jsonsafe
 from collectors.errors import CollectorError
 
 
@@ -39,7 +39,13 @@ class Response:
     def json(self) -> Any:
         """The body as JSON, or a CollectorError("invalid JSON ...")."""
         try:
-            return json.loads(self.data)
+            # No depth scan of a 16 MB answer: the parser's recursion limit is caught instead.
+            return jsonsafe.loads(self.data, max_depth=None)
+        except jsonsafe.BadNumber as exc:
+            raise CollectorError(
+                f"upstream answer (HTTP {self.status}) holds a bad number: {exc}",
+                kind="bad_response",
+            ) from exc
         except (ValueError, UnicodeDecodeError) as exc:
             raise CollectorError(
                 f"invalid JSON from upstream (HTTP {self.status})", kind="bad_response"

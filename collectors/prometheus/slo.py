@@ -136,11 +136,15 @@ def collect_panel(
     assert opts.objective is not None
     for team in panel.teams:
         windows = {w: measured[w].get(team, slo.Window(None)) for w in slo.WINDOWS}
-        budget = slo.compute(
-            opts.objective / 100.0,
-            opts.period,
-            measured[period].get(team, slo.Window(None)),
-            windows,
-            opts.min_requests,
-        )
+        try:
+            budget = slo.compute(
+                opts.objective / 100.0,
+                opts.period,
+                measured[period].get(team, slo.Window(None)),
+                windows,
+                opts.min_requests,
+            )
+        except CollectorError as exc:  # a non-finite figure: this team's panel says which
+            out.failures[(team, panel.id)] = exc
+            continue
         out.readings[(team, panel.id)] = slo.reading(budget)

@@ -14,6 +14,7 @@ from typing import Any, ClassVar, cast
 
 from pydantic import ValidationInfo, model_validator
 
+from collectors import numbers
 from collectors.base import Collection, PanelTarget, Reading, SourceContext
 from collectors.errors import CollectorError
 from collectors.http.client import HttpClient, HttpOptions, HttpStats
@@ -177,7 +178,11 @@ class PrometheusSource:
         for team in panel.teams:
             if team in found:
                 value = found[team][-1][1]
-                text = "no traffic" if math.isnan(value) else None
+                if math.isinf(value):  # x/0 (+Inf) or -x/0 (-Inf): nothing to show or judge
+                    why = "the query divided by zero"
+                    out.failures[(team, panel.id)] = numbers.not_finite("value", value, why)
+                    continue
+                text = "no traffic" if math.isnan(value) else None  # 0/0: shown unknown
                 out.readings[(team, panel.id)] = Reading(value=value, text=text)
             elif absent is not None:
                 out.readings[(team, panel.id)] = Reading(value=absent)

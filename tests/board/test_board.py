@@ -276,3 +276,34 @@ def test_it_ignores_a_late_result_from_a_source_removed_by_a_reload(board: Board
     version = board.version
     assert board.apply("other", reading("payments", "throughput", 80.0)) == version
     assert board.fail("other", CollectorError("late")) == version
+
+
+NOT_FINITE = {
+    "value +Inf": {"value": float("inf")},
+    "value -Inf": {"value": float("-inf")},
+    "value overflowing its unit": {"value": 1e308},  # x100 for percent
+    "sample": {"value": 0.001, "sample": float("inf")},
+    "a fact": {"value": 0.001, "facts": {"burn_1h": float("inf")}},
+    "an item's meta": {"value": 0.001, "items": (Item("x", meta={"burn": float("-inf")}),)},
+    "an item's time": {"value": 0.001, "items": (Item("x", since=float("nan")),)},
+}
+
+
+@pytest.mark.parametrize("name", list(NOT_FINITE))
+def test_a_reading_holding_a_non_finite_number_is_a_panel_error_never_green(
+    board: Board, name: str
+) -> None:
+    board.apply("demo", reading("payments", "error_rate", 0.001))
+    assert panel(board, "payments", "error_rate").effective_status == "ok"
+    fields = dict(NOT_FINITE[name])
+    board.apply("demo", reading("payments", "error_rate", **fields))
+    state = panel(board, "payments", "error_rate")
+    assert state.effective_status == "unknown"
+    assert state.error is not None and " is " in state.error, state.error
+    assert ("Inf" in state.error) or ("NaN" in state.error), state.error
+
+
+def test_a_nan_value_alone_is_no_traffic_not_an_error(board: Board) -> None:
+    board.apply("demo", reading("payments", "error_rate", float("nan")))
+    state = panel(board, "payments", "error_rate")
+    assert (state.text, state.status, state.error) == ("no traffic", "unknown", None)

@@ -36,6 +36,11 @@ BODIES: dict[str, bytes] = {
     "string": b'"alerts"',
     "null": b"null",
     "nan": b'{"alerts": NaN, "status": Infinity}',
+    "huge numbers": b'{"alerts": [{"labels": {"team": "payments"}, "startsAt": 1'
+    + b"0" * 400
+    + b', "endsAt": 1e400}], "status": "firing", "data": {"issue": {"id": 1'
+    + b"0" * 400
+    + b"}}}",
     "alerts wrong type": b'{"alerts": 5, "status": "firing"}',
     "alert items wrong": b'{"alerts": [1, "x", null, []], "status": "firing"}',
     "labels wrong": b'{"alerts": [{"labels": 5, "startsAt": 7, "status": []}]}',

@@ -11,6 +11,7 @@ import math
 from collections import deque
 from dataclasses import replace
 
+from collectors import numbers
 from collectors.base import Reading
 from collectors.errors import CollectorError
 from wallboard.board import units
@@ -34,10 +35,18 @@ def panel_status(
 
 
 def after_reading(state: PanelState, history: History, reading: Reading, now: float) -> PanelState:
-    """The state after a successful reading; its sample joins ``history``."""
+    """The state after a successful reading; its sample joins ``history``.
+
+    A reading holding a number that is not finite (after scaling to the shown unit:
+    ``1e308`` of a ratio is infinite in percent) is a panel error naming it, so no
+    source's slip reaches JSON or turns a panel green. ``NaN`` as the value alone is
+    the documented "no traffic" (0/0), shown unknown."""
     panel = state.panel
     value = units.scale(panel.unit, reading.value)
     sample = units.scale(panel.unit, reading.sample) if reading.sample is not None else value
+    bad = _not_finite(value, sample, reading)
+    if bad is not None:
+        return after_error(state, history, bad, now)
     if sample is not None and not math.isfinite(sample):
         sample = None
     history.append((now, sample))
@@ -64,6 +73,24 @@ def after_reading(state: PanelState, history: History, reading: Reading, now: fl
         error_since=None,
         stale=False,
     )
+
+
+def _not_finite(
+    value: float | None, sample: float | None, reading: Reading
+) -> CollectorError | None:
+    """The CollectorError for the first non-finite number of a reading, or None."""
+    named: list[tuple[str, object]] = [("value", value), ("sample", sample)]
+    named += [(f"figure {key}", v) for key, v in reading.facts.items()]
+    for item in reading.items:
+        title = str(item.title)[:40]
+        named.append((f"{title} since", item.since))
+        named += [(f"{title} {key}", v) for key, v in item.meta.items()]
+    for name, number in named:
+        if name in ("value", "sample") and isinstance(number, float) and math.isnan(number):
+            continue  # 0/0: "no traffic"
+        if isinstance(number, float) and not math.isfinite(number):
+            return numbers.not_finite(name, number, "the source gave no usable number")
+    return None
 
 
 def after_error(

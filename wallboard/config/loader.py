@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from wallboard.config import nesting
 from wallboard.config import resolve as config_resolve
 from wallboard.config.model import (
     ConfigError,
@@ -186,11 +187,16 @@ def load(
         byte = f"0x{raw[exc.start]:02x}"
         message = f"the file is not UTF-8 text: byte {byte} at line {line}, column {column}"
         raise ConfigError(file, [ConfigIssue("", message)]) from None
+    # Before tomllib, which recurses per level: the text says which key and line nest.
+    deep = nesting.too_deep(text, MAX_DEPTH)
+    if deep is not None:
+        where = f"{_DEEP} (line {deep.line}, column {deep.column})"
+        raise ConfigError(file, [ConfigIssue(deep.path, where)])
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(file, [_toml_issue(str(exc))]) from None
-    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+    except RecursionError:  # not nested by the scan's count, yet too deep for tomllib
         raise ConfigError(file, [ConfigIssue("", _DEEP)]) from None
     return parse(data, file=file, env=env, offline=offline)
 

@@ -3,15 +3,20 @@
 The hub asks for bytes and writes them; what a frame holds (the team's screen view,
 the changed panels, the tile's rows and rank) is decided here and in ``views``. Every
 screen of a team at one version gets the same bytes: one snapshot per version however
-many screens resync, one update per broadcast.
+many screens resync, one update per broadcast. A team whose frames fail (a value no
+formatting or JSON takes) gets an error snapshot instead; every other team's frames
+keep flowing.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from wallboard.fanout import protocol
-from wallboard.views.team import TeamView, TeamViews
+from wallboard.views.team import FAILED, TeamView, TeamViews
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -30,9 +35,30 @@ class Frames:
     def __init__(self, views: TeamViews) -> None:
         self.views = views
         self._encoded: dict[str, _Encoded] = {}
+        self._failing: set[str] = set()  # teams whose frames failed, logged once
 
     def snapshot(self, team: str) -> tuple[int, bytes] | None:
         """(version, the team's snapshot frame); None if the config has no such team."""
+        try:
+            made = self._snapshot(team)
+        except Exception as exc:  # this team's data only: see _failed
+            return self._failed(team, exc)
+        self._failing.discard(team)
+        return made
+
+    def update(self, team: str, since: int) -> tuple[int, bytes] | None:
+        """(version, the frame of what changed after ``since``); None for an unknown team.
+
+        After the team's frames failed, its screens hold an error snapshot: the first
+        good frame is then a whole snapshot, not the changes."""
+        try:
+            made = self._snapshot(team) if team in self._failing else self._update(team, since)
+        except Exception as exc:  # this team's data only: see _failed
+            return self._failed(team, exc)
+        self._failing.discard(team)
+        return made
+
+    def _snapshot(self, team: str) -> tuple[int, bytes] | None:
         encoded = self._current(team)
         if encoded is None:
             return None
@@ -40,8 +66,7 @@ class Frames:
             encoded.snapshot = protocol.snapshot(encoded.view.screen)
         return encoded.view.version, encoded.snapshot
 
-    def update(self, team: str, since: int) -> tuple[int, bytes] | None:
-        """(version, the frame of what changed after ``since``); None for an unknown team."""
+    def _update(self, team: str, since: int) -> tuple[int, bytes] | None:
         encoded = self._current(team)
         if encoded is None:
             return None
@@ -51,6 +76,20 @@ class Frames:
             frame = protocol.update(view.id, view.version, view.changed_since(since), view.whole())
             encoded.updates[since] = frame
         return view.version, frame
+
+    def _failed(self, team: str, exc: Exception) -> tuple[int, bytes] | None:
+        """A snapshot of ``team`` with every panel in error, after its frames could not
+        be built or encoded (a value no formatting or JSON takes). Logged once, with the
+        traceback, until the team's frames work again; other teams are untouched."""
+        if team not in self._failing:
+            self._failing.add(team)
+            log.error("team %s: frames failed; its screens show an error", team, exc_info=exc)
+        try:
+            view = self.views.failed(team, FAILED)
+            return view.version, protocol.snapshot(view.screen)
+        except Exception:  # even the bare view failed (or a reload removed the team)
+            log.debug("team %s: no error snapshot either", team, exc_info=True)
+            return None
 
     def _current(self, team: str) -> _Encoded | None:
         try:

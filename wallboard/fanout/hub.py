@@ -29,7 +29,7 @@ from typing import Any
 from wallboard.board.board import Board
 from wallboard.fanout import protocol
 from wallboard.fanout.frames import Frames
-from wallboard.fanout.screens import HubStats, Screen
+from wallboard.fanout.screens import HubStats, Refusals, Screen
 from wallboard.signals import Signal
 from wallboard.views.team import TeamViews
 
@@ -59,6 +59,7 @@ class Hub:
         self.stall_timeout = stall_timeout
         self.missed_pongs = missed_pongs
         self.stats = HubStats()
+        self.refusals = Refusals()  # screens' bad frames, logged rate-limited
         self._screen_settings = screen_settings
         # Asked at every heartbeat for a board-level warning (a state store answers): see notice.
         self.notices: Signal[[], str | None] = Signal()

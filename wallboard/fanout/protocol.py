@@ -13,16 +13,23 @@ from typing import Any
 
 from wsproto.frame_protocol import FrameProtocol
 
+from collectors import jsonsafe
+
 # Screens send {"type": "pong"} and small reports; anything bigger is not a screen.
 MAX_CLIENT_FRAME = 4096
 CLOSE_GOING_AWAY = 1001
 CLOSE_PROTOCOL_ERROR = 1002
+CLOSE_INVALID_DATA = 1007  # a frame that is not the JSON a screen sends
+CLOSE_TOO_BIG = 1009  # a frame nested deeper than any screen's
 CLOSE_POLICY = 1008
 CLOSE_UNKNOWN_TEAM = 4404
 CLOSE_TEAMS_CHANGED = 4001  # a reload removed a team this screen showed: reload the page
 CLOSE_REVOKED = 4403  # the screen's credential was revoked: back to the pairing view
 # A screen's report texts (page, errors) are cut to this many characters, on both sides.
 MAX_REPORT_TEXT = 300
+# Screens' frames nest 3 levels ({"type": "report", "errors": [...]}); the bound is checked
+# before parsing, so a 2000-deep frame costs a scan, not a RecursionError.
+MAX_CLIENT_DEPTH = 8
 
 
 def page_constants() -> dict[str, Any]:
@@ -99,8 +106,8 @@ def client_frame(message: str | bytes) -> dict[str, Any] | None:
     if not isinstance(message, str) or len(message) > MAX_CLIENT_FRAME:
         return None
     try:
-        data = json.loads(message)
-    except ValueError:
+        data = jsonsafe.loads(message, MAX_CLIENT_DEPTH)
+    except ValueError:  # not JSON, too deep (screens.reader closes 1009 first), bad number
         return None
     return data if isinstance(data, dict) and isinstance(data.get("type"), str) else None
 

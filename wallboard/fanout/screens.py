@@ -1,7 +1,8 @@
-"""A connected screen's send state, and the hub's counters."""
+"""A connected screen's send state, the hub's counters, and its log of refused frames."""
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -10,6 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MAX_COMMANDS = 32  # queued per screen; a person's clicks, never a flood
+REFUSAL_LOG_EVERY = 60.0  # seconds between log lines about refused screen frames
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(eq=False)
@@ -44,3 +48,31 @@ class HubStats:
     last_broadcast_seconds: float = 0.0
     # Recent (unix time, loop seconds) of broadcasts, for benchmarks and metrics; bounded.
     broadcasts: deque[tuple[float, float]] = field(default_factory=lambda: deque(maxlen=4096))
+
+
+class Refusals:
+    """Screen frames refused (nested too deep, not JSON): counted, and logged in one
+    line at most every ``every`` seconds, never with a traceback. In open mode anyone
+    may connect, so a flood of bad frames must not become a flood of log lines."""
+
+    def __init__(self, every: float = REFUSAL_LOG_EVERY) -> None:
+        self.every = every
+        self.count = 0
+        self._unlogged = 0
+        self._logged_at: float | None = None
+        self._lock = threading.Lock()
+
+    def note(self, reason: str, remote: str | None) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self.count += 1
+            self._unlogged += 1
+            if self._logged_at is not None and now - self._logged_at < self.every:
+                return
+            self._logged_at, unlogged, self._unlogged = now, self._unlogged, 0
+        log.warning(
+            "screen frame refused from %s: %s (%d refused since the last such line)",
+            remote or "unknown",
+            reason,
+            unlogged,
+        )

@@ -16,6 +16,7 @@ version; it reaches every replica with the board.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import asdict
@@ -35,6 +36,7 @@ from wallboard.wall import Wall, current_wall
 log = logging.getLogger(__name__)
 FIELDS = frozenset({"team", "service", "version", "url", "environment", "time"})
 KIND = "deploy"
+MAX_UNIX_SECONDS = 10**12  # year 33658: anything larger is no time we take
 
 
 class Refused(ValueError):
@@ -57,12 +59,17 @@ def _text(body: Mapping[str, Any], key: str, limit: int, required: bool = False)
 def _time(raw: object, now: float) -> float:
     if raw is None:
         return now
-    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+    # Bounded before any conversion: float() of a 400-digit int raises OverflowError.
+    if isinstance(raw, int) and not isinstance(raw, bool) and abs(raw) < MAX_UNIX_SECONDS:
         at = float(raw)
-    elif isinstance(raw, str):
+    elif isinstance(raw, float) and math.isfinite(raw):
+        at = raw
+    elif isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        raise Refused('"time" must lie within the last 30 days')
+    elif isinstance(raw, str) and len(raw) <= 64:
         try:
             at = datetime.fromisoformat(raw.replace("Z", "+00:00")).timestamp()
-        except ValueError:
+        except (ValueError, OverflowError, OSError):  # year 1 at +23:59 overflows
             raise Refused('"time" must be unix seconds or ISO 8601 with a zone') from None
     else:
         raise Refused('"time" must be unix seconds or ISO 8601 with a zone')

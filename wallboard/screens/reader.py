@@ -18,6 +18,7 @@ from typing import Any
 from wsproto.events import BytesMessage, CloseConnection, Ping, TextMessage
 from wsproto.utilities import LocalProtocolError, RemoteProtocolError
 
+from collectors import jsonsafe
 from wallboard.fanout import protocol
 
 _UNSENDABLE = {1005, 1006, 1015}  # codes a close frame must not carry
@@ -44,6 +45,7 @@ def read_frames(
     on_message: Callable[[str], bool],
     on_ping: Callable[[bytes], None],
     receive_bytes: int = 512,
+    on_refused: Callable[[str], None] = lambda reason: None,
 ) -> tuple[int | None, str]:
     """Read until the peer or the hub ends the connection; ``(close code, reason)`` to send.
 
@@ -51,7 +53,9 @@ def read_frames(
     for every idle screen, and a pong is ~20 bytes (bigger frames span reads).
 
     ``on_message`` gets each whole text message and returns False to end it with
-    1008; ``on_ping`` gets the encoded pong frame the hub should write.
+    1008; ``on_ping`` gets the encoded pong frame the hub should write. A message
+    nested deeper than any screen's is never parsed: it ends the connection with
+    1009 and is told to ``on_refused`` (which logs it, rate-limited).
     """
     sock: socket.socket = ws.sock
     conn = ws.ws  # the handshake's wsproto connection, now in the OPEN state
@@ -81,6 +85,12 @@ def read_frames(
                     text.append(event.data)
                     if event.message_finished:
                         message, text, size = "".join(text), [], 0
+                        if jsonsafe.depth(message, protocol.MAX_CLIENT_DEPTH) > (
+                            protocol.MAX_CLIENT_DEPTH
+                        ):
+                            reason = "frame nested too deep"
+                            on_refused(reason)
+                            return protocol.CLOSE_TOO_BIG, reason
                         if not on_message(message):
                             return protocol.CLOSE_POLICY, "screens may only send pong"
         except (LocalProtocolError, RemoteProtocolError):

@@ -60,7 +60,8 @@ def team_socket(ws: WebSocket, team: str) -> None:
 def screens_socket(ws: WebSocket) -> None:
     # /ws/screens?teams=a,b,c for rotations; no teams means every team (/wall).
     raw = request.args.get("teams", "")
-    listed = tuple(t for t in raw.split(",") if t)
+    # Each team once, in the order given: a repeated team would be sent twice over.
+    listed = tuple(dict.fromkeys(t for t in raw.split(",") if t))
     # A screen of every team follows config reloads: new teams appear on it.
     serve_screen(ws, listed or tuple(current_wall().config.teams), all_teams=not listed)
 
@@ -91,7 +92,12 @@ def serve_screen(ws: WebSocket, teams: tuple[str, ...], all_teams: bool = False)
 
     code, reason = None, ""
     try:
-        code, reason = read_frames(ws, on_message, lambda frame: hub.control(screen, frame))
+        code, reason = read_frames(
+            ws,
+            on_message,
+            lambda frame: hub.control(screen, frame),
+            on_refused=lambda why: hub.refusals.note(why, request.remote_addr),
+        )
     finally:
         hub.detach(screen, code, reason)
         devices.detached(screen)

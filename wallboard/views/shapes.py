@@ -7,7 +7,7 @@ disagree. Non-finite numbers never reach JSON (they are ``None`` plus a text).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from wallboard.board import units
@@ -21,6 +21,10 @@ DEPLOYS_SHOWN = 5
 
 def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
+
+
+def _finite_values(numbers: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _finite(v) if isinstance(v, float) else v for k, v in numbers.items()}
 
 
 def panel_view(
@@ -56,16 +60,16 @@ def panel_view(
                 "title": item.title,
                 "status": item.status,
                 "detail": item.detail,
-                "since": item.since,
+                "since": _finite(item.since),
                 "link": item.link,
-                "meta": dict(item.meta),
+                "meta": _finite_values(item.meta),
             }
             for item in state.items
         ],
         "source": panel.source,
         "demo": source is not None and source.type == "demo",
         "version": state.version,
-        "facts": {k: _finite(v) if isinstance(v, float) else v for k, v in state.facts},
+        "facts": _finite_values(dict(state.facts)),
         "deploys": [d.view() for d in deploys[:DEPLOYS_SHOWN]],
         "worse_since": None,
     }

@@ -11,16 +11,22 @@ board's version and a reload swaps its config. History alone is not news (see
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from wallboard.board.board import Board, worst
+from wallboard.board.board import Board, PanelState, worst
+from wallboard.board.deploys import Deploy
 from wallboard.config.loader import WallConfig
 from wallboard.views.order import rank, worst_first
 from wallboard.views.screen_shape import screen_team
 from wallboard.views.shapes import panel_view, team_summary
 
+log = logging.getLogger(__name__)
+# What a team's panels say while its view or frames cannot be built; the log says why.
+FAILED = "this team's data could not be shown; the server log says why"
 # What a panel view holds only with its history (the API leaves it out unless asked).
 HISTORY_KEYS = frozenset({"spark", "spark_from", "spark_to", "spark_span"})
 # What an update frame carries of the team as a whole, beside its changed panels: a
@@ -101,9 +107,14 @@ class TeamViews:
     def __init__(self, board: Board) -> None:
         self.board = board
         self._views: dict[str, TeamView] = {}
+        self._failing: set[str] = set()  # teams whose view failed, logged once
 
     def get(self, team_id: str) -> TeamView:
-        """The team's view now; ``KeyError`` if the config has no such team."""
+        """The team's view now; ``KeyError`` if the config has no such team.
+
+        A view that cannot be built or formatted (a value no format takes) is logged
+        once with its traceback and replaced by ``failed``: that team shows an error on
+        every face, every other team is untouched."""
         with self.board.read() as config:
             known = self._views.get(team_id)
             if known is not None and known.config is config:
@@ -111,7 +122,17 @@ class TeamViews:
                     return known
             elif known is not None:  # a reload: forget teams that are gone
                 self._views = {t: v for t, v in self._views.items() if t in config.teams}
-            view = self._build(config, team_id)
+            if team_id not in config.teams:
+                raise KeyError(team_id)
+            try:
+                view = self._build(config, team_id)
+                view.screen  # noqa: B018  # formatted now: a value no format takes fails here
+                self._failing.discard(team_id)
+            except Exception as exc:  # this team only: it shows an error, the others go on
+                if team_id not in self._failing:
+                    self._failing.add(team_id)
+                    log.error("team %s: its view failed; it shows an error", team_id, exc_info=exc)
+                view = self.failed(team_id, FAILED)
             self._views[team_id] = view
             return view
 
@@ -124,10 +145,29 @@ class TeamViews:
         """Every team's view, the most severe first; ties in config order."""
         return worst_first(self.all())
 
+    def failed(self, team_id: str, reason: str) -> TeamView:
+        """The team's view with every panel an error saying ``reason``: no value, no items,
+        status unknown. What its screens show while its real view cannot be built or
+        encoded (``fanout.frames``), so one team's bad data never stops another's."""
+        with self.board.read() as config:
+            version, states = self.board.team_panels(team_id)
+            bare = [PanelState(s.team, s.panel, error=reason, version=s.version) for s in states]
+            return self._assemble(config, team_id, version, bare, ())
+
     def _build(self, config: WallConfig, team_id: str) -> TeamView:
-        team = config.teams[team_id]
         version, states = self.board.team_panels(team_id)
         deploys = self.board.recent_deploys(team_id)
+        return self._assemble(config, team_id, version, states, deploys)
+
+    @staticmethod
+    def _assemble(
+        config: WallConfig,
+        team_id: str,
+        version: int,
+        states: Sequence[PanelState],
+        deploys: Sequence[Deploy],
+    ) -> TeamView:
+        team = config.teams[team_id]
         panels = tuple(panel_view(s, config, deploys=deploys) for s in states)
         return TeamView(
             id=team.id,
