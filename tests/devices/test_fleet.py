@@ -13,11 +13,10 @@ from playwright.sync_api import Browser, Page
 
 from tests.devices.support import ADMIN, ENV, admin, config
 from tests.support.api_client import fetch
-from tests.support.browser import CONNECTED, browser_fixture, open_screen, wait_for
+from tests.support.browser import CONNECTED, open_screen, wait_for
 from tests.support.live import LiveWall, serve_wall
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_fixture"]
 
 HOSTILE_NAME = "<img src=x onerror=window.__xss=1>"
 HOSTILE_ERROR = "<img src=x onerror=window.__xss=2>"

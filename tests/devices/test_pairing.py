@@ -17,13 +17,12 @@ from websockets.exceptions import InvalidStatus
 
 from tests.devices.support import ADMIN, CODE, admin, approve, config, shown_code
 from tests.support.api_client import fetch
-from tests.support.browser import CONNECTED, browser_fixture, wait_for
+from tests.support.browser import CONNECTED, wait_for
 from tests.support.live import LiveWall, serve_wall
 from tests.support.paths import ROOT
 from tests.support.screens import ScreenClient
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_fixture"]
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.daemons import wait_until
-from tests.support.redis_server import RedisServer, redis_server
+from tests.support.redis_server import RedisServer
 from wallboard.devices import codes
 from wallboard.devices.store import Device, DeviceStore, MemoryDeviceStore, Pending
 from wallboard.state.devices_sqlite import SqliteDeviceStore
@@ -26,13 +26,7 @@ from wallboard.state.sqlite_file import SqliteFile
 TTL = 600.0
 
 
-@pytest.fixture(scope="module")
-def redis_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    with redis_server(tmp_path_factory.mktemp("redis")) as server:
-        yield server
-
-
-@pytest.fixture(params=["memory", "sqlite", "redis"])
+@pytest.fixture(params=["memory", "sqlite", pytest.param("redis", marks=pytest.mark.processes)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DeviceStore]:
     if request.param == "memory":
         yield MemoryDeviceStore()
@@ -41,7 +35,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DeviceStor
         yield SqliteDeviceStore(file)
         file.close()
     else:
-        server: RedisServer = request.getfixturevalue("redis_db")
+        server: RedisServer = request.getfixturevalue("redis_instance")
         client = server.client()
         yield RedisDeviceStore(client, f"contract-{secrets.token_hex(4)}")
         client.close()

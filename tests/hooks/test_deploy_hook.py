@@ -13,13 +13,12 @@ import pytest
 import urllib3
 from playwright.sync_api import Browser
 
-from tests.support.browser import browser_fixture, open_screen, wait_for
+from tests.support.browser import open_screen, wait_for
 from tests.support.live import LiveWall, serve_wall, write_config
 from tests.support.screen_wall import HEARTBEAT, SCREEN_CONFIG, apply, main_readings
 from wallboard.board.shapes import team_view
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_fixture"]
 
 TOKEN = "deploy-token-for-tests-7f3a"
 ENV = {"WALLBOARD_DEPLOY_TOKEN": TOKEN}

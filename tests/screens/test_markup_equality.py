@@ -41,14 +41,13 @@ import pytest
 from playwright.sync_api import Browser, Page, WebSocket
 
 from tests.support.api_client import fetch
-from tests.support.browser import CONNECTED, browser_fixture, wait_for
+from tests.support.browser import CONNECTED, wait_for
 from tests.support.live import LiveWall, write_config
 from tests.support.markup_wall import CONFIG, QUEUES, STATES, settle_states
 from tests.support.screen_wall import screen_wall
 from wallboard.board.screen_shape import age_text
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_fixture"]  # the module's Chromium
 
 
 # The screen's parts: what the server renders and the script redraws.

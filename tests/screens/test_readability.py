@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser
 
-from tests.support.browser import browser_fixture, open_screen, settle, wait_for
+from tests.support.browser import open_screen, settle, wait_for
 from tests.support.readability import (
     FAILING_SERVICE,
     apply_states,
@@ -29,7 +29,6 @@ from tests.support.screen_wall import screen_wall
 from wallboard.board.deploys import Deploy
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_fixture"]  # the module's Chromium
 
 VIEWPORTS = [(1366, 768), (1920, 1080), (3840, 2160)]
 PLANNED = "() => document.getElementById('teams').classList.contains('planned')"

@@ -7,13 +7,12 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser
 
-from tests.support.browser import browser_fixture, open_screen, wait_for
+from tests.support.browser import open_screen, wait_for
 from tests.support.live import LiveWall, serve_wall
 from tests.support.paths import ROOT
 from wallboard.config import loader as config_mod
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_fixture"]
 
 KINDS = {"metric", "health", "alerts", "issues", "slo"}
 CONFIG = ROOT / "config.toml"

@@ -10,12 +10,11 @@ from playwright.sync_api import Browser
 
 from collectors.base import Collection, Reading
 from collectors.errors import CollectorError
-from tests.support.browser import ARTIFACTS, CONNECTED, browser_fixture, open_screen, wait_for
+from tests.support.browser import ARTIFACTS, CONNECTED, open_screen, wait_for
 from tests.support.live import LiveWall, write_config
 from tests.support.screen_wall import health, screen_wall
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_fixture"]  # the module's Chromium
 
 SIZES = [(1366, 768), (1920, 1080), (3840, 2160)]
 PANELS = 12

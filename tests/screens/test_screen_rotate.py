@@ -10,12 +10,11 @@ from playwright.sync_api import Browser
 
 from collectors.base import Reading
 from collectors.errors import CollectorError
-from tests.support.browser import browser_fixture, open_screen, wait_for
+from tests.support.browser import open_screen, wait_for
 from tests.support.live import LiveWall
 from tests.support.screen_wall import apply, main_readings, screen_config, screen_wall
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_fixture"]  # the module's Chromium
 
 EVERY = 2.0  # seconds per team (the smallest /rotate accepts)
 ORDER = ["payments", "search", "checkout"]

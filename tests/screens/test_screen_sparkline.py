@@ -8,13 +8,12 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser
 
-from tests.support.browser import CONNECTED, browser_fixture, open_screen, wait_for
+from tests.support.browser import CONNECTED, open_screen, wait_for
 from tests.support.live import LiveWall
 from tests.support.screen_wall import apply, main_readings, screen_config, screen_wall
 from wallboard.board.sparkline import span_label
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_fixture"]
 
 PANEL = '[data-panel="error_rate"]'
 LINES = (

@@ -9,12 +9,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from tests.support.browser import browser_fixture, open_screen, wait_for
+from tests.support.browser import open_screen, wait_for
 from tests.support.live import LiveWall
 from tests.support.screen_wall import apply, main_readings, screen_config, screen_wall
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_fixture"]  # the module's Chromium
 
 # Records when the panel's value first reads `expected` (Date.now(): the same clock as time.time).
 WATCH = """([id, expected]) => {

@@ -11,13 +11,12 @@ from playwright.sync_api import Browser
 
 from collectors.base import Collection, Item, Reading
 from collectors.errors import CollectorError
-from tests.support.browser import browser_fixture, open_screen, wait_for
+from tests.support.browser import open_screen, wait_for
 from tests.support.live import LiveWall, write_config
 from tests.support.screen_wall import screen_wall
 from wallboard.board.deploys import Deploy
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_fixture"]  # the module's Chromium
 
 TEAM = "<img src=x onerror=window.__xss=1>"
 TITLE = "<script>window.__xss=2</script>"

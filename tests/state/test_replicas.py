@@ -19,7 +19,7 @@ from tests.support.alertmanager import alert, payload
 from tests.support.daemons import wait_until
 from tests.support.process import ServerProcess
 from tests.support.prometheus import PrometheusServer
-from tests.support.redis_server import RedisServer
+from tests.support.redis_server import RedisDatabase
 from tests.support.replicas import (
     config_path,
     get_json,
@@ -46,7 +46,7 @@ def queries_in(prom: PrometheusServer, seconds: float) -> float:
 
 
 def test_three_replicas_query_the_upstream_as_often_as_one(
-    tmp_path: Path, store: RedisServer, prom: PrometheusServer, config: str
+    tmp_path: Path, store: RedisDatabase, prom: PrometheusServer, config: str
 ) -> None:
     window = 8.0
     with replicas(tmp_path / "one", 1, store.url, config) as servers:
@@ -62,7 +62,7 @@ def test_three_replicas_query_the_upstream_as_often_as_one(
 
 
 def test_killing_the_leader_hands_collection_over_within_ttl_and_a_cycle(
-    tmp_path: Path, store: RedisServer, config: str
+    tmp_path: Path, store: RedisDatabase, config: str
 ) -> None:
     with replicas(tmp_path, 3, store.url, config) as servers:
         leader = leader_of(servers)
@@ -95,7 +95,7 @@ def test_killing_the_leader_hands_collection_over_within_ttl_and_a_cycle(
 
 
 def test_a_paused_leader_that_comes_back_cannot_write(
-    tmp_path: Path, store: RedisServer, config: str
+    tmp_path: Path, store: RedisDatabase, config: str
 ) -> None:
     with replicas(tmp_path, 2, store.url, config) as servers:
         old = leader_of(servers)
@@ -130,7 +130,7 @@ def test_a_paused_leader_that_comes_back_cannot_write(
 
 
 def test_a_webhook_posted_to_one_replica_reaches_a_screen_on_another_within_100_ms(
-    tmp_path: Path, store: RedisServer, config: str
+    tmp_path: Path, store: RedisDatabase, config: str
 ) -> None:
     with replicas(tmp_path, 2, store.url, config) as servers:
         leader_of(servers)
@@ -158,7 +158,7 @@ def test_a_webhook_posted_to_one_replica_reaches_a_screen_on_another_within_100_
 
 
 def test_the_same_board_gives_the_same_etag_on_every_replica(
-    tmp_path: Path, store: RedisServer, config: str
+    tmp_path: Path, store: RedisDatabase, config: str
 ) -> None:
     with replicas(tmp_path, 3, store.url, config) as servers:
         leader_of(servers)
@@ -182,7 +182,7 @@ def test_the_same_board_gives_the_same_etag_on_every_replica(
 
 
 def test_redis_down_shows_the_marker_and_503_then_recovers_by_itself(
-    tmp_path: Path, store: RedisServer, prom: PrometheusServer, config: str
+    tmp_path: Path, store: RedisDatabase, prom: PrometheusServer, config: str
 ) -> None:
     with replicas(tmp_path, 2, store.url, config) as servers:
         leader = leader_of(servers)
@@ -248,7 +248,7 @@ def metric(server: ServerProcess, name: str) -> float:
 
 
 def test_a_replica_with_another_config_says_so_and_never_takes_the_lease(
-    tmp_path: Path, store: RedisServer, config: str
+    tmp_path: Path, store: RedisDatabase, config: str
 ) -> None:
     with replicas(tmp_path / "a", 1, store.url, config) as (leader,):
         leader_of([leader])
@@ -267,7 +267,7 @@ def test_a_replica_with_another_config_says_so_and_never_takes_the_lease(
 
 
 def test_a_replica_reloaded_with_another_config_says_so_until_reloaded_back(
-    tmp_path: Path, store: RedisServer, config: str
+    tmp_path: Path, store: RedisDatabase, config: str
 ) -> None:
     with replicas(tmp_path, 2, store.url, config) as servers:
         leader = leader_of(servers)

@@ -21,7 +21,7 @@ import pytest
 from collectors.sentry.webhook import signature
 from tests.support.daemons import wait_until
 from tests.support.process import ServerProcess
-from tests.support.redis_server import RedisServer
+from tests.support.redis_server import RedisDatabase
 from tests.support.replicas import TOKEN, get_json, leader_of, quiet_alertmanager, replicas
 from tests.support.sentry_double import ALL_SCOPES, SentryDouble, event_alert
 
@@ -150,7 +150,7 @@ def versions(server: ServerProcess) -> list[str]:
 
 
 def test_a_deploy_posted_to_a_follower_is_on_every_replica_and_outlives_the_leader(
-    tmp_path: Path, store: RedisServer, config: str
+    tmp_path: Path, store: RedisDatabase, config: str
 ) -> None:
     with replicas(tmp_path / "pair", 2, store.url, config, ENV) as servers:
         leader = leader_of(servers)
@@ -196,7 +196,7 @@ def test_a_deploy_posted_to_a_follower_is_on_every_replica_and_outlives_the_lead
 
 
 def test_a_sentry_webhook_posted_to_a_follower_counts_once_on_the_shared_board(
-    tmp_path: Path, store: RedisServer, config: str, double: SentryDouble
+    tmp_path: Path, store: RedisDatabase, config: str, double: SentryDouble
 ) -> None:
     with replicas(tmp_path, 2, store.url, config, ENV) as servers:
         leader = leader_of(servers)
@@ -221,7 +221,7 @@ def test_a_sentry_webhook_posted_to_a_follower_counts_once_on_the_shared_board(
 
 
 def test_malformed_pushes_are_refused_by_any_replica_and_never_queued(
-    tmp_path: Path, store: RedisServer, config: str
+    tmp_path: Path, store: RedisDatabase, config: str
 ) -> None:
     no_fingerprint = {
         "version": "4",
