@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from websockets.exceptions import InvalidStatus
 from tests.devices.support import ADMIN, CODE, admin, approve, config, shown_code
 from tests.support.api_client import fetch
 from tests.support.browser import CONNECTED, wait_for
-from tests.support.live import LiveWall, serve_wall
+from tests.support.live import LiveSpec, LiveWall
 from tests.support.paths import ROOT
 from tests.support.screens import ScreenClient
 
@@ -26,11 +25,10 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def live(tmp_path: Path) -> Iterator[LiveWall]:
+def live_spec(tmp_path: Path) -> LiveSpec:
     from tests.devices.support import ENV
 
-    with serve_wall(config(tmp_path), env=ENV) as live:
-        yield live
+    return LiveSpec(config(tmp_path), env=ENV, schedule=True)
 
 
 class Recorded:

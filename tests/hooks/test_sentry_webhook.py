@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from collectors.sentry.webhook import signature
-from tests.support.live import LiveWall, serve_wall, write_config
+from tests.support.live import LiveSpec, LiveWall, serve_wall, write_config
 from tests.support.screens import ScreenClient
 from tests.support.sentry_double import ALL_SCOPES, SentryDouble, event_alert
 from tests.support.sentry_wall import wall_config
@@ -40,11 +40,9 @@ def double() -> Iterator[SentryDouble]:
 
 
 @pytest.fixture
-def live(double: SentryDouble, tmp_path: Path) -> Iterator[LiveWall]:
+def live_spec(double: SentryDouble, tmp_path: Path) -> LiveSpec:
     path = write_config(tmp_path, wall_config(double.url, TEAMS))
-    with serve_wall(path, env=ENV, schedule=False) as running:
-        running.wall.collect("sentry")
-        yield running
+    return LiveSpec(path, env=ENV, prepare=lambda running: running.wall.collect("sentry"))
 
 
 def post(
