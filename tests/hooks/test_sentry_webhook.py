@@ -213,7 +213,7 @@ def test_it_keeps_a_resolve_that_arrives_while_a_slow_poll_is_in_flight(
     double.delay = 1.0  # the listing is read, then answered a second later
     poll = threading.Thread(target=live.wall.collect, args=("sentry",))
     poll.start()
-    time.sleep(0.4)
+    time.sleep(0.4)  # within that second: the listing read, not yet answered
     issue["status"] = "resolved"
     status, _, _ = post(live, issue_body("resolved", issue))
     poll.join(10)

@@ -45,17 +45,27 @@ def queries_in(prom: PrometheusServer, seconds: float) -> float:
     return prom.queries_served() - before
 
 
+def past_first_cycle(leader: ServerProcess, started: float) -> None:
+    """Wait until ``leader`` finished a collection begun after ``started``."""
+
+    def collected() -> bool:
+        updated = panel(leader, "payments", "ratio")["updated_at"]
+        return updated is not None and updated > started
+
+    wait_until(collected, 20, "the leader's first cycle")
+
+
 def test_three_replicas_query_the_upstream_as_often_as_one(
     tmp_path: Path, store: RedisDatabase, prom: PrometheusServer, config: str
 ) -> None:
     window = 8.0
+    started = time.time()
     with replicas(tmp_path / "one", 1, store.url, config) as servers:
-        leader_of(servers)
-        time.sleep(2)  # past the first cycle's history backfill
+        past_first_cycle(leader_of(servers), started)  # and its history backfill
         one = queries_in(prom, window)
+    started = time.time()
     with replicas(tmp_path / "three", 3, store.url, config) as servers:
-        leader_of(servers)
-        time.sleep(2)
+        past_first_cycle(leader_of(servers), started)
         three = queries_in(prom, window)
     assert one >= window / INTERVAL * 0.5, f"one replica queried only {one} times"
     assert three <= one * 1.3 + 1, f"3 replicas: {three} queries, one replica: {one}"
@@ -152,7 +162,7 @@ def test_a_webhook_posted_to_one_replica_reaches_a_screen_on_another_within_100_
         # The sender retries the same body: taken once, shown once.
         again = post_alerts(a.url, body)
         assert again["duplicate"] is True
-        time.sleep(0.5)
+        time.sleep(0.5)  # a duplicate taken twice would show within this
         assert len(panel(a, "payments", "alerts")["items"]) == 1
         assert len(panel(b, "payments", "alerts")["items"]) == 1
 
@@ -258,7 +268,7 @@ def test_a_replica_with_another_config_says_so_and_never_takes_the_lease(
             body = get_json(odd.url + "/readyz")[1]
             assert any("differs from the leader" in r for r in body["reasons"]), body
             assert metric(odd, "wallboard_replica_config_mismatch") == 1
-            time.sleep(TTL * 2)
+            time.sleep(TTL * 2)  # lease looks go on for two TTLs; it must never take it
             assert state_of(odd)["role"] == "follower"
             assert metric(odd, "wallboard_replica_leader") == 0
             assert metric(leader, "wallboard_replica_leader") == 1

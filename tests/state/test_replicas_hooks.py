@@ -169,7 +169,7 @@ def test_a_deploy_posted_to_a_follower_is_on_every_replica_and_outlives_the_lead
         # CI retries the same deploy (through the other replica): recorded once.
         status, again = post_deploy(leader, deploy)
         assert status == 200 and again["duplicate"] is True
-        time.sleep(1.0)
+        time.sleep(1.0)  # a duplicate applied twice would show within this
         for server in servers:
             assert versions(server).count("v9.4.1") == 1, versions(server)
             assert versions(server).count(RELEASE) == 1, versions(server)
@@ -215,7 +215,7 @@ def test_a_sentry_webhook_posted_to_a_follower_counts_once_on_the_shared_board(
         # Sentry retries on a timeout: the same body, through the leader this time.
         status, again = post_sentry(leader, body, "event_alert")
         assert status == 200 and again["duplicate"] is True
-        time.sleep(1.0)
+        time.sleep(1.0)  # a duplicate applied twice would show within this
         assert [panel(s, "events")["value"] for s in servers] == [before + 1, before + 1]
         assert store.client().llen("walltest:hooks") == 0  # applied, not left waiting
 

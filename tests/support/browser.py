@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -157,6 +156,13 @@ def wait_for(page: Page, expression: str, timeout: float = 5.0, arg: Any = None)
         handle.dispose()  # a kept handle would count against the page's heap in soak tests
 
 
-def settle(seconds: float) -> None:
-    """Let the page's timers run (the only sleep the screen tests use, always bounded)."""
-    time.sleep(seconds)
+SETTLED = """async () => {
+  await document.fonts.ready;
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+}"""
+
+
+def settled(page: Page) -> None:
+    """Wait until the page's fonts are loaded and two frames have been drawn since: the
+    layout's ResizeObserver plans (fit-panels.js, wall.js) have run on the final glyphs."""
+    page.evaluate(SETTLED)
