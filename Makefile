@@ -1,11 +1,16 @@
 # The two commands a newcomer needs: `make run` (the demo wall) and `make test` (everything).
+# `make check` is the quick edit loop: lint, types and the tests that run in-process.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8080
 HOST   ?= 127.0.0.1
 
-.PHONY: run test lint bench screenshots clean
+# Tests that start no browser, daemon or subprocess (markers set in tests/conftest.py
+# and in the modules).
+IN_PROCESS := not browser and not prometheus and not processes and not serial
+
+.PHONY: run test check lint bench screenshots clean
 
 run: $(VENV)/.installed
 	$(BIN)/wallboard serve --config config.toml --host $(HOST) --port $(PORT)
@@ -17,7 +22,16 @@ test: $(VENV)/.installed-test node_modules/.installed
 	$(BIN)/mypy
 	npx eslint static eslint.config.js
 	npx prettier --check static eslint.config.js
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not serial"
+	$(BIN)/python -m pytest -m serial -n 0
+
+check: $(VENV)/.installed-test node_modules/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	npx eslint static eslint.config.js
+	npx prettier --check static eslint.config.js
+	$(BIN)/python -m pytest -m "$(IN_PROCESS)"
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy

@@ -12,6 +12,7 @@ import argparse
 import importlib
 import sys
 import time
+from collections.abc import Callable
 
 from bench.common import Result
 from bench.report import machine, table, write
@@ -38,7 +39,12 @@ def run_one(name: str, smoke: bool, screens: list[int] | None) -> Result:
     return result
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(
+    argv: list[str] | None = None,
+    run: Callable[[str, bool, list[int] | None], Result] = run_one,
+) -> int:
+    """The command line; ``run`` measures one benchmark (the smoke test passes the results
+    it already measured, so that no benchmark runs twice in the suite)."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument(
         "names",
@@ -62,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.names or list(BENCHMARKS):
         started = time.monotonic()
         print(f"running {name}{' (smoke)' if args.smoke else ''} ...", flush=True)
-        results.append(run_one(name, args.smoke, args.screens))
+        results.append(run(name, args.smoke, args.screens))
         print(f"  {name} took {time.monotonic() - started:.0f} s", flush=True)
     print(table(results))
     if args.write:

@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.processes  # each test starts a process (make check skips it)
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -16,8 +16,12 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from tests.support.live import demo_config, write_config
 from tests.support.process import run_server
+
+pytestmark = pytest.mark.processes  # each test starts a process (make check skips it)
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "Dockerfile"

@@ -212,6 +212,7 @@ def test_each_source_page_has_a_complete_example_of_its_kind() -> None:
     EXAMPLES,
     ids=[f"{rel(p)}:{n}" for p, n, _ in EXAMPLES],
 )
+@pytest.mark.processes
 def test_a_complete_toml_example_passes_check_config(
     page: Path, line: int, example: str, tmp_path: Path
 ) -> None:
@@ -234,6 +235,7 @@ def test_a_complete_toml_example_passes_check_config(
     assert "OK" in result.stdout
 
 
+@pytest.mark.processes
 def test_check_config_refuses_an_example_whose_team_names_a_missing_panel(
     tmp_path: Path,
 ) -> None:

@@ -29,6 +29,7 @@ def test_every_toml_example_loads_as_one_config() -> None:
     assert config.deploys.services["payments-api"] == "payments"
 
 
+@pytest.mark.processes
 def test_the_recording_rules_pass_promtool(tmp_path: Path) -> None:
     rules = next(body for lang, body in BLOCKS if lang == "yaml" and "groups:" in body)
     path = tmp_path / "rules.yml"

@@ -6,21 +6,19 @@ import html
 import re
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.live import LiveWall, demo_config, serve_wall, write_config
+from tests.support.live import LiveSpec, LiveWall, demo_config, serve_wall, write_config
 from tests.support.screens import ScreenClient
 
 
 @pytest.fixture
-def live(tmp_path: Path) -> Iterator[LiveWall]:
+def live_spec(tmp_path: Path) -> LiveSpec:
     # A long interval: the test, not the scheduler, decides when the source reports.
-    with serve_wall(write_config(tmp_path, demo_config(interval="1h")), schedule=False) as live:
-        live.wall.poller.collect("demo")
-        yield live
+    config = write_config(tmp_path, demo_config(interval="1h"))
+    return LiveSpec(config, prepare=lambda live: live.wall.poller.collect("demo"))
 
 
 def get(url: str) -> tuple[int, str, dict[str, str]]:

@@ -29,6 +29,11 @@ def fetch(url: str) -> tuple[int, bytes]:
         return resp.status, resp.read()
 
 
+# One worker runs the module: the wheel is built once, and one build at a time writes
+# into the checkout (setuptools' egg-info).
+pytestmark = [pytest.mark.processes, pytest.mark.xdist_group("packaging")]
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")

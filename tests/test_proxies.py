@@ -81,6 +81,7 @@ def test_the_walk_stops_at_garbage_and_reads_only_the_last_hops() -> None:
     assert client_address("10.0.0.5", "203.0.113.9" + " " * 5000, trusted) == "10.0.0.5"
 
 
+@pytest.mark.processes
 def test_through_the_real_haproxy_the_log_and_the_fleet_name_the_client(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -11,9 +11,13 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.support.live import demo_config, write_config
 from tests.support.process import command, run_server
 from tests.support.screens import ScreenClient
+
+pytestmark = pytest.mark.processes  # each test starts a process (make check skips it)
 
 NEW_TEAM_AND_PANEL = """
 [panels.latency]

@@ -18,8 +18,12 @@ import urllib.request
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from collectors.base import severity
 from tests.support.process import run_server
+
+pytestmark = pytest.mark.processes  # each test starts a process (make check skips it)
 
 TEAMS = 400  # many teams: a reload and a page take long enough to overlap often
 RELOADS = 40

@@ -19,6 +19,8 @@ from tests.support.process import command, run_server
 from tests.support.screens import ScreenClient
 from wallboard.server import HTTP_RESERVE
 
+pytestmark = pytest.mark.processes  # each test starts a process (make check skips it)
+
 
 def status_of(url: str, headers: dict[str, str] | None = None) -> int:
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ import schemathesis
 
 from collectors.errors import CollectorError
 from tests.support.api_client import api_config, fetch, set_board
-from tests.support.live import LiveWall, serve_wall
+from tests.support.live import LiveSpec, LiveWall, serve_wall
 from wallboard.app import create_app
 
 API = "/api/v1"
@@ -22,9 +21,8 @@ SLACK_CONFIG = '\n[slack]\nsigning_secret_env = "WB_SLACK_SECRET"\n'
 
 
 @pytest.fixture
-def live(tmp_path: Path) -> Iterator[LiveWall]:
-    with serve_wall(api_config(tmp_path), schedule=False) as live:
-        yield live
+def live_spec(tmp_path: Path) -> LiveSpec:
+    return LiveSpec(api_config(tmp_path))
 
 
 def test_it_lists_every_team_with_its_worst_panel_and_links(live: LiveWall) -> None:

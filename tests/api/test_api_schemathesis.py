@@ -20,8 +20,12 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
+
 from tests.support.api_client import api_config, set_board
 from tests.support.live import serve_wall
+
+pytestmark = pytest.mark.processes  # each test starts a process (make check skips it)
 
 TOKEN = "schemathesis-token-6d1f0a"
 ENV = {"WB_TOKEN": TOKEN, "WB_SLACK_SECRET": "schemathesis-slack-secret"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -15,7 +14,7 @@ import schemathesis
 
 from collectors.base import Collection, Reading
 from tests.support.api_client import Answer, api_config, fetch, set_board, slack_headers
-from tests.support.live import LiveWall, serve_wall
+from tests.support.live import LiveSpec, LiveWall, serve_wall
 from wallboard.api.slack import verify
 
 # Slack's published example (docs/api-facts.md section 4.2).
@@ -79,10 +78,11 @@ def test_it_refuses_anything_but_the_exact_signature(
 
 
 @pytest.fixture
-def live(tmp_path: Path) -> Iterator[LiveWall]:
-    with serve_wall(api_config(tmp_path, SLACK_CONFIG), env=ENV, schedule=False) as live:
+def live_spec(tmp_path: Path) -> LiveSpec:
+    def board(live: LiveWall) -> None:
         set_board(live.wall, payments_rate=0.062, search_rate=0.004, down=1)
-        yield live
+
+    return LiveSpec(api_config(tmp_path, SLACK_CONFIG), env=ENV, prepare=board)
 
 
 def command(live: LiveWall, text: str, *, at: float | None = None, secret: str = SECRET) -> Answer:

@@ -235,6 +235,7 @@ tokens_env = ["WALL_API_TOKEN"]
 """
 
 
+@pytest.mark.processes
 def test_check_config_offline_succeeds_with_no_secret_set_and_lists_them(tmp_path: Path) -> None:
     text = sentry_config('token_env = "SENTRY_AUTH_TOKEN"').replace(
         "[teams.payments]", HEALTH_AND_ALERTS + "\n[teams.payments]"
@@ -260,6 +261,7 @@ def test_check_config_offline_succeeds_with_no_secret_set_and_lists_them(tmp_pat
     assert "SENTRY_AUTH_TOKEN is not set" in online.stderr
 
 
+@pytest.mark.processes
 def test_check_config_offline_still_finds_structural_errors(tmp_path: Path) -> None:
     text = sentry_config('token_env = "SENTRY_AUTH_TOKEN"').replace('org = "acme"', 'org = "a b"')
     done = check_config("--offline", str(write_config(tmp_path, text)), env={})

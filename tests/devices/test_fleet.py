@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -13,21 +12,19 @@ from playwright.sync_api import Browser, Page
 
 from tests.devices.support import ADMIN, ENV, admin, config
 from tests.support.api_client import fetch
-from tests.support.browser import CONNECTED, browser_fixture, open_screen, wait_for
-from tests.support.live import LiveWall, serve_wall
+from tests.support.browser import CONNECTED, open_screen, wait_for
+from tests.support.live import LiveSpec, LiveWall
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_fixture"]
 
 HOSTILE_NAME = "<img src=x onerror=window.__xss=1>"
 HOSTILE_ERROR = "<img src=x onerror=window.__xss=2>"
 
 
 @pytest.fixture
-def live(tmp_path: Path) -> Iterator[LiveWall]:
+def live_spec(tmp_path: Path) -> LiveSpec:
     # Open access, as today: any browser shows its page; the fleet view still needs an admin.
-    with serve_wall(config(tmp_path, access="open"), env=ENV) as live:
-        yield live
+    return LiveSpec(config(tmp_path, access="open"), env=ENV, schedule=True)
 
 
 def row_named(live: LiveWall, name: str, condition: Any = None, timeout: float = 8.0) -> Any:

@@ -187,6 +187,7 @@ def _no_admin() -> str:
     return demo_config() + '\n[screen]\naccess = "paired"\n'
 
 
+@pytest.mark.processes
 def test_the_cli_revokes_and_the_credential_is_refused_everywhere(tmp_path: Path) -> None:
     with serve_wall(config(tmp_path), env=ENV) as live:
         code, cookie = start(live)

@@ -11,7 +11,7 @@ import re
 import signal
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,34 +31,27 @@ from tests.devices.support import (
 )
 from tests.support.api_client import fetch
 from tests.support.daemons import wait_until
-from tests.support.process import ServerProcess, run_server
-from tests.support.redis_server import RedisServer, redis_server
+from tests.support.process import ServerProcess, run_servers
+from tests.support.redis_server import RedisDatabase
 from tests.support.replicas import state_of
 from tests.support.screens import ScreenClient
 
 STATE = '\n[state]\nbackend = "redis"\nkey_prefix = "pairtest"\nlease_ttl = "2s"\n'
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[RedisServer]:
-    with redis_server(tmp_path / "redis") as server:
-        yield server
-
-
 @contextmanager
 def two_replicas(
-    tmp_path: Path, store: RedisServer, **screen: Any
+    tmp_path: Path, store: RedisDatabase, **screen: Any
 ) -> Iterator[list[ServerProcess]]:
     text = config(tmp_path, **screen).read_text() + STATE
     env = {**ENV, "WALLBOARD_REDIS_URL": store.url}
-    with ExitStack() as stack:
-        servers = []
-        for name in ("a", "b"):
-            folder = tmp_path / name
-            folder.mkdir()
-            path = folder / "config.toml"
-            path.write_text(text)
-            servers.append(stack.enter_context(run_server(path, env=env)))
+    paths = []
+    for name in ("a", "b"):
+        folder = tmp_path / name
+        folder.mkdir()
+        paths.append(folder / "config.toml")
+        paths[-1].write_text(text)
+    with run_servers(paths, env=env) as servers:
         yield servers
 
 
@@ -91,7 +84,7 @@ def act(server: ServerProcess, screen_id: str, action: str, **body: str) -> dict
 
 
 def test_pair_on_one_replica_use_and_command_on_another_revoke_through_either(
-    tmp_path: Path, store: RedisServer
+    tmp_path: Path, store: RedisDatabase
 ) -> None:
     with two_replicas(tmp_path, store) as (a, b):
         b_id = state_of(b)["replica"]
@@ -135,7 +128,7 @@ def test_pair_on_one_replica_use_and_command_on_another_revoke_through_either(
 
 
 def test_a_dead_replicas_screens_leave_the_fleet_view_after_the_expiry(
-    tmp_path: Path, store: RedisServer
+    tmp_path: Path, store: RedisDatabase
 ) -> None:
     with two_replicas(tmp_path, store) as (a, b):
         screen_id, credential = paired_tv(b, a, "Kitchen")
@@ -163,7 +156,7 @@ def test_a_dead_replicas_screens_leave_the_fleet_view_after_the_expiry(
 
 
 def test_while_redis_is_down_a_paired_tv_is_told_to_retry_never_unpaired(
-    tmp_path: Path, store: RedisServer
+    tmp_path: Path, store: RedisDatabase
 ) -> None:
     with two_replicas(tmp_path, store) as (a, _b):
         _, credential = paired_tv(a, a, "Hall")
@@ -178,7 +171,7 @@ def test_while_redis_is_down_a_paired_tv_is_told_to_retry_never_unpaired(
 
 
 def test_an_admin_signed_in_on_one_replica_is_signed_in_on_every_one(
-    tmp_path: Path, store: RedisServer
+    tmp_path: Path, store: RedisDatabase
 ) -> None:
     with two_replicas(tmp_path, store) as (a, b):
         login = fetch(
@@ -202,7 +195,7 @@ def test_an_admin_signed_in_on_one_replica_is_signed_in_on_every_one(
 
 
 def test_guesses_are_counted_across_replicas_not_per_replica(
-    tmp_path: Path, store: RedisServer
+    tmp_path: Path, store: RedisDatabase
 ) -> None:
     # Behind a round-robin load balancer a guesser alternates replicas: the limit of 3 per
     # minute holds for the wall, not 3 per replica (6 here).
@@ -221,7 +214,7 @@ def test_guesses_are_counted_across_replicas_not_per_replica(
 
 
 def test_a_move_missed_over_pub_sub_still_reaches_the_screen(
-    tmp_path: Path, store: RedisServer
+    tmp_path: Path, store: RedisDatabase
 ) -> None:
     with two_replicas(tmp_path, store) as (a, b):
         screen_id, credential = paired_tv(a, b, "Hall")

@@ -27,6 +27,8 @@ from tests.support.api_client import fetch
 from tests.support.process import ServerProcess, run_server
 from tests.support.screens import ScreenClient
 
+pytestmark = pytest.mark.processes  # each test starts a process (make check skips it)
+
 
 def opens_its_page(server: ServerProcess, credential: str) -> bool:
     page = fetch(f"{server.url}/teams/payments", headers=device_cookie(credential))

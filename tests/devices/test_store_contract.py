@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.daemons import wait_until
-from tests.support.redis_server import RedisServer, redis_server
+from tests.support.redis_server import RedisServer
 from wallboard.devices import codes
 from wallboard.devices.store import MemoryDeviceStore
 from wallboard.state.ports import Device, DeviceStore, Pending
@@ -27,13 +27,7 @@ from wallboard.state.sqlite.file import SqliteFile
 TTL = 600.0
 
 
-@pytest.fixture(scope="module")
-def redis_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    with redis_server(tmp_path_factory.mktemp("redis")) as server:
-        yield server
-
-
-@pytest.fixture(params=["memory", "sqlite", "redis"])
+@pytest.fixture(params=["memory", "sqlite", pytest.param("redis", marks=pytest.mark.processes)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DeviceStore]:
     if request.param == "memory":
         yield MemoryDeviceStore()
@@ -42,7 +36,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DeviceStor
         yield SqliteDeviceStore(file)
         file.close()
     else:
-        server: RedisServer = request.getfixturevalue("redis_db")
+        server: RedisServer = request.getfixturevalue("redis_instance")
         client = server.client()
         yield RedisDeviceStore(client, f"contract-{secrets.token_hex(4)}")
         client.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,17 +12,16 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from collectors.base import Collection, Reading
-from tests.support.live import LiveWall, demo_config, serve_wall, write_config
+from tests.support.live import LiveSpec, LiveWall, demo_config, write_config
 from tests.support.screens import ScreenClient
 
 BIG = "x" * 60_000  # a large panel text, so a screen that stops reading fills its buffers fast
 
 
 @pytest.fixture
-def live(tmp_path: Path) -> Iterator[LiveWall]:
+def live_spec(tmp_path: Path) -> LiveSpec:
     text = demo_config().replace('heartbeat = "1s"', 'heartbeat = "1s"\ndrop_stalled_after = "2s"')
-    with serve_wall(write_config(tmp_path, text), schedule=False) as live:
-        yield live
+    return LiveSpec(write_config(tmp_path, text))
 
 
 def push(live: LiveWall, text: str) -> int:

@@ -9,22 +9,15 @@ traceback, and the other team's screens, and a /wall screen, keep receiving.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from collectors.base import Collection, Item, Reading
-from tests.support.live import LiveWall, demo_config, serve_wall, write_config
+from tests.support.live import LiveWall
 from tests.support.screens import ScreenClient
 from wallboard.views.team import FAILED
-
-
-@pytest.fixture
-def live(tmp_path: Any) -> Iterator[LiveWall]:
-    with serve_wall(write_config(tmp_path, demo_config()), schedule=False) as running:
-        yield running
 
 
 def readings(payments: float, search: float, broken: bool = False) -> Collection:

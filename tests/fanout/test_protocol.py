@@ -5,22 +5,12 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 
 from tests.support.api_client import fetch
-from tests.support.live import LiveWall, demo_config, serve_wall, write_config
+from tests.support.live import LiveWall
 from tests.support.paths import ROOT
 from tests.support.screens import ScreenClient
 from wallboard.fanout import protocol
-
-
-@pytest.fixture
-def live(tmp_path: Path) -> Iterator[LiveWall]:
-    with serve_wall(write_config(tmp_path, demo_config()), schedule=False) as live:
-        yield live
 
 
 def test_hello_and_the_page_carry_the_close_codes_and_caps(live: LiveWall) -> None:

@@ -22,6 +22,8 @@ from tests.support.live import demo_config, write_config
 from tests.support.process import command, run_server
 from tests.support.screens import ScreenClient
 
+pytestmark = pytest.mark.processes  # each test starts a process (make check skips it)
+
 BREAKERS = [
     ('heartbeat = "1s"', 'heartbeat = "99999999999999999999d"', "wall.heartbeat"),
     ('heartbeat = "1s"', 'heartbeat = "0.0000001ms"', "wall.heartbeat"),

@@ -16,7 +16,7 @@ import pytest
 
 from collectors.sentry.webhook import signature as sentry_signature
 from tests.faults.servers import FaultServer, Script
-from tests.support.live import LiveWall, serve_wall
+from tests.support.live import LiveSpec, LiveWall
 from wallboard.api.slack import signature as slack_signature
 
 SECRET = "hook-secret-value-1234"
@@ -89,12 +89,11 @@ sentry_projects = ["web"]
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveWall]:
+def live_spec(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSpec]:
     with FaultServer(Script(body=b"[]")) as upstream:
         path = tmp_path_factory.mktemp("hostile") / "wall.toml"
         path.write_text(config(upstream.url))
-        with serve_wall(path, env=ENV, schedule=False) as running:
-            yield running
+        yield LiveSpec(path, env=ENV, shared=True)
 
 
 def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str, bytes]:

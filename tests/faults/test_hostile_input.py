@@ -11,7 +11,6 @@ import json
 import logging
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ import pytest
 import urllib3
 from websockets.exceptions import ConnectionClosed
 
-from tests.support.live import LiveWall, demo_config, serve_wall, write_config
+from tests.support.live import LiveSpec, LiveWall, demo_config, serve_wall, write_config
 from tests.support.screens import ScreenClient
 from wallboard.config import loader
 
@@ -29,10 +28,9 @@ HTTP = urllib3.PoolManager(retries=False)
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveWall]:
+def live_spec(tmp_path_factory: pytest.TempPathFactory) -> LiveSpec:
     path = write_config(tmp_path_factory.mktemp("hostile-input"), demo_config() + DEPLOYS)
-    with serve_wall(path, env={"DEPLOY_TOKEN": TOKEN}, schedule=False) as running:
-        yield running
+    return LiveSpec(path, env={"DEPLOY_TOKEN": TOKEN}, shared=True)
 
 
 def deploy(live: LiveWall, body: bytes) -> tuple[int, Any]:

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from tests.faults.servers import FaultServer, Script
-from tests.support.live import LiveWall, serve_wall
+from tests.support.live import LiveSpec, LiveWall
 from tests.support.screens import ScreenClient
 
 VALUES = {"calm": "0.0001", "pinf": "+Inf", "ninf": "-Inf", "nan": "NaN"}
@@ -84,11 +84,10 @@ def upstream() -> Iterator[FaultServer]:
 
 
 @pytest.fixture(scope="module")
-def live(upstream: FaultServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveWall]:
+def live_spec(upstream: FaultServer, tmp_path_factory: pytest.TempPathFactory) -> LiveSpec:
     path: Path = tmp_path_factory.mktemp("nonfinite") / "wall.toml"
     path.write_text(config(upstream.url))
-    with serve_wall(path, env={}, schedule=False) as running:
-        yield running
+    return LiveSpec(path, env={}, shared=True)
 
 
 def synced(client: ScreenClient, teams: int = 1) -> None:

@@ -17,10 +17,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 from tests.faults.servers import wait_until
 from tests.support.live import demo_config, write_config
 from tests.support.process import ServerProcess, run_server
 from wallboard.server import FD_RESERVE
+
+pytestmark = pytest.mark.processes  # each test starts a process (make check skips it)
 
 NOFILE = 256
 CAP = NOFILE - FD_RESERVE  # what the server computes from its open-files limit

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,13 +12,12 @@ import pytest
 import urllib3
 from playwright.sync_api import Browser
 
-from tests.support.browser import browser_fixture, open_screen, wait_for
-from tests.support.live import LiveWall, serve_wall, write_config
+from tests.support.browser import open_screen, wait_for
+from tests.support.live import LiveSpec, LiveWall, serve_wall, write_config
 from tests.support.screen_wall import HEARTBEAT, SCREEN_CONFIG, apply, main_readings
 from wallboard.views.team import team_view
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_fixture"]
 
 TOKEN = "deploy-token-for-tests-7f3a"
 ENV = {"WALLBOARD_DEPLOY_TOKEN": TOKEN}
@@ -31,14 +29,16 @@ services = { "payments-api" = "payments" }
 """
 
 
+def sparkline(live: LiveWall) -> None:
+    for rate in (0.002, 0.003, 0.0025, 0.004, 0.003):  # a sparkline to put ticks on
+        apply(live, "main", main_readings(rate))
+
+
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveWall]:
+def live_spec(tmp_path_factory: pytest.TempPathFactory) -> LiveSpec:
     text = SCREEN_CONFIG.format(heartbeat=HEARTBEAT, stale_after="1h", screen="") + DEPLOYS
     path = write_config(tmp_path_factory.mktemp("deploys"), text)
-    with serve_wall(path, env=ENV, schedule=False) as live:
-        for rate in (0.002, 0.003, 0.0025, 0.004, 0.003):  # a sparkline to put ticks on
-            apply(live, "main", main_readings(rate))
-        yield live
+    return LiveSpec(path, env=ENV, prepare=sparkline, shared=True)
 
 
 HTTP = urllib3.PoolManager(retries=False)

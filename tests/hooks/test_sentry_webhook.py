@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from collectors.sentry.webhook import signature
-from tests.support.live import LiveWall, serve_wall, write_config
+from tests.support.live import LiveSpec, LiveWall, serve_wall, write_config
 from tests.support.screens import ScreenClient
 from tests.support.sentry_double import ALL_SCOPES, SentryDouble, event_alert
 from tests.support.sentry_wall import wall_config
@@ -40,11 +40,9 @@ def double() -> Iterator[SentryDouble]:
 
 
 @pytest.fixture
-def live(double: SentryDouble, tmp_path: Path) -> Iterator[LiveWall]:
+def live_spec(double: SentryDouble, tmp_path: Path) -> LiveSpec:
     path = write_config(tmp_path, wall_config(double.url, TEAMS))
-    with serve_wall(path, env=ENV, schedule=False) as running:
-        running.wall.poller.collect("sentry")
-        yield running
+    return LiveSpec(path, env=ENV, prepare=lambda running: running.wall.poller.collect("sentry"))
 
 
 def post(
@@ -215,7 +213,7 @@ def test_it_keeps_a_resolve_that_arrives_while_a_slow_poll_is_in_flight(
     double.delay = 1.0  # the listing is read, then answered a second later
     poll = threading.Thread(target=live.wall.poller.collect, args=("sentry",))
     poll.start()
-    time.sleep(0.4)
+    time.sleep(0.4)  # within that second: the listing read, not yet answered
     issue["status"] = "resolved"
     status, _, _ = post(live, issue_body("resolved", issue))
     poll.join(10)

@@ -17,8 +17,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.support.live import demo_config, write_config
 from tests.support.paths import ROOT
+
+pytestmark = pytest.mark.processes  # each test starts a process (make check skips it)
 
 API_TOKEN = "tok-9f8e7d6c5b4a-api"
 SLACK_SECRET = "slack-signing-4d3c2b1a"

@@ -24,6 +24,9 @@ def restore_logging() -> Iterator[None]:
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     yield
+    # logs.configure captured warnings into logging: let go, or a later test's capture
+    # on this worker would be a no-op (logging keeps the first showwarning it replaced).
+    logging.captureWarnings(False)
     for handler in list(root.handlers):
         root.removeHandler(handler)
     for handler in handlers:

@@ -10,6 +10,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -208,6 +209,7 @@ query = "sum by (team) (rate(errors_total[5m]))"
 """
 
 
+@pytest.mark.processes
 def test_promtool_finds_nothing_to_fix_in_a_live_scrape(tmp_path: Path) -> None:
     with socket.socket() as sock:  # a port nothing listens on: the upstream fails at once
         sock.bind(("127.0.0.1", 0))

@@ -59,6 +59,7 @@ def failed_cycles(url: str) -> float:
     return sum(float(v) for v in found)
 
 
+@pytest.mark.processes
 def test_a_source_failing_for_ten_cycles_writes_at_most_two_warnings(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text(FAILING_PROMETHEUS.format(port=closed_port()))

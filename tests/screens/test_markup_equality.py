@@ -33,7 +33,6 @@ from __future__ import annotations
 import difflib
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,14 +40,12 @@ import pytest
 from playwright.sync_api import Browser, Page, WebSocket
 
 from tests.support.api_client import fetch
-from tests.support.browser import CONNECTED, browser_fixture, wait_for
-from tests.support.live import LiveWall, write_config
+from tests.support.browser import CONNECTED, wait_for
+from tests.support.live import LiveSpec, LiveWall, write_config
 from tests.support.markup_wall import CONFIG, QUEUES, STATES, settle_states
-from tests.support.screen_wall import screen_wall
 from wallboard.views.screen_shape import age_text
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_fixture"]  # the module's Chromium
 
 
 # The screen's parts: what the server renders and the script redraws.
@@ -83,11 +80,10 @@ CAPTURE = """(selectors) => {
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveWall]:
+def live_spec(tmp_path_factory: pytest.TempPathFactory) -> LiveSpec:
     directory: Path = tmp_path_factory.mktemp("markup")
-    with screen_wall(write_config(directory, CONFIG.format(queues=QUEUES))) as running:
-        settle_states(running)
-        yield running
+    config = write_config(directory, CONFIG.format(queues=QUEUES))
+    return LiveSpec(config, prepare=settle_states, shared=True)
 
 
 def capture(page: Page, kind: str) -> Any:

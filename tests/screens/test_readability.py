@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser
 
-from tests.support.browser import browser_fixture, open_screen, settle, wait_for
+from tests.support.browser import open_screen, settled, wait_for
 from tests.support.readability import (
     FAILING_SERVICE,
     apply_states,
@@ -29,7 +29,6 @@ from tests.support.screen_wall import screen_wall
 from wallboard.board.deploys import Deploy
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_fixture"]  # the module's Chromium
 
 VIEWPORTS = [(1366, 768), (1920, 1080), (3840, 2160)]
 PLANNED = "() => document.getElementById('teams').classList.contains('planned')"
@@ -43,7 +42,7 @@ RECTS = """() => Array.from(document.querySelectorAll('.tile, .panel')).map((el)
 def open_wall(browser: Browser, url: str, width: int, height: int) -> Any:
     screen = open_screen(browser, f"{url}/wall", width, height)
     wait_for(screen.page, PLANNED)
-    settle(0.2)  # fonts and the plan settle within a frame or two
+    settled(screen.page)
     return screen
 
 
@@ -94,7 +93,7 @@ def test_nothing_overflows_at_any_viewport(
                 screen = open_screen(browser, f"{live.url}{path}", width, height)
                 if path == "/wall":
                     wait_for(screen.page, PLANNED)
-                settle(0.2)
+                settled(screen.page)
                 sizes = measure(screen.page)
                 assert not sizes["overflow"], (path, width, sizes["overflow"])
                 body = screen.page.evaluate(
@@ -140,7 +139,7 @@ def test_the_disconnect_banner_leaves_the_layout_unchanged(
     # The server is gone: both screens show the banner, and nothing below it moves.
     for name, screen in (("wall", wall), ("team", team)):
         wait_for(screen.page, "() => !document.getElementById('banner').hidden", timeout=10)
-        settle(0.3)
+        settled(screen.page)
         assert screen.page.evaluate(RECTS) == before[name], name
         screen.page.context.close()
 
@@ -160,7 +159,7 @@ def test_a_larger_scale_never_shrinks_the_value_and_keeps_the_name(
                 screen = open_screen(
                     browser, f"{live.url}/teams/{team_id(0)}?scale={scale}", width, height
                 )
-                settle(0.2)
+                settled(screen.page)
                 values.append(measure(screen.page)["min_value"])
                 head = screen.page.evaluate(
                     """() => ['.team-name', '.team-status'].map((sel) => {

@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Playwright
 
-from tests.support.browser import open_screen, sound_browser_fixture, wait_for
+from tests.support.browser import launch, open_screen, own_contexts, wait_for
 from tests.support.screen_wall import apply, main_readings, screen_config, screen_wall
 
 pytestmark = pytest.mark.browser
-__all__ = ["sound_browser_fixture"]  # Chromium with --autoplay-policy=no-user-gesture-required
+
+
+@pytest.fixture(scope="module")
+def sound_chromium(playwright_driver: Playwright) -> Iterator[Browser]:
+    """Chromium as a kiosk runs it for the chime: sound allowed without a click."""
+    browser = launch(playwright_driver, ("--autoplay-policy=no-user-gesture-required",))
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def browser(sound_chromium: Browser) -> Iterator[Browser]:
+    with own_contexts(sound_chromium) as browser:
+        yield browser
+
 
 CRIT = main_readings(0.09)
 OK = main_readings(0.0042)

@@ -10,11 +10,10 @@ import pytest
 from playwright.sync_api import Browser
 
 from tests.support.blackhole import Blackhole
-from tests.support.browser import browser_fixture, open_screen, wait_for
+from tests.support.browser import open_screen, wait_for
 from tests.support.screen_wall import HEARTBEAT, apply, main_readings, screen_config, screen_wall
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_fixture"]  # the module's Chromium
 
 BANNER_SHOWN = "() => !document.getElementById('banner').hidden"
 RECOVERED = (

@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from playwright.sync_api import Browser
 
-from tests.support.browser import browser_fixture, open_screen, wait_for
-from tests.support.live import LiveWall, serve_wall
+from tests.support.browser import open_screen, wait_for
+from tests.support.live import LiveSpec, LiveWall
 from tests.support.paths import ROOT
 from wallboard.config import loader as config_mod
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_fixture"]
 
 KINDS = {"metric", "health", "alerts", "issues", "slo"}
 CONFIG = ROOT / "config.toml"
 
 
+def three_cycles(live: LiveWall) -> None:
+    for _ in range(3):  # the first cycle also makes up the demo's past
+        live.wall.poller.collect("demo")
+
+
 @pytest.fixture(scope="module")
-def live() -> Iterator[LiveWall]:
-    with serve_wall(CONFIG, schedule=False) as live:
-        for _ in range(3):  # the first cycle also makes up the demo's past
-            live.wall.poller.collect("demo")
-        yield live
+def live_spec() -> LiveSpec:
+    return LiveSpec(CONFIG, prepare=three_cycles, shared=True)
 
 
 def kinds_of(team: str) -> dict[str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from itertools import combinations
 
 import pytest
@@ -10,12 +9,11 @@ from playwright.sync_api import Browser
 
 from collectors.base import Collection, Reading
 from collectors.errors import CollectorError
-from tests.support.browser import ARTIFACTS, CONNECTED, browser_fixture, open_screen, wait_for
-from tests.support.live import LiveWall, write_config
-from tests.support.screen_wall import health, screen_wall
+from tests.support.browser import ARTIFACTS, CONNECTED, open_screen, wait_for
+from tests.support.live import LiveSpec, LiveWall, write_config
+from tests.support.screen_wall import health
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_fixture"]  # the module's Chromium
 
 SIZES = [(1366, 768), (1920, 1080), (3840, 2160)]
 PANELS = 12
@@ -55,15 +53,17 @@ def readings(config_teams: list[str]) -> dict[tuple[str, str], Reading]:
     return out
 
 
+def crowded_board(live: LiveWall) -> None:
+    teams = list(live.wall.config.teams)
+    live.wall.board.apply("main", Collection(readings=readings(teams)))
+    reason = "upstream answered HTTP 503 Service Unavailable after 10 s; retrying with backoff"
+    live.wall.board.fail("flaky", CollectorError(reason))
+
+
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveWall]:
+def live_spec(tmp_path_factory: pytest.TempPathFactory) -> LiveSpec:
     config = write_config(tmp_path_factory.mktemp("layout"), config_text())
-    with screen_wall(config) as live:
-        teams = list(live.wall.config.teams)
-        live.wall.board.apply("main", Collection(readings=readings(teams)))
-        reason = "upstream answered HTTP 503 Service Unavailable after 10 s; retrying with backoff"
-        live.wall.board.fail("flaky", CollectorError(reason))
-        yield live
+    return LiveSpec(config, prepare=crowded_board, shared=True)
 
 
 BOXES = """(selector) => {

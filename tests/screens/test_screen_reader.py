@@ -5,20 +5,14 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from tests.support.live import LiveWall, demo_config, serve_wall, write_config
+from tests.support.live import LiveWall
 
-
-@pytest.fixture
-def live(tmp_path: Path) -> Iterator[LiveWall]:
-    with serve_wall(write_config(tmp_path, demo_config()), schedule=False) as live:
-        yield live
+# ``live``: the demo wall of tests/conftest.py.
 
 
 def test_it_answers_a_client_ping_with_a_pong(live: LiveWall) -> None:

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser
 
 from collectors.base import Reading
 from collectors.errors import CollectorError
-from tests.support.browser import browser_fixture, open_screen, wait_for
-from tests.support.live import LiveWall
-from tests.support.screen_wall import apply, main_readings, screen_config, screen_wall
+from tests.support.browser import open_screen, wait_for
+from tests.support.live import LiveSpec, LiveWall
+from tests.support.screen_wall import apply, main_readings, screen_config
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_fixture"]  # the module's Chromium
 
 EVERY = 2.0  # seconds per team (the smallest /rotate accepts)
 ORDER = ["payments", "search", "checkout"]
@@ -23,14 +21,17 @@ URL = f"/rotate?teams={','.join(ORDER)}&every={EVERY:g}s"
 SHOWN = "() => document.body.dataset.team"
 
 
+def one_failing_team(live: LiveWall) -> None:
+    apply(live, "main", main_readings(0.0042))
+    # Search's latency comes from "other", which fails: Search is the failing team.
+    apply(live, "other", {("payments", "latency"): Reading(value=0.2)})
+    live.wall.board.fail("other", CollectorError("upstream timed out after 10 s"))
+
+
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveWall]:
-    with screen_wall(screen_config(tmp_path_factory.mktemp("rotate"))) as live:
-        apply(live, "main", main_readings(0.0042))
-        # Search's latency comes from "other", which fails: Search is the failing team.
-        apply(live, "other", {("payments", "latency"): Reading(value=0.2)})
-        live.wall.board.fail("other", CollectorError("upstream timed out after 10 s"))
-        yield live
+def live_spec(tmp_path_factory: pytest.TempPathFactory) -> LiveSpec:
+    config = screen_config(tmp_path_factory.mktemp("rotate"))
+    return LiveSpec(config, prepare=one_failing_team, shared=True)
 
 
 WATCH = """() => ({

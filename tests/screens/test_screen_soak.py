@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from tests.support.browser import browser_fixture, open_screen, settled_metrics, wait_for
+from tests.support.browser import open_screen, settled_metrics, wait_for
 from tests.support.screen_wall import apply, main_readings, screen_config, screen_wall
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_fixture"]  # the module's Chromium
 
 UPDATES = 2000
 WARMUP = 50

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser
 
-from tests.support.browser import CONNECTED, browser_fixture, open_screen, wait_for
-from tests.support.live import LiveWall
-from tests.support.screen_wall import apply, main_readings, screen_config, screen_wall
+from tests.support.browser import CONNECTED, open_screen, wait_for
+from tests.support.live import LiveSpec, LiveWall
+from tests.support.screen_wall import apply, main_readings, screen_config
 from wallboard.views.sparkline import span_label
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_fixture"]
 
 PANEL = '[data-panel="error_rate"]'
 LINES = (
@@ -25,9 +24,8 @@ POINTS = "(s) => document.querySelector(s).getAttribute('points')"
 
 
 @pytest.fixture
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveWall]:
-    with screen_wall(screen_config(tmp_path_factory.mktemp("spark"))) as live:
-        yield live
+def live_spec(tmp_path: Path) -> LiveSpec:
+    return LiveSpec(screen_config(tmp_path))
 
 
 def level(value: float, low: float, high: float) -> float:

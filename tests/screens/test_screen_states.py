@@ -11,11 +11,10 @@ from playwright.sync_api import Browser
 
 from collectors.base import Reading
 from collectors.errors import CollectorError
-from tests.support.browser import browser_fixture, open_screen, wait_for
+from tests.support.browser import open_screen, wait_for
 from tests.support.screen_wall import apply, main_readings, screen_config, screen_wall
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_fixture"]  # the module's Chromium
 
 STALE_AFTER = 1.0  # the "main" source's stale_after in this module's config
 

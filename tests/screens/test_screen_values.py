@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser
 
-from tests.support.browser import browser_fixture, open_screen, wait_for
-from tests.support.live import LiveWall
-from tests.support.screen_wall import apply, main_readings, screen_config, screen_wall
+from tests.support.browser import open_screen, wait_for
+from tests.support.live import LiveSpec, LiveWall
+from tests.support.screen_wall import apply, main_readings, screen_config
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_fixture"]  # the module's Chromium
 
 # Records when the panel's value first reads `expected` (Date.now(): the same clock as time.time).
 WATCH = """([id, expected]) => {
@@ -29,10 +27,11 @@ WATCH = """([id, expected]) => {
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveWall]:
-    with screen_wall(screen_config(tmp_path_factory.mktemp("values"))) as live:
-        apply(live, "main", main_readings(0.0042))
-        yield live
+def live_spec(tmp_path_factory: pytest.TempPathFactory) -> LiveSpec:
+    config = screen_config(tmp_path_factory.mktemp("values"))
+    return LiveSpec(
+        config, prepare=lambda live: apply(live, "main", main_readings(0.0042)), shared=True
+    )
 
 
 def test_it_shows_the_boards_values_rendered_on_the_server_before_any_script(

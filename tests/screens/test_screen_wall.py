@@ -9,11 +9,10 @@ from playwright.sync_api import Browser
 
 from collectors.base import Collection, Reading
 from collectors.errors import CollectorError
-from tests.support.browser import browser_fixture, open_screen, wait_for
+from tests.support.browser import open_screen, wait_for
 from tests.support.screen_wall import apply, main_readings, screen_config, screen_wall
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_fixture"]  # the module's Chromium
 
 ORDER = "() => Array.from(document.querySelectorAll('.tile')).map((t) => t.dataset.team)"
 UNLABELLED = "2 firing alerts have no team label"

@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser
 
 from collectors.base import Collection, Item, Reading
 from collectors.errors import CollectorError
-from tests.support.browser import browser_fixture, open_screen, wait_for
-from tests.support.live import LiveWall, write_config
-from tests.support.screen_wall import screen_wall
+from tests.support.browser import open_screen, wait_for
+from tests.support.live import LiveSpec, LiveWall, write_config
 from wallboard.board.deploys import Deploy
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_fixture"]  # the module's Chromium
 
 TEAM = "<img src=x onerror=window.__xss=1>"
 TITLE = "<script>window.__xss=2</script>"
@@ -73,17 +70,19 @@ def hostile(mark: str) -> Reading:
     return Reading(value=1.0, text=VALUE + mark, status="crit", items=(Item(ITEM, "crit", DETAIL),))
 
 
+def hostile_board(live: LiveWall) -> None:
+    reading = Reading(value=1.0, text=VALUE, status="crit", items=(Item(ITEM, "crit", DETAIL),))
+    live.wall.board.apply(
+        "up", Collection(readings={("evil", "hostile"): reading}, warnings=[WARNING])
+    )
+    live.wall.board.fail("down", CollectorError(REASON))
+    live.wall.board.add_deploy(Deploy("evil", DEPLOY, time.time(), "hook"))
+
+
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveWall]:
+def live_spec(tmp_path_factory: pytest.TempPathFactory) -> LiveSpec:
     config = write_config(tmp_path_factory.mktemp("xss"), CONFIG)
-    with screen_wall(config) as live:
-        reading = Reading(value=1.0, text=VALUE, status="crit", items=(Item(ITEM, "crit", DETAIL),))
-        live.wall.board.apply(
-            "up", Collection(readings={("evil", "hostile"): reading}, warnings=[WARNING])
-        )
-        live.wall.board.fail("down", CollectorError(REASON))
-        live.wall.board.add_deploy(Deploy("evil", DEPLOY, time.time(), "hook"))
-        yield live
+    return LiveSpec(config, prepare=hostile_board, shared=True)
 
 
 @pytest.mark.parametrize("path", ["/teams/evil", "/wall", "/rotate?teams=evil&every=5s"])

@@ -1,18 +1,20 @@
-"""What the state and replica tests share: one real Prometheus per module, one Redis per test."""
+"""What the state and replica tests share: one real Prometheus and a quiet Alertmanager.
+
+Session-scoped, so once per test worker: the replicas only read the target's fixed
+rates. Redis comes from tests/conftest.py's ``store`` (a database per test).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.support.prometheus import PrometheusServer, RequestsTarget
-from tests.support.redis_server import RedisServer, redis_server
 from tests.support.replicas import quiet_alertmanager, replica_config
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusServer]:
     """Prometheus scraping a target where payments fails 10 % of requests, search none."""
     target = RequestsTarget()
@@ -27,14 +29,7 @@ def prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusServer]
     target.close()
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[RedisServer]:
-    """A Redis of the test's own (no persistence), stopped at its end."""
-    with redis_server(tmp_path / "redis") as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def config(prom: PrometheusServer) -> Iterator[str]:
     """The replicas' config (docs/replicas.md shapes): TTL 2 s, 1 s interval, webhook alerts."""
     with quiet_alertmanager() as am:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.daemons import wait_until
-from tests.support.redis_server import RedisServer
+from tests.support.redis_server import RedisDatabase
 from tests.support.replicas import replica_config
 from wallboard.config import loader as config_mod
 from wallboard.server import open_state
@@ -28,7 +28,7 @@ STOP_BUDGET = 0.5  # seconds
 
 
 @pytest.fixture
-def walls(tmp_path: Path, store: RedisServer) -> Iterator[list[Wall]]:
+def walls(tmp_path: Path, store: RedisDatabase) -> Iterator[list[Wall]]:
     # Nothing answers on port 9: collections fail at once, which is all a lease needs.
     path = tmp_path / "wall.toml"
     path.write_text(replica_config("http://127.0.0.1:9", "http://127.0.0.1:9", ttl="2s"))

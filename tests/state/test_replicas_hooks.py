@@ -21,7 +21,7 @@ import pytest
 from collectors.sentry.webhook import signature
 from tests.support.daemons import wait_until
 from tests.support.process import ServerProcess
-from tests.support.redis_server import RedisServer
+from tests.support.redis_server import RedisDatabase
 from tests.support.replicas import TOKEN, get_json, leader_of, quiet_alertmanager, replicas
 from tests.support.sentry_double import ALL_SCOPES, SentryDouble, event_alert
 
@@ -150,7 +150,7 @@ def versions(server: ServerProcess) -> list[str]:
 
 
 def test_a_deploy_posted_to_a_follower_is_on_every_replica_and_outlives_the_leader(
-    tmp_path: Path, store: RedisServer, config: str
+    tmp_path: Path, store: RedisDatabase, config: str
 ) -> None:
     with replicas(tmp_path / "pair", 2, store.url, config, ENV) as servers:
         leader = leader_of(servers)
@@ -169,7 +169,7 @@ def test_a_deploy_posted_to_a_follower_is_on_every_replica_and_outlives_the_lead
         # CI retries the same deploy (through the other replica): recorded once.
         status, again = post_deploy(leader, deploy)
         assert status == 200 and again["duplicate"] is True
-        time.sleep(1.0)
+        time.sleep(1.0)  # a duplicate applied twice would show within this
         for server in servers:
             assert versions(server).count("v9.4.1") == 1, versions(server)
             assert versions(server).count(RELEASE) == 1, versions(server)
@@ -196,7 +196,7 @@ def test_a_deploy_posted_to_a_follower_is_on_every_replica_and_outlives_the_lead
 
 
 def test_a_sentry_webhook_posted_to_a_follower_counts_once_on_the_shared_board(
-    tmp_path: Path, store: RedisServer, config: str, double: SentryDouble
+    tmp_path: Path, store: RedisDatabase, config: str, double: SentryDouble
 ) -> None:
     with replicas(tmp_path, 2, store.url, config, ENV) as servers:
         leader = leader_of(servers)
@@ -215,13 +215,13 @@ def test_a_sentry_webhook_posted_to_a_follower_counts_once_on_the_shared_board(
         # Sentry retries on a timeout: the same body, through the leader this time.
         status, again = post_sentry(leader, body, "event_alert")
         assert status == 200 and again["duplicate"] is True
-        time.sleep(1.0)
+        time.sleep(1.0)  # a duplicate applied twice would show within this
         assert [panel(s, "events")["value"] for s in servers] == [before + 1, before + 1]
         assert store.client().llen("walltest:hooks") == 0  # applied, not left waiting
 
 
 def test_malformed_pushes_are_refused_by_any_replica_and_never_queued(
-    tmp_path: Path, store: RedisServer, config: str
+    tmp_path: Path, store: RedisDatabase, config: str
 ) -> None:
     no_fingerprint = {
         "version": "4",

@@ -22,7 +22,7 @@ from tests.support.api_client import get_from
 from tests.support.daemons import wait_until
 from tests.support.nginx import nginx
 from tests.support.prometheus import PrometheusServer
-from tests.support.redis_server import RedisServer
+from tests.support.redis_server import RedisDatabase
 from tests.support.replicas import leader_of, quiet_alertmanager, replica_config, replicas
 from tests.support.screens import ScreenClient
 
@@ -48,7 +48,7 @@ def ratio_of(snapshot: dict[str, object]) -> dict[str, object]:
 
 
 def test_a_screen_behind_nginx_moves_to_the_other_replica_when_its_own_dies(
-    tmp_path: Path, store: RedisServer, config: str
+    tmp_path: Path, store: RedisDatabase, config: str
 ) -> None:
     (tmp_path / "nginx").mkdir()
     with replicas(tmp_path, 2, store.url, config) as servers:
@@ -81,7 +81,7 @@ def test_a_screen_behind_nginx_moves_to_the_other_replica_when_its_own_dies(
 
 
 def test_behind_nginx_the_wall_logs_each_client_address_not_the_proxys(
-    tmp_path: Path, store: RedisServer, config: str
+    tmp_path: Path, store: RedisDatabase, config: str
 ) -> None:
     (tmp_path / "nginx").mkdir()
     with (

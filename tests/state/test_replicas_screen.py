@@ -11,15 +11,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from tests.support.browser import browser_fixture, open_screen, wait_for
+from tests.support.browser import open_screen, wait_for
 from tests.support.daemons import wait_until
 from tests.support.haproxy import haproxy
-from tests.support.prometheus import PrometheusServer
-from tests.support.redis_server import redis_server
-from tests.support.replicas import get_json, leader_of, quiet_alertmanager, replica_config, replicas
+from tests.support.redis_server import RedisDatabase
+from tests.support.replicas import get_json, leader_of, replicas
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_fixture"]  # the module's Chromium
 
 SCREENS = re.compile(r'^wallboard_screens_connected\{team="payments"\} (\d+)', re.M)
 PANEL = "document.querySelector('[data-panel=\"ratio\"]')"
@@ -43,13 +41,9 @@ def screens_on(url: str) -> int:
 
 
 def test_a_screen_whose_replica_dies_reconnects_to_another_and_never_shows_blank_or_green(
-    browser: Browser, tmp_path: Path, prom: PrometheusServer
+    browser: Browser, tmp_path: Path, store: RedisDatabase, config: str
 ) -> None:
-    with (
-        quiet_alertmanager() as am,
-        redis_server(tmp_path / "redis") as store,
-        replicas(tmp_path, 3, store.url, replica_config(prom.url, am)) as servers,
-    ):
+    with replicas(tmp_path, 3, store.url, config) as servers:
         leader_of(servers)
         addresses = [s.url.removeprefix("http://") for s in servers]
         with haproxy(tmp_path, addresses) as lb:

@@ -19,7 +19,7 @@ import pytest
 from tests.support.alertmanager import alert, payload
 from tests.support.daemons import wait_until
 from tests.support.process import ServerProcess
-from tests.support.redis_server import RedisServer
+from tests.support.redis_server import RedisDatabase
 from tests.support.replicas import (
     get_json,
     leader_of,
@@ -77,7 +77,7 @@ def post_numbered(server: ServerProcess, numbers: list[int]) -> None:
 
 
 def test_a_client_alternating_replicas_while_the_board_changes_never_sees_it_go_back(
-    tmp_path: Path, store: RedisServer, config: str
+    tmp_path: Path, store: RedisDatabase, config: str
 ) -> None:
     with replicas(tmp_path, 2, store.url, config) as servers:
         leader = leader_of(servers)
@@ -108,7 +108,7 @@ def test_a_client_alternating_replicas_while_the_board_changes_never_sees_it_go_
 
 
 def test_after_a_redis_outage_every_replica_agrees_again_and_versions_never_go_back(
-    tmp_path: Path, store: RedisServer, config: str
+    tmp_path: Path, store: RedisDatabase, config: str
 ) -> None:
     with replicas(tmp_path, 2, store.url, config) as servers:
         leader_of(servers)

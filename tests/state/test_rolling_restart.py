@@ -13,6 +13,8 @@ from tests.support.live import demo_config, write_config
 from tests.support.process import run_server
 from tests.support.screens import ScreenClient
 
+pytestmark = pytest.mark.processes  # each test starts a process (make check skips it)
+
 HINT = re.compile(r"retry in (\d+) ms")
 
 

@@ -6,11 +6,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.support.api_client import fetch
 from tests.support.daemons import wait_until
 from tests.support.health_servers import Route, RouteServer
 from tests.support.live import write_config
 from tests.support.process import ServerProcess, run_server
+
+pytestmark = pytest.mark.processes  # each test starts a process (make check skips it)
 
 CONFIG = """
 [wall]
@@ -55,7 +59,7 @@ def test_a_health_check_down_before_a_restart_keeps_its_down_since(tmp_path: Pat
         with run_server(path) as first:
             wait_until(lambda: ledger_since(services(first)) is not None, 30, "ledger down")
             since = ledger_since(services(first))
-        time.sleep(1.5)
+        time.sleep(1.5)  # time passes: a down-since reset by the restart would differ
         restarted = time.time()
         with run_server(path) as second:
             wait_until(lambda: services(second)["updated_at"] > restarted, 30, "a new cycle")

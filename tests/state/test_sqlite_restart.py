@@ -14,9 +14,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.support.api_client import fetch
 from tests.support.live import demo_config, write_config
 from tests.support.process import ServerProcess, run_server
+
+pytestmark = pytest.mark.processes  # each test starts a process (make check skips it)
 
 TEAM = "/api/v1/teams/payments?history=true"
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -38,17 +36,57 @@ def ensure_chromium() -> str:
     return CHROMIUM
 
 
+_drivers: list[Playwright] = []  # the driver running in this process, if any
+
+
+@contextmanager
+def driver() -> Iterator[Playwright]:
+    """Playwright's driver: the one already running in this process, else a new one.
+
+    The sync API cannot run twice in one thread, and a test worker keeps one driver
+    for its whole session (see tests/conftest.py); code that launches its own
+    Chromium (the soak benchmark) shares it.
+    """
+    if _drivers:
+        yield _drivers[-1]
+        return
+    with sync_playwright() as playwright:
+        _drivers.append(playwright)
+        try:
+            yield playwright
+        finally:
+            _drivers.pop()
+
+
+def launch(playwright: Playwright, extra_args: tuple[str, ...] = ()) -> Browser:
+    """A real, headless Chromium (close it when done)."""
+    return playwright.chromium.launch(
+        executable_path=ensure_chromium(), args=[*ARGS, *extra_args], headless=True
+    )
+
+
 @contextmanager
 def chromium(extra_args: tuple[str, ...] = ()) -> Iterator[Browser]:
     """A real, headless Chromium for as long as the block runs."""
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=ensure_chromium(), args=[*ARGS, *extra_args], headless=True
-        )
+    with driver() as playwright:
+        browser = launch(playwright, extra_args)
         try:
             yield browser
         finally:
             browser.close()
+
+
+@contextmanager
+def own_contexts(browser: Browser) -> Iterator[Browser]:
+    """``browser`` for one test: every context the test opened is closed after it.
+
+    A worker's Chromium outlives its tests, so pages left open would pile up in it.
+    """
+    try:
+        yield browser
+    finally:
+        for context in list(browser.contexts):
+            context.close()
 
 
 @dataclass
@@ -81,20 +119,6 @@ def open_screen(
     if connected:
         wait_for(page, CONNECTED)
     return screen
-
-
-@pytest.fixture(scope="module", name="browser")
-def browser_fixture() -> Iterator[Browser]:
-    """One Chromium per test module (import this fixture into the module)."""
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture(scope="module", name="browser")
-def sound_browser_fixture() -> Iterator[Browser]:
-    """Chromium as a kiosk runs it for the chime: sound allowed without a click."""
-    with chromium(("--autoplay-policy=no-user-gesture-required",)) as browser:
-        yield browser
 
 
 def dom_metrics(page: Page) -> dict[str, float]:
@@ -132,6 +156,13 @@ def wait_for(page: Page, expression: str, timeout: float = 5.0, arg: Any = None)
         handle.dispose()  # a kept handle would count against the page's heap in soak tests
 
 
-def settle(seconds: float) -> None:
-    """Let the page's timers run (the only sleep the screen tests use, always bounded)."""
-    time.sleep(seconds)
+SETTLED = """async () => {
+  await document.fonts.ready;
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+}"""
+
+
+def settled(page: Page) -> None:
+    """Wait until the page's fonts are loaded and two frames have been drawn since: the
+    layout's ResizeObserver plans (fit-panels.js, wall.js) have run on the final glyphs."""
+    page.evaluate(SETTLED)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +26,30 @@ class LiveWall:
     @property
     def ws_url(self) -> str:
         return self.url.replace("http://", "ws://")
+
+
+@dataclass(frozen=True)
+class LiveSpec:
+    """What the ``live`` fixture serves (tests/conftest.py); a module overrides ``live_spec``.
+
+    ``prepare`` makes the board's first changes once the wall runs. ``shared``: one wall
+    for all the module's tests (give the spec module scope then); else one per test.
+    """
+
+    config: config_mod.WallConfig | str | Path
+    env: Mapping[str, str] | None = None
+    schedule: bool = False
+    prepare: Callable[[LiveWall], object] | None = None
+    shared: bool = False
+
+
+@contextmanager
+def serve_spec(spec: LiveSpec) -> Iterator[LiveWall]:
+    """The wall ``spec`` describes, prepared; stopped on exit."""
+    with serve_wall(spec.config, env=spec.env, schedule=spec.schedule) as running:
+        if spec.prepare is not None:
+            spec.prepare(running)
+        yield running
 
 
 @contextmanager

@@ -1,4 +1,8 @@
-"""A real Redis (Debian's /usr/bin/redis-server) on a loopback port, no persistence."""
+"""A real Redis (Debian's /usr/bin/redis-server) on a loopback port, no persistence.
+
+A test worker runs one server for its whole session; each test gets a database of
+its own on it (``RedisDatabase``), empty when handed out.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import signal
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import redis
@@ -13,6 +18,7 @@ import redis
 from tests.support.daemons import free_port, wait_until
 
 REDIS_SERVER = "/usr/bin/redis-server"
+DATABASES = 64  # handed out in turn, each flushed first
 
 
 class RedisServer:
@@ -32,6 +38,7 @@ class RedisServer:
             "--dir", str(self.workdir),
             "--save", "",
             "--appendonly", "no",
+            "--databases", str(DATABASES),
         ]  # fmt: skip
         log = (self.workdir / "redis.log").open("ab")
         self.process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
@@ -78,3 +85,47 @@ def redis_server(workdir: Path) -> Iterator[RedisServer]:
         yield server
     finally:
         server.stop()
+
+
+@dataclass
+class RedisDatabase:
+    """One numbered database of a running ``RedisServer``: what a test sees as its Redis.
+
+    Stopping, pausing and restarting act on the whole server (Redis going away); the
+    ``store`` fixture brings it back after the test.
+    """
+
+    server: RedisServer
+    index: int
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.server.port}/{self.index}"
+
+    def client(self) -> redis.Redis:
+        return redis.Redis.from_url(self.url, decode_responses=True, socket_timeout=2)
+
+    def start(self) -> None:
+        self.server.start()
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    def pause(self) -> None:
+        self.server.pause()
+
+    def resume(self) -> None:
+        self.server.resume()
+
+
+def fresh_database(server: RedisServer, index: int) -> RedisDatabase:
+    """Database ``index % DATABASES`` of ``server``, emptied; the server running again first
+    if a test before stopped or paused it."""
+    if server.process is None:
+        server.start()
+    else:
+        server.resume()
+    database = RedisDatabase(server, index % DATABASES)
+    with database.client() as client:
+        client.flushdb()
+    return database

@@ -7,13 +7,13 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from tests.support.daemons import wait_until
-from tests.support.process import ServerProcess, run_server
+from tests.support.process import ServerProcess, run_servers
 
 TOKEN = "replica-test-token"
 RATIO = (
@@ -143,15 +143,16 @@ def replicas(
     config: str,
     env: dict[str, str] | None = None,
 ) -> Iterator[list[ServerProcess]]:
-    """``count`` replicas, each with its own copy of the same config file."""
+    """``count`` replicas, each with its own copy of the same config file, started and
+    stopped side by side."""
     full_env = {"WALLBOARD_REDIS_URL": redis_url, "AM_TOKEN": TOKEN, **(env or {})}
-    with ExitStack() as stack:
-        servers = []
-        for i in range(count):
-            path = config_path(directory, i)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(config)
-            servers.append(stack.enter_context(run_server(path, env=full_env)))
+    paths = []
+    for i in range(count):
+        path = config_path(directory, i)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(config)
+        paths.append(path)
+    with run_servers(paths, env=full_env) as servers:
         yield servers
 
 

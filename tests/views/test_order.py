@@ -6,7 +6,6 @@ import html
 import json
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -14,7 +13,7 @@ import pytest
 
 from collectors.base import Collection, Reading
 from tests.support.api_client import fetch, slack_headers
-from tests.support.live import LiveWall, demo_config, serve_wall, write_config
+from tests.support.live import LiveSpec, LiveWall, demo_config, write_config
 from wallboard.views.order import rank, worst_first
 
 SECRET = "wallboard-test-signing-secret"
@@ -29,13 +28,15 @@ RATES = {"zulu": 0.001, "alpha": 0.002, "mike": 0.2, "bravo": 0.003}  # mike cri
 EXPECTED = ["mike", "zulu", "alpha", "bravo"]
 
 
+def rates(live: LiveWall) -> None:
+    readings = {(team, "error_rate"): Reading(value=v) for team, v in RATES.items()}
+    live.wall.board.apply("demo", Collection(readings=readings))
+
+
 @pytest.fixture
-def live(tmp_path: Path) -> Iterator[LiveWall]:
+def live_spec(tmp_path: Path) -> LiveSpec:
     config = write_config(tmp_path, CONFIG)
-    with serve_wall(config, env={"WB_SLACK_SECRET": SECRET}, schedule=False) as live:
-        readings = {(team, "error_rate"): Reading(value=v) for team, v in RATES.items()}
-        live.wall.board.apply("demo", Collection(readings=readings))
-        yield live
+    return LiveSpec(config, env={"WB_SLACK_SECRET": SECRET}, prepare=rates)
 
 
 def test_the_rank_sorts_by_severity_then_config_order() -> None:

@@ -19,7 +19,8 @@ from tests.support.prometheus import PrometheusServer, RequestsTarget
 from tests.support.screens import ScreenClient
 from wallboard.config import loader as config_mod
 
-pytestmark = pytest.mark.prometheus
+# One worker runs the module: its Prometheus takes seconds to start and be scraped.
+pytestmark = [pytest.mark.prometheus, pytest.mark.xdist_group("alertmanager")]
 
 TOKEN = "am-webhook-token-for-tests"
 ENV = {"AM_TOKEN": TOKEN}

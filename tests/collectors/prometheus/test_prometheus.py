@@ -21,7 +21,8 @@ from wallboard.config import loader as config_mod
 from wallboard.views.team import team_view
 from wallboard.wall import Wall
 
-pytestmark = pytest.mark.prometheus
+# One worker runs the module: its Prometheus takes seconds to start and be scraped.
+pytestmark = [pytest.mark.prometheus, pytest.mark.xdist_group("prometheus")]
 
 RATIO = (
     'sum by (team) (rate(http_requests_total{code=~"5.."}[10s]))'
@@ -200,6 +201,7 @@ def test_it_sends_one_query_per_panel_per_cycle_over_one_connection(
 
 
 def test_it_fills_sparklines_from_history_on_start(prom: Any, tmp_path: Path) -> None:
+    prom.wait_scraped(samples=10)  # history for a whole sparkline, whatever ran before
     config = load(tmp_path, wall_config(prom.url, ["payments"], {"ratio": ratio_panel()}))
     wall = Wall(config, env={}, build="test")
     wall.poller.collect("prom")

@@ -22,7 +22,8 @@ from tests.support.slo_history import BackfilledPrometheus, History, Team
 from wallboard.config import loader as config_mod
 from wallboard.views.team import team_view
 
-pytestmark = pytest.mark.prometheus
+# One worker runs the module: its Prometheus takes seconds to start and be scraped.
+pytestmark = [pytest.mark.prometheus, pytest.mark.xdist_group("slo")]
 
 OBJECTIVE = 0.999
 MIN_REQUESTS = 100
