@@ -82,7 +82,7 @@ class Replica:
         self.sync = BoardSync(link)
         self.writer = Writer(link, self.sync)
         self.hooks = HookQueue(
-            client, keys, keys.wake(self.id), lambda: self.lead.leader, apply_push
+            client, keys, keys.wake(self.id), self.lead.leading, apply_push
         )
         self.devices = RedisDeviceStore(client, keys.prefix)
         self.fleet = RedisFleet(client, keys, self.id, self._stop)

@@ -63,7 +63,9 @@ class Leadership:
         self.health = health
         self.collecting = collecting
         self.handover = handover
-        self.leader = False
+        # Set while this replica holds the lease: the webhook loop waits on it, so a new
+        # leader applies what was queued during the handover at once, not at its next look.
+        self.leading = threading.Event()
         self.epoch = 0
         self.takeovers = 0
         self.mismatch: str | None = None  # why this replica may not take the lease
@@ -114,6 +116,10 @@ class Leadership:
         ):
             self._promote()
 
+    @property
+    def leader(self) -> bool:
+        return self.leading.is_set()
+
     def _promote(self) -> None:
         with self.lock:
             floor = int(time.time() * 1000)
@@ -121,7 +127,7 @@ class Leadership:
             self._until = time.monotonic() + self.ttl
             self.handover.took_over()
             self.client.set(self.keys.leader_config, self.config_hash, px=int(self.ttl * 3000))
-            self.leader = True
+            self.leading.set()
             self.takeovers += 1
             self.collecting.start()
         log.info("replica %s took the collection lease (epoch %d)", self.id, self.epoch)
@@ -133,7 +139,7 @@ class Leadership:
             # Said before the role flips: whoever sees "follower" in /readyz finds the reason
             # already in the log.
             log.warning("replica %s stopped collecting (epoch %d): %s", self.id, self.epoch, why)
-            self.leader = False
+            self.leading.clear()
             self.collecting.stop()
             self.handover.stepped_down()
 
