@@ -1,0 +1,50 @@
+"""The four-metre suite: every visible text's role and size on generated walls, in real
+Chromium, and nothing cut, overlapping or hidden without a "+N more".
+
+The harness (tests/support/four_metres.py) is itself checked first, on pages whose faults
+are known, so a pass means the page is clean and not that the measure is blind.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser
+
+from tests.support.browser import browser_fixture
+from tests.support.four_metres import measure
+from tests.support.four_metres_run import run_cases
+
+pytestmark = pytest.mark.browser
+__all__ = ["browser_fixture"]  # the module's Chromium
+
+FAULTS = """<style>body { font: 20px sans-serif; margin: 0 }
+.box { width: 80px; overflow: hidden; white-space: nowrap }
+.dots { text-overflow: ellipsis }
+ul.items { height: 30px; overflow: hidden; margin: 0; padding: 0; list-style: none }
+.a, .b { position: absolute; top: 300px; left: 300px }</style>
+<div class="box"><span data-role="cut">a long line cut off mid-word</span></div>
+<div class="box dots"><span data-role="dots">a long line ending in dots</span></div>
+<p class="a" data-role="one">first text</p><p class="b" data-role="two">second text</p>
+<ul class="items" style="margin-top: 80px"><li data-role="list-row">one</li>
+<li data-role="list-row">two</li><li data-role="list-row">three</li></ul>
+"""
+
+
+def test_the_harness_sees_cut_text_overlaps_and_silent_lists(browser: Browser) -> None:
+    page = browser.new_page()
+    page.set_content(FAULTS)
+    sizes = measure(page)
+    # The second row is cut across (its lower half hidden); the third is hidden whole.
+    assert sizes["clipped"] == ["cut: a long line cut off mid-word", "list-row: two"]
+    assert sizes["overlaps"] == ["first text / second text"]
+    assert len(sizes["silent"]) == 1
+    assert sizes["smallest"]["dots"] == 20
+    page.close()
+
+
+def test_the_harness_reads_every_role_of_a_wall(browser: Browser, tmp_path: Path) -> None:
+    for _case, sizes, _page in run_cases(browser, tmp_path, (12,), (3,), ((1920, 1080),)):
+        roles = set(sizes["smallest"])
+        assert {"troubled-name", "what-wrong", "failing-value", "calm-name"} <= roles, roles
