@@ -47,6 +47,7 @@ export function patchPanel(section, p) {
   patchSpark(section, screen); // line, threshold lines, deploy ticks, span label
   patchItems(section.querySelector(".items"), screen);
   patchWorseSince(section, screen);
+  setLine(section.querySelector(".since"), screen.since, true);
   setLine(section.querySelector(".updated"), screen.updated);
 }
 

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from tests.support.browser import browser_fixture
-from tests.support.four_metres import measure
+from tests.support.four_metres import CASE_TEAMS, faults, measure
 from tests.support.four_metres_run import run_cases
 
 pytestmark = pytest.mark.browser
@@ -48,3 +48,20 @@ def test_the_harness_reads_every_role_of_a_wall(browser: Browser, tmp_path: Path
     for _case, sizes, _page in run_cases(browser, tmp_path, (12,), (3,), ((1920, 1080),)):
         roles = set(sizes["smallest"])
         assert {"troubled-name", "what-wrong", "failing-value", "calm-name"} <= roles, roles
+
+
+@pytest.mark.parametrize("teams", CASE_TEAMS)
+def test_the_wall_tells_who_what_and_since_when_at_every_density(
+    browser: Browser, tmp_path: Path, teams: int
+) -> None:
+    """1, 3, 6 and 9 troubled teams (as many as there are) at 1366x768, 1080p and 4K."""
+    failures = {}
+    for case, sizes, _page in run_cases(browser, tmp_path, (teams,)):
+        if found := faults(sizes, case[1], case[3]):
+            failures[case] = found
+    assert not failures, failures
+
+
+def test_fifty_teams_with_five_troubled_at_4k(browser: Browser, tmp_path: Path) -> None:
+    for case, sizes, _page in run_cases(browser, tmp_path, (50,), (5,), ((3840, 2160),)):
+        assert not faults(sizes, 5, 2160), (case, faults(sizes, 5, 2160))

@@ -160,10 +160,12 @@ MEASURE = """
     const px = parseFloat(getComputedStyle(el).fontSize);
     const slack = Math.max(2, 0.15 * px);
     let shown = {left: t.left, top: t.top, right: t.right, bottom: t.bottom};
-    let cutWithDots = false;  // an inner box already ends the line with an ellipsis
+    let dotsAt = null;  // the right edge where an inner box ends the line with an ellipsis
     for (const n of clippers(el)) {
       const c = n.getBoundingClientRect();
-      cutWithDots = cutWithDots || ellipsis(n);
+      if (dotsAt === null && ellipsis(n) && t.right > c.right + 1) dotsAt = c.right;
+      // Dots drawn at an inner box's edge are only seen if no outer box cuts before it.
+      const cutWithDots = dotsAt !== null && c.right >= dotsAt - 1;
       const cut = {
         x: t.left < c.left - 1 || t.right > c.right + 1,
         y: t.top < c.top - slack || t.bottom > c.bottom + slack,
@@ -178,7 +180,7 @@ MEASURE = """
       shown = {left: Math.max(shown.left, c.left), top: Math.max(shown.top, c.top),
                right: Math.min(shown.right, c.right), bottom: Math.min(shown.bottom, c.bottom)};
     }
-    if (t.right > innerWidth + 1 || t.bottom > innerHeight + 1) {
+    if (shown.right > innerWidth + 1 || shown.bottom > innerHeight + 1) {
       clipped.push(role(el) + ' off screen: ' + el.textContent.trim());
     }
     if (shown.right - shown.left < 1 || shown.bottom - shown.top < 1) continue;
@@ -215,11 +217,25 @@ MEASURE = """
       silent.push(name + ': ' + hidden.length + ' hidden');
     }
   }
+  // Since when: on every troubled tile shown and every panel that is not ok.
+  const since = (box) => {
+    const el = box.querySelector('[data-role="since"]');
+    return el && visible(el) && el.textContent.trim();
+  };
+  const boxes = Array.from(document.querySelectorAll('.tile, .panel')).filter((box) =>
+    visible(box) && box.dataset.status && box.dataset.status !== 'ok'
+    && box.dataset.fit !== 'folded');
+  const noSince = boxes.filter((box) => !since(box))
+    .map((box) => box.dataset.team || box.dataset.panel);
+  // Troubled teams left off this page: the pager must say so.
+  const paged = document.querySelectorAll('.tile[data-fit="paged"]').length;
+  const pager = document.getElementById('pager');
   const smallest = {};
   for (const t of texts) smallest[t.role] = Math.min(smallest[t.role] ?? Infinity, t.px);
   return {
     texts: texts.map(({role, px, text}) => ({role, px, text})),
-    smallest, clipped, overlaps, silent,
+    smallest, clipped, overlaps, silent, noSince, paged,
+    pager: pager && visible(pager) ? pager.textContent.trim() : '',
   };
 }
 """
@@ -229,6 +245,23 @@ def measure(page: Any) -> dict[str, Any]:
     """Roles and sizes of every visible text, and what a viewer cannot read (see MEASURE)."""
     result: dict[str, Any] = page.evaluate(MEASURE)
     return result
+
+
+def faults(sizes: dict[str, Any], troubled: int, height: int) -> list[str]:
+    """What a viewer at four metres would miss on a measured /wall (empty: nothing)."""
+    out = [f"cut: {t}" for t in sizes["clipped"]]
+    out += [f"overlap: {t}" for t in sizes["overlaps"]]
+    out += [f"rows hidden without +N more: {t}" for t in sizes["silent"]]
+    out += [f"no since-when: {t}" for t in sizes["noSince"]]
+    for role, floor in targets(troubled, height).items():
+        size = sizes["smallest"].get(role)
+        if size is None:
+            out.append(f"{role}: not shown")
+        elif size < floor - 0.05:  # px rounding: 28 x 768/1080 is drawn as 19.9
+            out.append(f"{role}: {size:.1f} px < {floor:.1f}")
+    if sizes["paged"] and f"of {troubled}" not in sizes["pager"]:
+        out.append(f"{sizes['paged']} troubled teams off the page, pager says {sizes['pager']!r}")
+    return out
 
 
 def tracked(sizes: dict[str, Any]) -> dict[str, float | None]:

@@ -85,16 +85,21 @@ def test_a_long_list_shows_its_first_items_and_counts_the_rest() -> None:
     assert screen_panel(view(items=items[:MAX_ITEMS]))["more"] == ""
 
 
-def test_a_crowded_tile_folds_its_calm_panels_into_one_row() -> None:
+def test_a_troubled_tile_shows_what_fails_and_folds_its_healthy_panels_into_one_line() -> None:
     calm = [view(f"p{i}") for i in range(CALM_AFTER)]
     hot = view("hot", status="warn")
     tile = tile_rows(with_screen([hot, *calm]))
     assert tile["rows"] == ["hot", "_calm"]
-    assert tile["calm"]["title"] == f"{CALM_AFTER} more panels ok"
-    # Few panels, or one calm panel among many: every panel keeps its own row.
+    assert tile["calm"]["title"] == f"{CALM_AFTER} ok"
+    # A calm team with few panels: every panel keeps its own row.
     assert tile_rows(with_screen(calm))["rows"] == [p["id"] for p in calm]
+    # One calm panel among failing ones folds too: the tile shows only what fails.
     crowd = [view(f"w{i}", status="warn") for i in range(CALM_AFTER)] + [view("calm")]
-    assert tile_rows(with_screen(crowd)) == {"rows": [p["id"] for p in crowd], "calm": None}
+    folded = tile_rows(with_screen(crowd))
+    assert folded["rows"] == [p["id"] for p in crowd[:-1]] + ["_calm"]
+    assert folded["calm"]["title"] == "1 ok"
+    # Every panel failing: nothing to fold.
+    assert tile_rows(with_screen(crowd[:-1]))["calm"] is None
 
 
 def deploy(version: str, at: float) -> dict[str, Any]:

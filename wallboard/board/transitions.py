@@ -50,6 +50,8 @@ def after_reading(state: PanelState, history: History, reading: Reading, now: fl
         worsened_at = now
     elif status == "ok":
         worsened_at = None
+    # Since when: kept while the status holds, so "crit for 12 min" counts from the change.
+    since = state.status_since if status == state.status and state.status_since else now
     return replace(
         state,
         value=value,
@@ -58,6 +60,7 @@ def after_reading(state: PanelState, history: History, reading: Reading, now: fl
         facts=tuple(reading.facts.items()),
         status=status,
         worsened_at=worsened_at,
+        status_since=since,
         updated_at=now,
         error=None,
         config_error=False,

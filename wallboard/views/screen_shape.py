@@ -26,21 +26,37 @@ def _half_up(x: float) -> int:
     return math.floor(x + 0.5)
 
 
-def age_text(seconds: float) -> str:
-    """ "40 s ago", "3 min ago", "5 h ago", "2 days ago" (static/clock.js: age)."""
+def age_text(seconds: float, form: str = "ago") -> str:
+    """ "40 s ago", "3 min ago", "5 h ago", "2 days ago"; with ``form`` "for", a duration
+    ("3 min") (static/clock.js: age)."""
     s = max(0, _half_up(seconds))
     if s < 90:
-        return f"{s} s ago"
-    if s < 5400:
-        return f"{_half_up(s / 60)} min ago"
-    if s < 172800:
-        return f"{_half_up(s / 3600)} h ago"
-    return f"{_half_up(s / 86400)} days ago"
+        text = f"{s} s"
+    elif s < 5400:
+        text = f"{_half_up(s / 60)} min"
+    elif s < 172800:
+        text = f"{_half_up(s / 3600)} h"
+    else:
+        text = f"{_half_up(s / 86400)} days"
+    return text if form == "for" else text + " ago"
 
 
-def _line(lead: str = "", at: float | None = None, tail: str = "") -> dict[str, Any]:
-    """A text with an optional ticking age in the middle: lead, age of ``at``, tail."""
-    return {"lead": lead, "at": at, "tail": tail}
+def _line(
+    lead: str = "", at: float | None = None, tail: str = "", form: str = "ago"
+) -> dict[str, Any]:
+    """A text with an optional ticking age in the middle: lead, age of ``at``, tail; the
+    age reads "3 min ago", or with ``form`` "for" "3 min" (a duration)."""
+    line: dict[str, Any] = {"lead": lead, "at": at, "tail": tail}
+    if form != "ago":
+        line["form"] = form
+    return line
+
+
+def since_line(status: str, since: float | None) -> dict[str, Any]:
+    """ "crit for 12 min" (ticking) for a status that is not ok; an empty line otherwise."""
+    if status == "ok" or since is None:
+        return _line()
+    return _line(f"{status} for ", since, form="for")
 
 
 def spark_marks(view: dict[str, Any]) -> dict[str, Any]:
@@ -117,6 +133,7 @@ def screen_panel(view: dict[str, Any]) -> dict[str, Any]:
         "more": f"+ {len(items) - MAX_ITEMS} more" if len(items) > MAX_ITEMS else "",
         "updated": updated,
         "worse_since": f"worse since {view['worse_since']}" if view.get("worse_since") else "",
+        "since": since_line(view["status"], view.get("status_since")),
         "row_class": "row " + state,
         "flag": flag,
     }
@@ -136,11 +153,13 @@ def tile_rows(panels: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """
     ids = [p["id"] for p in panels]
     calm = {p["id"] for p in panels if p["status"] == "ok" and not p["stale"] and not p["error"]}
-    if len(panels) <= CALM_AFTER or len(calm) < 2:  # folding one row into one gains nothing
+    # A troubled team shows only what fails; its healthy panels fold into one line.
+    troubled = len(calm) < len(panels)
+    if not calm or (not troubled and (len(panels) <= CALM_AFTER or len(calm) < 2)):
         return {"rows": ids, "calm": None}
     summary = {
         "id": "_calm",
-        "title": f"{len(calm)} more panels ok",
+        "title": f"{len(calm)} ok" if troubled else f"{len(calm)} more panels ok",
         "display": "",
         "screen": {"row_class": "row " + state_classes("ok"), "flag": _line()},
     }
@@ -158,4 +177,5 @@ def screen_team(view: dict[str, Any]) -> dict[str, Any]:
         "deploy_note": deploy_note(view),
         **tile_rows(panels),
         "problem": team_problem(panels),
+        "since": since_line(view["status"], view.get("status_since")),
     }

@@ -23,6 +23,21 @@ def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
+def _status_since(state: PanelState) -> float | None:
+    """When the status the screen shows began: an ok panel shown unknown (failing or
+    stale) has been so since its error, if known."""
+    if state.effective_status != state.status:
+        return state.error_since
+    return state.status_since
+
+
+def team_since(status: str, panels: Sequence[dict[str, Any]]) -> float | None:
+    """Since when a team is at ``status``: the longest-standing of its panels at it (the
+    team has been there at least that long)."""
+    times = [p["status_since"] for p in panels if p["status"] == status and p["status_since"]]
+    return min(times, default=None)
+
+
 def panel_view(
     state: PanelState,
     config: WallConfig,
@@ -51,6 +66,7 @@ def panel_view(
         "error": state.error,
         "config_error": state.config_error,
         "error_since": state.error_since,
+        "status_since": _status_since(state),
         "items": [
             {
                 "title": item.title,

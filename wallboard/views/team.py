@@ -19,13 +19,13 @@ from wallboard.board.board import Board, worst
 from wallboard.config.loader import WallConfig
 from wallboard.views.order import rank, worst_first
 from wallboard.views.screen_shape import screen_team
-from wallboard.views.shapes import panel_view, team_summary
+from wallboard.views.shapes import panel_view, team_since, team_summary
 
 # What a panel view holds only with its history (the API leaves it out unless asked).
 HISTORY_KEYS = frozenset({"spark", "spark_from", "spark_to", "spark_span"})
 # What an update frame carries of the team as a whole, beside its changed panels: a
 # /wall tile folds its calm panels and sorts by rank, rules that need the whole team.
-WHOLE_KEYS = ("status", "state", "rows", "calm", "deploy_note", "problem", "rank")
+WHOLE_KEYS = ("status", "state", "rows", "calm", "deploy_note", "problem", "since", "rank")
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,6 +71,7 @@ class TeamView:
             "version": self.version,
             "panels": panels,
             "status": self.status,
+            "status_since": team_since(self.status, panels),
         }
 
     @cached_property
