@@ -22,6 +22,7 @@ function patchItems(list, screen) {
       setClass(li, it.class);
       setText(li.querySelector(".item-title"), it.title);
       setText(li.querySelector(".item-detail"), it.detail);
+      setLine(li.querySelector(".item-since"), it.since, true);
       return li;
     });
     if (screen.more) rows.push(filled("item-more", screen.more));

@@ -79,6 +79,7 @@ def test_a_long_list_shows_its_first_items_and_counts_the_rest() -> None:
         "class": "item status-crit",
         "title": "svc-0",
         "detail": "HTTP 503",
+        "since": {"lead": "", "at": None, "tail": ""},  # a start the item does not know
     }
     assert shown["more"] == f"+ {9 - MAX_ITEMS} more"
     assert shown["updated"]["tail"] == " · demo data"
@@ -149,3 +150,12 @@ def test_a_gap_in_the_history_is_a_gap_in_the_line() -> None:
     # A lone point between gaps has nothing to draw; no history, no line.
     assert len(screen_panel(view(spark=[1.0, None, 2.0, None, 3.0, 4.0]))["lines"]) == 1
     assert screen_panel(view(spark=[]))["lines"] == []
+
+
+def test_a_service_down_and_an_alert_firing_say_for_how_long() -> None:
+    down = {"title": "ledger", "status": "crit", "detail": "HTTP 503", "since": 1000.0}
+    health = screen_panel(view(kind="health", status="crit", items=[down]))
+    assert health["items"][0]["since"] == {"lead": "down ", "at": 1000.0, "tail": "", "form": "for"}
+    alerts = screen_panel(view(kind="alerts", status="crit", items=[down]))
+    assert alerts["items"][0]["since"]["lead"] == "firing "  # from the alert's startsAt
+    assert screen_panel(view(kind="issues", items=[down]))["items"][0]["since"]["lead"] == ""

@@ -59,6 +59,19 @@ def since_line(status: str, since: float | None) -> dict[str, Any]:
     return _line(f"{status} for ", since, form="for")
 
 
+# How long a list row has been in trouble, by panel kind: a service down, an alert firing.
+ITEM_SINCE = {"health": "down ", "alerts": "firing "}
+
+
+def item_since(kind: str, item: dict[str, Any]) -> dict[str, Any]:
+    """ "down 3 min", "firing 12 min" (ticking; an alert's from its startsAt), for a row
+    that is not ok and knows its start; an empty line otherwise."""
+    lead = ITEM_SINCE.get(kind)
+    if lead is None or item["status"] == "ok" or not item.get("since"):
+        return _line()
+    return _line(lead, item["since"], form="for")
+
+
 def spark_marks(view: dict[str, Any]) -> dict[str, Any]:
     """A panel's sparkline as drawn: its lines (broken at gaps), threshold lines, deploy
     ticks, span label."""
@@ -127,7 +140,12 @@ def screen_panel(view: dict[str, Any]) -> dict[str, Any]:
         "badges": badges,
         **spark_marks(view),
         "items": [
-            {"class": f"item status-{it['status']}", "title": it["title"], "detail": it["detail"]}
+            {
+                "class": f"item status-{it['status']}",
+                "title": it["title"],
+                "detail": it["detail"],
+                "since": item_since(view.get("kind", ""), it),
+            }
             for it in items[:MAX_ITEMS]
         ],
         "more": f"+ {len(items) - MAX_ITEMS} more" if len(items) > MAX_ITEMS else "",
