@@ -117,6 +117,8 @@ def test_deploy_ticks_sit_on_the_line_and_their_labels_stay_inside_the_panel() -
         ("v3", "50.00", "deploy-tick"),
         ("v2", "2.00", "deploy-tick at-start"),
     ]
+    # Only the newest is labelled: older deploys are ticks, so labels never overlap.
+    assert [t["label"] for t in shown["ticks"]] == ["v4", "", ""]
     assert shown["span"] == "last 17 min"
     assert screen_panel(view(deploys=deploys))["ticks"] == []  # no line, no ticks
 

@@ -1,5 +1,7 @@
 """Since when: the board records when each panel's status began, the views carry it to
-the team (its worst panels') and write it as a ticking "crit for 12 min"."""
+the team (its worst panels') and write it as a ticking "crit for 12 min"; a calm team's
+worst panel is the one nearest its threshold.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from tests.board.test_board import CONFIG, Clock
 from wallboard.board.board import Board
 from wallboard.config import loader as config_mod
 from wallboard.views.screen_shape import age_text, since_line
-from wallboard.views.team import team_view
+from wallboard.views.team import TeamViews, team_view
 
 
 def test_a_status_keeps_its_start_until_it_changes() -> None:
@@ -41,3 +43,13 @@ def test_since_reads_as_a_duration_that_ticks() -> None:
     assert age_text(720, "for") == "12 min"
     assert since_line("ok", 1000.0)["lead"] == ""
     assert since_line("crit", None)["lead"] == ""
+
+
+def test_the_worst_panel_of_a_calm_team_is_the_one_nearest_its_threshold() -> None:
+    clock = Clock()
+    board = Board(config_mod.parse(tomllib.loads(CONFIG), env={}), clock=clock)
+    board.apply("demo", Collection(readings={("payments", "error_rate"): Reading(0.002)}))
+    # Requests fall towards their "below 50" warning: 60 is nearer than 0.2 % is to 1 %.
+    board.apply("other", Collection(readings={("payments", "throughput"): Reading(60.0)}))
+    worst = TeamViews(board).get("payments").summary["worst_panel"]
+    assert worst is not None and worst["id"] == "throughput"

@@ -81,11 +81,20 @@ def spark_marks(view: dict[str, Any]) -> dict[str, Any]:
         for name, y in threshold_lines(view)
     ]
     ticks = []
-    for deploy, x in deploy_ticks(view):
+    marks = list(deploy_ticks(view))
+    newest = max((x for _, x in marks), default=None)
+    for deploy, x in marks:
         # A label near an edge hangs inwards so it stays whole inside the panel.
         edge = " at-end" if x > 90 else " at-start" if x < 10 else ""
         ticks.append(
-            {"x": f"{x:.2f}", "version": deploy["short"], "label_class": "deploy-tick" + edge}
+            {
+                "x": f"{x:.2f}",
+                "version": deploy["short"],
+                # Only the newest deploy is labelled: labels side by side would overlap
+                # ("v1:3:5"); older deploys are unlabelled ticks.
+                "label": deploy["short"] if x == newest else "",
+                "label_class": "deploy-tick" + edge,
+            }
         )
     return {
         "lines": lines(view.get("spark") or [], (limits.get("warn"), limits.get("crit"))),

@@ -96,9 +96,23 @@ def panel_view(
     return view
 
 
+def _closeness(panel: dict[str, Any]) -> float:
+    """How near a panel's value is to its first threshold (1.0: on it), so that among
+    panels of one status the worst is the one nearest to getting worse; -inf unknown."""
+    limits, value = panel["thresholds"], panel["value"]
+    limit = limits["warn"] if limits["warn"] is not None else limits["crit"]
+    if value is None or not limit:
+        return -math.inf
+    if limits["direction"] == "below":
+        return limit / value if value > 0 else math.inf
+    return float(value / limit)
+
+
 def team_summary(view: dict[str, Any]) -> dict[str, Any]:
     """Overall status and the worst panel of a team view (``TeamView.plain``), for lists."""
-    worst_panel = max(view["panels"], key=lambda p: severity(p["status"]), default=None)
+    worst_panel = max(
+        view["panels"], key=lambda p: (severity(p["status"]), _closeness(p)), default=None
+    )
     return {
         "id": view["id"],
         "name": view["name"],
