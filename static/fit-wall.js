@@ -46,6 +46,9 @@ export function fitTiles(grid, knownTeam, rows) {
   const box = grid.getBoundingClientRect();
   const unit = Math.min(innerWidth * 0.0105, innerHeight * 0.019); // CSS --u
   const teams = tiles.map((tile) => describe(tile, knownTeam, rows));
+  // ?scale= multiplies the floors (and the calm names): a larger scale pages sooner, it
+  // never draws smaller type.
+  const scale = parseFloat(getComputedStyle(document.documentElement).getPropertyValue("--scale"));
   const opts = { unit: unit / 20.16 };
   const troubled = teams.filter((t) => !t.calm);
   const page = Math.floor(Date.now() / PAGE_MS);
@@ -60,6 +63,7 @@ export function fitTiles(grid, knownTeam, rows) {
           gap: 16 * opts.unit,
           pad: 18 * opts.unit,
           page,
+          scale: scale || 1,
         },
       )
     : planWall(teams, box.width, box.height, opts);

@@ -65,3 +65,15 @@ def test_the_wall_tells_who_what_and_since_when_at_every_density(
 def test_fifty_teams_with_five_troubled_at_4k(browser: Browser, tmp_path: Path) -> None:
     for case, sizes, _page in run_cases(browser, tmp_path, (50,), (5,), ((3840, 2160),)):
         assert not faults(sizes, 5, 2160), (case, faults(sizes, 5, 2160))
+
+
+def test_a_larger_scale_multiplies_every_floor_on_the_wall(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """At ?scale=2 every role reads at twice its floor (the wall pages sooner instead)."""
+    failures = {}
+    cases = run_cases(browser, tmp_path, (12,), (3, 9), ((1920, 1080),), path="/wall?scale=2")
+    for case, sizes, _page in cases:
+        if found := faults(sizes, case[1], 2 * case[3]):  # the floors of a screen twice as tall
+            failures[case] = found
+    assert not failures, failures
