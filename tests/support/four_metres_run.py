@@ -2,7 +2,8 @@
 board and the viewport resized between cases, so a case costs a measurement, not a browser.
 
 ``python -m tests.support.four_metres_run`` prints the smallest size of each tracked role
-per case (the before/after table of the issue note).
+per case (the before/after table of the issue note); with ``--shot PATH`` it takes the
+README's screenshot of /wall (12 teams, 3 troubled) instead.
 """
 
 from __future__ import annotations
@@ -80,8 +81,19 @@ def row(case: Case, sizes: dict[str, Any]) -> str:
     return f"{head} {sizes_text}  clip/overlap/silent {counts}"
 
 
+def screenshot(path: Path) -> None:
+    """The README's /wall: 12 teams, 3 troubled, 1920x1080."""
+    with chromium() as browser, TemporaryDirectory() as tmp:
+        for _case, _sizes, page in run_cases(browser, Path(tmp), (12,), (3,), ((1920, 1080),)):
+            settle(1.5)  # a since-when that has started ticking
+            page.screenshot(path=str(path))
+
+
 def main() -> int:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    if sys.argv[1:2] == ["--shot"]:
+        screenshot(Path(sys.argv[2]))
+        return 0
     print("teams tr viewport   " + " ".join(f"{r[:8]:>8}" for r in TRACKED))
     with chromium() as browser, TemporaryDirectory() as tmp:
         for case, sizes, _page in run_cases(browser, Path(tmp)):
