@@ -54,7 +54,7 @@ def test_a_team_screen_shows_each_of_its_kinds_with_data(
         if kind != "health":
             assert page.locator(f"{panel} svg.spark polyline").get_attribute("points")
         if kind == "slo":
-            assert value.endswith("%") or value.startswith("budget exhausted")
+            assert value.endswith("% budget left") or value.startswith("budget exhausted")
             assert "burn 1h" in screen.text(f"{panel} .items")
             assert "page at 14.4" in screen.text(f"{panel} .items")
         if kind == "issues":

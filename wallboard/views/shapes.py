@@ -23,6 +23,16 @@ def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
+def _display(state: PanelState) -> str:
+    """The value as every face writes it; an SLO's says that it is budget ("51.4 % budget
+    left"), so it never reads as availability."""
+    panel = state.panel
+    text = state.text or units.format_value(panel.unit, state.value, panel.decimals)
+    if panel.kind == "slo" and state.value is not None and state.value >= 0 and state.text:
+        return f"{text} budget left"
+    return text
+
+
 def _status_since(state: PanelState) -> float | None:
     """When the status the screen shows began: an ok panel shown unknown (failing or
     stale) has been so since its error, if known."""
@@ -54,7 +64,7 @@ def panel_view(
         "kind": panel.kind,
         "unit": panel.unit,
         "value": _finite(state.value),
-        "display": state.text or units.format_value(panel.unit, state.value, panel.decimals),
+        "display": _display(state),
         "status": state.effective_status,
         "thresholds": {
             "warn": panel.thresholds.warn,
