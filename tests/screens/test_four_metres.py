@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from tests.support.browser import browser_fixture
-from tests.support.four_metres import CASE_TEAMS, faults, measure
+from collectors.base import Collection, Item, Reading
+from tests.support.browser import browser_fixture, open_screen, settle
+from tests.support.four_metres import CASE_TEAMS, faults, measure, readings, wall_config
 from tests.support.four_metres_run import run_cases
+from tests.support.screen_wall import screen_wall
 
 pytestmark = pytest.mark.browser
 __all__ = ["browser_fixture"]  # the module's Chromium
@@ -77,3 +79,26 @@ def test_a_larger_scale_multiplies_every_floor_on_the_wall(
         if found := faults(sizes, case[1], 2 * case[3]):  # the floors of a screen twice as tall
             failures[case] = found
     assert not failures, failures
+
+
+def test_a_long_list_on_a_team_page_shows_what_fits_then_more(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """Six services down with long names: whole rows, then "+ N more"; nothing cut across."""
+    down = tuple(
+        Item(f"payments-ledger-writer-{i}", "crit", "HTTP 503 Service Unavailable", since=1.0)
+        for i in range(6)
+    )
+    with screen_wall(wall_config(tmp_path, 2)) as live:
+        states = readings(2, 1)
+        states[("team00", "services")] = Reading(0.0, "0 / 6 up", "crit", items=down)
+        live.wall.board.apply("prom", Collection(readings=states))
+        for width, height in ((1366, 768), (1920, 1080)):
+            screen = open_screen(browser, f"{live.url}/teams/team00", width, height)
+            settle(0.3)
+            sizes = measure(screen.page)
+            assert not (sizes["clipped"] or sizes["silent"] or sizes["overlaps"]), sizes
+            more = screen.text('[data-panel="services"] [data-role="more"]')
+            shown = screen.page.locator('[data-panel="services"] .item:not([hidden])').count()
+            assert more == f"+ {6 - (shown - 1)} more", (more, shown)
+            screen.page.context.close()

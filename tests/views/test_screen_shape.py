@@ -82,6 +82,7 @@ def test_a_long_list_shows_its_first_items_and_counts_the_rest() -> None:
         "since": {"lead": "", "at": None, "tail": ""},  # a start the item does not know
     }
     assert shown["more"] == f"+ {9 - MAX_ITEMS} more"
+    assert shown["more_after"][2] == "+ 7 more"  # the words when only two rows fit
     assert shown["updated"]["tail"] == " · demo data"
     assert screen_panel(view(items=items[:MAX_ITEMS]))["more"] == ""
 

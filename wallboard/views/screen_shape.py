@@ -158,6 +158,9 @@ def screen_panel(view: dict[str, Any]) -> dict[str, Any]:
             for it in items[:MAX_ITEMS]
         ],
         "more": f"+ {len(items) - MAX_ITEMS} more" if len(items) > MAX_ITEMS else "",
+        # When fewer rows fit than are sent (static/panels.js: fitItems), the words for
+        # each count shown: ``more_after[n]`` follows the first n rows.
+        "more_after": [f"+ {len(items) - n} more" for n in range(min(len(items), MAX_ITEMS))],
         "updated": updated,
         "worse_since": f"worse since {view['worse_since']}" if view.get("worse_since") else "",
         "since": since_line(view["status"], view.get("status_since")),
