@@ -84,7 +84,8 @@ def test_a_larger_scale_multiplies_every_floor_on_the_wall(
 def test_a_long_list_on_a_team_page_shows_what_fits_then_more(
     browser: Browser, tmp_path: Path
 ) -> None:
-    """Six services down with long names: whole rows, then "+ N more"; nothing cut across."""
+    """Six services down with long names: whole rows, then "+ N more"; nothing cut across,
+    at ?scale=1 and at ?scale=2, where every text is larger."""
     down = tuple(
         Item(f"payments-ledger-writer-{i}", "crit", "HTTP 503 Service Unavailable", since=1.0)
         for i in range(6)
@@ -94,11 +95,17 @@ def test_a_long_list_on_a_team_page_shows_what_fits_then_more(
         states[("team00", "services")] = Reading(0.0, "0 / 6 up", "crit", items=down)
         live.wall.board.apply("prom", Collection(readings=states))
         for width, height in ((1366, 768), (1920, 1080)):
-            screen = open_screen(browser, f"{live.url}/teams/team00", width, height)
-            settle(0.3)
-            sizes = measure(screen.page)
-            assert not (sizes["clipped"] or sizes["silent"] or sizes["overlaps"]), sizes
-            more = screen.text('[data-panel="services"] [data-role="more"]')
-            shown = screen.page.locator('[data-panel="services"] .item:not([hidden])').count()
-            assert more == f"+ {6 - (shown - 1)} more", (more, shown)
-            screen.page.context.close()
+            smallest = []
+            for scale in ("1", "2"):
+                url = f"{live.url}/teams/team00?scale={scale}"
+                screen = open_screen(browser, url, width, height)
+                settle(0.3)
+                sizes = measure(screen.page)
+                assert not (sizes["clipped"] or sizes["silent"] or sizes["overlaps"]), sizes
+                more = screen.text('[data-panel="services"] [data-role="more"]')
+                rows = screen.page.locator('[data-panel="services"] .item:not([hidden])')
+                assert more == f"+ {6 - (rows.count() - 1)} more", (more, rows.count())
+                smallest.append(min(sizes["smallest"].values()))
+                screen.page.context.close()
+            # ?scale=2 grows every text: the smallest by 1.3 at least.
+            assert smallest[1] >= 1.3 * smallest[0], (width, smallest)
