@@ -18,31 +18,37 @@ export function clockText(ms) {
 
 // "40 s ago", "3 min ago": the same rule as wallboard/views/screen_shape.py (age_text),
 // which writes the first render. The one text the screen writes itself: it ticks.
-export function age(ts) {
+// With `form` "for", a duration ("3 min", in "crit for 3 min").
+export function age(ts, form = "ago") {
   const s = Math.max(0, Math.round(serverNow() / 1000 - ts));
-  if (s < 90) return s + " s ago";
-  if (s < 5400) return Math.round(s / 60) + " min ago";
-  if (s < 172800) return Math.round(s / 3600) + " h ago";
-  return Math.round(s / 86400) + " days ago";
+  let text = Math.round(s / 86400) + " days";
+  if (s < 90) text = s + " s";
+  else if (s < 5400) text = Math.round(s / 60) + " min";
+  else if (s < 172800) text = Math.round(s / 3600) + " h";
+  return form === "for" ? text : text + " ago";
 }
 
 // Every `.age[data-at]` in `root` says how long ago its moment was.
 export function tickAges(root = document) {
   root.querySelectorAll(".age[data-at]").forEach((node) => {
     const at = Number(node.dataset.at);
-    setText(node, at ? age(at) : "");
+    setText(node, at ? age(at, node.dataset.form) : "");
   });
 }
 
 // A line with a ticking age inside (screen_shape._line: {lead, at, tail}) into the three
 // spans of the template's line macro.
-export function setLine(node, line) {
+// With `hide`, a line without a lead is hidden (the macro's `hide`).
+export function setLine(node, line, hide = false) {
   const [lead, when, tail] = node.children;
   setText(lead, line.lead);
   const at = line.at ? String(line.at) : "";
+  const form = line.form || "ago";
   if (when.dataset.at !== at) when.dataset.at = at;
-  setText(when, line.at ? age(line.at) : "");
+  if (when.dataset.form !== form) when.dataset.form = form;
+  setText(when, line.at ? age(line.at, form) : "");
   setText(tail, line.tail);
+  if (hide && node.hidden !== !line.lead) node.hidden = !line.lead;
 }
 
 export const onTick = (fn) => ticks.push(fn);

@@ -19,4 +19,6 @@ export function showDeployNote(team) {
   const line = (team && team.deploy_note) || EMPTY;
   setLine(note, line);
   note.hidden = !line.lead;
+  // Beside it, since when the team is at its status ("crit for 12 min").
+  setLine(document.querySelector(".team-since"), (team && team.since) || EMPTY, true);
 }

@@ -2,6 +2,10 @@
 // line (--k) and shape (data-fit: "stacked" or "folded"). Text widths are measured with the
 // page's own bold font, so the plan is made for the glyphs the TV will actually draw.
 import { planWall } from "./fit.js";
+import { PAGE_MS, planTriage } from "./fit-triage.js";
+import { setText } from "./dom.js";
+
+const pager = document.getElementById("pager");
 
 const canvas = document.createElement("canvas").getContext("2d");
 
@@ -18,9 +22,12 @@ function describe(tile, knownTeam, rows) {
   const flags = list.filter((p) => p.screen.flag && p.screen.flag.lead).length;
   const calm = status === "ok" && flags === 0;
   const name = tile.querySelector(".tile-name").textContent;
+  const ok = list.some((p) => p.id === "_calm");
   return {
     id: tile.dataset.team,
     calm,
+    failing: Math.max(list.length - (ok ? 1 : 0), 1),
+    ok,
     rows: Math.max(list.length, tile.querySelectorAll(".row").length, 1),
     flags,
     // The value width plus a small margin: values change between plans (0.12 % -> 12.5 %).
@@ -39,7 +46,30 @@ export function fitTiles(grid, knownTeam, rows) {
   const box = grid.getBoundingClientRect();
   const unit = Math.min(innerWidth * 0.0105, innerHeight * 0.019); // CSS --u
   const teams = tiles.map((tile) => describe(tile, knownTeam, rows));
-  const plan = planWall(teams, box.width, box.height, { unit: unit / 20.16 });
+  // ?scale= multiplies the floors (and the calm names): a larger scale pages sooner, it
+  // never draws smaller type.
+  const scale = parseFloat(getComputedStyle(document.documentElement).getPropertyValue("--scale"));
+  const opts = { unit: unit / 20.16 };
+  const troubled = teams.filter((t) => !t.calm);
+  const page = Math.floor(Date.now() / PAGE_MS);
+  const plan = troubled.length
+    ? planTriage(
+        troubled,
+        teams.filter((t) => t.calm),
+        box.width,
+        box.height,
+        {
+          ...opts,
+          gap: 16 * opts.unit,
+          pad: 18 * opts.unit,
+          page,
+          scale: scale || 1,
+        },
+      )
+    : planWall(teams, box.width, box.height, opts);
+  showPager(plan, box);
+  const triage = new Set(plan.pager !== undefined ? troubled.map((t) => t.id) : []);
+  const hidden = new Set(plan.hidden || []);
   const byId = new Map(tiles.map((tile) => [tile.dataset.team, tile]));
   const place = (spot, fit, k) => {
     const tile = byId.get(spot.id);
@@ -58,9 +88,31 @@ export function fitTiles(grid, knownTeam, rows) {
     const tile = byId.get(spot.id);
     if (tile) tile.dataset.head = spot.twoLineHead ? "two" : "one";
   });
+  tiles.forEach((tile) => {
+    const id = tile.dataset.team;
+    if (triage.has(id)) tile.dataset.triage = "1";
+    else delete tile.dataset.triage;
+    if (hidden.has(id)) tile.dataset.fit = "paged";
+  });
   plan.folded.forEach((spot) => {
     place(spot, "folded", 1);
     const head = byId.get(spot.id).querySelector(".tile-head");
     head.dataset.summary = teams.find((t) => t.id === spot.id).summary;
   });
 }
+
+// "troubled 1–6 of 9" above the tiles while the troubled teams take turns.
+function showPager(plan, box) {
+  if (!pager) return;
+  pager.hidden = !plan.pager;
+  if (!plan.pager) return;
+  setText(pager.querySelector(".pager-first"), String(plan.pager.first));
+  setText(pager.querySelector(".pager-last"), String(plan.pager.last));
+  setText(pager.querySelector(".pager-total"), String(plan.pager.total));
+  pager.style.left = box.left.toFixed(1) + "px";
+  pager.style.top = box.top.toFixed(1) + "px";
+  pager.style.height = plan.pagerHeight.toFixed(1) + "px";
+}
+
+// Whether the wall is paging through its troubled teams (then it replans every tick).
+export const paging = () => Boolean(pager && !pager.hidden);

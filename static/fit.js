@@ -1,6 +1,7 @@
 // /wall auto-fit: where each team's tile goes and how large its type is, from the number
 // of teams and panels and the viewport. Pure arithmetic on sizes (no DOM), so the same
-// plan is reached on every TV of the same size.
+// plan is reached on every TV of the same size. A wall of more than four teams with some
+// in trouble is planned for triage instead (static/fit-triage.js).
 //
 // Type is sized for reading at 4 m: the value is the unit `f` of a tile; its other texts
 // are fixed fractions of it (title and "what is wrong" 0.62 f, team name 0.8 f).
@@ -76,7 +77,8 @@ function splitRows(teams, rows) {
   return out;
 }
 
-function layoutTiles(teams, x0, y0, width, height, gap, pad) {
+// Lays `teams` out in rows of tiles; `font(w, h, team, pad)` sizes one tile ({f, ...}).
+export function layoutTiles(teams, x0, y0, width, height, gap, pad, font = tileFont) {
   let best = null;
   for (let rows = 1; rows <= teams.length; rows++) {
     const lines = splitRows(teams, rows);
@@ -89,7 +91,7 @@ function layoutTiles(teams, x0, y0, width, height, gap, pad) {
       let x = x0;
       for (const t of line) {
         const w = (free * t.weight) / weight;
-        const fit = tileFont(w, h, t, pad);
+        const fit = font(w, h, t, pad);
         tiles.push({
           id: t.id,
           x,
@@ -110,7 +112,7 @@ function layoutTiles(teams, x0, y0, width, height, gap, pad) {
 }
 
 // The strip of folded calm teams: one line each, as many per line as fit.
-function foldStrip(folded, width, font) {
+export function foldStrip(folded, width, font) {
   if (!folded.length) return { height: 0, perLine: 0 };
   const chip = (Math.max(...folded.map((t) => t.nameEm)) + 5.5) * font; // name, icon, " · 6 ok"
   const perLine = Math.max(1, Math.floor(width / chip));
@@ -157,8 +159,13 @@ export function planWall(teams, width, height, opts = {}) {
   const font = Math.max(minValue * 0.85, 28 * unit);
   const strip = foldStrip(calm, width, font);
   const top = layoutTiles(troubled, 0, 0, width, height - strip.height - gap, gap, pad);
-  const chipWidth = width / strip.perLine;
-  const folded = calm.map((t, i) => ({
+  return { tiles: top.tiles, folded: foldedSpots(calm, strip, width, height, font) };
+}
+
+// The calm teams' chips in the strip at the bottom of the wall.
+export function foldedSpots(calm, strip, width, height, font) {
+  const chipWidth = width / Math.max(1, strip.perLine);
+  return calm.map((t, i) => ({
     id: t.id,
     x: (i % strip.perLine) * chipWidth,
     y: height - strip.height + Math.floor(i / strip.perLine) * font * LINE,
@@ -166,5 +173,4 @@ export function planWall(teams, width, height, opts = {}) {
     h: font * LINE,
     f: font,
   }));
-  return { tiles: top.tiles, folded };
 }

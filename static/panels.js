@@ -22,6 +22,7 @@ function patchItems(list, screen) {
       setClass(li, it.class);
       setText(li.querySelector(".item-title"), it.title);
       setText(li.querySelector(".item-detail"), it.detail);
+      setLine(li.querySelector(".item-since"), it.since, true);
       return li;
     });
     if (screen.more) rows.push(filled("item-more", screen.more));
@@ -46,8 +47,47 @@ export function patchPanel(section, p) {
   );
   patchSpark(section, screen); // line, threshold lines, deploy ticks, span label
   patchItems(section.querySelector(".items"), screen);
+  screens.set(section, screen);
   patchWorseSince(section, screen);
+  setLine(section.querySelector(".since"), screen.since, true);
   setLine(section.querySelector(".updated"), screen.updated);
+}
+
+// A list shows the rows that fit whole, then "+N more" (the server's words for each count,
+// screen.more_after): never a row cut in half, never rows hidden without saying so.
+function fitItems(section, screen) {
+  const list = section.querySelector(".items");
+  if (!list) return;
+  list.querySelectorAll("[data-fitted]").forEach((node) => node.remove());
+  const rows = Array.from(list.children).filter((li) => li.dataset.role === "list-row");
+  rows.forEach((li) => {
+    if (li.hidden) li.hidden = false;
+  });
+  let more = list.querySelector(".item-more");
+  if (more) setText(more, screen.more);
+  const over = () => list.scrollHeight > list.clientHeight + 1;
+  if (!rows.length || !over()) return;
+  if (!more) {
+    more = filled("item-more", "");
+    more.dataset.fitted = "1";
+    list.appendChild(more);
+  }
+  let shown = rows.length;
+  while (shown > 0 && over()) {
+    shown -= 1;
+    rows[shown].hidden = true;
+    setText(more, screen.more_after[shown]);
+  }
+}
+
+const screens = new WeakMap(); // panel element -> its screen texts, for refits on resize
+const watched = new WeakSet();
+
+function fitAllItems(container) {
+  Array.from(container.children).forEach((section) => {
+    const screen = screens.get(section);
+    if (screen) fitItems(section, screen);
+  });
 }
 
 // Make `container` hold exactly `panels` in order, reusing elements by panel id.
@@ -60,4 +100,9 @@ export function syncPanels(container, panels) {
   });
   container.dataset.count = String(panels.length);
   fitPanels(container);
+  fitAllItems(container);
+  if (!watched.has(container)) {
+    watched.add(container);
+    new ResizeObserver(() => fitAllItems(container)).observe(container);
+  }
 }

@@ -28,7 +28,7 @@ function deployLabel(d) {
   const text = svgChild("deploy-label");
   setClass(text, d.label_class);
   text.setAttribute("x", d.x + "%");
-  setText(text, d.version);
+  setText(text, d.label);
   return text;
 }
 

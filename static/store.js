@@ -5,7 +5,8 @@ import { chime } from "./chime.js";
 import { highlightMs } from "./settings.js";
 import { severity } from "./status.js";
 
-// id -> {id, name, status, state, rank, deploy_note, rows, calm, problem, version, panels: Map}
+// id -> {id, name, status, state, rank, deploy_note, rows, calm, problem, since, version,
+//        panels: Map}
 const teams = new Map();
 const listeners = [];
 
@@ -57,6 +58,7 @@ export function applySnapshot(msg) {
     rows: data.rows,
     calm: data.calm,
     problem: data.problem,
+    since: data.since,
     version: msg.version,
     panels: new Map(),
   };
@@ -77,6 +79,7 @@ export function applyUpdate(msg) {
   known.rows = msg.rows;
   known.calm = msg.calm;
   known.problem = msg.problem;
+  known.since = msg.since;
   known.version = msg.version;
   changed(known, "update");
 }

@@ -3,7 +3,7 @@
 // Tiles and rows are templates/_panel.html's, cloned from its <template>s; the rows (with the
 // calm panels folded) and the footer lines come formatted from the server.
 import { startCare } from "./care.js";
-import { fitTiles } from "./fit-wall.js";
+import { fitTiles, paging } from "./fit-wall.js";
 import { onTick, setLine } from "./clock.js";
 import { connect } from "./connection.js";
 import { fromTemplate, setClass, setText, syncChildren } from "./dom.js";
@@ -41,6 +41,7 @@ function patchTile(tile, team) {
   else delete tile.dataset.worseAt;
   setText(tile.querySelector(".tile-name"), team.name);
   setText(tile.querySelector(".what-wrong"), team.problem);
+  setLine(tile.querySelector(".since"), team.since, true);
   syncChildren(tile.querySelector(".rows"), rows(team.id), {
     nodeKey: (li) => li.dataset.panel,
     key: (p) => p.id,
@@ -110,6 +111,10 @@ onTick(() =>
     if (team) patchTile(tile, team);
   }),
 );
+// Troubled teams taking turns: the next page when its time comes.
+onTick(() => {
+  if (paging()) fitTiles(grid, knownTeam, rows);
+});
 // A TV that changes resolution, or a window resized by hand, gets a new plan.
 new ResizeObserver(() => fitTiles(grid, knownTeam, rows)).observe(grid);
 startCare();

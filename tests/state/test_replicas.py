@@ -313,3 +313,35 @@ def test_a_replica_reloaded_with_another_config_says_so_until_reloaded_back(
         assert state_of(odd)["config_hash"] == agreed
         assert state_of(odd)["config_mismatch"] is None
         assert metric(odd, "wallboard_replica_config_mismatch") == 0
+
+
+def test_since_when_survives_a_leader_change(
+    tmp_path: Path, store: RedisDatabase, config: str
+) -> None:
+    # payments' ratio is 10 %, crit from the first cycle: "crit for N min" must not start
+    # again when another replica takes over and collects the same crit.
+    with replicas(tmp_path, 2, store.url, config) as servers:
+        leader = leader_of(servers)
+        past_first_cycle(leader, 0.0)
+        follower = next(s for s in servers if s is not leader)
+        began = panel(leader, "payments", "ratio")
+        assert began["status"] == "crit" and began["status_since"] is not None
+        _, team, _ = get_json(f"{leader.url}/api/v1/teams/payments")
+        assert team["status_since"] == began["status_since"]
+        wait_until(
+            lambda: panel(follower, "payments", "ratio")["status_since"] == began["status_since"],
+            10,
+            "the follower's copy of since-when",
+        )
+        leader.proc.send_signal(signal.SIGKILL)
+        killed = time.time()
+        wait_until(
+            lambda: (panel(follower, "payments", "ratio")["updated_at"] or 0) > killed,
+            TTL * 4 + 10,
+            "a collection by the new leader",
+        )
+        after = panel(follower, "payments", "ratio")
+        assert after["status"] == "crit"
+        assert after["status_since"] == began["status_since"]
+        _, team, _ = get_json(f"{follower.url}/api/v1/teams/payments")
+        assert team["status_since"] == began["status_since"]

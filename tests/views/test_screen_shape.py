@@ -79,22 +79,29 @@ def test_a_long_list_shows_its_first_items_and_counts_the_rest() -> None:
         "class": "item status-crit",
         "title": "svc-0",
         "detail": "HTTP 503",
+        "since": {"lead": "", "at": None, "tail": ""},  # a start the item does not know
     }
     assert shown["more"] == f"+ {9 - MAX_ITEMS} more"
+    assert shown["more_after"][2] == "+ 7 more"  # the words when only two rows fit
     assert shown["updated"]["tail"] == " · demo data"
     assert screen_panel(view(items=items[:MAX_ITEMS]))["more"] == ""
 
 
-def test_a_crowded_tile_folds_its_calm_panels_into_one_row() -> None:
+def test_a_troubled_tile_shows_what_fails_and_folds_its_healthy_panels_into_one_line() -> None:
     calm = [view(f"p{i}") for i in range(CALM_AFTER)]
     hot = view("hot", status="warn")
     tile = tile_rows(with_screen([hot, *calm]))
     assert tile["rows"] == ["hot", "_calm"]
-    assert tile["calm"]["title"] == f"{CALM_AFTER} more panels ok"
-    # Few panels, or one calm panel among many: every panel keeps its own row.
+    assert tile["calm"]["title"] == f"{CALM_AFTER} ok"
+    # A calm team with few panels: every panel keeps its own row.
     assert tile_rows(with_screen(calm))["rows"] == [p["id"] for p in calm]
+    # One calm panel among failing ones folds too: the tile shows only what fails.
     crowd = [view(f"w{i}", status="warn") for i in range(CALM_AFTER)] + [view("calm")]
-    assert tile_rows(with_screen(crowd)) == {"rows": [p["id"] for p in crowd], "calm": None}
+    folded = tile_rows(with_screen(crowd))
+    assert folded["rows"] == [p["id"] for p in crowd[:-1]] + ["_calm"]
+    assert folded["calm"]["title"] == "1 ok"
+    # Every panel failing: nothing to fold.
+    assert tile_rows(with_screen(crowd[:-1]))["calm"] is None
 
 
 def deploy(version: str, at: float) -> dict[str, Any]:
@@ -111,6 +118,8 @@ def test_deploy_ticks_sit_on_the_line_and_their_labels_stay_inside_the_panel() -
         ("v3", "50.00", "deploy-tick"),
         ("v2", "2.00", "deploy-tick at-start"),
     ]
+    # Only the newest is labelled: older deploys are ticks, so labels never overlap.
+    assert [t["label"] for t in shown["ticks"]] == ["v4", "", ""]
     assert shown["span"] == "last 17 min"
     assert screen_panel(view(deploys=deploys))["ticks"] == []  # no line, no ticks
 
@@ -144,3 +153,12 @@ def test_a_gap_in_the_history_is_a_gap_in_the_line() -> None:
     # A lone point between gaps has nothing to draw; no history, no line.
     assert len(screen_panel(view(spark=[1.0, None, 2.0, None, 3.0, 4.0]))["lines"]) == 1
     assert screen_panel(view(spark=[]))["lines"] == []
+
+
+def test_a_service_down_and_an_alert_firing_say_for_how_long() -> None:
+    down = {"title": "ledger", "status": "crit", "detail": "HTTP 503", "since": 1000.0}
+    health = screen_panel(view(kind="health", status="crit", items=[down]))
+    assert health["items"][0]["since"] == {"lead": "down ", "at": 1000.0, "tail": "", "form": "for"}
+    alerts = screen_panel(view(kind="alerts", status="crit", items=[down]))
+    assert alerts["items"][0]["since"]["lead"] == "firing "  # from the alert's startsAt
+    assert screen_panel(view(kind="issues", items=[down]))["items"][0]["since"]["lead"] == ""

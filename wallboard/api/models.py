@@ -79,6 +79,9 @@ class Panel(_Closed):
     error: str | None = Field(description="Why the last collection failed.")
     config_error: bool
     error_since: Number | None
+    status_since: Number | None = Field(
+        description="When this status began, unix seconds (null: not known yet)."
+    )
     items: list[Item]
     source: str
     demo: bool
@@ -124,6 +127,9 @@ class Team(_Closed):
     name: str
     version: int
     status: Status
+    status_since: Number | None = Field(
+        description="Since when the team is at its status (its worst panels'), unix seconds."
+    )
     panels: list[Panel]
     links: Links
 

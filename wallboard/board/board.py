@@ -29,7 +29,7 @@ from wallboard.board.status import (
     severity,
     worst,
 )
-from wallboard.board.transitions import after_error, after_reading, panel_status
+from wallboard.board.transitions import after_error, after_reading, panel_status, restated
 from wallboard.config.loader import WallConfig
 from wallboard.signals import Signal
 
@@ -98,8 +98,8 @@ class Board:
                 if prev is not None and prev.state.panel.source == panel.source:
                     state = replace(prev.state, panel=panel)
                     if state.value is not None:
-                        state = replace(
-                            state, status=panel_status(panel, state.value, None, state.status)
+                        state = restated(
+                            state, panel_status(panel, state.value, None, state.status)
                         )
                     slots[key] = _Slot(state, deque(prev.history, maxlen=maxlen))
                 else:
@@ -197,7 +197,7 @@ class Board:
                     limits = (panel.thresholds.warn, panel.thresholds.crit)
                     if saved.value is not None and limits != (None, None):
                         status = panel_status(panel, saved.value, None, saved.status)
-                    slot.state = replace(saved, panel=panel, status=status, history=())
+                    slot.state = replace(restated(saved, status), panel=panel, history=())
                 else:
                     if (
                         saved.visible() != slot.state.visible()

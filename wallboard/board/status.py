@@ -45,6 +45,7 @@ class PanelState:
     items: tuple[Item, ...] = ()
     facts: tuple[tuple[str, float | str | None], ...] = ()
     worsened_at: float | None = None  # when the status last got worse (for "worse since")
+    status_since: float | None = None  # when ``status`` began ("crit for 12 min")
     updated_at: float | None = None  # last successful collection (unix seconds)
     error: str | None = None  # why the last attempt failed; None when it worked
     config_error: bool = False

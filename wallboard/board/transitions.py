@@ -8,6 +8,7 @@ without the board's bookkeeping around them.
 from __future__ import annotations
 
 import math
+import time
 from collections import deque
 from dataclasses import replace
 
@@ -59,6 +60,8 @@ def after_reading(state: PanelState, history: History, reading: Reading, now: fl
         worsened_at = now
     elif status == "ok":
         worsened_at = None
+    # Since when: kept while the status holds, so "crit for 12 min" counts from the change.
+    since = state.status_since if status == state.status and state.status_since else now
     return replace(
         state,
         value=value,
@@ -67,6 +70,7 @@ def after_reading(state: PanelState, history: History, reading: Reading, now: fl
         facts=tuple(reading.facts.items()),
         status=status,
         worsened_at=worsened_at,
+        status_since=since,
         updated_at=now,
         error=None,
         config_error=False,
@@ -107,3 +111,11 @@ def after_error(
         config_error=error.config_error,
         error_since=state.error_since if state.error else now,
     )
+
+
+def restated(state: PanelState, status: str, now: float | None = None) -> PanelState:
+    """``state`` at ``status`` after new thresholds (a reload, a restart): its since-when
+    starts now if the status changed, and carries on if it did not."""
+    if status == state.status:
+        return state
+    return replace(state, status=status, status_since=time.time() if now is None else now)

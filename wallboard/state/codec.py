@@ -46,6 +46,7 @@ def panel_data(state: PanelState, source_type: str) -> dict[str, Any]:
         "items": [asdict(item) | {"meta": dict(item.meta)} for item in state.items],
         "facts": [[k, _num(v) if isinstance(v, float) else v] for k, v in state.facts],
         "worsened_at": state.worsened_at,
+        "status_since": state.status_since,
         "updated_at": state.updated_at,
         "error": state.error,
         "config_error": state.config_error,
@@ -81,6 +82,8 @@ def panel_from(data: Mapping[str, Any], config: WallConfig) -> PanelState | None
                 for k, v in data.get("facts") or ()
             ),
             worsened_at=_unnum(data.get("worsened_at")),
+            # When its status began (absent from files written before it).
+            status_since=_unnum(data.get("status_since")),
             updated_at=_unnum(data["updated_at"]),
             error=data["error"],
             config_error=bool(data["config_error"]),

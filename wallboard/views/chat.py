@@ -8,6 +8,7 @@ same thing. Limits are Slack's (header 150 chars, section 3000, field 2000,
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -35,9 +36,19 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def status_for(status: str, since: float | None) -> str:
+    """ "crit since 14:02 UTC": a message does not tick, so it gives the start (the same
+    answer to every ask), or the status alone when its start is not known."""
+    if since is None:
+        return status
+    return f"{status} since {time.strftime('%H:%M', time.gmtime(since))} UTC"
+
+
 def panel_notes(panel: dict[str, Any]) -> list[str]:
-    """Why a panel is not plainly green: its status, staleness and the source's error."""
-    notes = [] if panel["status"] == "ok" else [panel["status"]]
+    """Why a panel is not plainly green: its status (and since when), staleness and the
+    source's error."""
+    status = panel["status"]
+    notes = [] if status == "ok" else [status_for(status, panel.get("status_since"))]
     if panel["stale"]:
         notes.append("stale")
     if panel["error"]:
@@ -88,7 +99,10 @@ def link(url: str, label: str) -> str:
 
 def team_message(view: dict[str, Any], screen_url: str) -> dict[str, Any]:
     """A team as a Slack message: header, panels as fields, a link to its screen."""
-    header = f"{view['name']}: {view['status'].upper()}"
+    status = view["status"].upper()
+    if view["status"] != "ok":
+        status = status_for(status, view.get("status_since"))
+    header = f"{view['name']}: {status}"
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": clip(header, HEADER_MAX)}}
     ]

@@ -20,7 +20,9 @@ def _panel_problem(view: dict[str, Any]) -> str:
     status = view["status"]
     failing = [item for item in view["items"] if item["status"] in ("crit", "warn")]
     if status in ("crit", "warn") and failing:
-        names = [item["title"] for item in failing[:MAX_ITEMS]]
+        # An SLO's rows are measures ("budget gone in"): named with their value.
+        slo = view.get("kind") == "slo"
+        names = [f"{i['title']} {i['detail']}" if slo else i["title"] for i in failing[:MAX_ITEMS]]
         more = len(failing) - len(names)
         return ", ".join(names) + (f" + {more} more" if more > 0 else "")
     if status == "unknown":

@@ -26,21 +26,50 @@ def _half_up(x: float) -> int:
     return math.floor(x + 0.5)
 
 
-def age_text(seconds: float) -> str:
-    """ "40 s ago", "3 min ago", "5 h ago", "2 days ago" (static/clock.js: age)."""
+def age_text(seconds: float, form: str = "ago") -> str:
+    """ "40 s ago", "3 min ago", "5 h ago", "2 days ago"; with ``form`` "for", a duration
+    ("3 min") (static/clock.js: age)."""
     s = max(0, _half_up(seconds))
     if s < 90:
-        return f"{s} s ago"
-    if s < 5400:
-        return f"{_half_up(s / 60)} min ago"
-    if s < 172800:
-        return f"{_half_up(s / 3600)} h ago"
-    return f"{_half_up(s / 86400)} days ago"
+        text = f"{s} s"
+    elif s < 5400:
+        text = f"{_half_up(s / 60)} min"
+    elif s < 172800:
+        text = f"{_half_up(s / 3600)} h"
+    else:
+        text = f"{_half_up(s / 86400)} days"
+    return text if form == "for" else text + " ago"
 
 
-def _line(lead: str = "", at: float | None = None, tail: str = "") -> dict[str, Any]:
-    """A text with an optional ticking age in the middle: lead, age of ``at``, tail."""
-    return {"lead": lead, "at": at, "tail": tail}
+def _line(
+    lead: str = "", at: float | None = None, tail: str = "", form: str = "ago"
+) -> dict[str, Any]:
+    """A text with an optional ticking age in the middle: lead, age of ``at``, tail; the
+    age reads "3 min ago", or with ``form`` "for" "3 min" (a duration)."""
+    line: dict[str, Any] = {"lead": lead, "at": at, "tail": tail}
+    if form != "ago":
+        line["form"] = form
+    return line
+
+
+def since_line(status: str, since: float | None) -> dict[str, Any]:
+    """ "crit for 12 min" (ticking) for a status that is not ok; an empty line otherwise."""
+    if status == "ok" or since is None:
+        return _line()
+    return _line(f"{status} for ", since, form="for")
+
+
+# How long a list row has been in trouble, by panel kind: a service down, an alert firing.
+ITEM_SINCE = {"health": "down ", "alerts": "firing "}
+
+
+def item_since(kind: str, item: dict[str, Any]) -> dict[str, Any]:
+    """ "down 3 min", "firing 12 min" (ticking; an alert's from its startsAt), for a row
+    that is not ok and knows its start; an empty line otherwise."""
+    lead = ITEM_SINCE.get(kind)
+    if lead is None or item["status"] == "ok" or not item.get("since"):
+        return _line()
+    return _line(lead, item["since"], form="for")
 
 
 def spark_marks(view: dict[str, Any]) -> dict[str, Any]:
@@ -52,11 +81,20 @@ def spark_marks(view: dict[str, Any]) -> dict[str, Any]:
         for name, y in threshold_lines(view)
     ]
     ticks = []
-    for deploy, x in deploy_ticks(view):
+    marks = list(deploy_ticks(view))
+    newest = max((x for _, x in marks), default=None)
+    for deploy, x in marks:
         # A label near an edge hangs inwards so it stays whole inside the panel.
         edge = " at-end" if x > 90 else " at-start" if x < 10 else ""
         ticks.append(
-            {"x": f"{x:.2f}", "version": deploy["short"], "label_class": "deploy-tick" + edge}
+            {
+                "x": f"{x:.2f}",
+                "version": deploy["short"],
+                # Only the newest deploy is labelled: labels side by side would overlap
+                # ("v1:3:5"); older deploys are unlabelled ticks.
+                "label": deploy["short"] if x == newest else "",
+                "label_class": "deploy-tick" + edge,
+            }
         )
     return {
         "lines": lines(view.get("spark") or [], (limits.get("warn"), limits.get("crit"))),
@@ -111,12 +149,21 @@ def screen_panel(view: dict[str, Any]) -> dict[str, Any]:
         "badges": badges,
         **spark_marks(view),
         "items": [
-            {"class": f"item status-{it['status']}", "title": it["title"], "detail": it["detail"]}
+            {
+                "class": f"item status-{it['status']}",
+                "title": it["title"],
+                "detail": it["detail"],
+                "since": item_since(view.get("kind", ""), it),
+            }
             for it in items[:MAX_ITEMS]
         ],
         "more": f"+ {len(items) - MAX_ITEMS} more" if len(items) > MAX_ITEMS else "",
+        # When fewer rows fit than are sent (static/panels.js: fitItems), the words for
+        # each count shown: ``more_after[n]`` follows the first n rows.
+        "more_after": [f"+ {len(items) - n} more" for n in range(min(len(items), MAX_ITEMS))],
         "updated": updated,
         "worse_since": f"worse since {view['worse_since']}" if view.get("worse_since") else "",
+        "since": since_line(view["status"], view.get("status_since")),
         "row_class": "row " + state,
         "flag": flag,
     }
@@ -136,11 +183,13 @@ def tile_rows(panels: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """
     ids = [p["id"] for p in panels]
     calm = {p["id"] for p in panels if p["status"] == "ok" and not p["stale"] and not p["error"]}
-    if len(panels) <= CALM_AFTER or len(calm) < 2:  # folding one row into one gains nothing
+    # A troubled team shows only what fails; its healthy panels fold into one line.
+    troubled = len(calm) < len(panels)
+    if not calm or (not troubled and (len(panels) <= CALM_AFTER or len(calm) < 2)):
         return {"rows": ids, "calm": None}
     summary = {
         "id": "_calm",
-        "title": f"{len(calm)} more panels ok",
+        "title": f"{len(calm)} ok" if troubled else f"{len(calm)} more panels ok",
         "display": "",
         "screen": {"row_class": "row " + state_classes("ok"), "flag": _line()},
     }
@@ -158,4 +207,5 @@ def screen_team(view: dict[str, Any]) -> dict[str, Any]:
         "deploy_note": deploy_note(view),
         **tile_rows(panels),
         "problem": team_problem(panels),
+        "since": since_line(view["status"], view.get("status_since")),
     }

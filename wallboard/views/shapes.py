@@ -27,6 +27,31 @@ def _finite_values(numbers: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _finite(v) if isinstance(v, float) else v for k, v in numbers.items()}
 
 
+def _display(state: PanelState) -> str:
+    """The value as every face writes it; an SLO's says that it is budget ("51.4 % budget
+    left"), so it never reads as availability."""
+    panel = state.panel
+    text = state.text or units.format_value(panel.unit, state.value, panel.decimals)
+    if panel.kind == "slo" and state.value is not None and state.value >= 0 and state.text:
+        return f"{text} budget left"
+    return text
+
+
+def _status_since(state: PanelState) -> float | None:
+    """When the status the screen shows began: an ok panel shown unknown (failing or
+    stale) has been so since its error, if known."""
+    if state.effective_status != state.status:
+        return state.error_since
+    return state.status_since
+
+
+def team_since(status: str, panels: Sequence[dict[str, Any]]) -> float | None:
+    """Since when a team is at ``status``: the longest-standing of its panels at it (the
+    team has been there at least that long)."""
+    times = [p["status_since"] for p in panels if p["status"] == status and p["status_since"]]
+    return min(times, default=None)
+
+
 def panel_view(
     state: PanelState,
     config: WallConfig,
@@ -43,7 +68,7 @@ def panel_view(
         "kind": panel.kind,
         "unit": panel.unit,
         "value": _finite(state.value),
-        "display": state.text or units.format_value(panel.unit, state.value, panel.decimals),
+        "display": _display(state),
         "status": state.effective_status,
         "thresholds": {
             "warn": panel.thresholds.warn,
@@ -55,6 +80,7 @@ def panel_view(
         "error": state.error,
         "config_error": state.config_error,
         "error_since": state.error_since,
+        "status_since": _status_since(state),
         "items": [
             {
                 "title": item.title,
@@ -84,9 +110,23 @@ def panel_view(
     return view
 
 
+def _closeness(panel: dict[str, Any]) -> float:
+    """How near a panel's value is to its first threshold (1.0: on it), so that among
+    panels of one status the worst is the one nearest to getting worse; -inf unknown."""
+    limits, value = panel["thresholds"], panel["value"]
+    limit = limits["warn"] if limits["warn"] is not None else limits["crit"]
+    if value is None or not limit:
+        return -math.inf
+    if limits["direction"] == "below":
+        return limit / value if value > 0 else math.inf
+    return float(value / limit)
+
+
 def team_summary(view: dict[str, Any]) -> dict[str, Any]:
     """Overall status and the worst panel of a team view (``TeamView.plain``), for lists."""
-    worst_panel = max(view["panels"], key=lambda p: severity(p["status"]), default=None)
+    worst_panel = max(
+        view["panels"], key=lambda p: (severity(p["status"]), _closeness(p)), default=None
+    )
     return {
         "id": view["id"],
         "name": view["name"],

@@ -22,7 +22,7 @@ from wallboard.board.deploys import Deploy
 from wallboard.config.loader import WallConfig
 from wallboard.views.order import rank, worst_first
 from wallboard.views.screen_shape import screen_team
-from wallboard.views.shapes import panel_view, team_summary
+from wallboard.views.shapes import panel_view, team_since, team_summary
 
 log = logging.getLogger(__name__)
 # What a team's panels say while its view or frames cannot be built; the log says why.
@@ -31,7 +31,7 @@ FAILED = "this team's data could not be shown; the server log says why"
 HISTORY_KEYS = frozenset({"spark", "spark_from", "spark_to", "spark_span"})
 # What an update frame carries of the team as a whole, beside its changed panels: a
 # /wall tile folds its calm panels and sorts by rank, rules that need the whole team.
-WHOLE_KEYS = ("status", "state", "rows", "calm", "deploy_note", "problem", "rank")
+WHOLE_KEYS = ("status", "state", "rows", "calm", "deploy_note", "problem", "since", "rank")
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,6 +77,7 @@ class TeamView:
             "version": self.version,
             "panels": panels,
             "status": self.status,
+            "status_since": team_since(self.status, panels),
         }
 
     @cached_property

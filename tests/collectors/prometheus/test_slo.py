@@ -163,7 +163,7 @@ def test_a_sustained_burn_pages_and_says_when_the_budget_runs_out(
     assert want.remaining is not None and want.exhaustion is not None
     assert shown["status"] == "crit"
     assert shown["facts"]["burn_1h"] > 14.4 and shown["facts"]["burn_5m"] > 14.4
-    assert shown["display"] == f"{want.remaining * 100:.1f} %"
+    assert shown["display"] == f"{want.remaining * 100:.1f} % budget left"  # says it is budget
     rows = {item["title"]: item for item in shown["items"]}
     assert rows["burn 1h"]["status"] == "crit"
     assert rows["burn 1h"]["detail"] == f"{want.burns['1h']:.1f}\u00d7 · page at 14.4\u00d7"

@@ -81,9 +81,7 @@ class Replica:
         link = Link(board, sources, client, keys, self.lead, self.health)
         self.sync = BoardSync(link)
         self.writer = Writer(link, self.sync)
-        self.hooks = HookQueue(
-            client, keys, keys.wake(self.id), self.lead.leading, apply_push
-        )
+        self.hooks = HookQueue(client, keys, keys.wake(self.id), self.lead.leading, apply_push)
         self.devices = RedisDeviceStore(client, keys.prefix)
         self.fleet = RedisFleet(client, keys, self.id, self._stop)
         self._limiters: dict[tuple[str, int, float], RedisLimiter] = {}

@@ -1,0 +1,111 @@
+"""The four-metre suite: every visible text's role and size on generated walls, in real
+Chromium, and nothing cut, overlapping or hidden without a "+N more".
+
+The harness (tests/support/four_metres.py) is itself checked first, on pages whose faults
+are known, so a pass means the page is clean and not that the measure is blind.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser
+
+from collectors.base import Collection, Item, Reading
+from tests.support.browser import browser_fixture, open_screen, settle
+from tests.support.four_metres import CASE_TEAMS, faults, measure, readings, wall_config
+from tests.support.four_metres_run import run_cases
+from tests.support.screen_wall import screen_wall
+
+pytestmark = pytest.mark.browser
+__all__ = ["browser_fixture"]  # the module's Chromium
+
+FAULTS = """<style>body { font: 20px sans-serif; margin: 0 }
+.box { width: 80px; overflow: hidden; white-space: nowrap }
+.dots { text-overflow: ellipsis }
+ul.items { height: 30px; overflow: hidden; margin: 0; padding: 0; list-style: none }
+.a, .b { position: absolute; top: 300px; left: 300px }</style>
+<div class="box"><span data-role="cut">a long line cut off mid-word</span></div>
+<div class="box dots"><span data-role="dots">a long line ending in dots</span></div>
+<p class="a" data-role="one">first text</p><p class="b" data-role="two">second text</p>
+<ul class="items" style="margin-top: 80px"><li data-role="list-row">one</li>
+<li data-role="list-row">two</li><li data-role="list-row">three</li></ul>
+"""
+
+
+def test_the_harness_sees_cut_text_overlaps_and_silent_lists(browser: Browser) -> None:
+    page = browser.new_page()
+    page.set_content(FAULTS)
+    sizes = measure(page)
+    # The second row is cut across (its lower half hidden); the third is hidden whole.
+    assert sizes["clipped"] == ["cut: a long line cut off mid-word", "list-row: two"]
+    assert sizes["overlaps"] == ["first text / second text"]
+    assert len(sizes["silent"]) == 1
+    assert sizes["smallest"]["dots"] == 20
+    page.close()
+
+
+def test_the_harness_reads_every_role_of_a_wall(browser: Browser, tmp_path: Path) -> None:
+    for _case, sizes, _page in run_cases(browser, tmp_path, (12,), (3,), ((1920, 1080),)):
+        roles = set(sizes["smallest"])
+        assert {"troubled-name", "what-wrong", "failing-value", "calm-name"} <= roles, roles
+
+
+@pytest.mark.parametrize("teams", CASE_TEAMS)
+def test_the_wall_tells_who_what_and_since_when_at_every_density(
+    browser: Browser, tmp_path: Path, teams: int
+) -> None:
+    """1, 3, 6 and 9 troubled teams (as many as there are) at 1366x768, 1080p and 4K."""
+    failures = {}
+    for case, sizes, _page in run_cases(browser, tmp_path, (teams,)):
+        if found := faults(sizes, case[1], case[3]):
+            failures[case] = found
+    assert not failures, failures
+
+
+def test_fifty_teams_with_five_troubled_at_4k(browser: Browser, tmp_path: Path) -> None:
+    for case, sizes, _page in run_cases(browser, tmp_path, (50,), (5,), ((3840, 2160),)):
+        assert not faults(sizes, 5, 2160), (case, faults(sizes, 5, 2160))
+
+
+def test_a_larger_scale_multiplies_every_floor_on_the_wall(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """At ?scale=2 every role reads at twice its floor (the wall pages sooner instead)."""
+    failures = {}
+    cases = run_cases(browser, tmp_path, (12,), (3, 9), ((1920, 1080),), path="/wall?scale=2")
+    for case, sizes, _page in cases:
+        if found := faults(sizes, case[1], 2 * case[3]):  # the floors of a screen twice as tall
+            failures[case] = found
+    assert not failures, failures
+
+
+def test_a_long_list_on_a_team_page_shows_what_fits_then_more(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """Six services down with long names: whole rows, then "+ N more"; nothing cut across,
+    at ?scale=1 and at ?scale=2, where every text is larger."""
+    down = tuple(
+        Item(f"payments-ledger-writer-{i}", "crit", "HTTP 503 Service Unavailable", since=1.0)
+        for i in range(6)
+    )
+    with screen_wall(wall_config(tmp_path, 2)) as live:
+        states = readings(2, 1)
+        states[("team00", "services")] = Reading(0.0, "0 / 6 up", "crit", items=down)
+        live.wall.board.apply("prom", Collection(readings=states))
+        for width, height in ((1366, 768), (1920, 1080)):
+            smallest = []
+            for scale in ("1", "2"):
+                url = f"{live.url}/teams/team00?scale={scale}"
+                screen = open_screen(browser, url, width, height)
+                settle(0.3)
+                sizes = measure(screen.page)
+                assert not (sizes["clipped"] or sizes["silent"] or sizes["overlaps"]), sizes
+                more = screen.text('[data-panel="services"] [data-role="more"]')
+                rows = screen.page.locator('[data-panel="services"] .item:not([hidden])')
+                assert more == f"+ {6 - (rows.count() - 1)} more", (more, rows.count())
+                smallest.append(min(sizes["smallest"].values()))
+                screen.page.context.close()
+            # ?scale=2 grows every text: the smallest by 1.3 at least.
+            assert smallest[1] >= 1.3 * smallest[0], (width, smallest)

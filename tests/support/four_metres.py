@@ -1,0 +1,269 @@
+"""The four-metre harness: what a viewer across the room gets from a screen, measured in
+real Chromium from the DOM.
+
+Every text the server renders carries its role (``data-role`` in templates/_panel.html);
+``measure`` reads each visible text's role and computed size in CSS px, and finds text
+cut without an ellipsis, text boxes that overlap, and lists that hide rows without a
+"+N more". A team name is a *troubled* name when its tile is not ok, a *calm* name
+otherwise; a value is *failing* when its row or panel is crit or warn.
+
+Walls are generated with exact states: N teams, the first T of them troubled (crit and
+warn alternating, each with a failing service), set on the real board of an unscheduled
+wall. Used by tests/screens/test_four_metres.py and ``python -m tests.support.four_metres``
+(the table of smallest sizes per case).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from collectors.base import Collection, Item, Reading
+from tests.support.live import write_config
+
+# (id, title, unit, warn, crit, calm value, failing value) of a generated team's metric panels.
+METRICS = [
+    ("error_rate", "HTTP 5xx rate", "percent", 1.0, 5.0, 0.0012, 0.093),
+    ("latency", "p99 latency", "ms", 400, 800, 0.180, 0.950),
+    ("queue", "Queue depth", "count", 100, 500, 12.0, 912.0),
+    ("saturation", "CPU saturation", "percent", 70, 90, 0.35, 0.96),
+]
+SERVICES = ("ledger-writer", "card-auth", "payout-api", "fx-rates")
+# The roles whose smallest size the issue tracks, and the role of each in the table.
+TRACKED = ("troubled-name", "what-wrong", "since", "failing-value", "calm-name")
+CASE_TEAMS = (8, 12, 20)
+CASE_TROUBLED = (1, 3, 6, 9)
+VIEWPORTS = ((1366, 768), (1920, 1080), (3840, 2160))
+# Targets at 1920x1080 (px), by how many teams are troubled: up to 6, and 7 to 12.
+TARGETS = {
+    "troubled-name": (40, 32),
+    "what-wrong": (32, 24),
+    "since": (24, 24),
+    "failing-value": (48, 48),
+    "calm-name": (28, 28),
+}
+
+
+def team_id(i: int) -> str:
+    return f"team{i:02d}"
+
+
+def team_name(i: int) -> str:
+    names = ("Payments", "Search", "Checkout", "Identity", "Ledger", "Catalog", "Shipping")
+    return f"{names[i % len(names)]} {i:02d}"
+
+
+def wall_config(directory: Path, teams: int) -> Path:
+    """A wall of ``teams`` teams, each with a health panel and four metric panels, read
+    from a Prometheus source that never runs (the tests set every state on the board)."""
+    lines = [
+        '[wall]\ntitle = "four metres"\nheartbeat = "1s"\n',
+        '[screen]\ndrift_every = "1h"\n',
+        '[sources.prom]\ntype = "prometheus"\nurl = "http://127.0.0.1:9"\n'
+        'interval = "1h"\nstale_after = "1h"\n',
+        '[panels.services]\ntitle = "Services"\nsource = "prom"\nkind = "health"\n'
+        'unit = "count"\nquery = "up"\n',
+    ]
+    for pid, title, unit, warn, crit, *_ in METRICS:
+        lines.append(
+            f'[panels.{pid}]\ntitle = "{title}"\nsource = "prom"\nunit = "{unit}"\n'
+            f'query = "{pid}"\nwarn = {warn}\ncrit = {crit}\n'
+        )
+    names = ", ".join(f'"{p}"' for p in ["services", *(m[0] for m in METRICS)])
+    for i in range(teams):
+        lines.append(f'[teams.{team_id(i)}]\nname = "{team_name(i)}"\npanels = [{names}]\n')
+    return write_config(directory, "\n".join(lines))
+
+
+def readings(teams: int, troubled: int) -> dict[tuple[str, str], Reading]:
+    """Exact readings: teams 0..troubled-1 in trouble (even ones crit with a service down
+    and a crit error rate, odd ones warn on latency), every other team calm."""
+    out: dict[tuple[str, str], Reading] = {}
+    for i in range(teams):
+        tid = team_id(i)
+        bad = i < troubled
+        crit = bad and i % 2 == 0
+        down = (SERVICES[i % len(SERVICES)],) if crit else ()
+        out[(tid, "services")] = Reading(
+            value=float(4 - len(down)),
+            text=f"{4 - len(down)} / 4 up",
+            status="crit" if down else "ok",
+            items=tuple(Item(title=s, status="crit", detail="HTTP 503") for s in down),
+        )
+        for pid, _title, _unit, warn, _crit, calm, failing in METRICS:
+            value = calm
+            if crit and pid == "error_rate":
+                value = failing
+            if bad and not crit and pid == "latency":
+                value = (warn + 50) / 1000  # warn, below crit
+            out[(tid, pid)] = Reading(value=value)
+    return out
+
+
+def apply(wall: Any, teams: int, troubled: int) -> None:
+    """Set every team's state on the real board (one successful collection)."""
+    wall.board.apply("prom", Collection(readings=readings(teams, troubled)))
+
+
+def targets(troubled: int, height: int) -> dict[str, float]:
+    """The smallest size each tracked role may have, in px, at a viewport ``height`` high."""
+    column = 0 if troubled <= 6 else 1
+    return {role: sizes[column] * height / 1080 for role, sizes in TARGETS.items()}
+
+
+# Every visible text with a role: its role, size, text; then silent clips, overlaps and
+# lists that hide rows without saying so.
+MEASURE = """
+() => {
+  const visible = (el) => {
+    const r = el.getBoundingClientRect();
+    const s = getComputedStyle(el);
+    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && !el.closest('[hidden]');
+  };
+  const textRect = (el) => {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    return range.getBoundingClientRect();
+  };
+  const role = (el) => {
+    const r = el.dataset.role;
+    const box = el.closest('.row, .panel, .tile');
+    const bad = box && /(^| )status-(crit|warn)( |$)/.test(box.className);
+    if (r === 'team-name') {
+      const tile = el.closest('.tile');
+      return tile && tile.dataset.status !== 'ok' ? 'troubled-name' : 'calm-name';
+    }
+    if (r === 'value') return bad ? 'failing-value' : 'value';
+    return r;
+  };
+  // The boxes that clip an element: itself and its ancestors whose overflow is not visible.
+  const clippers = (el) => {
+    const out = [];
+    for (let n = el; n && n !== document.documentElement; n = n.parentElement) {
+      const s = getComputedStyle(n);
+      if (s.overflowX !== 'visible' || s.overflowY !== 'visible') out.push(n);
+    }
+    return out;
+  };
+  const ellipsis = (n) => {
+    const s = getComputedStyle(n);
+    return s.textOverflow === 'ellipsis' || (s.webkitLineClamp && s.webkitLineClamp !== 'none');
+  };
+  const texts = [];
+  const clipped = [];
+  for (const el of document.querySelectorAll('[data-role]')) {
+    if (el.closest('template') || !visible(el) || !el.textContent.trim()) continue;
+    const t = textRect(el);
+    if (t.width === 0 || t.height === 0) continue;
+    // A text's box is its font's full height (about 1.16 em in DejaVu); lines set tighter
+    // (1.12) overhang their box by a few px with no glyph cut. Cut means more than that.
+    const px = parseFloat(getComputedStyle(el).fontSize);
+    const slack = Math.max(2, 0.15 * px);
+    let shown = {left: t.left, top: t.top, right: t.right, bottom: t.bottom};
+    let dotsAt = null;  // the right edge where an inner box ends the line with an ellipsis
+    for (const n of clippers(el)) {
+      const c = n.getBoundingClientRect();
+      if (dotsAt === null && ellipsis(n) && t.right > c.right + 1) dotsAt = c.right;
+      // Dots drawn at an inner box's edge are only seen if no outer box cuts before it.
+      const cutWithDots = dotsAt !== null && c.right >= dotsAt - 1;
+      const cut = {
+        x: t.left < c.left - 1 || t.right > c.right + 1,
+        y: t.top < c.top - slack || t.bottom > c.bottom + slack,
+      };
+      // Cut across (a row's lower half) is never an ellipsis; cut along the line is one
+      // only when the cutting box draws it.
+      if (cut.y || (cut.x && !cutWithDots)) {
+        const seen = Math.max(0, Math.min(t.bottom, c.bottom) - Math.max(t.top, c.top));
+        // Entirely outside its box: a hidden row (the lists' check), not a cut text.
+        if (seen > 0 || cut.x) clipped.push(role(el) + ': ' + el.textContent.trim());
+      }
+      shown = {left: Math.max(shown.left, c.left), top: Math.max(shown.top, c.top),
+               right: Math.min(shown.right, c.right), bottom: Math.min(shown.bottom, c.bottom)};
+    }
+    if (shown.right > innerWidth + 1 || shown.bottom > innerHeight + 1) {
+      clipped.push(role(el) + ' off screen: ' + el.textContent.trim());
+    }
+    if (shown.right - shown.left < 1 || shown.bottom - shown.top < 1) continue;
+    texts.push({el, role: role(el), px, text: el.textContent.trim(), box: shown});
+  }
+  // Overlaps: the drawn parts of two texts, neither inside the other, cross by > 2 px.
+  const overlaps = [];
+  for (let i = 0; i < texts.length; i++) {
+    for (let j = i + 1; j < texts.length; j++) {
+      const a = texts[i], b = texts[j];
+      if (a.el.contains(b.el) || b.el.contains(a.el)) continue;
+      const w = Math.min(a.box.right, b.box.right) - Math.max(a.box.left, b.box.left);
+      const h = Math.min(a.box.bottom, b.box.bottom) - Math.max(a.box.top, b.box.top);
+      const slack = 0.15 * Math.min(a.px, b.px);  // the font boxes' overhang, as above
+      if (w > 2 && h > Math.max(2, 2 * slack)) overlaps.push(a.text + ' / ' + b.text);
+    }
+  }
+  // Lists: a row hidden below its box (or its tile) needs a visible "+N more" in the list.
+  const silent = [];
+  for (const list of document.querySelectorAll('.items, .rows')) {
+    if (list.closest('template') || !visible(list)) continue;
+    const rows = Array.from(list.children).filter((li) => li.dataset.role !== 'more');
+    const hidden = rows.filter((li) => {
+      const r = li.getBoundingClientRect();
+      if (r.height === 0) return false;
+      const slack = Math.max(2, 0.15 * parseFloat(getComputedStyle(li).fontSize));
+      const below = (n) => r.bottom > n.getBoundingClientRect().bottom + slack;
+      return clippers(li.parentElement).some(below);
+    });
+    const more = list.querySelector('[data-role="more"]');
+    if (hidden.length && !(more && visible(more))) {
+      const owner = list.closest('[data-team], [data-panel]');
+      const name = owner ? owner.dataset.team || owner.dataset.panel : '?';
+      silent.push(name + ': ' + hidden.length + ' hidden');
+    }
+  }
+  // Since when: on every troubled tile shown and every panel that is not ok.
+  const since = (box) => {
+    const el = box.querySelector('[data-role="since"]');
+    return el && visible(el) && el.textContent.trim();
+  };
+  const boxes = Array.from(document.querySelectorAll('.tile, .panel')).filter((box) =>
+    visible(box) && box.dataset.status && box.dataset.status !== 'ok'
+    && box.dataset.fit !== 'folded');
+  const noSince = boxes.filter((box) => !since(box))
+    .map((box) => box.dataset.team || box.dataset.panel);
+  // Troubled teams left off this page: the pager must say so.
+  const paged = document.querySelectorAll('.tile[data-fit="paged"]').length;
+  const pager = document.getElementById('pager');
+  const smallest = {};
+  for (const t of texts) smallest[t.role] = Math.min(smallest[t.role] ?? Infinity, t.px);
+  return {
+    texts: texts.map(({role, px, text}) => ({role, px, text})),
+    smallest, clipped, overlaps, silent, noSince, paged,
+    pager: pager && visible(pager) ? pager.textContent.trim() : '',
+  };
+}
+"""
+
+
+def measure(page: Any) -> dict[str, Any]:
+    """Roles and sizes of every visible text, and what a viewer cannot read (see MEASURE)."""
+    result: dict[str, Any] = page.evaluate(MEASURE)
+    return result
+
+
+def faults(sizes: dict[str, Any], troubled: int, height: int) -> list[str]:
+    """What a viewer at four metres would miss on a measured /wall (empty: nothing)."""
+    out = [f"cut: {t}" for t in sizes["clipped"]]
+    out += [f"overlap: {t}" for t in sizes["overlaps"]]
+    out += [f"rows hidden without +N more: {t}" for t in sizes["silent"]]
+    out += [f"no since-when: {t}" for t in sizes["noSince"]]
+    for role, floor in targets(troubled, height).items():
+        size = sizes["smallest"].get(role)
+        if size is None:
+            out.append(f"{role}: not shown")
+        elif size < floor - 0.05:  # px rounding: 28 x 768/1080 is drawn as 19.9
+            out.append(f"{role}: {size:.1f} px < {floor:.1f}")
+    if sizes["paged"] and f"of {troubled}" not in sizes["pager"]:
+        out.append(f"{sizes['paged']} troubled teams off the page, pager says {sizes['pager']!r}")
+    return out
+
+
+def tracked(sizes: dict[str, Any]) -> dict[str, float | None]:
+    """The smallest size of each tracked role (None: the page shows no such text)."""
+    return {role: sizes["smallest"].get(role) for role in TRACKED}

@@ -1,0 +1,107 @@
+"""Runs the four-metre cases on one page: a wall per team count, its states changed on the
+board and the viewport resized between cases, so a case costs a measurement, not a browser.
+
+``python -m tests.support.four_metres_run`` prints the smallest size of each tracked role
+per case (the before/after table of the issue note); with ``--shot PATH`` it takes the
+README's screenshot of /wall (12 teams, 3 troubled) instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
+
+from playwright.sync_api import Browser, Page
+
+from tests.support.browser import chromium, open_screen, settle, wait_for
+from tests.support.four_metres import (
+    CASE_TEAMS,
+    CASE_TROUBLED,
+    TRACKED,
+    VIEWPORTS,
+    apply,
+    measure,
+    tracked,
+    wall_config,
+)
+from tests.support.screen_wall import screen_wall
+
+Case = tuple[int, int, int, int]  # teams, troubled, width, height
+PLANNED = "() => document.getElementById('teams').classList.contains('planned')"
+TROUBLED = """(n) => Array.from(document.querySelectorAll('#teams > .tile'))
+  .filter((t) => t.dataset.status !== 'ok').length === n"""
+
+
+def show(page: Page, troubled: int, width: int, height: int) -> None:
+    """Wait until the page shows ``troubled`` troubled teams at ``width`` x ``height``."""
+    page.set_viewport_size({"width": width, "height": height})
+    wait_for(page, TROUBLED, arg=troubled)
+    wait_for(page, PLANNED)
+    settle(0.25)  # the resize observer's new plan, and the fonts, within a few frames
+
+
+def run_cases(
+    browser: Browser,
+    directory: Path,
+    teams_counts: tuple[int, ...] = CASE_TEAMS,
+    troubled_counts: tuple[int, ...] = CASE_TROUBLED,
+    viewports: tuple[tuple[int, int], ...] = VIEWPORTS,
+    path: str = "/wall",
+) -> Iterator[tuple[Case, dict[str, Any], Page]]:
+    """Each case's measurement (``four_metres.measure``), one page per team count."""
+    for teams in teams_counts:
+        (directory / f"t{teams}").mkdir(exist_ok=True)
+        config = wall_config(directory / f"t{teams}", teams)
+        with screen_wall(config) as live:
+            apply(live.wall, teams, troubled_counts[0])
+            width, height = viewports[0]
+            screen = open_screen(browser, live.url + path, width, height)
+            try:
+                for troubled in (t for t in troubled_counts if t <= teams):
+                    apply(live.wall, teams, troubled)
+                    for width, height in viewports:
+                        show(screen.page, troubled, width, height)
+                        yield (teams, troubled, width, height), measure(screen.page), screen.page
+                assert not screen.errors, screen.errors
+            finally:
+                screen.page.context.close()
+
+
+def row(case: Case, sizes: dict[str, Any]) -> str:
+    teams, troubled, width, height = case
+    cells = [f"{s:.1f}" if s is not None else "-" for s in tracked(sizes).values()]
+    problems = len(sizes["clipped"]), len(sizes["overlaps"]), len(sizes["silent"])
+    sizes_text = " ".join(f"{c:>8}" for c in cells)
+    counts = "/".join(str(n) for n in problems)
+    head = f"{teams:>3} {troubled:>2} {width}x{height:<5}"
+    return f"{head} {sizes_text}  clip/overlap/silent {counts}"
+
+
+def screenshot(path: Path) -> None:
+    """The README's /wall: 12 teams, 3 troubled, 1920x1080."""
+    with chromium() as browser, TemporaryDirectory() as tmp:
+        for _case, _sizes, page in run_cases(browser, Path(tmp), (12,), (3,), ((1920, 1080),)):
+            settle(1.5)  # a since-when that has started ticking
+            page.screenshot(path=str(path))
+
+
+def main() -> int:
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    if sys.argv[1:2] == ["--shot"]:
+        screenshot(Path(sys.argv[2]))
+        return 0
+    print("teams tr viewport   " + " ".join(f"{r[:8]:>8}" for r in TRACKED))
+    with chromium() as browser, TemporaryDirectory() as tmp:
+        for case, sizes, _page in run_cases(browser, Path(tmp)):
+            print(row(case, sizes), flush=True)
+        for case, sizes, _page in run_cases(browser, Path(tmp), (50,), (5,), ((3840, 2160),)):
+            print(row(case, sizes), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
