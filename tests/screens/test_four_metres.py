@@ -13,13 +13,12 @@ import pytest
 from playwright.sync_api import Browser
 
 from collectors.base import Collection, Item, Reading
-from tests.support.browser import browser_fixture, open_screen, settle
+from tests.support.browser import open_screen, settled
 from tests.support.four_metres import CASE_TEAMS, faults, measure, readings, wall_config
 from tests.support.four_metres_run import run_cases
 from tests.support.screen_wall import screen_wall
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser_fixture"]  # the module's Chromium
 
 FAULTS = """<style>body { font: 20px sans-serif; margin: 0 }
 .box { width: 80px; overflow: hidden; white-space: nowrap }
@@ -99,7 +98,7 @@ def test_a_long_list_on_a_team_page_shows_what_fits_then_more(
             for scale in ("1", "2"):
                 url = f"{live.url}/teams/team00?scale={scale}"
                 screen = open_screen(browser, url, width, height)
-                settle(0.3)
+                settled(screen.page)  # fonts loaded, the layout's plan drawn
                 sizes = measure(screen.page)
                 assert not (sizes["clipped"] or sizes["silent"] or sizes["overlaps"]), sizes
                 more = screen.text('[data-panel="services"] [data-role="more"]')

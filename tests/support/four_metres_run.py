@@ -17,7 +17,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page
 
-from tests.support.browser import chromium, open_screen, settle, wait_for
+from tests.support.browser import chromium, open_screen, settled, wait_for
 from tests.support.four_metres import (
     CASE_TEAMS,
     CASE_TROUBLED,
@@ -41,7 +41,7 @@ def show(page: Page, troubled: int, width: int, height: int) -> None:
     page.set_viewport_size({"width": width, "height": height})
     wait_for(page, TROUBLED, arg=troubled)
     wait_for(page, PLANNED)
-    settle(0.25)  # the resize observer's new plan, and the fonts, within a few frames
+    settled(page)  # the resize observer's new plan, on the loaded fonts
 
 
 def run_cases(
@@ -85,7 +85,7 @@ def screenshot(path: Path) -> None:
     """The README's /wall: 12 teams, 3 troubled, 1920x1080."""
     with chromium() as browser, TemporaryDirectory() as tmp:
         for _case, _sizes, page in run_cases(browser, Path(tmp), (12,), (3,), ((1920, 1080),)):
-            settle(1.5)  # a since-when that has started ticking
+            page.wait_for_timeout(1500)  # time passes: a since-when that has started ticking
             page.screenshot(path=str(path))
 
 
