@@ -119,7 +119,10 @@ def test_a_trickling_check_never_starves_another_teams_checks(tmp_path: Path) ->
                 wall.poller.collect("up")
                 search = team_view(wall.board, "search")["panels"][0]
                 assert search["display"] == "3 / 3 up", search
-                assert "timeout after" in json.dumps(shown(wall))
+                # The trickle is cut by its own timeout, or (a starved host wakes the probe
+                # late) by the cycle's deadline: either way it shows down, with why.
+                text = json.dumps(shown(wall))
+                assert "timeout after" in text or "no answer before the cycle deadline" in text
         finally:
             wall.stop()
 
