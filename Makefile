@@ -15,26 +15,21 @@ IN_PROCESS := not browser and not prometheus and not processes and not serial
 run: $(VENV)/.installed
 	$(BIN)/wallboard serve --config config.toml --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-test node_modules/.installed
+test: lint
 	scripts/install-system-deps
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/mypy
-	npx eslint static eslint.config.js
-	npx prettier --check static eslint.config.js
 	$(BIN)/python -m pytest -m "not serial"
 	$(BIN)/python -m pytest -m serial -n 0
 
-check: $(VENV)/.installed-test node_modules/.installed
+check: lint
+	$(BIN)/python -m pytest -m "$(IN_PROCESS)"
+
+# Every linter and the type checker: Python and the screen's scripts.
+lint: $(VENV)/.installed-test node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	npx eslint static eslint.config.js
 	npx prettier --check static eslint.config.js
-	$(BIN)/python -m pytest -m "$(IN_PROCESS)"
-
-lint: $(VENV)/.installed-test
-	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 
 bench: $(VENV)/.installed-test
 	scripts/install-system-deps
@@ -45,6 +40,7 @@ screenshots: $(VENV)/.installed-test
 	$(BIN)/python scripts/screenshot
 	$(BIN)/python scripts/screenshot --config docs/examples/wall-12-teams.toml --shot wall-12-teams.png=/wall
 	$(BIN)/python scripts/screenshot-fleet
+	$(BIN)/python -m tests.support.four_metres_run --shot docs/screenshots/wall-triage.png
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
