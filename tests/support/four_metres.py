@@ -53,22 +53,29 @@ def team_name(i: int) -> str:
     return f"{names[i % len(names)]} {i:02d}"
 
 
+# A wall read from a Prometheus source that never runs, and its health panel.
+HEADER = [
+    '[wall]\ntitle = "four metres"\nheartbeat = "1s"\n',
+    '[screen]\ndrift_every = "1h"\n',
+    '[sources.prom]\ntype = "prometheus"\nurl = "http://127.0.0.1:9"\n'
+    'interval = "1h"\nstale_after = "1h"\n',
+    '[panels.services]\ntitle = "Services"\nsource = "prom"\nkind = "health"\n'
+    'unit = "count"\nquery = "up"\n',
+]
+
+
+def metric_panels(metrics: list[tuple[Any, ...]]) -> list[str]:
+    return [
+        f'[panels.{pid}]\ntitle = "{title}"\nsource = "prom"\nunit = "{unit}"\n'
+        f'query = "{pid}"\nwarn = {warn}\ncrit = {crit}\n'
+        for pid, title, unit, warn, crit, *_ in metrics
+    ]
+
+
 def wall_config(directory: Path, teams: int) -> Path:
     """A wall of ``teams`` teams, each with a health panel and four metric panels, read
     from a Prometheus source that never runs (the tests set every state on the board)."""
-    lines = [
-        '[wall]\ntitle = "four metres"\nheartbeat = "1s"\n',
-        '[screen]\ndrift_every = "1h"\n',
-        '[sources.prom]\ntype = "prometheus"\nurl = "http://127.0.0.1:9"\n'
-        'interval = "1h"\nstale_after = "1h"\n',
-        '[panels.services]\ntitle = "Services"\nsource = "prom"\nkind = "health"\n'
-        'unit = "count"\nquery = "up"\n',
-    ]
-    for pid, title, unit, warn, crit, *_ in METRICS:
-        lines.append(
-            f'[panels.{pid}]\ntitle = "{title}"\nsource = "prom"\nunit = "{unit}"\n'
-            f'query = "{pid}"\nwarn = {warn}\ncrit = {crit}\n'
-        )
+    lines = [*HEADER, *metric_panels(METRICS)]
     names = ", ".join(f'"{p}"' for p in ["services", *(m[0] for m in METRICS)])
     for i in range(teams):
         lines.append(f'[teams.{team_id(i)}]\nname = "{team_name(i)}"\npanels = [{names}]\n')
@@ -297,21 +304,11 @@ def alert_names(n: int = 12) -> tuple[Item, ...]:
 def team_page_config(directory: Path, panels: int) -> Path:
     """One team, ``panels`` panels: services, alerts, then metric panels."""
     metrics = (METRICS + EXTRA_METRICS)[: panels - 2]
-    lines = [
-        '[wall]\ntitle = "four metres"\nheartbeat = "1s"\n',
-        '[screen]\ndrift_every = "1h"\n',
-        '[sources.prom]\ntype = "prometheus"\nurl = "http://127.0.0.1:9"\n'
-        'interval = "1h"\nstale_after = "1h"\n',
-        '[panels.services]\ntitle = "Services"\nsource = "prom"\nkind = "health"\n'
-        'unit = "count"\nquery = "up"\n',
+    alerts = (
         '[panels.alerts]\ntitle = "Firing alerts"\nsource = "prom"\nkind = "alerts"\n'
-        'unit = "count"\nquery = "ALERTS"\n',
-    ]
-    for pid, title, unit, warn, crit, *_ in metrics:
-        lines.append(
-            f'[panels.{pid}]\ntitle = "{title}"\nsource = "prom"\nunit = "{unit}"\n'
-            f'query = "{pid}"\nwarn = {warn}\ncrit = {crit}\n'
-        )
+        'unit = "count"\nquery = "ALERTS"\n'
+    )
+    lines = [*HEADER, alerts, *metric_panels(metrics)]
     names = ", ".join(f'"{p}"' for p in ["services", "alerts", *(m[0] for m in metrics)])
     lines.append(f'[teams.team00]\nname = "Payments"\npanels = [{names}]\n')
     return write_config(directory, "\n".join(lines))
