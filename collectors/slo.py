@@ -57,6 +57,19 @@ class Window:
 
     ratio: float | None  # None: no data, or no requests at all
     requests: float | None = None  # None when the SLI gives no request count
+    # Seconds of the window the data covers (from its first sample); None: not measured,
+    # taken as the whole window.
+    covered: float | None = None
+
+
+# How far short of the period the measured coverage may fall and still count as whole:
+# older data is found on an hourly grid (collectors/prometheus/slo.py).
+COVER_SLACK = 2 * HOUR
+
+
+def _slack(covered: float) -> float:
+    """Two steps of the grid the coverage was found on: minutes under an hour, else hours."""
+    return 2 * MINUTE if covered < HOUR else COVER_SLACK
 
 
 @dataclass(frozen=True)
@@ -68,6 +81,7 @@ class Budget:
     quiet: frozenset[str]  # windows with fewer than min_requests
     status: str
     exhaustion: float | None  # seconds until the budget is gone at the 1 h burn
+    covered: float | None = None  # seconds of data, when less than the period: collecting
 
     def factor(self, window: str) -> float:
         """The threshold of the pair whose long window is ``window`` (or short, for 5m/30m/2h)."""
@@ -92,11 +106,18 @@ def compute(
     _check_windows(period_window, windows)
     allowed = 1.0 - objective
     remaining = None if period_window.ratio is None else 1.0 - period_window.ratio / allowed
+    covered = period_window.covered
+    if covered is not None and covered >= period - COVER_SLACK:
+        covered = None  # the whole period
+    if covered is not None:
+        remaining = None  # a budget over 2 minutes of a 30-day period means nothing
     burns: dict[str, float | None] = {}
     quiet = set()
     for name in WINDOWS:
         window = windows.get(name, Window(None))
-        if window.requests is not None and window.requests < min_requests:
+        if covered is not None and WINDOWS[name] > covered + _slack(covered):
+            burns[name] = None  # the data does not reach back over this window
+        elif window.requests is not None and window.requests < min_requests:
             quiet.add(name)
             burns[name] = None
         else:
@@ -121,7 +142,10 @@ def compute(
     for name, burn in burns.items():
         numbers.check(f"burn {name}", burn, f"the {name} ratio overflows the budget")
     numbers.check("time to exhaustion", exhaustion, "the budget is too large to divide")
-    return Budget(objective, period, remaining, burns, frozenset(quiet), status, exhaustion)
+    numbers.check("data covered", covered, "the first sample's time is not a time")
+    return Budget(
+        objective, period, remaining, burns, frozenset(quiet), status, exhaustion, covered
+    )
 
 
 def _check_windows(period_window: Window, windows: Mapping[str, Window]) -> None:
@@ -166,6 +190,16 @@ def duration_text(seconds: float) -> str:
     return f"{seconds / DAY:.1f} days"
 
 
+def span_text(seconds: float) -> str:
+    """ "2 min", "5 h", "30 d", "4.5 d": how much of a period the data covers, and of what."""
+    if seconds < 90 * MINUTE:
+        return f"{max(1, round(seconds / MINUTE))} min"
+    if seconds < 2 * DAY:
+        return f"{seconds / HOUR:.0f} h"
+    days = seconds / DAY
+    return f"{days:.0f} d" if days == round(days) else f"{days:.1f} d"
+
+
 def _burn_text(burn: float | None, quiet: bool) -> str:
     if quiet:
         return "too little traffic"
@@ -180,8 +214,11 @@ def _window_status(budget: Budget, name: str) -> str:
 
 
 def reading(budget: Budget) -> Reading:
-    """The panel: budget left as the big number, 1 h and 6 h burn beside their thresholds."""
-    if budget.remaining is None:
+    """The panel: budget left as the big number, 1 h and 6 h burn beside their thresholds;
+    "collecting: 2 min of 30 d" while the data covers less than the period."""
+    if budget.covered is not None:
+        text = f"collecting: {span_text(budget.covered)} of {span_text(budget.period)}"
+    elif budget.remaining is None:
         text = "no data"
     elif budget.remaining < 0:
         text = f"budget exhausted, {MINUS}{abs(budget.remaining) * 100:.0f} %"
@@ -227,6 +264,7 @@ def facts(budget: Budget) -> dict[str, float | str | None]:
         "budget_remaining": budget.remaining,
         "time_to_exhaustion_seconds": budget.exhaustion,
         "slo_status": budget.status,
+        "covered_seconds": budget.covered,
     }
     for name in WINDOWS:
         out[f"burn_{name}"] = budget.burns[name]

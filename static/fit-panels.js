@@ -26,6 +26,24 @@ function valueSize(cols, n, box, gap, u, scale, em) {
   return Math.min(5.6 * u * scale, 0.26 * height, panelWidth(cols, box, gap, u) / em);
 }
 
+// Cells the panels leave empty go to the longest lists (a panel two rows high), so no
+// cell stays empty while a list shows "+ N more".
+function fillCells(container, empty, rows) {
+  const sections = Array.from(container.children);
+  sections.forEach((s) => s.style.removeProperty("grid-row"));
+  container.style.gridAutoFlow = empty > 0 ? "row dense" : "";
+  const lists = sections
+    .map((s) => ({ s, n: s.querySelectorAll(".items > [data-role='list-row']").length }))
+    .filter((l) => l.n > 0)
+    .sort((a, b) => b.n - a.n);
+  for (const list of lists) {
+    if (empty <= 0 || rows < 2) break;
+    const span = Math.min(rows, 1 + empty);
+    list.s.style.gridRow = `span ${span}`;
+    empty -= span - 1;
+  }
+}
+
 export function fitPanels(container) {
   const n = container.children.length;
   if (!n) return;
@@ -43,8 +61,10 @@ export function fitPanels(container) {
     const v = valueSize(cols, n, box, gap, u, scale || 1, em);
     if (v > best.v + 0.5) best = { cols, v }; // a tie keeps fewer columns
   }
+  const rows = Math.ceil(n / best.cols);
   container.style.setProperty("--cols", String(best.cols));
-  container.style.setProperty("--rows", String(Math.ceil(n / best.cols)));
+  container.style.setProperty("--rows", String(rows));
+  fillCells(container, best.cols * rows - n, rows);
   // The widest value fits its panel: no value is ever cut to "1,494 /…".
   container.style.setProperty(
     "--vfit",

@@ -65,8 +65,14 @@ function fitItems(section, screen) {
   });
   let more = list.querySelector(".item-more");
   if (more) setText(more, screen.more);
-  const over = () => list.scrollHeight > list.clientHeight + 1;
+  // A list's rows matter more than its "updated" line: that goes first when room is short.
+  const updated = section.querySelector(".updated");
+  if (updated) updated.hidden = false;
+  const over = () =>
+    list.scrollHeight > list.clientHeight + 1 || section.scrollHeight > section.clientHeight + 1;
   if (!rows.length || !over()) return;
+  if (updated) updated.hidden = true;
+  if (!over()) return;
   if (!more) {
     more = filled("item-more", "");
     more.dataset.fitted = "1";

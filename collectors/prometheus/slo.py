@@ -63,23 +63,45 @@ def promql_duration(seconds: float) -> str:
     return f"{int(seconds)}s"
 
 
-def window_query(opts: SloPanelOptions, label: str, window: str) -> str:
-    """The one query of one window: ratio per team, or errors and total per team."""
+def covered_query(opts: SloPanelOptions, label: str) -> str:
+    """Seconds since each team's SLI first had data within the period: the earliest hour
+    whose 1h window has data over the period, or, for data younger than an hour, the
+    earliest minute whose 2m window has. An SLI of 2 minutes says so, not "-2899 %"."""
+    template = opts.total if opts.total is not None else opts.ratio
+    assert template is not None
+    period = promql_duration(opts.period)
+
+    def first(window: str, span: str, step: str, name: str) -> str:
+        series = f"sum by ({label}) ({template.replace('{{window}}', window)})"
+        earliest = f"min_over_time(timestamp({series})[{span}:{step}])"
+        return f'label_replace({earliest}, "slo_grid", "{name}", "", "")'
+
+    grids = f"{first('1h', period, '1h', 'hour')} or {first('2m', '1h', '1m', 'minute')}"
+    return f"time() - min by ({label}) ({grids})"
+
+
+def window_query(opts: SloPanelOptions, label: str, window: str, covered: bool = False) -> str:
+    """The one query of one window: ratio per team, or errors and total per team; with
+    ``covered``, also how much of it each team's data covers (``covered_query``)."""
 
     def fill(template: str) -> str:
         return template.replace("{{window}}", window)
 
     if opts.ratio is not None:
         ratio = f"sum by ({label}) ({fill(opts.ratio)})"
-        if opts.total is None:
+        if opts.total is None and not covered:
             return ratio
-        parts = {"ratio": ratio, "total": f"sum by ({label}) ({fill(opts.total)})"}
+        parts = {"ratio": ratio}
+        if opts.total is not None:
+            parts["total"] = f"sum by ({label}) ({fill(opts.total)})"
     else:
         assert opts.errors is not None and opts.total is not None
         parts = {
             "errors": f"sum by ({label}) ({fill(opts.errors)})",
             "total": f"sum by ({label}) ({fill(opts.total)})",
         }
+    if covered:
+        parts["covered"] = covered_query(opts, label)
     return " or ".join(
         f'label_replace({query}, "{PART}", "{name}", "", "")' for name, query in parts.items()
     )
@@ -107,7 +129,7 @@ def _measure(result: Result, label: str, team_map: dict[str, str] | None) -> dic
             ratio = None  # no requests: no ratio at all
         if ratio is not None and ratio != ratio:  # NaN: 0/0 in PromQL
             ratio = None
-        out[team] = slo.Window(ratio, total)
+        out[team] = slo.Window(ratio, total, got.get("covered"))
     return out
 
 
@@ -124,15 +146,16 @@ def collect_panel(
     opts = panel.options
     assert isinstance(opts, SloPanelOptions)
     measured: dict[str, dict[str, slo.Window]] = {}
+    period = promql_duration(opts.period)
     for window in windows_of(opts):
         try:
-            measured[window] = _measure(query(window_query(opts, label, window)), label, team_map)
+            asked = window_query(opts, label, window, covered=window == period)
+            measured[window] = _measure(query(asked), label, team_map)
         except CollectorError as exc:
             if exc.kind not in QUERY_KINDS:
                 raise
             out.failures[(None, panel.id)] = exc
             return
-    period = promql_duration(opts.period)
     assert opts.objective is not None
     for team in panel.teams:
         windows = {w: measured[w].get(team, slo.Window(None)) for w in slo.WINDOWS}

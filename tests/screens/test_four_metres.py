@@ -14,8 +14,17 @@ from playwright.sync_api import Browser
 
 from collectors.base import Collection, Item, Reading
 from tests.support.browser import open_screen, settled
-from tests.support.four_metres import CASE_TEAMS, faults, measure, readings, wall_config
-from tests.support.four_metres_run import run_cases
+from tests.support.four_metres import (
+    CASE_TEAMS,
+    TEAM_PANELS,
+    faults,
+    measure,
+    readings,
+    team_faults,
+    team_sizes,
+    wall_config,
+)
+from tests.support.four_metres_run import run_cases, team_cases
 from tests.support.screen_wall import screen_wall
 
 pytestmark = pytest.mark.browser
@@ -83,15 +92,16 @@ def test_a_larger_scale_multiplies_every_floor_on_the_wall(
 def test_a_long_list_on_a_team_page_shows_what_fits_then_more(
     browser: Browser, tmp_path: Path
 ) -> None:
-    """Six services down with long names: whole rows, then "+ N more"; nothing cut across,
-    at ?scale=1 and at ?scale=2, where every text is larger."""
+    """Twelve services down with long names: whole rows, then "+ N more"; nothing cut
+    across, at ?scale=1 and at ?scale=2, where every text is larger. (The list spans the
+    grid's empty cell, so it takes more rows than a panel holds.)"""
     down = tuple(
         Item(f"payments-ledger-writer-{i}", "crit", "HTTP 503 Service Unavailable", since=1.0)
-        for i in range(6)
+        for i in range(12)
     )
     with screen_wall(wall_config(tmp_path, 2)) as live:
         states = readings(2, 1)
-        states[("team00", "services")] = Reading(0.0, "0 / 6 up", "crit", items=down)
+        states[("team00", "services")] = Reading(0.0, "0 / 12 up", "crit", items=down)
         live.wall.board.apply("prom", Collection(readings=states))
         for width, height in ((1366, 768), (1920, 1080)):
             smallest = []
@@ -103,8 +113,26 @@ def test_a_long_list_on_a_team_page_shows_what_fits_then_more(
                 assert not (sizes["clipped"] or sizes["silent"] or sizes["overlaps"]), sizes
                 more = screen.text('[data-panel="services"] [data-role="more"]')
                 rows = screen.page.locator('[data-panel="services"] .item:not([hidden])')
-                assert more == f"+ {6 - (rows.count() - 1)} more", (more, rows.count())
+                assert more == f"+ {12 - (rows.count() - 1)} more", (more, rows.count())
                 smallest.append(min(sizes["smallest"].values()))
                 screen.page.context.close()
             # ?scale=2 grows every text: the smallest by 1.3 at least.
             assert smallest[1] >= 1.3 * smallest[0], (width, smallest)
+
+
+@pytest.mark.parametrize("panels", TEAM_PANELS)
+def test_a_team_page_reads_from_four_metres_at_every_scale(
+    browser: Browser, tmp_path: Path, panels: int
+) -> None:
+    """4, 6 and 8 panels, one of them 12 firing alerts with long names, at 1920x1080 and
+    ?scale=1 and 2: values >= 64 px (>= 48 with 8 panels), titles and rows >= 28 px, no
+    empty cell beside a clipped list, nothing cut, overlapping or hidden without "+N more",
+    a since-when on every panel that is not ok; a larger scale never makes type smaller."""
+    measured = {}
+    for (_, scale, _, height), sizes, _page in team_cases(browser, tmp_path, (panels,)):
+        assert sizes["more"], "12 alerts never fit: a list says + N more"
+        assert not team_faults(sizes, panels, height), (scale, sizes)
+        measured[scale] = team_sizes(sizes)
+    for role, size in measured["1"].items():
+        assert size is not None and measured["2"][role] is not None
+        assert measured["2"][role] >= size, (role, measured)

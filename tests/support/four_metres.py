@@ -53,22 +53,29 @@ def team_name(i: int) -> str:
     return f"{names[i % len(names)]} {i:02d}"
 
 
+# A wall read from a Prometheus source that never runs, and its health panel.
+HEADER = [
+    '[wall]\ntitle = "four metres"\nheartbeat = "1s"\n',
+    '[screen]\ndrift_every = "1h"\n',
+    '[sources.prom]\ntype = "prometheus"\nurl = "http://127.0.0.1:9"\n'
+    'interval = "1h"\nstale_after = "1h"\n',
+    '[panels.services]\ntitle = "Services"\nsource = "prom"\nkind = "health"\n'
+    'unit = "count"\nquery = "up"\n',
+]
+
+
+def metric_panels(metrics: list[tuple[Any, ...]]) -> list[str]:
+    return [
+        f'[panels.{pid}]\ntitle = "{title}"\nsource = "prom"\nunit = "{unit}"\n'
+        f'query = "{pid}"\nwarn = {warn}\ncrit = {crit}\n'
+        for pid, title, unit, warn, crit, *_ in metrics
+    ]
+
+
 def wall_config(directory: Path, teams: int) -> Path:
     """A wall of ``teams`` teams, each with a health panel and four metric panels, read
     from a Prometheus source that never runs (the tests set every state on the board)."""
-    lines = [
-        '[wall]\ntitle = "four metres"\nheartbeat = "1s"\n',
-        '[screen]\ndrift_every = "1h"\n',
-        '[sources.prom]\ntype = "prometheus"\nurl = "http://127.0.0.1:9"\n'
-        'interval = "1h"\nstale_after = "1h"\n',
-        '[panels.services]\ntitle = "Services"\nsource = "prom"\nkind = "health"\n'
-        'unit = "count"\nquery = "up"\n',
-    ]
-    for pid, title, unit, warn, crit, *_ in METRICS:
-        lines.append(
-            f'[panels.{pid}]\ntitle = "{title}"\nsource = "prom"\nunit = "{unit}"\n'
-            f'query = "{pid}"\nwarn = {warn}\ncrit = {crit}\n'
-        )
+    lines = [*HEADER, *metric_panels(METRICS)]
     names = ", ".join(f'"{p}"' for p in ["services", *(m[0] for m in METRICS)])
     for i in range(teams):
         lines.append(f'[teams.{team_id(i)}]\nname = "{team_name(i)}"\npanels = [{names}]\n')
@@ -267,3 +274,106 @@ def faults(sizes: dict[str, Any], troubled: int, height: int) -> list[str]:
 def tracked(sizes: dict[str, Any]) -> dict[str, float | None]:
     """The smallest size of each tracked role (None: the page shows no such text)."""
     return {role: sizes["smallest"].get(role) for role in TRACKED}
+
+
+# Team pages: (panels on the page) -> its panels, always a health and an alerts panel.
+TEAM_PANELS = (4, 6, 8)
+TEAM_SCALES = ("1", "2")
+EXTRA_METRICS = [
+    ("errors", "5xx per second", "count", 5, 20, 0.4, 31.0),
+    ("disk", "Disk used", "percent", 80, 90, 0.41, 0.93),
+]
+# Targets on a team page at 1920x1080 (px): values by panel count, titles and list rows.
+TEAM_VALUE_TARGET = {4: 64, 6: 64, 8: 48}
+TEAM_TEXT_TARGET = 28
+
+
+def alert_names(n: int = 12) -> tuple[Item, ...]:
+    """``n`` firing alerts with long names, as a busy Alertmanager sends them."""
+    return tuple(
+        Item(
+            f"PaymentsLedgerWriterHighErrorBudgetBurn{i:02d}",
+            "crit" if i % 3 else "warn",
+            "5xx above 5 % on ledger-writer for 5 min",
+            since=1.0,
+        )
+        for i in range(n)
+    )
+
+
+def team_page_config(directory: Path, panels: int) -> Path:
+    """One team, ``panels`` panels: services, alerts, then metric panels."""
+    metrics = (METRICS + EXTRA_METRICS)[: panels - 2]
+    alerts = (
+        '[panels.alerts]\ntitle = "Firing alerts"\nsource = "prom"\nkind = "alerts"\n'
+        'unit = "count"\nquery = "ALERTS"\n'
+    )
+    lines = [*HEADER, alerts, *metric_panels(metrics)]
+    names = ", ".join(f'"{p}"' for p in ["services", "alerts", *(m[0] for m in metrics)])
+    lines.append(f'[teams.team00]\nname = "Payments"\npanels = [{names}]\n')
+    return write_config(directory, "\n".join(lines))
+
+
+def team_page_readings(panels: int) -> dict[tuple[str, str], Reading]:
+    """A service down, 12 alerts firing, a crit error rate; the other metrics calm."""
+    down = (Item("ledger-writer", "crit", "HTTP 503", since=1.0),)
+    out = {
+        ("team00", "services"): Reading(3.0, "3 / 4 up", "crit", items=down),
+        ("team00", "alerts"): Reading(12.0, "12 firing", "crit", items=alert_names()),
+    }
+    for pid, _title, _unit, _warn, _crit, calm, failing in (METRICS + EXTRA_METRICS)[: panels - 2]:
+        out[("team00", pid)] = Reading(value=failing if pid == "error_rate" else calm)
+    return out
+
+
+# Empty cells of the team page's grid while some list hides rows.
+EMPTY_CELLS = """
+() => {
+  const grid = document.querySelector('#panels, .panels');
+  if (!grid) return 0;
+  const cols = getComputedStyle(grid).gridTemplateColumns.split(' ').length;
+  const rows = getComputedStyle(grid).gridTemplateRows.split(' ').length;
+  const shown = Array.from(grid.children).filter((p) => p.getBoundingClientRect().width > 0);
+  const cells = shown.reduce((n, p) => {
+    const s = getComputedStyle(p);
+    const span = (v) => { const m = /span (\\d+)/.exec(v); return m ? Number(m[1]) : 1; };
+    const cols = Math.max(span(s.gridColumnStart), span(s.gridColumnEnd));
+    return n + cols * Math.max(span(s.gridRowStart), span(s.gridRowEnd));
+  }, 0);
+  return Math.max(0, cols * rows - cells);
+}
+"""
+
+
+def team_faults(sizes: dict[str, Any], panels: int, height: int) -> list[str]:
+    """What a viewer at four metres would miss on a measured team page (empty: nothing)."""
+    out = [f"cut: {t}" for t in sizes["clipped"]]
+    out += [f"overlap: {t}" for t in sizes["overlaps"]]
+    out += [f"rows hidden without +N more: {t}" for t in sizes["silent"]]
+    out += [f"no since-when: {t}" for t in sizes["noSince"]]
+    k = height / 1080
+    floors = {
+        "values": TEAM_VALUE_TARGET[panels] * k,
+        "panel-title": TEAM_TEXT_TARGET * k,
+        "list-row": TEAM_TEXT_TARGET * k,
+    }
+    for role, floor in floors.items():
+        size = team_sizes(sizes)[role]
+        if size is None:
+            out.append(f"{role}: not shown")
+        elif size < floor - 0.05:
+            out.append(f"{role}: {size:.1f} px < {floor:.1f}")
+    if sizes.get("emptyCells") and sizes["more"]:
+        out.append(f"{sizes['emptyCells']} empty grid cells while a list is clipped")
+    return out
+
+
+def team_sizes(sizes: dict[str, Any]) -> dict[str, float | None]:
+    """The smallest value (failing or not), panel title and list row on a team page."""
+    small = sizes["smallest"]
+    values = [small[r] for r in ("value", "failing-value") if r in small]
+    return {
+        "values": min(values) if values else None,
+        "panel-title": small.get("panel-title"),
+        "list-row": small.get("list-row"),
+    }

@@ -17,14 +17,21 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page
 
+from collectors.base import Collection
 from tests.support.browser import chromium, open_screen, settled, wait_for
 from tests.support.four_metres import (
     CASE_TEAMS,
     CASE_TROUBLED,
+    EMPTY_CELLS,
+    TEAM_PANELS,
+    TEAM_SCALES,
     TRACKED,
     VIEWPORTS,
     apply,
     measure,
+    team_page_config,
+    team_page_readings,
+    team_sizes,
     tracked,
     wall_config,
 )
@@ -71,6 +78,48 @@ def run_cases(
                 screen.page.context.close()
 
 
+TeamCase = tuple[int, str, int, int]  # panels, scale, width, height
+
+
+def team_cases(
+    browser: Browser,
+    directory: Path,
+    panel_counts: tuple[int, ...] = TEAM_PANELS,
+    scales: tuple[str, ...] = TEAM_SCALES,
+    viewport: tuple[int, int] = (1920, 1080),
+) -> Iterator[tuple[TeamCase, dict[str, Any], Page]]:
+    """Each team page's measurement, with ``emptyCells`` (grid cells no panel fills) and
+    ``more`` (some list shows "+N more")."""
+    width, height = viewport
+    for panels in panel_counts:
+        (directory / f"p{panels}").mkdir(exist_ok=True)
+        config = team_page_config(directory / f"p{panels}", panels)
+        with screen_wall(config) as live:
+            live.wall.board.apply("prom", Collection(readings=team_page_readings(panels)))
+            for scale in scales:
+                url = f"{live.url}/teams/team00?scale={scale}"
+                screen = open_screen(browser, url, width, height)
+                try:
+                    settled(screen.page)
+                    sizes = measure(screen.page)
+                    sizes["emptyCells"] = screen.page.evaluate(EMPTY_CELLS)
+                    sizes["more"] = screen.page.locator('[data-role="more"]:visible').count()
+                    yield (panels, scale, width, height), sizes, screen.page
+                    assert not screen.errors, screen.errors
+                finally:
+                    screen.page.context.close()
+
+
+def team_row(case: TeamCase, sizes: dict[str, Any]) -> str:
+    panels, scale, width, height = case
+    cells = [f"{s:.1f}" if s is not None else "-" for s in team_sizes(sizes).values()]
+    problems = len(sizes["clipped"]), len(sizes["overlaps"]), len(sizes["silent"])
+    counts = "/".join(str(n) for n in problems)
+    head = f"{panels:>2} panels x{scale:<3} {width}x{height:<5}"
+    tail = f"clip/overlap/silent {counts}  empty cells {sizes['emptyCells']}"
+    return f"{head} {' '.join(f'{c:>8}' for c in cells)}  {tail}  no-since {sizes['noSince']}"
+
+
 def row(case: Case, sizes: dict[str, Any]) -> str:
     teams, troubled, width, height = case
     cells = [f"{s:.1f}" if s is not None else "-" for s in tracked(sizes).values()]
@@ -93,6 +142,12 @@ def main() -> int:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     if sys.argv[1:2] == ["--shot"]:
         screenshot(Path(sys.argv[2]))
+        return 0
+    if sys.argv[1:2] == ["--team"]:
+        print("team page                     values    title      row")
+        with chromium() as browser, TemporaryDirectory() as tmp:
+            for case, sizes, _page in team_cases(browser, Path(tmp)):
+                print(team_row(case, sizes), flush=True)
         return 0
     print("teams tr viewport   " + " ".join(f"{r[:8]:>8}" for r in TRACKED))
     with chromium() as browser, TemporaryDirectory() as tmp:

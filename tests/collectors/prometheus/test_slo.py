@@ -35,13 +35,30 @@ TEAMS = [
     Team("burning", 20.0, 0.0004, [(7200.0, 0.02)]),
     # 0.01 requests/s: 3 requests in 5 m, fewer than min_requests.
     Team("quiet", 0.01, 0.0004),
+    # Data only since 2 minutes before the history's end, at 3 % errors.
+    Team("young", 20.0, 0.03),
 ]
+YOUNG = {"young": 120.0}  # team -> seconds of history it has before the end
 WINDOW_SECONDS = {"30d": 30 * slo.DAY, "28d": 28 * slo.DAY, **slo.WINDOWS}
+
+
+class YoungHistory(History):
+    """The synthetic history, where the teams of ``YOUNG`` have samples only from their
+    age before the end on (a service whose SLI started being scraped just now)."""
+
+    def openmetrics(self) -> str:
+        kept = []
+        for line in super().openmetrics().splitlines():
+            team = line.partition('team="')[2].partition('"')[0]
+            if team in YOUNG and float(line.rsplit(" ", 1)[1]) < self.end - YOUNG[team]:
+                continue
+            kept.append(line)
+        return "\n".join(kept) + "\n"
 
 
 @pytest.fixture(scope="module")
 def history() -> History:
-    history = History(time.time() // 60 * 60, TEAMS)
+    history = YoungHistory(time.time() // 60 * 60, TEAMS)
     history.build()
     return history
 
@@ -187,6 +204,23 @@ def test_a_low_traffic_team_is_grey_and_never_paged(thirty_days: tuple[LiveWall,
     rows = {item["title"]: item for item in quiet["items"]}
     assert rows["burn 1h"]["detail"].startswith("too little traffic")
     assert rows["burn 1h"]["status"] == "unknown"
+
+
+def test_a_window_the_data_does_not_cover_says_collecting_in_grey(
+    thirty_days: tuple[LiveWall, float], history: History
+) -> None:
+    live, at = thirty_days
+    young = panel(live, "young")
+    covered = young["facts"]["covered_seconds"]
+    # Its first sample is 2 minutes before the end; the minute grid finds it within one.
+    assert YOUNG["young"] - 60 <= covered <= at - history.end + YOUNG["young"] + 60
+    assert young["display"] == f"collecting: {slo.span_text(covered)} of 30 d"
+    assert young["status"] == "unknown" and young["value"] is None  # grey, never green
+    rows = {item["title"]: item for item in young["items"]}
+    assert "budget gone in" not in rows
+    assert rows["burn 1h"]["detail"].startswith("no data")
+    # A team with all 30 days of data is not collecting.
+    assert panel(live, "steady")["facts"]["covered_seconds"] is None
 
 
 def test_the_api_gives_the_screens_numbers(thirty_days: tuple[LiveWall, float]) -> None:
