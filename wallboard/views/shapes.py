@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from wallboard.board import units
-from wallboard.board.board import PanelState, severity, worst
+from wallboard.board.board import PanelState, severity
 from wallboard.board.deploys import Deploy, worse_since
 from wallboard.config.loader import WallConfig
 from wallboard.views.sparkline import span_label
@@ -27,48 +27,10 @@ def _finite_values(numbers: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _finite(v) if isinstance(v, float) else v for k, v in numbers.items()}
 
 
-# Panels whose rows are the news: their headline counts the bad rows, in these words.
-# Health ("7 / 8 up") and alerts ("12 firing") already count their rows in their own.
-LIST_WORDS = {"issues": ("issue", "issues")}
-LIST_KINDS = frozenset({"health", "alerts", *LIST_WORDS})
-
-
-def _bad_rows(state: PanelState) -> list[str]:
-    return [item.status for item in state.items if item.status != "ok"]
-
-
-def _list_count(state: PanelState) -> str | None:
-    """ "5 issues": the number of bad rows, "5+ issues" when the source listed only its top
-    rows (the rest may be bad too). None for a panel that is not a list, has no rows, or
-    already counts them in its own words."""
-    words = LIST_WORDS.get(state.panel.kind)
-    if words is None or not state.items:
-        return None
-    bad = len(_bad_rows(state))
-    partial = state.value is not None and state.value > len(state.items)
-    return f"{bad}{'+' if partial else ''} {words[0] if bad == 1 and not partial else words[1]}"
-
-
-def _list_status(state: PanelState) -> tuple[str, float | None]:
-    """A list panel's status and since when: never better than its worst row, so a green
-    number never sits over red rows; the rows' earliest start when a row made it worse."""
-    status, since = state.effective_status, _status_since(state)
-    if state.panel.kind not in LIST_KINDS:
-        return status, since
-    rows = worst(_bad_rows(state) or ["ok"])
-    if severity(rows) <= severity(status):
-        return status, since
-    starts = [i.since for i in state.items if i.status == rows and i.since is not None]
-    return rows, min(starts, default=since)
-
-
 def _display(state: PanelState) -> str:
     """The value as every face writes it; an SLO's says that it is budget ("51.4 % budget
-    left"), so it never reads as availability; a list's counts its bad rows."""
+    left"), so it never reads as availability."""
     panel = state.panel
-    counted = _list_count(state)
-    if counted is not None:
-        return counted
     text = state.text or units.format_value(panel.unit, state.value, panel.decimals)
     if panel.kind == "slo" and state.value is not None and state.value >= 0 and state.text:
         return f"{text} budget left"
@@ -100,7 +62,6 @@ def panel_view(
     """One panel; ``deploys`` are its team's, newest first (ticks and "worse since")."""
     panel = state.panel
     source = config.sources.get(panel.source)
-    status, since = _list_status(state)
     view: dict[str, Any] = {
         "id": panel.id,
         "title": panel.title,
@@ -108,7 +69,7 @@ def panel_view(
         "unit": panel.unit,
         "value": _finite(state.value),
         "display": _display(state),
-        "status": status,
+        "status": state.effective_status,
         "thresholds": {
             "warn": panel.thresholds.warn,
             "crit": panel.thresholds.crit,
@@ -119,7 +80,7 @@ def panel_view(
         "error": state.error,
         "config_error": state.config_error,
         "error_since": state.error_since,
-        "status_since": since,
+        "status_since": _status_since(state),
         "items": [
             {
                 "title": item.title,
@@ -138,7 +99,7 @@ def panel_view(
         "deploys": [d.view() for d in deploys[:DEPLOYS_SHOWN]],
         "worse_since": None,
     }
-    if status in ("warn", "crit"):
+    if state.effective_status in ("warn", "crit"):
         view["worse_since"] = worse_since(deploys, state.worsened_at, config.deploys.worse_window)
     if history:
         view["spark"] = [_finite(v) for _, v in state.history]
