@@ -8,6 +8,8 @@ import json
 import socket
 from pathlib import Path
 
+import pytest
+
 from tests.devices.support import ADMIN, ENV, admin, config
 from tests.support.process import run_servers
 from tests.support.redis_server import RedisDatabase
@@ -46,8 +48,12 @@ def guess_all_at_once(urls: list[str]) -> list[int]:
     return [status_of(sock) for sock in socks]
 
 
-def test_concurrent_guesses_get_no_more_evaluations_than_the_limit(tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+def test_concurrent_guesses_get_no_more_evaluations_than_the_limit(
+    tmp_path: Path, backend: str
+) -> None:
     path = config(tmp_path, pairing_guesses_global_per_minute=60)
+    path.write_text(path.read_text() + f'\n[state]\nbackend = "{backend}"\n')
     with run_servers([path], env=ENV) as (server,):
         statuses = guess_all_at_once([server.url])
         log = server.log()
