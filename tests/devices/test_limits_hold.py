@@ -74,7 +74,10 @@ def test_concurrent_guesses_through_two_replicas_share_one_limit(
     with run_servers(paths, env={**ENV, "WALLBOARD_REDIS_URL": store.url}) as servers:
         statuses = guess_all_at_once([s.url for s in servers])
         logs = "\n".join(s.log() for s in servers)
-    assert len(statuses) == 300 and set(statuses) == {404, 429}, set(statuses)
+    # 503: a Redis call past its 2 s socket timeout on a loaded machine; the sender retries.
+    # Never an evaluation, so never a way past the limit.
+    assert len(statuses) == 300 and set(statuses) <= {404, 429, 503}, set(statuses)
+    assert statuses.count(429) >= 100
     assert statuses.count(404) <= 60, statuses.count(404)
     assert logs.count("wrong, expired or used code from") <= 60
 
