@@ -66,6 +66,20 @@ class Limiter:
                 return 0.0
             return max(0.0, events[0] + self.window - now)
 
+    def take(self, key: str, now: float | None = None) -> float:
+        """Count one event if ``key`` is under its limit, in one step: 0 when counted, else
+        the seconds until it may try again. Concurrent callers never pass the limit."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            events = self._events.get(key)
+            if events is not None:
+                while events and events[0] <= now - self.window:
+                    events.popleft()
+                if len(events) >= self.limit:
+                    return max(0.001, events[0] + self.window - now)
+            self._count(key, now)
+            return 0.0
+
     def _latest(self, key: str) -> float:
         events = self._events[key]
         return events[-1] if events else 0.0
@@ -74,12 +88,16 @@ class Limiter:
         """Count one event; how many ``key`` had in the window, this one included."""
         now = time.monotonic() if now is None else now
         with self._lock:
-            if key not in self._events and len(self._events) >= self.max_keys:
-                # Forget the quietest keys rather than grow: a flood of addresses stays bounded.
-                for old in sorted(self._events, key=self._latest)[:100]:
-                    del self._events[old]
-            events = self._events.setdefault(key, deque(maxlen=self.limit + 1))
-            while events and events[0] <= now - self.window:
-                events.popleft()
-            events.append(now)
-            return len(events)
+            return self._count(key, now)
+
+    def _count(self, key: str, now: float) -> int:
+        """With the lock held."""
+        if key not in self._events and len(self._events) >= self.max_keys:
+            # Forget the quietest keys rather than grow: a flood of addresses stays bounded.
+            for old in sorted(self._events, key=self._latest)[:100]:
+                del self._events[old]
+        events = self._events.setdefault(key, deque(maxlen=self.limit + 1))
+        while events and events[0] <= now - self.window:
+            events.popleft()
+        events.append(now)
+        return len(events)

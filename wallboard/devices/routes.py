@@ -25,6 +25,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
+from collectors.tokens import bearer
 from wallboard.devices import admin, cookies, listing, models
 from wallboard.devices.gate import current_devices
 from wallboard.devices.service import Devices, Refused
@@ -123,7 +124,20 @@ def logout() -> BaseResponse:
 
 @api.before_request
 def _admins_only() -> Response | None:
-    return None if admin_ok() else _unauthorized()
+    devices = current()
+    if bearer(request.headers.get("Authorization")) is None:
+        return None if admin_ok() else _unauthorized()
+    # A bearer token is a guess like the sign-in form's: the same limiter, per address.
+    address = request.remote_addr or ""
+    wait = devices.logins.blocked(address)
+    if wait > 0:
+        return _refused(Refused(429, "too_many_attempts", "too many attempts; try later", wait))
+    if admin_ok():
+        return None
+    count = devices.logins.hit(address)
+    if count <= devices.logins_per_minute:  # past the limit it answers 429, quietly
+        log.warning("screens API: refused an admin token from %s (%d in a minute)", address, count)
+    return _unauthorized()
 
 
 @api.get("")

@@ -141,6 +141,11 @@ class RateLimiter(Protocol):
         """Count one event; how many ``key`` had in the window, this one included."""
         ...
 
+    def take(self, key: str) -> float:
+        """Check and count in one step: 0 when this event was counted under the limit, else
+        the seconds until ``key`` may try again (nothing counted)."""
+        ...
+
 
 @runtime_checkable
 class SharesFleet(Protocol):

@@ -16,19 +16,27 @@ import redis
 from wallboard.state.ports import StoreUnavailable
 from wallboard.state.redis.keys import Keys
 
-# KEYS: the set; ARGV: window ms, limit, count (1: hit, 0: look). Returns {count, wait ms}.
+# KEYS: the set; ARGV: window ms, limit, mode (1: hit, 0: look, 2: take, i.e. hit only under
+# the limit), a random member suffix. Returns {count, wait ms}; a take that was refused
+# answers count = limit + 1. One script: concurrent replicas never count past the limit.
 WINDOW = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local window = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if ARGV[3] == '1' then
+local count = redis.call('ZCARD', KEYS[1])
+if ARGV[3] == '2' and count >= limit then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return {limit + 1, math.max(1, tonumber(oldest[2]) + window - now)}
+end
+if ARGV[3] ~= '0' then
   redis.call('ZADD', KEYS[1], now, now .. ':' .. ARGV[4])
   redis.call('PEXPIRE', KEYS[1], window)
+  count = count + 1
 end
-local count = redis.call('ZCARD', KEYS[1])
 local wait = 0
-if count >= tonumber(ARGV[2]) then
+if count >= limit and ARGV[3] ~= '2' then
   local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
   wait = tonumber(oldest[2]) + window - now
 end
@@ -53,18 +61,22 @@ class RedisLimiter:
         digest = hashlib.sha256(key.encode()).hexdigest()[:24]
         return self.keys.limit(self.name, digest)
 
-    def _run(self, key: str, hit: bool) -> tuple[int, float]:
+    def _run(self, key: str, mode: str) -> tuple[int, float]:
         try:
             # A random member: two hits in the same millisecond are two events.
-            args = [self.window_ms, self.limit, "1" if hit else "0", secrets.token_hex(4)]
+            args: list[int | str] = [self.window_ms, self.limit, mode, secrets.token_hex(4)]
             count, wait = self._script(keys=[self._key(key)], args=args)
         except redis.RedisError as exc:
             raise StoreUnavailable(f"rate limits: {exc}") from exc
         return int(count), max(0.0, int(wait) / 1000)
 
     def blocked(self, key: str) -> float:
-        count, wait = self._run(key, hit=False)
+        count, wait = self._run(key, "0")
         return wait if count >= self.limit else 0.0
 
     def hit(self, key: str) -> int:
-        return self._run(key, hit=True)[0]
+        return self._run(key, "1")[0]
+
+    def take(self, key: str) -> float:
+        count, wait = self._run(key, "2")
+        return wait if count > self.limit else 0.0

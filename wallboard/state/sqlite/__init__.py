@@ -30,5 +30,5 @@ def open(wall: Wall) -> SqliteStore:
     store.load()
     wall.board.changed.connect(lambda version, teams, layout: store.changed())
     wall.poller.collected.connect(lambda sid, seconds, error: store.changed())
-    store.writer.start()
+    store.start()
     return store

@@ -17,18 +17,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from wallboard.state.ports import Device, Pending, StoreUnavailable
+from wallboard.state.sqlite import tables
 from wallboard.state.sqlite.file import SqliteFile
 
-SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS device_pending (code TEXT PRIMARY KEY,"
-    " secret_hash TEXT NOT NULL, address TEXT NOT NULL, created_at REAL NOT NULL,"
-    " expires_at REAL NOT NULL, device_id TEXT)",
-    "CREATE INDEX IF NOT EXISTS device_pending_secret ON device_pending (secret_hash)",
-    "CREATE TABLE IF NOT EXISTS device_records (id TEXT PRIMARY KEY, name TEXT NOT NULL,"
-    " page TEXT NOT NULL, paired_at REAL NOT NULL, approved_by TEXT NOT NULL,"
-    " credential_hash TEXT, revoked_at REAL)",
-    "CREATE INDEX IF NOT EXISTS device_records_credential ON device_records (credential_hash)",
-)
+SCHEMA = tables.DEVICES
 PENDING = "code, secret_hash, address, created_at, expires_at, device_id"
 DEVICE = "id, name, page, paired_at, approved_by, credential_hash, revoked_at"
 

@@ -24,6 +24,7 @@ class Coalescer:
         self._stop = threading.Event()
         self.saves = 0
         self.errors = 0
+        self.failing: str | None = None  # why saves fail now; None while they work
         self._thread = threading.Thread(target=self._run, name=f"wallboard-{name}", daemon=True)
 
     def start(self) -> None:
@@ -44,11 +45,17 @@ class Coalescer:
     def save_now(self) -> None:
         try:
             self._save()
-            self.saves += 1
-        except Exception:  # a failing disk must not stop the wall; the next change retries
+        except Exception as exc:  # a failing disk must not stop the wall; the next change retries
             self.errors += 1
             self._dirty.set()
-            log.exception("state: saving failed")
+            if self.failing is None:  # logged when it starts failing, not every second
+                log.error("state: saving failed, retrying every %.0f s: %s", self.interval, exc)
+            self.failing = str(exc) or type(exc).__name__
+            return
+        self.saves += 1
+        if self.failing is not None:
+            log.warning("state: saving works again (%d failed saves)", self.errors)
+            self.failing = None
 
     def close(self) -> None:
         self._stop.set()
