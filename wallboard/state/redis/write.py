@@ -18,7 +18,7 @@ from typing import Any
 import redis
 
 from wallboard.state import image
-from wallboard.state.redis.keys import WRITE
+from wallboard.state.redis.keys import DEDUP_SECONDS, WRITE
 from wallboard.state.redis.sync import BoardSync, Link
 
 log = logging.getLogger(__name__)
@@ -37,12 +37,21 @@ class Writer:
         self.written_version = 0  # the version in Redis after this leader's last write
         self.writes_refused = 0
         self.dirty = threading.Event()
+        # Webhooks applied to this board, acknowledged by the next fenced write (their
+        # digests: a second copy of one is not applied again meanwhile).
+        self.acks: dict[str, str] = {}  # digest -> the raw entry in this epoch's taken list
         self._write = self.client.register_script(WRITE)
 
     def forget(self) -> None:
         """The first write is the whole board: Redis may be empty (a new leader)."""
         self.written.forget()
         self.written_version = 0
+        self.acks.clear()  # an earlier epoch's: its taken list goes back to the queue
+
+    def acknowledge(self, digest: str, raw: str) -> None:
+        """A queued webhook applied to this board: acknowledged with the next write."""
+        self.acks[digest] = raw
+        self.dirty.set()
 
     def renewed(self) -> None:
         # A replica back from an outage raised the floor: skip past it even if nothing
@@ -83,7 +92,13 @@ class Writer:
         # The whole log (at most 20 per team), only when it changed: deploys are rare.
         if diff.deploys_changed:
             fields["deploys"] = diff.deploys_text
+        acks = list(self.acks.items())
         if not fields and diff.version <= self.written_version:
+            if not acks:
+                return None
+            # The webhook changed nothing: only its acknowledgement, still fenced.
+            self._run(epoch, ["", "", self.keys.channel, ""], acks, {})
+            self._acked(acks)
             return None
         at = time.time()
         message = json.dumps(
@@ -95,12 +110,10 @@ class Writer:
                 "deploys": diff.deploys if diff.deploys_changed else None,
             }
         )
-        args: list[Any] = [epoch, diff.version, repr(at), self.keys.channel, message]
-        for name, value in fields.items():
-            args += [name, value]
-        answer = self._write(keys=[self.keys.epoch, self.keys.meta, self.keys.board], args=args)
-        if not isinstance(answer, list):
-            raise StaleEpoch(f"epoch {epoch} is no longer current")
+        answer = self._run(
+            epoch, [diff.version, repr(at), self.keys.channel, message], acks, fields
+        )
+        self._acked(acks)
         seq, written = int(answer[0]), int(answer[1])
         # Redis may have skipped ahead (a replica's floor): this board follows, so it never
         # shows a version that another replica already passed.
@@ -109,3 +122,21 @@ class Writer:
         self.written.wrote(diff)
         self.sync.last_seq = seq
         return seq
+
+    def _run(
+        self, epoch: int, head: list[Any], acks: list[tuple[str, str]], fields: dict[str, str]
+    ) -> list[Any]:
+        args: list[Any] = [epoch, *head, len(acks), DEDUP_SECONDS]
+        for digest, raw in acks:
+            args += [raw, self.keys.hook_seen(digest)]
+        for name, value in fields.items():
+            args += [name, value]
+        keys = [self.keys.epoch, self.keys.meta, self.keys.board, self.keys.hooks_taken(epoch)]
+        answer = self._write(keys=keys, args=args)
+        if not isinstance(answer, list):
+            raise StaleEpoch(f"epoch {epoch} is no longer current")
+        return answer
+
+    def _acked(self, acks: list[tuple[str, str]]) -> None:
+        for digest, _ in acks:
+            self.acks.pop(digest, None)
