@@ -131,6 +131,7 @@ class Replica:
 
     def _stepped_down(self) -> None:
         self.sync.want_resync = True  # whatever it did alone is replaced by the shared board
+        self.hooks.stepped_down(self.lead.epoch)
 
     def _back(self) -> None:
         self.sync.want_resync = True  # Redis is back: read the board, and (leader) write it

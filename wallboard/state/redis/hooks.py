@@ -50,6 +50,7 @@ class HookQueue:
         self.applied = 0
         self.duplicates = 0
         self.requeued = 0
+        self._owed: int | None = None  # an epoch whose taken entries go back (stepped_down)
 
     def forward(self, kind: str, source_id: str, payload: Any, dedup: str | None = None) -> bool:
         """Queue a webhook durably; False when it was already applied. Raises RedisError.
@@ -83,12 +84,38 @@ class HookQueue:
             self.requeued += moved
             log.warning("replica: %d webhook(s) an earlier leader took are queued again", moved)
 
+    def stepped_down(self, epoch: int) -> None:
+        """What this leader took under ``epoch`` and never wrote goes back to the queue (by
+        the hook thread: demoting never waits on Redis). No write of that epoch can happen
+        any more, so every entry still taken is unapplied. The next leader does it too,
+        unless Redis lost the index of taken lists with its data."""
+        self.writer.acks.clear()
+        self._owed = epoch
+
+    def _give_back(self, epoch: int) -> None:
+        taken = self.keys.hooks_taken(epoch)
+        moved = 0
+        while self.client.lmove(taken, self.keys.hooks, "RIGHT", "LEFT") is not None:
+            moved += 1
+        if moved:
+            self.requeued += moved
+            log.warning("replica: %d webhook(s) it had not written are queued again", moved)
+
     def wake_up(self) -> None:
         """On stop: an entry that ends this leader's blocking move at once (anyone drops it)."""
         self.client.lpush(self.keys.hooks, json.dumps({"wake": self.lead.id}))
 
     def loop(self, stop: threading.Event) -> None:
         while not stop.is_set():
+            owed = self._owed
+            if owed is not None:
+                try:
+                    self._give_back(owed)
+                    if self._owed == owed:  # unless it stepped down again meanwhile
+                        self._owed = None
+                except redis.RedisError:
+                    stop.wait(0.5)  # the lease loop reports it
+                    continue
             # Wakes the moment this replica takes the lease; looks at ``stop`` every 50 ms
             # meanwhile, so a follower's close never waits for it.
             if not self.lead.leading.wait(0.05):
@@ -116,7 +143,10 @@ class HookQueue:
         lead = self.lead
         with lead.lock:
             if not lead.leader or lead.epoch != epoch:
-                return  # stays taken: the next leader queues it again
+                # Taken by a read begun under an earlier epoch: back to the head of the queue
+                # (the next leader would do it too, unless Redis lost the list's index).
+                self.client.lmove(taken, self.keys.hooks, "RIGHT", "LEFT")
+                return
             if digest in self.writer.acks or self.client.exists(self.keys.hook_seen(digest)):
                 self.client.lrem(taken, 1, raw)  # a retry of one applied already
                 self.duplicates += 1

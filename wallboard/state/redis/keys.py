@@ -12,30 +12,41 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # KEYS: epoch, meta, board, the writer's list of taken webhooks; ARGV: epoch, version, at,
-# channel, message ('' when only acknowledging), acks n, marker ttl s, n (entry, marker),
-# then field, value, ... Returns {seq, version}, or -1 for a stale epoch. The webhooks
-# applied to the board written are acknowledged in the same script (removed from the taken
-# list, marked applied), so an entry is either applied and written, or still taken. The
-# version written is never below the floor that replicas raised (see RAISE_FLOOR) nor below
-# the last one written, and travels in the message's header: "seq\\nversion\\nbody".
+# channel, message ('' when only acknowledging), a new generation id, acks n, marker ttl s,
+# n (entry, marker), then field, value, ... Returns {seq, version}, -1 for a stale epoch, -2
+# when the epoch is gone (Redis lost its data: the lease went with it).
+# The webhooks applied to the board written are acknowledged in the same script (removed
+# from the taken list, marked applied), so an entry is either applied and written, or still
+# taken. The version written is never below the floor that replicas raised (see
+# RAISE_FLOOR) nor below the last one written. The generation names this line of sequence
+# numbers: a meta hash that is gone (FLUSHALL, a Redis restarted without persistence, an
+# evicted key) gets a new one, so a follower sees the reset at the next change. Both travel
+# in the message's header: "seq\\nversion\\ngeneration\\nbody".
 WRITE = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
-local acks = tonumber(ARGV[6])
-for i = 8, 7 + 2 * acks, 2 do
+local current = redis.call('GET', KEYS[1])
+if not current then return -2 end
+if current ~= ARGV[1] then return -1 end
+local acks = tonumber(ARGV[7])
+for i = 9, 8 + 2 * acks, 2 do
   redis.call('LREM', KEYS[4], 1, ARGV[i])
-  redis.call('SET', ARGV[i + 1], '1', 'EX', ARGV[7])
+  redis.call('SET', ARGV[i + 1], '1', 'EX', ARGV[8])
 end
 if ARGV[5] == '' then
   return {tonumber(redis.call('HGET', KEYS[2], 'seq') or '0'),
     tonumber(redis.call('HGET', KEYS[2], 'version') or '0')}
+end
+local gen = redis.call('HGET', KEYS[2], 'gen')
+if not gen then
+  gen = ARGV[6]
+  redis.call('HSET', KEYS[2], 'gen', gen)
 end
 local seq = redis.call('HINCRBY', KEYS[2], 'seq', 1)
 local version = math.max(tonumber(ARGV[2]),
   tonumber(redis.call('HGET', KEYS[2], 'floor') or '0'),
   tonumber(redis.call('HGET', KEYS[2], 'version') or '0'))
 redis.call('HSET', KEYS[2], 'epoch', ARGV[1], 'version', version, 'at', ARGV[3])
-for i = 8 + 2 * acks, #ARGV, 2 do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1]) end
-redis.call('PUBLISH', ARGV[4], seq .. '\\n' .. version .. '\\n' .. ARGV[5])
+for i = 9 + 2 * acks, #ARGV, 2 do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1]) end
+redis.call('PUBLISH', ARGV[4], seq .. '\\n' .. version .. '\\n' .. gen .. '\\n' .. ARGV[5])
 return {seq, version}
 """
 

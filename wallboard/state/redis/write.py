@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import threading
 import time
 from typing import Any
@@ -25,7 +26,12 @@ log = logging.getLogger(__name__)
 
 
 class StaleEpoch(Exception):
-    """Redis refused a write: another replica took the lease with a newer epoch."""
+    """Redis refused a write: another replica took the lease with a newer epoch, or Redis
+    lost the epoch with its data. ``why`` is the reason this leader stops collecting."""
+
+    def __init__(self, message: str, why: str) -> None:
+        super().__init__(message)
+        self.why = why
 
 
 class Writer:
@@ -56,7 +62,16 @@ class Writer:
     def renewed(self) -> None:
         # A replica back from an outage raised the floor: skip past it even if nothing
         # changes, so every replica's version (and ETag) agrees again.
-        floor = self.client.hget(self.keys.meta, "floor")
+        floor, generation = self.client.hmget(self.keys.meta, ["floor", "gen"])
+        if generation is None and self.written_version > 0:
+            # Redis lost the shared board under this leader (its meta hash evicted): the
+            # next write is the whole board again, under a new generation.
+            log.warning(
+                "replica %s: the shared board is gone from Redis; rewriting it", self.lead.id
+            )
+            self.written.forget()
+            self.written_version = 0
+            self.dirty.set()
         if floor is not None and int(floor) > self.written_version:
             image.raise_version(self.board, int(floor))
             self.dirty.set()
@@ -77,7 +92,7 @@ class Writer:
             except StaleEpoch as exc:
                 self.writes_refused += 1
                 log.warning("replica %s: late write refused by Redis: %s", lead.id, exc)
-                lead.demote("a newer leader holds the lease")
+                lead.demote(exc.why)
             except redis.RedisError as exc:
                 self.health.failed(exc)
                 self.dirty.set()  # written in full once Redis is back
@@ -126,15 +141,20 @@ class Writer:
     def _run(
         self, epoch: int, head: list[Any], acks: list[tuple[str, str]], fields: dict[str, str]
     ) -> list[Any]:
-        args: list[Any] = [epoch, *head, len(acks), DEDUP_SECONDS]
+        # A new generation each time: taken only by a meta hash that has none (see WRITE).
+        args: list[Any] = [epoch, *head, secrets.token_hex(8), len(acks), DEDUP_SECONDS]
         for digest, raw in acks:
             args += [raw, self.keys.hook_seen(digest)]
         for name, value in fields.items():
             args += [name, value]
         keys = [self.keys.epoch, self.keys.meta, self.keys.board, self.keys.hooks_taken(epoch)]
         answer = self._write(keys=keys, args=args)
+        if answer == -2:
+            raise StaleEpoch(f"epoch {epoch} is gone from Redis", "Redis lost its data")
         if not isinstance(answer, list):
-            raise StaleEpoch(f"epoch {epoch} is no longer current")
+            raise StaleEpoch(
+                f"epoch {epoch} is no longer current", "a newer leader holds the lease"
+            )
         return answer
 
     def _acked(self, acks: list[tuple[str, str]]) -> None:
