@@ -20,8 +20,9 @@ from dataclasses import dataclass
 # taken. The version written is never below the floor that replicas raised (see
 # RAISE_FLOOR) nor below the last one written. The generation names this line of sequence
 # numbers: a meta hash that is gone (FLUSHALL, a Redis restarted without persistence, an
-# evicted key) gets a new one, so a follower sees the reset at the next change. Both travel
-# in the message's header: "seq\\nversion\\ngeneration\\nbody".
+# evicted key) gets a new one, so a follower sees the reset at the next change. The version
+# travels in the message's header ("seq\\nversion\\nbody"), the generation as the body's
+# first field (a replica of the release before ignores it: rolling upgrades keep working).
 WRITE = """
 local current = redis.call('GET', KEYS[1])
 if not current then return -2 end
@@ -46,7 +47,8 @@ local version = math.max(tonumber(ARGV[2]),
   tonumber(redis.call('HGET', KEYS[2], 'version') or '0'))
 redis.call('HSET', KEYS[2], 'epoch', ARGV[1], 'version', version, 'at', ARGV[3])
 for i = 9 + 2 * acks, #ARGV, 2 do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1]) end
-redis.call('PUBLISH', ARGV[4], seq .. '\\n' .. version .. '\\n' .. gen .. '\\n' .. ARGV[5])
+local body = '{"gen":"' .. gen .. '",' .. string.sub(ARGV[5], 2)
+redis.call('PUBLISH', ARGV[4], seq .. '\\n' .. version .. '\\n' .. body)
 return {seq, version}
 """
 

@@ -95,9 +95,9 @@ class BoardSync:
         head, _, rest = data.partition("\n")
         seq = int(head)
         # The version comes from the script (it may skip past a replica's floor), not the body.
-        raw_version, _, rest = rest.partition("\n")
-        generation, _, body = rest.partition("\n")
-        if generation != self.generation:
+        raw_version, _, body = rest.partition("\n")
+        message = json.loads(body)
+        if message.get("gen") != self.generation:
             # A new line of sequence numbers: Redis lost the board (FLUSHALL, a restart
             # without persistence, an evicted key) and a leader wrote it anew. Its numbers
             # start again from 1: never compare them with the old line's.
@@ -109,7 +109,6 @@ class BoardSync:
         if seq != self.last_seq + 1:
             log.warning("replica: missed changes %d..%d; resyncing", self.last_seq + 1, seq - 1)
             return False
-        message = json.loads(body)
         saved = image.Saved(
             int(raw_version), message["panels"], message["sources"], deploys=message.get("deploys")
         )
