@@ -19,10 +19,18 @@ from typing import Any
 import pytest
 
 from collectors.sentry.webhook import signature
+from tests.support.alertmanager import alert, payload
 from tests.support.daemons import wait_until
 from tests.support.process import ServerProcess
 from tests.support.redis_server import RedisDatabase
-from tests.support.replicas import TOKEN, get_json, leader_of, quiet_alertmanager, replicas
+from tests.support.replicas import (
+    TOKEN,
+    get_json,
+    leader_of,
+    quiet_alertmanager,
+    replicas,
+    state_of,
+)
 from tests.support.sentry_double import ALL_SCOPES, SentryDouble, event_alert
 
 TTL = 2.0
@@ -255,3 +263,71 @@ def test_malformed_pushes_are_refused_by_any_replica_and_never_queued(
             assert panel(server, "alerts")["deploys"] == [] or all(
                 d["source"] != "hook" for d in panel(server, "alerts")["deploys"]
             )
+
+
+def another_event(double: SentryDouble, event_id: str) -> bytes:
+    """A Sentry ``event_alert`` about the first issue, for a distinct event."""
+    body = json.loads(event_alert(double.issues[0]))
+    body["data"]["event"]["event_id"] = event_id
+    return json.dumps(body).encode()
+
+
+def firing(server: ServerProcess) -> list[dict[str, Any]]:
+    return panel(server, "alerts")["items"]  # type: ignore[no-any-return]
+
+
+def test_webhooks_posted_while_the_leader_is_paused_are_all_shown_once_and_retries_accepted(
+    tmp_path: Path, store: RedisDatabase, config: str, double: SentryDouble
+) -> None:
+    client = store.client()
+    with replicas(tmp_path, 2, store.url, config, ENV) as servers:
+        old = leader_of(servers)
+        new = next(s for s in servers if s is not old)
+        wait_until(lambda: panel(new, "events")["value"] is not None, 20, "the first poll")
+        double.set_events("checkout", 50)  # what the next leader's first poll finds
+        # Paused in the middle of its blocking read of the queue: Redis still hands it
+        # the next entry, which it cannot apply (and, resumed, may not write).
+        old.proc.send_signal(signal.SIGSTOP)
+        try:
+            first = {"team": "payments", "version": "v1.0.1", "url": "https://ci.example/1"}
+            status, answer = post_deploy(new, first)
+            assert status == 200 and answer["queued"] is True, answer
+            alert_one = payload(alert("00000000000000a1", team="payments", severity="critical"))
+            assert post_alertmanager(new, alert_one)[0] == 200
+            # The sender did not get its answer in time, and retries: not applied yet, so
+            # accepted (and still applied once).
+            status, again = post_deploy(new, first)
+            assert status == 200 and again["duplicate"] is False, again
+            wait_until(lambda: state_of(new)["role"] == "leader", TTL * 4 + 10, "a takeover")
+            # Sentry events after the new leader's first poll (which would count them too).
+            wait_until(lambda: panel(new, "events")["value"] == 50, 10, "the new leader's poll")
+            assert post_sentry(new, another_event(double, "e1" * 16), "event_alert")[0] == 200
+            assert post_sentry(new, another_event(double, "e2" * 16), "event_alert")[0] == 200
+            second = {"team": "payments", "version": "v1.0.2", "url": "https://ci.example/2"}
+            assert post_deploy(new, second)[0] == 200
+            wait_until(lambda: "v1.0.2" in versions(new), 5, "the new leader applying")
+        finally:
+            old.proc.send_signal(signal.SIGCONT)
+        wait_until(lambda: state_of(old)["role"] == "follower", 10, "the old leader standing by")
+        for server in servers:
+            wait_until(
+                lambda s=server: (
+                    {"v1.0.1", "v1.0.2"} <= set(versions(s))
+                    and panel(s, "events")["value"] == 52
+                    and len(firing(s)) == 1
+                ),
+                10,
+                "every webhook on every replica",
+            )
+        time.sleep(1.0)  # an entry applied twice would show within this
+        for server in servers:
+            assert versions(server).count("v1.0.1") == 1, versions(server)
+            assert versions(server).count("v1.0.2") == 1, versions(server)
+            assert panel(server, "events")["value"] == 52
+            assert len(firing(server)) == 1
+        # Applied now: a retry is a duplicate, through either replica.
+        assert post_deploy(old, first)[1]["duplicate"] is True
+        status, answer = post_sentry(old, another_event(double, "e1" * 16), "event_alert")
+        assert answer["duplicate"] is True
+        assert client.llen("walltest:hooks") == 0
+        assert [k for k in client.keys("walltest:hooks-taken:*") if client.llen(k)] == []

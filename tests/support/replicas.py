@@ -54,13 +54,18 @@ def quiet_alertmanager() -> Iterator[str]:
 
 
 def replica_config(
-    prometheus_url: str, alertmanager_url: str, *, ttl: str = "2s", interval: str = "1s"
+    prometheus_url: str,
+    alertmanager_url: str,
+    *,
+    ttl: str = "2s",
+    interval: str = "1s",
+    stale_after: str = "30s",
 ) -> str:
     """Prometheus for a ratio panel, Alertmanager (webhooks only) for an alerts panel."""
     return f"""
 [wall]
 history = 30
-stale_after = "30s"
+stale_after = "{stale_after}"
 heartbeat = "1s"
 
 [state]

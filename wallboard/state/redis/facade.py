@@ -9,8 +9,8 @@ Parts (each its own object, none knows the Wall):
   screens of every replica, rate limits counted for all;
 - ``health`` (health.py): Redis reachability and the notice every screen shows.
 Threads (daemons): lease, follow, write, hooks, and the fleet's two once joined. A
-stop wakes every blocking read (a message on this replica's wake channel, an item
-on its wake list) and joins them together, so it takes milliseconds, not seconds.
+stop wakes every blocking read (a message on this replica's wake channel; for the leader,
+an entry on the webhook queue) and joins them together, so it takes milliseconds, not seconds.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ class Replica:
         handover = Handover(
             took_over=self._took_over,
             stepped_down=self._stepped_down,
-            renewed=lambda: self.writer.renewed(),
+            renewed=self._renewed,
             cut_off=board.sweep,
         )
         config = ConfigHash(lambda: board.config)
@@ -81,7 +81,7 @@ class Replica:
         link = Link(board, sources, client, keys, self.lead, self.health)
         self.sync = BoardSync(link)
         self.writer = Writer(link, self.sync)
-        self.hooks = HookQueue(client, keys, keys.wake(self.id), self.lead.leading, apply_push)
+        self.hooks = HookQueue(client, keys, self.lead, self.writer, apply_push)
         self.devices = RedisDeviceStore(client, keys.prefix)
         self.fleet = RedisFleet(client, keys, self.id, self._stop)
         self._limiters: dict[tuple[str, int, float], RedisLimiter] = {}
@@ -122,9 +122,16 @@ class Replica:
     def _took_over(self) -> None:
         self.sync.took_over()  # the shared board and the sources' memory, before collecting
         self.writer.forget()
+        self.hooks.requeue()  # what a paused or dead leader took goes back, first in line
+
+    def _renewed(self) -> None:
+        self.writer.renewed()
+        # A leader paused in its blocking move may still have taken one after the takeover.
+        self.hooks.requeue()
 
     def _stepped_down(self) -> None:
         self.sync.want_resync = True  # whatever it did alone is replaced by the shared board
+        self.hooks.stepped_down(self.lead.epoch)
 
     def _back(self) -> None:
         self.sync.want_resync = True  # Redis is back: read the board, and (leader) write it
@@ -205,11 +212,13 @@ class Replica:
         self._stop.set()
         self.writer.dirty.set()
         self.writer.flush()
+        leading = self.lead.leader
         self.lead.release()
         wake = self.keys.wake(self.id)
         try:
             self.client.publish(wake, "stop")  # the follow and command loops' get_message
-            self.client.rpush(wake, "stop")  # the hook loop's blocking pop
+            if leading:
+                self.hooks.wake_up()  # the hook loop's blocking move
         except redis.RedisError as exc:  # their reads time out within a second instead
             log.debug("replica: could not wake its threads: %s", exc)
         deadline = time.monotonic() + STOP_WITHIN

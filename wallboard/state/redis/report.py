@@ -58,6 +58,12 @@ def metrics(
             float(sync.resyncs),
         ),
         (
+            "wallboard_replica_store_resets",
+            "Times the shared board was found gone from Redis (it lost its data).",
+            "counter",
+            float(sync.resets),
+        ),
+        (
             "wallboard_redis_errors",
             "Failed Redis operations.",
             "counter",

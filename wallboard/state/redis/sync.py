@@ -26,6 +26,7 @@ from wallboard.state.redis.keys import RAISE_FLOOR, Keys
 from wallboard.state.redis.leadership import Leadership
 
 log = logging.getLogger(__name__)
+LOOK_EVERY = 1.0  # seconds between a follower's own checks (reset store, stale rule)
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class BoardSync:
         self.client, self.keys, self.health = link.client, link.keys, link.health
         self.wake = link.keys.wake(link.lead.id)  # published on stop: the loop looks up at once
         self.last_seq = 0  # the leader's writes set it too
+        self.generation: str | None = None  # of the shared line of sequence numbers
+        self.resets = 0  # times the shared board was found gone (Redis lost its data)
         self.resyncs = 0
         self.lag: float | None = None  # leader write -> apply here, seconds (last message)
         self.applied_at: float | None = None  # unix time of the last state taken from Redis
@@ -64,6 +67,7 @@ class BoardSync:
         pipe.hgetall(self.keys.meta)
         pipe.hgetall(self.keys.board)
         meta, fields = pipe.execute()
+        self.generation = meta.get("gen")
         saved = image.Saved(
             int(meta.get("version", 0)), deploys=image.decode(fields.pop("deploys", None))
         )
@@ -92,12 +96,19 @@ class BoardSync:
         seq = int(head)
         # The version comes from the script (it may skip past a replica's floor), not the body.
         raw_version, _, body = rest.partition("\n")
+        message = json.loads(body)
+        if message.get("gen") != self.generation:
+            # A new line of sequence numbers: Redis lost the board (FLUSHALL, a restart
+            # without persistence, an evicted key) and a leader wrote it anew. Its numbers
+            # start again from 1: never compare them with the old line's.
+            if self.generation is not None:
+                self._reset("a change of another generation")
+            return False
         if seq <= self.last_seq:
             return True  # already in the board (read by the resync that preceded it)
         if seq != self.last_seq + 1:
             log.warning("replica: missed changes %d..%d; resyncing", self.last_seq + 1, seq - 1)
             return False
-        message = json.loads(body)
         saved = image.Saved(
             int(raw_version), message["panels"], message["sources"], deploys=message.get("deploys")
         )
@@ -107,6 +118,27 @@ class BoardSync:
         self.lag = max(0.0, self.applied_at - float(message["at"]))
         self._announce()
         return True
+
+    def _reset(self, why: str) -> None:
+        self.resets += 1
+        log.warning("replica: the shared board was reset in Redis (%s); resyncing", why)
+
+    def look(self) -> None:
+        """A follower's own checks, about once a second while Redis answers.
+
+        The shared board gone (its meta hash missing while this replica had one): resync at
+        once. And the stale rule from this replica's clock: a value older than its
+        ``stale_after`` is shown stale whatever Redis says (a leader that stopped collecting
+        or writing, a change this replica never got); the floor it raises makes the
+        leader's next write skip past the version this counted alone.
+        """
+        if self.generation is not None and self.client.hget(self.keys.meta, "gen") is None:
+            self._reset("its meta hash is gone")
+            self._resync()
+        before = self.board.version
+        version = self.board.sweep()
+        if version > before:
+            self.client.eval(RAISE_FLOOR, 1, self.keys.meta, version)
 
     def _announce(self) -> None:
         with self._applied:
@@ -131,10 +163,14 @@ class BoardSync:
                 self._resync()
                 self.health.connected = True
                 self.health.reachable()
+                looked = time.monotonic()
                 while not stop.is_set():
                     message = pubsub.get_message(timeout=0.5)
                     if self.want_resync:
                         self._resync()
+                    if not self.lead.leader and time.monotonic() - looked >= LOOK_EVERY:
+                        looked = time.monotonic()
+                        self.look()
                     if message is None or message["channel"] != self.keys.channel:
                         continue
                     if not self.lead.leader and not self.on_message(str(message["data"])):

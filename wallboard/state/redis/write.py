@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import threading
 import time
 from typing import Any
@@ -18,14 +19,19 @@ from typing import Any
 import redis
 
 from wallboard.state import image
-from wallboard.state.redis.keys import WRITE
+from wallboard.state.redis.keys import DEDUP_SECONDS, WRITE
 from wallboard.state.redis.sync import BoardSync, Link
 
 log = logging.getLogger(__name__)
 
 
 class StaleEpoch(Exception):
-    """Redis refused a write: another replica took the lease with a newer epoch."""
+    """Redis refused a write: another replica took the lease with a newer epoch, or Redis
+    lost the epoch with its data. ``why`` is the reason this leader stops collecting."""
+
+    def __init__(self, message: str, why: str) -> None:
+        super().__init__(message)
+        self.why = why
 
 
 class Writer:
@@ -37,17 +43,35 @@ class Writer:
         self.written_version = 0  # the version in Redis after this leader's last write
         self.writes_refused = 0
         self.dirty = threading.Event()
+        # Webhooks applied to this board, acknowledged by the next fenced write (their
+        # digests: a second copy of one is not applied again meanwhile).
+        self.acks: dict[str, str] = {}  # digest -> the raw entry in this epoch's taken list
         self._write = self.client.register_script(WRITE)
 
     def forget(self) -> None:
         """The first write is the whole board: Redis may be empty (a new leader)."""
         self.written.forget()
         self.written_version = 0
+        self.acks.clear()  # an earlier epoch's: its taken list goes back to the queue
+
+    def acknowledge(self, digest: str, raw: str) -> None:
+        """A queued webhook applied to this board: acknowledged with the next write."""
+        self.acks[digest] = raw
+        self.dirty.set()
 
     def renewed(self) -> None:
         # A replica back from an outage raised the floor: skip past it even if nothing
         # changes, so every replica's version (and ETag) agrees again.
-        floor = self.client.hget(self.keys.meta, "floor")
+        floor, generation = self.client.hmget(self.keys.meta, ["floor", "gen"])
+        if generation is None and self.written_version > 0:
+            # Redis lost the shared board under this leader (its meta hash evicted): the
+            # next write is the whole board again, under a new generation.
+            log.warning(
+                "replica %s: the shared board is gone from Redis; rewriting it", self.lead.id
+            )
+            self.written.forget()
+            self.written_version = 0
+            self.dirty.set()
         if floor is not None and int(floor) > self.written_version:
             image.raise_version(self.board, int(floor))
             self.dirty.set()
@@ -68,7 +92,7 @@ class Writer:
             except StaleEpoch as exc:
                 self.writes_refused += 1
                 log.warning("replica %s: late write refused by Redis: %s", lead.id, exc)
-                lead.demote("a newer leader holds the lease")
+                lead.demote(exc.why)
             except redis.RedisError as exc:
                 self.health.failed(exc)
                 self.dirty.set()  # written in full once Redis is back
@@ -83,7 +107,13 @@ class Writer:
         # The whole log (at most 20 per team), only when it changed: deploys are rare.
         if diff.deploys_changed:
             fields["deploys"] = diff.deploys_text
+        acks = list(self.acks.items())
         if not fields and diff.version <= self.written_version:
+            if not acks:
+                return None
+            # The webhook changed nothing: only its acknowledgement, still fenced.
+            self._run(epoch, ["", "", self.keys.channel, ""], acks, {})
+            self._acked(acks)
             return None
         at = time.time()
         message = json.dumps(
@@ -95,12 +125,10 @@ class Writer:
                 "deploys": diff.deploys if diff.deploys_changed else None,
             }
         )
-        args: list[Any] = [epoch, diff.version, repr(at), self.keys.channel, message]
-        for name, value in fields.items():
-            args += [name, value]
-        answer = self._write(keys=[self.keys.epoch, self.keys.meta, self.keys.board], args=args)
-        if not isinstance(answer, list):
-            raise StaleEpoch(f"epoch {epoch} is no longer current")
+        answer = self._run(
+            epoch, [diff.version, repr(at), self.keys.channel, message], acks, fields
+        )
+        self._acked(acks)
         seq, written = int(answer[0]), int(answer[1])
         # Redis may have skipped ahead (a replica's floor): this board follows, so it never
         # shows a version that another replica already passed.
@@ -109,3 +137,26 @@ class Writer:
         self.written.wrote(diff)
         self.sync.last_seq = seq
         return seq
+
+    def _run(
+        self, epoch: int, head: list[Any], acks: list[tuple[str, str]], fields: dict[str, str]
+    ) -> list[Any]:
+        # A new generation each time: taken only by a meta hash that has none (see WRITE).
+        args: list[Any] = [epoch, *head, secrets.token_hex(8), len(acks), DEDUP_SECONDS]
+        for digest, raw in acks:
+            args += [raw, self.keys.hook_seen(digest)]
+        for name, value in fields.items():
+            args += [name, value]
+        keys = [self.keys.epoch, self.keys.meta, self.keys.board, self.keys.hooks_taken(epoch)]
+        answer = self._write(keys=keys, args=args)
+        if answer == -2:
+            raise StaleEpoch(f"epoch {epoch} is gone from Redis", "Redis lost its data")
+        if not isinstance(answer, list):
+            raise StaleEpoch(
+                f"epoch {epoch} is no longer current", "a newer leader holds the lease"
+            )
+        return answer
+
+    def _acked(self, acks: list[tuple[str, str]]) -> None:
+        for digest, _ in acks:
+            self.acks.pop(digest, None)
