@@ -12,6 +12,8 @@ _ADMIN: list[dict[str, list[str]]] = [
 ]  # an admin token (screen.admin_tokens_env), never a read token
 _UNAUTHORIZED = json_content(ref("Error"), "No admin token, or a read token")
 _UNAVAILABLE = json_content(ref("Error"), "The pairing records are unreachable (retry)")
+# Wrong admin tokens count against the sign-in limiter of the client's address.
+_TOO_MANY = json_content(ref("Error"), "Too many attempts (Retry-After)")
 
 
 def _body(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
@@ -36,6 +38,7 @@ def paths() -> dict[str, Any]:
                 "responses": {
                     "200": json_content(ref("ScreenList"), "The fleet"),
                     "401": _UNAUTHORIZED,
+                    "429": _TOO_MANY,
                     "503": _UNAVAILABLE,
                 },
             }
@@ -53,7 +56,7 @@ def paths() -> dict[str, Any]:
                     "400": json_content(ref("Error"), "Not a JSON object, a bad name or page"),
                     "401": _UNAUTHORIZED,
                     "404": json_content(ref("Error"), "No screen waits with this code"),
-                    "429": json_content(ref("Error"), "Too many attempts (Retry-After)"),
+                    "429": _TOO_MANY,
                     "503": _UNAVAILABLE,
                 },
             }
@@ -70,6 +73,7 @@ def paths() -> dict[str, Any]:
                     "401": _UNAUTHORIZED,
                     "404": json_content(ref("Error"), "Unknown screen or action"),
                     "409": json_content(ref("Error"), "Only a paired screen can be revoked"),
+                    "429": _TOO_MANY,
                     "503": _UNAVAILABLE,
                 },
             }
