@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Collection
 from typing import Any
 
 import segno
@@ -43,6 +44,7 @@ PAGES = frozenset(
 )
 SOCKETS = frozenset({"sockets.team_socket", "sockets.screens_socket"})
 POLL_MS = 300
+REMOVED_RETRY_SECONDS = 10  # how often a TV whose page was removed looks again
 
 
 def devices_of(app: Flask) -> Devices:
@@ -86,17 +88,19 @@ def gate() -> BaseResponse | None:
         if endpoint == "web.wall_sources":
             return cookies.no_store(_json_error(401, "not_paired", "this screen is not paired"))
         return pairing_view(devices)
-    try:
-        allowed = scope.may_see(
-            scope.page_teams(device.page, devices.wall.config.teams), wanted_teams(endpoint)
-        )
-    except ValueError:  # its page's team was removed from the config: nothing to show
-        allowed = False
+    removed = not page_exists(device.page, devices.wall.config.teams)
+    allowed = not removed and scope.may_see(
+        scope.page_teams(device.page, devices.wall.config.teams), wanted_teams(endpoint)
+    )
     if not allowed:
         if endpoint in SOCKETS:
             abort(403)
         if endpoint == "web.wall_sources":
             return _json_error(403, "out_of_scope", "this screen is paired for another page")
+        if removed or _is_this_request(device.page):
+            # Its page's team was removed by a reload: a redirect would point at itself
+            # (a loop no kiosk script can leave). It says so and looks again.
+            return page_removed_view(devices, device)
         # A paired TV on a page it may not show goes to its own page.
         return cookies.no_store(redirect(device.page, code=303))
     g.device = device
@@ -112,6 +116,33 @@ def renew(response: Response) -> Response:
             response, current_wall(), cookies.DEVICE_COOKIE, credential, cookies.DEVICE_MAX_AGE
         )
     return response
+
+
+def page_exists(page: str, teams: Collection[str]) -> bool:
+    """Whether a device's page is still one this wall shows (a reload can remove its team)."""
+    try:
+        scope.page_teams(page, teams)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_this_request(page: str) -> bool:
+    """A redirect to ``page`` would send this request back to itself."""
+    here = request.full_path.rstrip("?")
+    return page in (request.path, here)
+
+
+def page_removed_view(devices: Devices, device: Device) -> Response:
+    """Full screen: this TV's page is gone; it reloads itself until an admin moves it."""
+    html = render_template(
+        "page_removed.html",
+        config=devices.wall.config,
+        device_name=device.name,
+        page=device.page,
+        retry_seconds=REMOVED_RETRY_SECONDS,
+    )
+    return cookies.no_store(Response(html, 200, mimetype="text/html"))
 
 
 def _json_error(status: int, code: str, message: str) -> Response:
@@ -188,8 +219,13 @@ def status() -> Response:
     devices = current_devices()
     device: Device | None = devices.device_for(request.cookies.get(cookies.DEVICE_COOKIE))
     admin = is_admin(devices.wall, devices.sessions, request)
-    valid = not devices.paired or device is not None or admin
-    return cookies.no_store(jsonify(access=devices.wall.config.screen.access, valid=valid))
+    # A TV whose page a reload removed is paired but has nothing to show: not valid, so the
+    # page reloads itself into the "page removed" view (which looks again by itself).
+    removed = device is not None and not page_exists(device.page, devices.wall.config.teams)
+    valid = admin or ((not devices.paired or device is not None) and not removed)
+    return cookies.no_store(
+        jsonify(access=devices.wall.config.screen.access, valid=valid, page_removed=removed)
+    )
 
 
 def register(app: Flask) -> None:
