@@ -1,4 +1,6 @@
-"""A paired TV whose page a reload removed: a message and a way back, never a redirect loop.
+"""The server enforces a paired TV's scope: a removed page, a move the page ignores.
+
+A TV whose page a reload removed gets a message and a way back, never a redirect loop.
 
 Before, the gate sent it ``303 Location: /teams/<same>`` forever (a kiosk stuck on
 ERR_TOO_MANY_REDIRECTS has no script left to recover) while ``/pair/status`` said valid.
@@ -6,7 +8,11 @@ ERR_TOO_MANY_REDIRECTS has no script left to recover) while ``/pair/status`` sai
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+
+import pytest
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.devices.support import (
     ENV,
@@ -19,6 +25,7 @@ from tests.devices.support import (
 )
 from tests.support.api_client import fetch
 from tests.support.live import serve_wall
+from tests.support.screens import ScreenClient
 from wallboard.reload import Reload
 
 
@@ -58,3 +65,26 @@ def test_a_tv_whose_page_was_removed_says_so_and_follows_a_move(tmp_path: Path) 
         assert again.status == 303 and again.headers["Location"].endswith("/teams/payments")
         assert fetch(f"{live.url}/pair/status", headers=tv).json()["valid"] is True
         assert fetch(f"{live.url}/teams/payments", headers=tv).status == 200
+
+
+def test_a_moved_tv_that_ignores_the_command_loses_its_old_teams_socket(tmp_path: Path) -> None:
+    path = config(tmp_path)
+    with serve_wall(path, env=ENV) as live:
+        code, cookie = start_pairing(live.url, "/teams/search")
+        screen_id = approve(live.url, code, "/teams/search").json()["screen"]["id"]
+        tv = device_cookie(collect_credential(live.url, cookie))
+        # A client that reads frames but never obeys a command: a page that ignores it.
+        with ScreenClient(f"{live.ws_url}/ws/teams/search", additional_headers=tv) as old:
+            old.wait_for(lambda m: m["type"] == "snapshot")
+            moved = admin(live.url, f"/{screen_id}/move", {"page": "/teams/payments"})
+            assert moved.status == 200, moved.body
+            asked = time.monotonic()
+            with pytest.raises(ConnectionClosed) as closed:
+                old.wait_for(lambda m: False, timeout=5)
+            assert time.monotonic() - asked < 1.0  # closed by the server within a second
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 4001
+        # Its new page's socket is allowed; the old team's is refused from now on.
+        with ScreenClient(f"{live.ws_url}/ws/teams/payments", additional_headers=tv) as new:
+            assert new.wait_for(lambda m: m["type"] == "snapshot")["data"]["id"] == "payments"
+        with pytest.raises(InvalidStatus):
+            ScreenClient(f"{live.ws_url}/ws/teams/search", additional_headers=tv)

@@ -68,9 +68,9 @@ def row_of(server: ServerProcess, screen_id: str) -> dict[str, Any] | None:
     return next((r for r in rows if r["id"] == screen_id), None)
 
 
-def socket_on(server: ServerProcess, credential: str) -> ScreenClient:
+def socket_on(server: ServerProcess, credential: str, team: str = "payments") -> ScreenClient:
     screen = ScreenClient(
-        f"{server.ws_url}/ws/teams/payments", additional_headers=device_cookie(credential)
+        f"{server.ws_url}/ws/teams/{team}", additional_headers=device_cookie(credential)
     )
     assert screen.next()["type"] == "hello"
     return screen
@@ -229,6 +229,11 @@ def test_a_move_missed_over_pub_sub_still_reaches_the_screen(
         # B finds its socket out of step with the stored page at its next publish (2 s).
         got = tv.wait_for(lambda m: m["type"] == "command", timeout=10)
         assert (got["action"], got["page"]) == ("move", "/teams/search")
-        # Once: the screen is on its page now, nothing is sent again.
+        # This client does not obey: B closes its payments socket itself (4001).
+        with pytest.raises(ConnectionClosed) as closed:
+            tv.wait_for(lambda m: False, timeout=5)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4001
+        # Once: on its new page's socket, nothing is sent again.
+        moved = socket_on(b, credential, "search")
         with pytest.raises(TimeoutError):
-            tv.wait_for(lambda m: m["type"] == "command", timeout=5)
+            moved.wait_for(lambda m: m["type"] == "command", timeout=5)

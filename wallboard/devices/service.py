@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
 
@@ -12,6 +13,7 @@ from wallboard.devices.codes import Limiter
 from wallboard.devices.fleet import Fleet
 from wallboard.devices.store import MemoryDeviceStore
 from wallboard.fanout import protocol
+from wallboard.fanout.screens import Screen
 from wallboard.state.ports import (
     Command,
     Device,
@@ -27,6 +29,8 @@ from wallboard.state.ports import (
 from wallboard.wall import Wall
 
 log = logging.getLogger(__name__)
+# How long a moved screen's page has to leave the teams it may no longer show on its own.
+MOVE_GRACE = 0.5
 EXTENSION = "wallboard.devices"
 PENDING_PER_ADDRESS = 4  # a TV reloading its pairing page replaces its own older codes
 MAX_NAME = 60
@@ -224,7 +228,26 @@ class Devices:
             self.fleet.moved(key, fields["page"])
         for screen in screens:
             self.wall.hub.command(screen, protocol.command(action, **fields))
+        if action == "move" and "page" in fields:
+            # A page that obeys leaves within milliseconds; one that does not is closed.
+            closer = threading.Timer(
+                MOVE_GRACE, self._close_out_of_scope, (screens, fields["page"])
+            )
+            closer.daemon = True
+            closer.start()
         return len(screens)
+
+    def _close_out_of_scope(self, screens: list[Screen], page: str) -> None:
+        """The server, not the page, enforces a moved screen's scope: its sockets of teams
+        the new page does not show close (4001: a page that missed the move reloads and the
+        gate sends it to its new page), whether or not the page obeyed the command."""
+        try:
+            granted = scope.page_teams(page, self.wall.config.teams)
+        except ValueError:  # a page this wall no longer shows: nothing is allowed
+            granted = frozenset()
+        for screen in screens:
+            if not scope.may_see(granted, frozenset(screen.teams)):
+                self.wall.hub.detach(screen, protocol.CLOSE_TEAMS_CHANGED, "moved")
 
     # -- other replicas (state.ports.SharesFleet) ---------------------------------------------
     @property
