@@ -113,9 +113,9 @@ def after_error(
     )
 
 
-def restated(state: PanelState, status: str, now: float | None = None) -> PanelState:
+def restated(state: PanelState, status: str) -> PanelState:
     """``state`` at ``status`` after new thresholds (a reload, a restart): its since-when
     starts now if the status changed, and carries on if it did not."""
     if status == state.status:
         return state
-    return replace(state, status=status, status_since=time.time() if now is None else now)
+    return replace(state, status=status, status_since=time.time())

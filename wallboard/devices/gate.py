@@ -88,10 +88,12 @@ def gate() -> BaseResponse | None:
         if endpoint == "web.wall_sources":
             return cookies.no_store(_json_error(401, "not_paired", "this screen is not paired"))
         return pairing_view(devices)
-    removed = not page_exists(device.page, devices.wall.config.teams)
-    allowed = not removed and scope.may_see(
-        scope.page_teams(device.page, devices.wall.config.teams), wanted_teams(endpoint)
-    )
+    try:
+        granted = scope.page_teams(device.page, devices.wall.config.teams)
+        removed = False
+    except ValueError:  # its page's team was removed by a reload: nothing to show
+        granted, removed = frozenset(), True
+    allowed = not removed and scope.may_see(granted, wanted_teams(endpoint))
     if not allowed:
         if endpoint in SOCKETS:
             abort(403)
