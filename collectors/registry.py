@@ -14,7 +14,12 @@ from collectors.base import Source
 KINDS: dict[str, str] = {
     "alertmanager": "collectors.alertmanager.source:AlertmanagerSource",
     "demo": "collectors.demo:DemoSource",
+    "grafana_oncall": "collectors.oncall.grafana:GrafanaOncallSource",
     "health": "collectors.health.source:HealthSource",
+    "ics": "collectors.oncall.ics:IcsSource",
+    "incidentio": "collectors.oncall.incidentio:IncidentioSource",
+    "opsgenie": "collectors.oncall.opsgenie:OpsgenieSource",
+    "pagerduty": "collectors.oncall.pagerduty:PagerDutySource",
     "prometheus": "collectors.prometheus.source:PrometheusSource",
     "sentry": "collectors.sentry.source:SentrySource",
 }

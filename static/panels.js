@@ -15,6 +15,14 @@ function filled(name, text, cls) {
   return node;
 }
 
+// An incident's link: an href only when the server gave one (it checked the scheme).
+function patchLink(a, link) {
+  if (!a) return;
+  if (link) a.setAttribute("href", link);
+  else a.removeAttribute("href");
+  a.hidden = !link;
+}
+
 function patchItems(list, screen) {
   fillOnce(list, [screen.items, screen.more], () => {
     const rows = screen.items.map((it) => {
@@ -23,6 +31,7 @@ function patchItems(list, screen) {
       setText(li.querySelector(".item-title"), it.title);
       setText(li.querySelector(".item-detail"), it.detail);
       setLine(li.querySelector(".item-since"), it.since, true);
+      patchLink(li.querySelector(".item-link"), it.link);
       return li;
     });
     if (screen.more) rows.push(filled("item-more", screen.more));
@@ -49,6 +58,9 @@ export function patchPanel(section, p) {
   patchItems(section.querySelector(".items"), screen);
   screens.set(section, screen);
   patchWorseSince(section, screen);
+  const oncall = section.querySelector(".oncall-note");
+  setText(oncall, screen.oncall || "");
+  oncall.hidden = !screen.oncall;
   setLine(section.querySelector(".since"), screen.since, true);
   setLine(section.querySelector(".updated"), screen.updated);
 }

@@ -21,7 +21,7 @@ from pydantic import (
 from collectors.options import Duration, EnvName, Options, SecretFile, SecretPath, between
 
 Unit = Literal["percent", "per_second", "per_minute", "count", "ms", "seconds", "none"]
-PanelKind = Literal["metric", "health", "issues", "alerts", "slo"]
+PanelKind = Literal["metric", "health", "issues", "alerts", "slo", "oncall"]
 Direction = Literal["above", "below"]
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 

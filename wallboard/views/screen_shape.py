@@ -72,6 +72,14 @@ def item_since(kind: str, item: dict[str, Any]) -> dict[str, Any]:
     return _line(lead, item["since"], form="for")
 
 
+def safe_link(link: object) -> str:
+    """An upstream's link as an href, only when it is http(s): a hostile ``javascript:``
+    never becomes clickable."""
+    if isinstance(link, str) and link.lower().startswith(("https://", "http://")):
+        return link
+    return ""
+
+
 def spark_marks(view: dict[str, Any]) -> dict[str, Any]:
     """A panel's sparkline as drawn: its lines (broken at gaps), threshold lines, deploy
     ticks, span label."""
@@ -154,6 +162,7 @@ def screen_panel(view: dict[str, Any]) -> dict[str, Any]:
                 "title": it["title"],
                 "detail": it["detail"],
                 "since": item_since(view.get("kind", ""), it),
+                "link": safe_link(it.get("link")),
             }
             for it in items[:MAX_ITEMS]
         ],
@@ -162,6 +171,7 @@ def screen_panel(view: dict[str, Any]) -> dict[str, Any]:
         # each count shown: ``more_after[n]`` follows the first n rows.
         "more_after": [f"+ {len(items) - n} more" for n in range(min(len(items), MAX_ITEMS))],
         "updated": updated,
+        "oncall": view.get("oncall", ""),
         "worse_since": f"worse since {view['worse_since']}" if view.get("worse_since") else "",
         "since": since_line(view["status"], view.get("status_since")),
         "row_class": "row " + state,

@@ -14,6 +14,7 @@ from wallboard.board import units
 from wallboard.board.board import PanelState, severity
 from wallboard.board.deploys import Deploy, worse_since
 from wallboard.config.loader import WallConfig
+from wallboard.views.oncall import ONCALL, oncall_note
 from wallboard.views.sparkline import span_label
 
 DEPLOYS_SHOWN = 5
@@ -31,6 +32,8 @@ def _display(state: PanelState) -> str:
     """The value as every face writes it; an SLO's says that it is budget ("51.4 % budget
     left"), so it never reads as availability."""
     panel = state.panel
+    if panel.kind == "alerts" and not state.items and state.effective_status == "unknown":
+        return "unknown"  # a list the source could not read is not "none open"
     text = state.text or units.format_value(panel.unit, state.value, panel.decimals)
     if panel.kind == "slo" and state.value is not None and state.value >= 0 and state.text:
         return f"{text} budget left"
@@ -99,6 +102,8 @@ def panel_view(
         "deploys": [d.view() for d in deploys[:DEPLOYS_SHOWN]],
         "worse_since": None,
     }
+    if panel.kind == ONCALL:  # the line under the names: level, secondary, handover, age
+        view["oncall"] = oncall_note(view)
     if state.effective_status in ("warn", "crit"):
         view["worse_since"] = worse_since(deploys, state.worsened_at, config.deploys.worse_window)
     if history:

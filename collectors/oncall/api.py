@@ -1,0 +1,146 @@
+"""One vendor's HTTP API as the on-call sources use it: JSON GETs that honour rate limits.
+
+Each vendor says "wait" its own way (PagerDuty ``ratelimit-reset``, Opsgenie
+``X-RateLimit-*``, incident.io a ``retry_after`` in the 429 body); ``wait_of`` reads it,
+and until then every call fails at once without a request, as ``Retry-After`` is
+honoured everywhere else. A refused key is not retried for a while: it needs a person.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from collectors.errors import CollectorError
+from collectors.http.client import HttpClient, Response, http_error
+
+# A 429 that says nothing of when to come back: wait this long (an assumption).
+FALLBACK_WAIT = 60.0
+AUTH_HOLD = 300.0  # a refused key is tried again after this long
+WaitOf = Callable[[Response], float | None]  # seconds to wait, from a vendor's answer
+
+
+def hhmm(epoch: float) -> str:
+    """Server-local wall-clock time, as a person in front of the TV reads it."""
+    return time.strftime("%H:%M", time.localtime(epoch))
+
+
+def retry_after(response: Response) -> float | None:
+    """The standard ``Retry-After`` (seconds or an HTTP date), as seconds from now."""
+    raw = response.headers.get("retry-after", "")
+    if not raw:
+        return None
+    seconds = number(raw)
+    if seconds is not None:
+        return seconds
+    try:
+        return parsedate_to_datetime(raw).timestamp() - time.time()
+    except (TypeError, ValueError):
+        return None
+
+
+def number(raw: object) -> float | None:
+    try:
+        return float(str(raw)) if raw not in (None, "") else None
+    except ValueError:
+        return None
+
+
+class VendorApi:
+    """GETs against one vendor with one key, one pooled client and one rate ledger."""
+
+    def __init__(
+        self,
+        client: HttpClient,
+        base_url: str,
+        *,
+        key_hint: str,
+        wait_of: WaitOf = retry_after,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.client = client
+        self.base = base_url.rstrip("/")
+        self._key_hint = key_hint  # the config key to name when the key is refused
+        self._wait_of = wait_of
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._blocked_until = 0.0
+        self._auth: tuple[float, CollectorError] | None = None
+
+    def _check(self) -> None:
+        now = self.clock()
+        with self._lock:
+            if self._auth is not None and now < self._auth[0]:
+                raise self._auth[1]
+            until = self._blocked_until
+        if now < until:
+            raise CollectorError(f"rate limited until {hhmm(until)}", kind="rate_limited")
+
+    def response(
+        self,
+        path: str,
+        params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
+        *,
+        deadline: float,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
+        """One GET (any status returned, except a 429 and refused keys, which raise)."""
+        self._check()
+        url = path if path.startswith(self.base) else f"{self.base}{path}"
+        response = self.client.request(
+            "GET", url, params=params, headers=headers, deadline=deadline, retry_timeouts=False
+        )
+        now = self.clock()
+        if response.status == 429:
+            wait = self._wait_of(response)
+            until = now + (wait if wait is not None and wait >= 0 else FALLBACK_WAIT)
+            with self._lock:
+                self._blocked_until = until
+            raise CollectorError(f"rate limited until {hhmm(until)}", kind="rate_limited")
+        if response.status == 401:
+            raise self._refused(response, now)
+        return response
+
+    def get(
+        self,
+        path: str,
+        params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
+        *,
+        deadline: float,
+        not_found: str = "",
+    ) -> Any:
+        """One GET whose 2xx JSON body is returned; anything else is a CollectorError."""
+        response = self.response(path, params, deadline=deadline)
+        if response.status == 403:
+            raise self._refused(response, self.clock())
+        if not 200 <= response.status < 300:
+            raise http_error(response, not_found)
+        return response.json()
+
+    def _refused(self, response: Response, now: float) -> CollectorError:
+        until = now + AUTH_HOLD
+        error = http_error(response)
+        error = CollectorError(
+            f"{error.reason}; check {self._key_hint}; next try at {hhmm(until)}",
+            retryable=False,
+            kind=error.kind,
+        )
+        with self._lock:
+            self._auth = (until, error)
+        return error
+
+    def blocked_until(self) -> float | None:
+        with self._lock:
+            until = self._blocked_until
+        return until if until > self.clock() else None
+
+    def block(self, until: float) -> None:
+        """Honour a wait remembered across a restart."""
+        with self._lock:
+            self._blocked_until = max(self._blocked_until, until)
+
+    def close(self) -> None:
+        self.client.close()
