@@ -103,6 +103,12 @@ def oncall_reading(shifts: Sequence[Shift], at: float, timezone: str) -> Reading
             after = current(shifts, until).get(first, [])
             facts["next"] = ", ".join(_names(after)) or NOBODY
     if not people:
+        # An empty slot still says when it ends and who comes then, if the rota knows.
+        starts = [s.start for s in shifts if s.start > at and s.names]
+        if starts:
+            facts["until"] = min(starts)
+            after = current(shifts, min(starts))
+            facts["next"] = ", ".join(_names(after[min(after)])) or NOBODY
         return Reading(text=NOBODY, status="warn", facts=facts)
     return Reading(text=", ".join(people), status="ok", facts=facts)
 

@@ -67,9 +67,10 @@ class Double:
                     {k.lower(): v for k, v in self.headers.items()},
                 )
                 answer = double.answer(asked)
-                data = json.dumps(answer.body).encode()
+                raw = isinstance(answer.body, bytes)  # a calendar, not JSON
+                data = answer.body if raw else json.dumps(answer.body).encode()
                 self.send_response(answer.status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", "text/calendar" if raw else "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 for name, value in answer.headers.items():
                     self.send_header(name, value)
