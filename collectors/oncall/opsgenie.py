@@ -201,7 +201,7 @@ class OpsgenieSource(OncallSource):
                 self._route(alert, teams, out)
             if len(alerts) < PAGE or not (body.get("paging") or {}).get("next"):
                 return out
-        self.warnings.append(f"/v2/alerts: stopped after {MAX_PAGES} pages")
+        self.warn(f"/v2/alerts: stopped after {MAX_PAGES} pages")
         return out
 
     def _route(

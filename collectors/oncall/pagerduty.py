@@ -103,7 +103,7 @@ class PagerDutySource(OncallSource):
             out.extend(items)
             if not body.get("more"):
                 return out
-        self.warnings.append(f"{path}: stopped after {MAX_PAGES} pages")
+        self.warn(f"{path}: stopped after {MAX_PAGES} pages")
         return out
 
     # -- who is on call ------------------------------------------------------------------

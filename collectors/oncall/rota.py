@@ -107,8 +107,8 @@ def oncall_reading(shifts: Sequence[Shift], at: float, timezone: str) -> Reading
         starts = [s.start for s in shifts if s.start > at and s.names]
         if starts:
             facts["until"] = min(starts)
-            after = current(shifts, min(starts))
-            facts["next"] = ", ".join(_names(after[min(after)])) or NOBODY
+            then = current(shifts, min(starts))
+            facts["next"] = ", ".join(_names(then[min(then)])) or NOBODY
         return Reading(text=NOBODY, status="warn", facts=facts)
     return Reading(text=", ".join(people), status="ok", facts=facts)
 

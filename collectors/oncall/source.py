@@ -97,7 +97,12 @@ class OncallSource:
         self._rota_error: dict[str, CollectorError] = {}  # team -> why its rota failed
         self._rota_at: float | None = None  # when the rota was last fetched whole
         self._rota_due = 0.0
+        # Shown on the source while true: a key that can write, a listing cut short.
         self.warnings: list[str] = []
+
+    def warn(self, text: str) -> None:
+        if text not in self.warnings:
+            self.warnings.append(text)
 
     # -- what a kind implements --------------------------------------------------------
     def fetch_rota(
