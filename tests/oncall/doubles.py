@@ -55,6 +55,7 @@ class Double:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as the vendors' servers
+            wbufsize = 1 << 16  # headers and body in one segment (no Nagle wait per answer)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
