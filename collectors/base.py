@@ -6,7 +6,7 @@ state; the source never sees Flask, the board or a screen.
 
 Optional abilities are protocols the app tests with ``isinstance`` (they are
 ``runtime_checkable``): :class:`Backfill`, :class:`OnlineCheck`,
-:class:`PushReceiver` and :class:`HttpCounted`. A source opts in by having the
+:class:`PushReceiver`, :class:`HttpCounted` and :class:`Wakes`. A source opts in by having the
 method; the app never looks for attributes by name.
 """
 
@@ -231,3 +231,15 @@ class Memory(Protocol):
     def export_memory(self) -> dict[str, Any]: ...
 
     def import_memory(self, memory: Mapping[str, Any]) -> None: ...
+
+
+@runtime_checkable
+class Wakes(Protocol):
+    """Optional: a source that knows a moment, sooner than its next interval, when a cycle
+    must run (an on-call handover: the name changes then, not up to an interval later).
+
+    ``next_wakeup`` returns unix seconds or None; the poller moves the source's next cycle
+    to then (the same job, so never two cycles of a source at once).
+    """
+
+    def next_wakeup(self) -> float | None: ...

@@ -39,6 +39,9 @@ from collectors.options import Duration, Options, between
 ONCALL, INCIDENTS = "oncall", "alerts"
 # A boundary is acted on this long after it passes: the vendor has moved on by then.
 AFTER_BOUNDARY = 1.0
+# Staggered handovers never make the rota refresh more often than this (the names change
+# on time anyway, from the shifts already known).
+MIN_REFRESH_GAP = 60.0
 
 
 def check_timezone(name: str) -> str:
@@ -170,7 +173,8 @@ class OncallSource:
             self._rota_at = now
             boundary = next_change((s for ss in rota.values() for s in ss), now)
             every = now + self.options.schedule_every
-            self._rota_due = min(every, boundary + AFTER_BOUNDARY) if boundary else every
+            soon = max(boundary + AFTER_BOUNDARY, now + MIN_REFRESH_GAP) if boundary else every
+            self._rota_due = min(every, soon)
         return None
 
     def _oncall(

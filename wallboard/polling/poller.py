@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from collectors.base import Backfill, Source
+from collectors.base import Backfill, Source, Wakes
 from collectors.errors import CollectorError
 from wallboard.board.board import Board
 from wallboard.polling.source_log import FailureLog
@@ -81,6 +81,18 @@ class Poller:
         self.board.apply(source_id, collection, time.monotonic() - started)
         self.failures.succeeded(source_id)
         self.collected.send(source_id, time.monotonic() - started, None)
+        if isinstance(source, Wakes):
+            self._wake(source_id, source.next_wakeup())
+
+    def _wake(self, source_id: str, at: float | None) -> None:
+        """Bring the source's next cycle forward to ``at`` (its own job: one cycle at a time)."""
+        scheduler = self._scheduler
+        job = scheduler.get_job(f"source:{source_id}") if scheduler is not None else None
+        if job is None or at is None or job.next_run_time is None:
+            return
+        when = datetime.fromtimestamp(at, UTC)
+        if when < job.next_run_time:
+            job.modify(next_run_time=when)
 
     def _failed(
         self, source_id: str, started: float, error: CollectorError, crash: bool = False
