@@ -25,7 +25,7 @@ from collectors.http.client import HttpClient, http_error
 from collectors.oncall.api import VendorApi
 from collectors.oncall.rota import Incident, Shift
 from collectors.oncall.source import ONCALL, OncallOptions, OncallSource
-from collectors.options import EnvName, Options, read_env
+from collectors.options import EnvName, Options, SecretFile, read_secret
 
 BEHIND, AHEAD = 86400.0, 8 * 86400.0  # the expanded window around now
 MAX_BYTES = 8 * 1024 * 1024
@@ -47,12 +47,14 @@ class IcsPanel(Options):
 
 class IcsTeam(Options):
     ics_url_env: EnvName | None = None  # the feed's URL (it holds a secret token)
-    ics_file: str | None = None
+    ics_url_file: SecretFile | None = None  # or a mounted file holding that URL
+    ics_file: str | None = None  # or the calendar itself, as a file
 
     @model_validator(mode="after")
     def _one(self) -> IcsTeam:
-        if self.ics_url_env and self.ics_file:
-            raise ValueError("set ics_url_env or ics_file, not both")
+        given = [k for k in ("ics_url_env", "ics_url_file", "ics_file") if getattr(self, k)]
+        if len(given) > 1:
+            raise ValueError(f"set one of ics_url_env, ics_url_file or ics_file, not {given}")
         return self
 
 
@@ -118,10 +120,10 @@ class IcsSource(OncallSource):
                     config_error=True,
                     kind="config",
                 ) from exc
-        url = read_env(opts.ics_url_env, self.context.env)
+        url = read_secret(opts, "ics_url", self.context.env)
         if not url:
             raise CollectorError(
-                f"teams.{team.id}: ics_url_env or ics_file is required for a calendar",
+                f"teams.{team.id}: ics_url_env, ics_url_file or ics_file is required",
                 retryable=False,
                 config_error=True,
                 kind="config",
@@ -129,7 +131,7 @@ class IcsSource(OncallSource):
         response = self.api.response(url, deadline=deadline)
         if response.status != 200:
             # Never the URL in the reason: it is the secret.
-            raise http_error(response, f"no calendar at teams.{team.id}.ics_url_env")
+            raise http_error(response, f"no calendar at teams.{team.id}'s feed URL")
         return response.data
 
     def shifts(self, data: bytes, now: float) -> list[Shift]:

@@ -80,6 +80,7 @@ def test_a_long_list_shows_its_first_items_and_counts_the_rest() -> None:
         "title": "svc-0",
         "detail": "HTTP 503",
         "since": {"lead": "", "at": None, "tail": ""},  # a start the item does not know
+        "link": "",  # no link from the source: the row shows none
     }
     assert shown["more"] == f"+ {9 - MAX_ITEMS} more"
     assert shown["more_after"][2] == "+ 7 more"  # the words when only two rows fit

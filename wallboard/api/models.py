@@ -93,6 +93,12 @@ class Panel(_Closed):
     worse_since: str | None = Field(
         description="The deploy after which this panel got worse, if recent."
     )
+    oncall: str = Field(
+        default=None,  # type: ignore[assignment]
+        description="An on-call panel's line under the names: \"level 1 · until Mon 09:00, "
+        'then Bo" ("as of 14:02" first when the names may be old); on-call panels only.',
+        json_schema_extra=_omitted,
+    )
     # Only with ?history=1; left out of the body (not null) otherwise.
     spark: list[Number | None] = Field(
         default=None,  # type: ignore[arg-type]
@@ -183,10 +189,20 @@ class Summary(_Closed):
     slack: SlackMessage
 
 
+class Oncall(_Closed):
+    id: str
+    name: str
+    version: int
+    lines: list[str] = Field(description="Who is on call, then what is open, as the screen says.")
+    screen_url: Uri
+    slack: SlackMessage
+
+
 RESPONSES: tuple[type[BaseModel], ...] = (
     TeamList,
     Team,
     Summary,
+    Oncall,
     DeployList,
     SlackReply,
     Error,

@@ -109,6 +109,11 @@ def document(base: str, team_ids: list[str], tokens_required: bool) -> dict[str,
             f"{PREFIX}/teams/{{team}}/summary": {
                 "get": _read("One line and Slack Block Kit for a team", "Summary", [team])
             },
+            f"{PREFIX}/teams/{{team}}/oncall": {
+                "get": _read(
+                    "Who is on call and what is open, in the screen's words", "Oncall", [team]
+                )
+            },
             f"{PREFIX}/teams/{{team}}/deploys": {
                 "get": _read("A team's recent deploys, newest first", "DeployList", [team])
             },

@@ -22,6 +22,7 @@ from wallboard.api.links import PREFIX, base_url, screen_url, team_links
 from wallboard.config.loader import WallConfig
 from wallboard.state import ports
 from wallboard.views.chat import team_line, team_message
+from wallboard.views.oncall_chat import oncall_lines, oncall_message
 from wallboard.wall import Wall, current_wall
 
 # Clients may keep an answer but must ask again each time; the ETag makes asking cheap.
@@ -121,6 +122,21 @@ def summary_body(wall: Wall, base: str, team: str) -> dict[str, Any]:
     return models.body(models.Summary, summary)
 
 
+def oncall_body(wall: Wall, base: str, team: str) -> dict[str, Any]:
+    """Who is on call and what is open: the answer of ``/wall oncall <team>``."""
+    view = wall.views.get(team).plain(history=False)
+    url = screen_url(base, team)
+    answer = {
+        "id": view["id"],
+        "name": view["name"],
+        "version": view["version"],
+        "lines": oncall_lines(view),
+        "screen_url": url,
+        "slack": oncall_message(view, url),
+    }
+    return models.body(models.Oncall, answer)
+
+
 def deploys_body(wall: Wall, team: str) -> dict[str, Any]:
     """Recent deploys of ``team``, newest first (from the hook, Sentry releases, the demo)."""
     rows = [d.view() for d in wall.board.recent_deploys(team)]
@@ -150,6 +166,11 @@ def team(team: str) -> Response:
 @bp.get("/teams/<team>/summary")
 def summary(team: str) -> Response:
     return _answer(team, {}, lambda w, c, b, q: summary_body(w, b, team))
+
+
+@bp.get("/teams/<team>/oncall")
+def oncall(team: str) -> Response:
+    return _answer(team, {}, lambda w, c, b, q: oncall_body(w, b, team))
 
 
 @bp.get("/teams/<team>/deploys")

@@ -25,6 +25,7 @@ from wallboard.api.links import PREFIX, base_url, screen_url
 from wallboard.config.loader import WallConfig
 from wallboard.devices.gate import current_devices
 from wallboard.views.chat import no_such_team, team_message, teams_message, text_message, usage
+from wallboard.views.oncall_chat import oncall_message
 from wallboard.wall import Wall, current_wall
 
 MAX_SKEW = 300.0  # seconds either side of our clock, as Slack's docs ask
@@ -83,6 +84,9 @@ def _answer(wall: Wall, config: WallConfig, text: str, command: str, base: str) 
         return {"response_type": configured, **message}
     if text.lower() == "help":
         return {"response_type": "ephemeral", **text_message(usage(config, command))}
+    oncall = text.lower().startswith("oncall ")  # `/wall oncall payments`
+    if oncall:
+        text = text[len("oncall ") :].strip()
     team = find_team(config, text)
     if team is None:
         # Typos stay private whatever the config says: nobody else needs to see them.
@@ -91,6 +95,8 @@ def _answer(wall: Wall, config: WallConfig, text: str, command: str, base: str) 
         reply = no_such_team(text, close, command)
         return {"response_type": "ephemeral", **text_message(reply)}
     view = wall.views.get(team).plain(history=False)
+    if oncall:
+        return {"response_type": configured, **oncall_message(view, screen_url(base, team))}
     return {"response_type": configured, **team_message(view, screen_url(base, team))}
 
 

@@ -163,6 +163,7 @@ def usage(config: WallConfig, command: str) -> str:
     teams = ", ".join(f"`{escape(t.id)}` ({escape(t.name)})" for t in config.teams.values())
     return (
         f"`{command} <team>`: that team's panels as its screen shows them\n"
+        f"`{command} oncall <team>`: who is on call and what is open\n"
         f"`{command}`: every team, worst first\n"
         f"`{command} help`: this help\n"
         f"Teams: {teams}"

@@ -1,0 +1,90 @@
+"""``/wall oncall payments``: who is on call and what is open, in the screen's own words.
+
+Reads the panel views of ``TeamView.plain`` (the dicts the screen renders): the on-call
+panel's names (its ``display``) and its line (``oncall``), then every open item of the
+team's ``alerts`` panels with its since-when and link. A message does not tick, so it
+gives the start ("since 14:02 UTC") where the screen counts ("firing 12 min").
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from wallboard.views.chat import SECTION_MAX, clip, emoji, escape, link, text_message
+from wallboard.views.oncall import ONCALL
+from wallboard.views.screen_shape import safe_link
+
+INCIDENTS = "alerts"
+ROWS_SHOWN = 10
+
+
+def _since(at: float | None) -> str:
+    return f"since {time.strftime('%H:%M', time.gmtime(at))} UTC" if at else ""
+
+
+def oncall_lines(view: dict[str, Any]) -> list[str]:
+    """Plain lines: one per on-call panel, one per incidents panel, one per open item."""
+    lines = []
+    for panel in view["panels"]:
+        if panel.get("kind") == ONCALL:
+            line = f"{panel['title']}: {panel['display']}"
+            if panel.get("oncall"):
+                line += f" — {panel['oncall']}"
+            if panel.get("error"):
+                line += f" (source error: {panel['error']})"
+            lines.append(line)
+    for panel in view["panels"]:
+        if panel.get("kind") != INCIDENTS:
+            continue
+        line = f"{panel['title']}: {panel['display']}"
+        if panel.get("error"):
+            line += f" (source error: {panel['error']})"
+        lines.append(line)
+        for item in panel["items"][:ROWS_SHOWN]:
+            parts = [item["status"], _since(item.get("since"))]
+            row = f"  {item['title']} ({', '.join(p for p in parts if p)})"
+            if safe_link(item.get("link")):
+                row += f" {item['link']}"
+            lines.append(row)
+        if len(panel["items"]) > ROWS_SHOWN:
+            lines.append(f"  + {len(panel['items']) - ROWS_SHOWN} more")
+    return lines or ["no on-call or incident panels"]
+
+
+def oncall_message(view: dict[str, Any], screen_url: str) -> dict[str, Any]:
+    """The Slack answer: the same lines in mrkdwn, links as links."""
+    rows = []
+    for panel in view["panels"]:
+        if panel.get("kind") == ONCALL:
+            text = (
+                f"{emoji(panel['status'])} *{escape(panel['title'])}*: {escape(panel['display'])}"
+            )
+            if panel.get("oncall"):
+                text += f"\n{escape(panel['oncall'])}"
+            if panel.get("error"):
+                text += f"\n_source error: {escape(panel['error'])}_"
+            rows.append(text)
+    for panel in view["panels"]:
+        if panel.get("kind") != INCIDENTS:
+            continue
+        text = f"{emoji(panel['status'])} *{escape(panel['title'])}*: {escape(panel['display'])}"
+        for item in panel["items"][:ROWS_SHOWN]:
+            title = escape(item["title"])
+            url = safe_link(item.get("link"))
+            shown = link(url, item["title"]) if url else title
+            text += f"\n{emoji(item['status'])} {shown} {_since(item.get('since'))}".rstrip()
+        rows.append(text)
+    header = f"{view['name']}: who is on call, what is open"
+    body = "\n\n".join(rows) or "no on-call or incident panels"
+    message = text_message(body)
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": clip(header, 150)}},
+        *message["blocks"],
+        {
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": link(screen_url, "Open the screen")}],
+        },
+    ]
+    fallback = clip(escape(f"{view['name']}: " + "; ".join(oncall_lines(view))), SECTION_MAX)
+    return {"text": fallback, "blocks": blocks}
