@@ -69,6 +69,10 @@ class OncallOptions(Options):
 class OncallPanelOptions(Options):
     """On-call sources feed ``oncall`` panels (who) and ``alerts`` panels (open incidents)."""
 
+    # Failing, an incidents panel is unknown (never the last list, never "none open");
+    # the on-call names stay, said to be old (wallboard/board/status.py).
+    unknown_when_failing: ClassVar[bool] = True
+
     @model_validator(mode="after")
     def _kind(self, info: ValidationInfo) -> OncallPanelOptions:
         kind = info.context.get("panel_kind") if isinstance(info.context, dict) else None

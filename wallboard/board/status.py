@@ -56,8 +56,14 @@ class PanelState:
 
     @property
     def effective_status(self) -> str:
-        """A panel we cannot vouch for is never green on a wall."""
-        if (self.stale or self.error) and self.status == "ok":
+        """A panel we cannot vouch for is never green on a wall.
+
+        A source whose panel is only true while it reads (open incidents) says so in its
+        panel options (``unknown_when_failing``): failing, that panel is unknown whatever
+        it last showed, never the last list as if it were current."""
+        if (self.stale or self.error) and (
+            self.status == "ok" or getattr(self.panel.options, "unknown_when_failing", False)
+        ):
             return "unknown"
         return self.status
 

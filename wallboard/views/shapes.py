@@ -10,6 +10,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from collectors.base import Item
 from wallboard.board import units
 from wallboard.board.board import PanelState, severity
 from wallboard.board.deploys import Deploy, worse_since
@@ -32,12 +33,19 @@ def _display(state: PanelState) -> str:
     """The value as every face writes it; an SLO's says that it is budget ("51.4 % budget
     left"), so it never reads as availability."""
     panel = state.panel
-    if panel.kind == "alerts" and not state.items and state.effective_status == "unknown":
+    if panel.kind == "alerts" and state.effective_status == "unknown":
         return "unknown"  # a list the source could not read is not "none open"
     text = state.text or units.format_value(panel.unit, state.value, panel.decimals)
     if panel.kind == "slo" and state.value is not None and state.value >= 0 and state.text:
         return f"{text} budget left"
     return text
+
+
+def _items(state: PanelState) -> tuple[Item, ...]:
+    """The rows shown: none of a list that is unknown (its last rows may be long gone)."""
+    if state.panel.kind == "alerts" and state.effective_status == "unknown":
+        return ()
+    return state.items
 
 
 def _status_since(state: PanelState) -> float | None:
@@ -93,7 +101,7 @@ def panel_view(
                 "link": item.link,
                 "meta": _finite_values(item.meta),
             }
-            for item in state.items
+            for item in _items(state)
         ],
         "source": panel.source,
         "demo": source is not None and source.type == "demo",
