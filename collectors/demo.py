@@ -20,10 +20,23 @@ from collectors import slo
 from collectors.base import Collection, Item, Marker, Reading, SourceContext
 from collectors.demo_world import TeamWorld
 from collectors.errors import CollectorError
+from collectors.oncall.rota import (
+    ACKNOWLEDGED,
+    TRIGGERED,
+    Incident,
+    Shift,
+    incidents_reading,
+    oncall_reading,
+)
 from collectors.options import NoOptions, Options
 
 HISTORY_HINT = 100  # intervals back for the first made-up deploy: inside a default sparkline
-Metric = Literal["error_rate", "errors", "latency", "health", "alerts", "issues", "slo"]
+Metric = Literal[
+    "error_rate", "errors", "latency", "health", "alerts", "issues", "slo", "oncall", "incidents"
+]
+# The demo rota hands over every two minutes, so a visitor sees a handover happen.
+HANDOVER_EVERY = 120.0
+PEOPLE = ("Ada Lovelace", "Bo Diddley", "Cy Twombly", "Dee Dee Ramone", "Eve Arden", "Fay Wray")
 
 
 class DemoOptions(Options):
@@ -122,6 +135,10 @@ def _reading(opts: DemoPanelOptions, walk: TeamWorld, now: float) -> Reading:
         return _issues(walk, now)
     if metric == "slo":
         return _slo(walk, opts.objective / 100.0)
+    if metric == "oncall":
+        return _oncall(walk, now)
+    if metric == "incidents":
+        return _incidents(walk, now)
     total = len(walk.services)
     down = [walk.down_service] if walk.down_service else []
     items = tuple(
@@ -180,3 +197,32 @@ def _slo(walk: TeamWorld, objective: float) -> Reading:
     }
     budget = slo.compute(objective, 30 * slo.DAY, slo.Window(walk.period_ratio), windows)
     return slo.reading(budget)
+
+
+def _oncall(walk: TeamWorld, now: float) -> Reading:
+    """A made-up rota: a new person every two minutes, a secondary one step behind."""
+    slot = int(now // HANDOVER_EVERY)
+    offset = sum(map(ord, walk.prefix))  # each team's own order through the people
+    shifts = []
+    for n in (slot, slot + 1):
+        start, end = n * HANDOVER_EVERY, (n + 1) * HANDOVER_EVERY
+        shifts.append(Shift(start, end, (PEOPLE[(n + offset) % len(PEOPLE)],), 1))
+        shifts.append(Shift(start, end, (PEOPLE[(n + offset + 3) % len(PEOPLE)],), 2))
+    return oncall_reading(shifts, now, "UTC")
+
+
+def _incidents(walk: TeamWorld, now: float) -> Reading:
+    """An incident while the team's world has one: triggered, then acknowledged."""
+    if not walk.incident_left or walk.incident_since is None:
+        return incidents_reading(())
+    acknowledged = now - walk.incident_since > 60
+    number = int(walk.incident_since) % 10000
+    incident = Incident(
+        key=f"{walk.prefix}-{number}",
+        title="Error rate above 5 %",
+        status=ACKNOWLEDGED if acknowledged else TRIGGERED,
+        since=walk.incident_since,
+        link=f"https://incidents.example.com/demo/{walk.prefix}-{number}",
+        detail="demo incident",
+    )
+    return incidents_reading((incident,))

@@ -81,3 +81,43 @@ def test_it_can_be_told_to_fail_to_show_the_source_error_state() -> None:
     with pytest.raises(CollectorError) as info:
         demo(fail="true").collect(time.monotonic() + 1)
     assert "fail" in info.value.reason
+
+
+ONCALL_CONFIG = """
+[sources.demo]
+type = "demo"
+seed = 3
+
+[panels.oncall]
+title = "On call"
+source = "demo"
+kind = "oncall"
+metric = "oncall"
+
+[panels.incidents]
+title = "Incidents"
+source = "demo"
+kind = "alerts"
+metric = "incidents"
+
+[teams.payments]
+panels = ["oncall", "incidents"]
+
+[teams.search]
+panels = ["oncall"]
+"""
+
+
+def test_the_demo_rota_hands_over_within_two_minutes_to_someone_else() -> None:
+    cfg = config_mod.parse(tomllib.loads(ONCALL_CONFIG), env={})
+    source = build_sources(cfg, {})["demo"]
+    now = time.time()
+    result = source.collect(time.monotonic() + 1)
+    for team in ("payments", "search"):
+        reading = result.readings[(team, "oncall")]
+        facts = dict(reading.facts)
+        assert reading.status == "ok" and reading.text
+        assert 0 < float(facts["until"]) - now <= 120  # a handover during any visit
+        assert facts["next"] not in (None, reading.text)
+        assert facts["secondary"] not in (None, reading.text)
+    assert result.readings[("payments", "incidents")].status in ("ok", "crit", "warn")

@@ -12,7 +12,7 @@ from wallboard.config import loader as config_mod
 
 pytestmark = pytest.mark.browser
 
-KINDS = {"metric", "health", "alerts", "issues", "slo"}
+KINDS = {"metric", "health", "alerts", "issues", "slo", "oncall"}
 CONFIG = ROOT / "config.toml"
 
 
@@ -50,8 +50,11 @@ def test_a_team_screen_shows_each_of_its_kinds_with_data(
         panel = f'[data-panel="{pid}"]'
         value = screen.text(f"{panel} .value")
         assert value and value not in ("no data", "waiting for data"), (pid, value)
-        if kind != "health":
+        if kind not in ("health", "oncall"):  # names have no sparkline
             assert page.locator(f"{panel} svg.spark polyline").get_attribute("points")
+        if kind == "oncall":  # the names, then the level, the secondary and the handover
+            note = screen.text(f"{panel} .oncall-note")
+            assert note.startswith("level 1 · secondary ") and ", then " in note, note
         if kind == "slo":
             assert value.endswith("% budget left") or value.startswith("budget exhausted")
             assert "burn 1h" in screen.text(f"{panel} .items")
