@@ -1,5 +1,6 @@
 """A wall with a panel in every state a screen shows (ok, warn, crit, unknown, stale,
-source error), one team per state, made by real board changes: for the markup tests."""
+source error), one team per state, and a team with an on-call panel and open incidents,
+made by real board changes: for the markup tests."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collectors.errors import CollectorError
 from tests.support.live import LiveWall
 from wallboard.board.deploys import Deploy
 
-STATES = ["ok", "warn", "crit", "unknown", "stale", "error"]
+STATES = ["ok", "warn", "crit", "unknown", "stale", "error", "oncall"]
 
 CONFIG = """
 [wall]
@@ -51,6 +52,16 @@ kind = "health"
 unit = "count"
 
 {queues}
+
+[panels.oncall]
+title = "On call"
+source = "fine"
+kind = "oncall"
+
+[panels.open]
+title = "Open incidents"
+source = "fine"
+kind = "alerts"
 
 [panels.late_rate]
 title = "Checkout 5xx"
@@ -94,6 +105,10 @@ panels = ["late_rate"]
 [teams.error]
 name = "Team Error"
 panels = ["broken_latency"]
+
+[teams.oncall]
+name = "Team On-call"
+panels = ["oncall", "open"]
 """
 QUEUES = "\n".join(
     f'[panels.q{n}]\ntitle = "Queue {n}"\nsource = "fine"\nunit = "count"\nwarn = 100\n'
@@ -108,7 +123,27 @@ def readings(team_values: dict[str, float], services: Reading) -> dict[tuple[str
         out[(team, "services")] = services
     for n in range(1, 6):
         out[("warn", f"q{n}")] = Reading(value=float(n))
+    out[("oncall", "oncall")], out[("oncall", "open")] = oncall()
     return out
+
+
+def oncall() -> tuple[Reading, Reading]:
+    """Who is on call (with the line under the names) and two open incidents, one linked."""
+    now = time.time()
+    facts: dict[str, float | str | None] = {
+        "timezone": "Europe/Berlin",
+        "level": 1.0,
+        "secondary": "Cy Twombly",
+        "until": now + 86400,
+        "next": "Bo Diddley",
+    }
+    names = Reading(text="Ada Lovelace", status="ok", facts=facts)
+    link = "https://acme.pagerduty.com/incidents/PINC001"
+    items = (
+        Item("Checkout down", "crit", "Checkout API", since=now - 600, link=link),
+        Item("Refunds slow", "warn", "Refunds", since=now - 60),
+    )
+    return names, Reading(value=2.0, text="2 open", status="crit", items=items)
 
 
 def health(up: int, down: int) -> Reading:
