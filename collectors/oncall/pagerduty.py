@@ -13,13 +13,14 @@ resolved through ``/users/{id}`` once and cached.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar, cast
 
 from pydantic import Field, model_validator
 
 from collectors.base import SourceContext, TeamTarget
 from collectors.errors import CollectorError
-from collectors.http.client import HttpClient, Response
+from collectors.http.client import HttpClient, Response, http_error
 from collectors.oncall.api import VendorApi, number, retry_after
 from collectors.oncall.rota import ACKNOWLEDGED, TRIGGERED, Incident, Shift
 from collectors.oncall.source import OncallOptions, OncallSource
@@ -29,6 +30,7 @@ from collectors.options import EnvName, HttpUrl, Options, SecretFile, read_secre
 PAGE = 100  # PagerDuty's largest page
 MAX_PAGES = 50
 LOOKAHEAD = 8 * 86400.0  # a weekly rotation's next person is inside this window
+CONCURRENCY = 4  # ids asked at once by check-config --online
 Ids = list[str]
 
 
@@ -201,6 +203,43 @@ class PagerDutySource(OncallSource):
             name = str(((body or {}).get("user") or {}).get("name") or "someone")
             self._users[user_id] = name
         return name
+
+    # -- check-config --online ---------------------------------------------------------------
+    def check_ids(self, deadline: float) -> list[tuple[str, str]]:
+        """Each configured id asked by itself (a few at a time): ``/oncalls`` filters by
+        ids silently, so a typo would only ever show as nobody on call."""
+        paths = {
+            "pagerduty_escalation_policies": ("/escalation_policies/", "escalation policy"),
+            "pagerduty_schedules": ("/schedules/", "schedule"),
+            "pagerduty_schedules_v3": ("/schedules/", "schedule"),
+            "pagerduty_services": ("/services/", "service"),
+        }
+        asks = sorted(
+            {
+                (path, ident)
+                for t in self.context.teams
+                for key, (path, _) in paths.items()
+                for ident in getattr(_opts(t), key)
+            }
+        )
+
+        def exists(ask: tuple[str, str]) -> bool:
+            response = self.api.response(f"{ask[0]}{ask[1]}", deadline=deadline)
+            if response.status not in (200, 404):
+                raise http_error(response)
+            return response.status == 200
+
+        with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
+            known = dict(zip(asks, pool.map(exists, asks), strict=True))
+        problems = []
+        for team in self.context.teams:
+            for key, (path, noun) in paths.items():
+                for ident in getattr(_opts(team), key):
+                    if not known[(path, ident)]:
+                        problems.append(
+                            (f"teams.{team.id}.{key}", f'PagerDuty has no {noun} "{ident}"')
+                        )
+        return problems
 
     # -- open incidents --------------------------------------------------------------------
     def fetch_incidents(

@@ -122,6 +122,21 @@ class OncallSource:
     ) -> dict[str, list[Incident]]:
         raise NotImplementedError
 
+    def check_ids(self, deadline: float) -> list[tuple[str, str]]:
+        """(key path, reason) for each configured id the vendor does not know, beyond
+        what reading the rota already finds (a kind whose rota names every id need not)."""
+        return []
+
+    # -- check-config --online (collectors.base.OnlineCheck) -------------------------------
+    def check_online(self, deadline: float) -> list[tuple[str, str]]:
+        """Read the rota once and ask for every configured id; name what is missing."""
+        try:
+            _, failed = self.fetch_rota(self.context.teams, deadline)
+            problems = [(f"teams.{team}", error.reason) for team, error in failed.items()]
+            return problems + self.check_ids(deadline)
+        except CollectorError as exc:
+            return [(f"sources.{self.context.id}", exc.reason)]
+
     # -- panels --------------------------------------------------------------------------
     def _panels(self, kind: str) -> list[PanelTarget]:
         return [p for p in self.context.panels if p.kind == kind]

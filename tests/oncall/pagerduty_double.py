@@ -8,10 +8,11 @@ most 100, ``offset``, ``more``), references with ``id``/``type``/``summary``/``s
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.oncall.doubles import Answer, Asked, Double, iso
+from tests.oncall.doubles import Answer, Asked, Double, Route, iso
 
 API = "https://api.pagerduty.com"
 WEB = "https://acme.pagerduty.com"
@@ -36,6 +37,7 @@ class PagerDuty:
     incidents: list[dict[str, Any]] = field(default_factory=list)
     # v3 schedules: id -> rendered entries (start, end, user id); ids only, no summary
     finals: dict[str, list[tuple[float, float, str]]] = field(default_factory=dict)
+    services: set[str] = field(default_factory=set)  # ids GET /services/{id} knows
 
 
 def ref(kind: str, path: str, ident: str, summary: str) -> dict[str, Any]:
@@ -152,8 +154,14 @@ def serve(pd: PagerDuty) -> Double:
         if refused:
             return refused
         ident = match.group(1)
-        if ident not in pd.finals:
+        v2 = {o.schedule for o in pd.oncalls if o.schedule}
+        if ident not in pd.finals and ident not in v2:
             return Answer(404, {"error": {"message": "Not Found", "code": 2100}})
+        if "since" not in asked.query:  # asked whether it exists
+            return Answer(
+                200,
+                {"schedule": {**ref("schedule", "schedules", ident, ident), "type": "schedule"}},
+            )
         since = _epoch(asked.query["since"][0])
         until = _epoch(asked.query["until"][0])
         entries = [
@@ -202,6 +210,26 @@ def serve(pd: PagerDuty) -> Double:
         }
         return Answer(200, body)
 
+    def one(kind: str, path: str, known: Callable[[], set[str]]) -> Route:
+        def answer(match: re.Match[str], asked: Asked) -> Answer:
+            refused = authorised(asked)
+            if refused:
+                return refused
+            ident = match.group(1)
+            if ident not in known():
+                return Answer(404, {"error": {"message": "Not Found", "code": 2100}})
+            return Answer(200, {kind: {**ref(kind, path, ident, ident), "type": kind}})
+
+        return answer
+
+    def policies() -> set[str]:
+        return {o.policy for o in pd.oncalls}
+
+    double.route(
+        r"/escalation_policies/([A-Z0-9]+)",
+        one("escalation_policy", "escalation_policies", policies),
+    )
+    double.route(r"/services/([A-Z0-9]+)", one("service", "services", lambda: pd.services))
     double.route(r"/oncalls", oncalls)
     double.route(r"/incidents", incidents)
     double.route(r"/schedules/([A-Z0-9]+)", schedule)

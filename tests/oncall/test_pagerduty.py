@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import tomllib
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +13,8 @@ from collectors.errors import CollectorError
 from tests.oncall.doubles import Double
 from tests.oncall.pagerduty_double import OnCall, PagerDuty, incident, rate_limited, serve
 from tests.oncall.support import PANELS, build, collect, teams_toml
+from wallboard.config import loader as config_mod
+from wallboard.sources import check_online
 
 ENV = {"PD_TOKEN": "pd-read-only"}
 TEAMS = 50
@@ -147,3 +150,35 @@ def test_a_refused_key_names_the_config_key(world: Any) -> None:
     with pytest.raises(CollectorError) as failed:
         collect(source)
     assert "HTTP 401: token rejected; check sources.vendor.token_env" in failed.value.reason
+
+
+def test_check_config_online_names_every_id_pagerduty_does_not_know(
+    world: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pd, double = world
+    now = time.time()
+    pd.users = {"UADA": "Ada Lovelace"}
+    pd.oncalls = [OnCall("PEPPAY", 1, "UADA", now - 60, now + 60, schedule="PSCHED1")]
+    pd.finals["PV3AAAA"] = [(now - 60, now + 60, "UADA")]
+    pd.services = {"PSVC001"}
+    teams = {
+        "payments": {
+            "pagerduty_escalation_policies": ["PEPPAY", "PEPTYPO"],
+            "pagerduty_schedules": ["PSCHED1"],
+            "pagerduty_schedules_v3": ["PV3AAAA"],
+            "pagerduty_services": ["PSVC001", "PSVCGONE"],
+        },
+        "search": {"pagerduty_schedules_v3": ["PV3GONE"]},
+    }
+    text = config(double.url, teams)
+    cfg = config_mod.parse(tomllib.loads(text), file="wall.toml", env=ENV)
+    monkeypatch.setenv("PD_TOKEN", pd.token)  # check-config reads the process environment
+    assert check_online(cfg) == 1
+    printed = capsys.readouterr().err.splitlines()
+    assert printed[1:] == [
+        '  wall.toml: teams.search: HTTP 404: no schedule "PV3GONE"',
+        "  wall.toml: teams.payments.pagerduty_escalation_policies: PagerDuty has no escalation "
+        'policy "PEPTYPO"',
+        '  wall.toml: teams.payments.pagerduty_services: PagerDuty has no service "PSVCGONE"',
+        '  wall.toml: teams.search.pagerduty_schedules_v3: PagerDuty has no schedule "PV3GONE"',
+    ]
