@@ -201,8 +201,19 @@ def test_the_readme_connects_prometheus_with_a_complete_example() -> None:
 
 
 def test_each_source_page_has_a_complete_example_of_its_kind() -> None:
-    for source in ("prometheus", "sentry", "health", "alertmanager"):
-        page = ROOT / "docs" / "sources" / f"{source}.md"
+    pages = {"grafana_oncall": "grafana-oncall"}
+    for source in (
+        "prometheus",
+        "sentry",
+        "health",
+        "alertmanager",
+        "pagerduty",
+        "opsgenie",
+        "grafana_oncall",
+        "incidentio",
+        "ics",
+    ):
+        page = ROOT / "docs" / "sources" / f"{pages.get(source, source)}.md"
         blocks = [e for p, _, e in EXAMPLES if p == page and f'type = "{source}"' in e]
         assert blocks, f"{rel(page)} has no complete example with a {source} source"
 
