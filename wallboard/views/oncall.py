@@ -23,13 +23,15 @@ def _zone(name: Any) -> ZoneInfo:
 
 
 def clock_time(at: float, zone: Any, near: float | None = None) -> str:
-    """ "14:02"; with ``near``, a day too: "Mon 09:00" within six days of it, else
-    "12 Jan 09:00". ``near`` is when the reading was taken, so one board version always
-    reads the same (no "today" that turns wrong at midnight)."""
+    """ "14:02"; with ``near``, a day too unless it is the same day: "Mon 09:00" within
+    six days of it, else "12 Jan 09:00". ``near`` is when the reading was taken, so one
+    board version always reads the same (no "today" that turns wrong at midnight)."""
     tz = _zone(zone)
     when = datetime.fromtimestamp(at, tz)
     if near is None:
         return when.strftime("%H:%M")
+    if when.date() == datetime.fromtimestamp(near, tz).date():
+        return when.strftime("%H:%M")  # later the same day
     if abs(at - near) < 6 * 86400:
         return when.strftime("%a %H:%M")
     return f"{when.day} {when.strftime('%b %H:%M')}"

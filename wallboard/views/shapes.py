@@ -120,6 +120,8 @@ def panel_view(
         view["spark_from"] = times[0] if times else None
         view["spark_to"] = times[-1] if times else None
         view["spark_span"] = span_label(times[-1] - times[0]) if len(times) > 1 else ""
+        if panel.kind == ONCALL:  # names have no line to span
+            view["spark_span"] = ""
     return view
 
 
