@@ -115,3 +115,21 @@ def test_throttling_is_honoured_for_the_period_opsgenie_names(world: Any) -> Non
     assert len(double.asked) == asked
     source.clock = lambda: time.time() + 61
     assert collect(source).readings[("team1", "oncall")].text == "Ada 1"
+
+
+def test_check_config_online_names_a_schedule_opsgenie_does_not_have(world: Any) -> None:
+    og, double = world
+    og.users = {"ada@example.com": "Ada Lovelace"}
+    og.schedules = {"Payments_schedule": ["ada@example.com"]}
+    teams = {
+        "payments": {"opsgenie_schedules": ["Payments_schedule"]},
+        "search": {"opsgenie_schedules": ["Serach_schedule"]},
+    }
+    problems = build(config(double.url, teams), ENV).check_online(time.monotonic() + 5)
+    assert problems == [
+        (
+            "teams.search",
+            'schedule "Serach_schedule" of team "search" is not in Opsgenie\'s answer (no such '
+            "schedule, or the key's team may not read it)",
+        )
+    ]

@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from wallboard.views.oncall import clock_time, oncall_note
+from wallboard.views.screen_shape import safe_link
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -36,3 +37,13 @@ def test_the_line_says_how_old_the_names_are_when_the_source_fails() -> None:
     )
     assert oncall_note({**view, "error": "HTTP 503"}).startswith("as of 14:02 · level 1")
     assert oncall_note({**view, "kind": "metric"}) == ""
+
+
+def test_only_an_http_link_becomes_an_href() -> None:
+    assert (
+        safe_link("https://acme.pagerduty.com/incidents/P1")
+        == "https://acme.pagerduty.com/incidents/P1"
+    )
+    assert safe_link("javascript:alert(1)") == ""
+    assert safe_link(" JAVASCRIPT:alert(1)") == ""
+    assert safe_link(None) == ""
