@@ -22,9 +22,10 @@ from collectors.base import SourceContext, TeamTarget
 from collectors.errors import CollectorError
 from collectors.http.client import HttpClient, Response, http_error
 from collectors.oncall.api import VendorApi, number, retry_after
+from collectors.oncall.pagerduty_v3 import FinalSchedules
 from collectors.oncall.rota import ACKNOWLEDGED, TRIGGERED, Incident, Shift
 from collectors.oncall.source import OncallOptions, OncallSource
-from collectors.oncall.times import epoch, iso, maybe_epoch
+from collectors.oncall.times import iso, maybe_epoch
 from collectors.options import EnvName, HttpUrl, Options, SecretFile, read_secret, require_secret
 
 PAGE = 100  # PagerDuty's largest page
@@ -89,7 +90,7 @@ class PagerDutySource(OncallSource):
             client, options.url, key_hint=f"sources.{context.id}.{key}", wait_of=ratelimit_reset
         )
         super().__init__(context, api)
-        self._users: dict[str, str] = {}  # user id -> display name (v3 schedules)
+        self.finals = FinalSchedules(api, LOOKAHEAD)
 
     def _pages(
         self, path: str, key: str, params: list[tuple[str, Any]], deadline: float
@@ -131,7 +132,7 @@ class PagerDutySource(OncallSource):
             shifts = [s for o in oncalls if (s := self._oncall_shift(o, opts)) is not None]
             for schedule in opts.pagerduty_schedules_v3:
                 if schedule not in finals:
-                    finals[schedule] = self._final_schedule(schedule, now, deadline)
+                    finals[schedule] = self.finals.read(schedule, now, deadline)
                 found = finals[schedule]
                 if isinstance(found, CollectorError):
                     failed[team.id] = found
@@ -158,51 +159,6 @@ class PagerDutySource(OncallSource):
             (name,),
             int(oncall.get("escalation_level") or 1),
         )
-
-    def _final_schedule(
-        self, schedule: str, now: float, deadline: float
-    ) -> list[Shift] | CollectorError:
-        """A v3 schedule's rendered entries from now on; a gap in them is an empty slot."""
-        until = now + LOOKAHEAD
-        try:
-            body = self.api.get(
-                f"/schedules/{schedule}",
-                [("since", iso(now)), ("until", iso(until))],
-                deadline=deadline,
-                not_found=f'no schedule "{schedule}"',
-            )
-            final = ((body or {}).get("schedule") or {}).get("final_schedule") or {}
-            entries = final.get("rendered_schedule_entries")
-            if not isinstance(entries, list):
-                raise CollectorError(f"schedule {schedule}: no final_schedule", kind="bad_response")
-            shifts = []
-            for entry in entries:
-                user = entry.get("user") or {}
-                names = (self._user_name(user, deadline),) if user.get("id") else ()
-                start, end = (
-                    epoch(entry.get("start"), "entry start"),
-                    epoch(entry.get("end"), "entry end"),
-                )
-                shifts.append(Shift(start, end, names))
-        except CollectorError as exc:
-            return exc
-        # The final schedule leaves out the times nobody covers: say so as empty shifts.
-        return shifts + _gaps(shifts, now, until)
-
-    def _user_name(self, user: dict[str, Any], deadline: float) -> str:
-        """The reference's display name; shift-based schedules give only the id, so it is
-        asked of ``/users/{id}`` once and remembered."""
-        if user.get("summary"):
-            return str(user["summary"])
-        user_id = str(user["id"])
-        name = self._users.get(user_id)
-        if name is None:
-            body = self.api.get(
-                f"/users/{user_id}", deadline=deadline, not_found=f'no user "{user_id}"'
-            )
-            name = str(((body or {}).get("user") or {}).get("name") or "someone")
-            self._users[user_id] = name
-        return name
 
     # -- check-config --online ---------------------------------------------------------------
     def check_ids(self, deadline: float) -> list[tuple[str, str]]:
@@ -272,15 +228,3 @@ class PagerDutySource(OncallSource):
                 ):
                     out.setdefault(team.id, []).append(incident)
         return out
-
-
-def _gaps(shifts: list[Shift], since: float, until: float) -> list[Shift]:
-    """Empty shifts for the times in [since, until) that no shift covers."""
-    gaps, at = [], since
-    for shift in sorted(shifts, key=lambda s: s.start):
-        if shift.start > at:
-            gaps.append(Shift(at, shift.start, ()))
-        at = max(at, shift.end if shift.end is not None else until)
-    if at < until:
-        gaps.append(Shift(at, until, ()))
-    return gaps
