@@ -142,6 +142,21 @@ def test_the_api_and_slack_answer_oncall_with_the_screens_words(live: LiveWall) 
     assert oncall["oncall"] in message["text"]
 
 
+def test_slack_oncall_alone_answers_for_every_team(live: LiveWall) -> None:
+    oncall = screen_panel(live, "oncall")
+    body = urlencode({"command": "/wall", "text": "oncall", "user_id": "U1"}).encode()
+    reply = fetch(
+        f"{live.url}/api/v1/slack/command",
+        method="POST",
+        headers=slack_headers(SECRET, int(time.time()), body),
+        data=body,
+    ).json()
+    assert reply["blocks"][0]["text"]["text"] == "on-call wall: who is on call"
+    assert reply["blocks"][1]["text"]["text"] == (
+        f":large_green_circle: *payments*: Ada Lovelace — {oncall['oncall']}"
+    )
+
+
 @pytest.mark.browser
 def test_the_screen_shows_who_is_on_call_and_an_incident_with_since_and_link(
     browser: Browser, live: LiveWall

@@ -25,7 +25,7 @@ from wallboard.api.links import PREFIX, base_url, screen_url
 from wallboard.config.loader import WallConfig
 from wallboard.devices.gate import current_devices
 from wallboard.views.chat import no_such_team, team_message, teams_message, text_message, usage
-from wallboard.views.oncall_chat import oncall_message
+from wallboard.views.oncall_chat import everyone_message, oncall_message
 from wallboard.wall import Wall, current_wall
 
 MAX_SKEW = 300.0  # seconds either side of our clock, as Slack's docs ask
@@ -84,6 +84,10 @@ def _answer(wall: Wall, config: WallConfig, text: str, command: str, base: str) 
         return {"response_type": configured, **message}
     if text.lower() == "help":
         return {"response_type": "ephemeral", **text_message(usage(config, command))}
+    if text.lower() == "oncall":  # `/wall oncall`: every team's, worst first
+        views = [v.plain(history=False) for v in wall.views.worst_first()]
+        message = everyone_message(views, f"{config.wall.title}: who is on call")
+        return {"response_type": configured, **message}
     oncall = text.lower().startswith("oncall ")  # `/wall oncall payments`
     if oncall:
         text = text[len("oncall ") :].strip()

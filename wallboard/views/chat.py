@@ -164,6 +164,7 @@ def usage(config: WallConfig, command: str) -> str:
     return (
         f"`{command} <team>`: that team's panels as its screen shows them\n"
         f"`{command} oncall <team>`: who is on call and what is open\n"
+        f"`{command} oncall`: who is on call in every team\n"
         f"`{command}`: every team, worst first\n"
         f"`{command} help`: this help\n"
         f"Teams: {teams}"

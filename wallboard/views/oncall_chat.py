@@ -88,3 +88,20 @@ def oncall_message(view: dict[str, Any], screen_url: str) -> dict[str, Any]:
     ]
     fallback = clip(escape(f"{view['name']}: " + "; ".join(oncall_lines(view))), SECTION_MAX)
     return {"text": fallback, "blocks": blocks}
+
+
+def everyone_message(views: list[dict[str, Any]], title: str) -> dict[str, Any]:
+    """``/wall oncall``: each team's on-call names and line, one row per team that has them."""
+    rows = []
+    for view in views:
+        for panel in view["panels"]:
+            if panel.get("kind") != ONCALL:
+                continue
+            row = f"{emoji(panel['status'])} *{escape(view['name'])}*: {escape(panel['display'])}"
+            if panel.get("oncall"):
+                row += f" — {escape(panel['oncall'])}"
+            rows.append(row)
+    body = "\n".join(rows) or "no team has an on-call panel"
+    message = text_message(clip(body, SECTION_MAX))
+    header = {"type": "header", "text": {"type": "plain_text", "text": clip(title, 150)}}
+    return {"text": message["text"], "blocks": [header, *message["blocks"]]}
