@@ -72,6 +72,11 @@ def item_since(kind: str, item: dict[str, Any]) -> dict[str, Any]:
     return _line(lead, item["since"], form="for")
 
 
+# List kinds whose rows show their link on screen (an open incident's page); other
+# kinds keep their rows as they were (a Sentry row's link stays in the API and chat).
+ITEM_LINK = frozenset({"alerts"})
+
+
 def safe_link(link: object) -> str:
     """An upstream's link as an href, only when it is http(s): a hostile ``javascript:``
     never becomes clickable."""
@@ -162,7 +167,7 @@ def screen_panel(view: dict[str, Any]) -> dict[str, Any]:
                 "title": it["title"],
                 "detail": it["detail"],
                 "since": item_since(view.get("kind", ""), it),
-                "link": safe_link(it.get("link")),
+                "link": safe_link(it.get("link")) if view.get("kind") in ITEM_LINK else "",
             }
             for it in items[:MAX_ITEMS]
         ],
