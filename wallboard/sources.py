@@ -13,7 +13,14 @@ import sys
 import time
 from collections.abc import Mapping
 
-from collectors.base import OnlineCheck, PanelTarget, Source, SourceContext, TeamTarget
+from collectors.base import (
+    OnlineCheck,
+    OnlineWarnings,
+    PanelTarget,
+    Source,
+    SourceContext,
+    TeamTarget,
+)
 from collectors.registry import source_class
 from wallboard.config.loader import WallConfig
 
@@ -44,18 +51,25 @@ def build_sources(config: WallConfig, env: Mapping[str, str]) -> dict[str, Sourc
 
 
 def check_online(cfg: WallConfig) -> int:
-    """Print every problem upstreams report, as ``file: key.path: reason``; 1 if any."""
+    """Print every problem upstreams report, as ``file: key.path: reason``; 1 if any.
+
+    Warnings (a team without data while others have some) are printed and do not fail."""
     problems: list[tuple[str, str]] = []
+    warnings: list[tuple[str, str]] = []
     sources = build_sources(cfg, os.environ)
     try:
         for sid, source in sources.items():
             if isinstance(source, OnlineCheck):
                 problems += source.check_online(time.monotonic() + cfg.sources[sid].timeout)
+            if isinstance(source, OnlineWarnings):
+                warnings += source.online_warnings
     finally:
         for source in sources.values():
             source.close()
+    for path, reason in warnings:
+        print(f"warning: {cfg.path}: {path}: {reason}", file=sys.stderr)
     if not problems:
-        print("online: every upstream accepted its queries")
+        print("online: every upstream accepted its queries and every panel has data")
         return 0
     print(f"{cfg.path}: {len(problems)} error(s) found online", file=sys.stderr)
     for path, reason in problems:
