@@ -114,6 +114,18 @@ class VictoriaMetrics(Flavor):
     def form(self, form: dict[str, str]) -> dict[str, str]:
         return {**form, "deny_partial_response": "1"}
 
+    def refused(self, response: Response) -> CollectorError | None:
+        # VictoriaMetrics puts the HTTP status in errorType ("422") for every query it
+        # cannot run; a parse error among them only changes with the config.
+        message = _message(response)
+        if response.status == 422:
+            if any(s in message for s in ("unparsed data", "cannot parse", "unexpected token")):
+                return CollectorError(
+                    message, retryable=False, config_error=True, kind="bad_query"
+                )
+            return CollectorError(f"query failed: {message}", kind="query_execution")
+        return super().refused(response)
+
     def check(self, body: Mapping[str, Any], warnings: list[str]) -> None:
         if body.get("isPartial") is True:
             raise partial_error(self.title, "isPartial: some vmstorage nodes did not answer")
