@@ -104,7 +104,9 @@ class OnlineChecker:
                 reason += f"; no series for {_listed(names)}"
             return [(key, reason)]
         if not seen:
-            return [(key, f"{where}: no series carries this label (wrong team_label?)")]
+            labels = sorted({name for s in result.series for name in s.labels})
+            have = f"labels seen: {_listed(labels)}" if labels else "the series have no labels"
+            return [(key, f"{where}: no series carries this label ({have})")]
         text = f"{where}: no series for {_listed(missing)}; seen: {_listed(seen)}"
         if len(missing) == len(panel.teams):
             return [(key, text)]  # no team can ever show data: an error
