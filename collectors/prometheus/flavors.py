@@ -120,9 +120,7 @@ class VictoriaMetrics(Flavor):
         message = _message(response)
         if response.status == 422:
             if any(s in message for s in ("unparsed data", "cannot parse", "unexpected token")):
-                return CollectorError(
-                    message, retryable=False, config_error=True, kind="bad_query"
-                )
+                return CollectorError(message, retryable=False, config_error=True, kind="bad_query")
             return CollectorError(f"query failed: {message}", kind="query_execution")
         return super().refused(response)
 
