@@ -14,6 +14,7 @@ import time
 from collections.abc import Mapping
 
 from collectors.base import (
+    Memory,
     OnlineCheck,
     OnlineWarnings,
     PanelTarget,
@@ -21,6 +22,7 @@ from collectors.base import (
     SourceContext,
     TeamTarget,
 )
+from collectors.errors import CollectorError
 from collectors.registry import source_class
 from wallboard.config.loader import WallConfig
 
@@ -50,6 +52,23 @@ def build_sources(config: WallConfig, env: Mapping[str, str]) -> dict[str, Sourc
     return sources
 
 
+def _report_health(source: Source, deadline: float) -> None:
+    """Each health check's status after one probe, once per check (its memory holds them)."""
+    try:
+        source.collect(deadline)
+    except CollectorError as exc:
+        print(f"health: cannot check: {exc.reason}")
+        return
+    checks = source.export_memory().get("checks") if isinstance(source, Memory) else None
+    for key, state in sorted((checks or {}).items()):
+        team, _, name = str(key).partition("/")
+        reason = state.get("reason") if isinstance(state, dict) else None
+        status = state.get("status") if isinstance(state, dict) else None
+        if isinstance(state, dict) and state.get("failures") and status != "down":
+            status = "failing"  # one probe: the wall would wait for fail_after in a row
+        print(f"health: teams.{team}: {name}: {status}" + (f" ({reason})" if reason else ""))
+
+
 def check_online(cfg: WallConfig) -> int:
     """Print every problem upstreams report, as ``file: key.path: reason``; 1 if any.
 
@@ -63,6 +82,8 @@ def check_online(cfg: WallConfig) -> int:
                 problems += source.check_online(time.monotonic() + cfg.sources[sid].timeout)
             if isinstance(source, OnlineWarnings):
                 warnings += source.online_warnings
+            if cfg.sources[sid].type == "health":
+                _report_health(source, time.monotonic() + cfg.sources[sid].timeout)
     finally:
         for source in sources.values():
             source.close()
