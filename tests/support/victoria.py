@@ -48,6 +48,8 @@ class VictoriaServer(Daemon):
 
     def wait_scraped(self, samples: int = 5, timeout: float = 30.0) -> None:
         def enough() -> bool:
+            # Fresh samples become searchable only at VictoriaMetrics' next flush (seconds).
+            self.get("/internal/force_flush")
             rows = self.query("count_over_time(up[1m])")
             return any(float(row["value"][1]) >= samples for row in rows)
 

@@ -41,7 +41,7 @@ def vm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VictoriaServer]:
     server = VictoriaServer(tmp_path_factory.mktemp("victoria"), [target.address])
     server.start()
     try:
-        server.wait_scraped(samples=6)
+        server.wait_scraped(samples=4)
         yield server
     finally:
         server.stop()
