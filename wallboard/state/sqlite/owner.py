@@ -4,7 +4,8 @@ Two servers writing one SQLite file would overwrite each other's board every sec
 and a wall started on another wall's file would show that wall's values and deploys.
 So the file is held with an OS lock (``flock`` on ``<file>.lock``, released by the
 kernel however the process ends, ``kill -9`` included), and the file records the
-config it belongs to (the config file's absolute path, in the ``meta`` table).
+config it belongs to (the config file's path, in the ``meta`` table; its name is
+what tells two walls apart).
 """
 
 from __future__ import annotations
@@ -61,8 +62,11 @@ def refused(config_file: str, message: str) -> ConfigError:
 
 
 def check_identity(saved: str | None, ours: str, path: Path, config_file: str) -> None:
-    """Refuse another wall's file: it would show that wall's values and deploys here."""
-    if saved and saved != ours:
+    """Refuse another wall's file: it would show that wall's values and deploys here.
+
+    Walls are told apart by their config file's name: a checkout or a container that
+    moves the same ``config.toml`` is the same wall, a ``wall.toml`` is another."""
+    if saved and Path(saved).name != Path(ours).name:
         raise refused(
             config_file,
             f"state file {path} belongs to the wall of {saved}, not to {ours}; give this "
