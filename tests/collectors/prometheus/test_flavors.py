@@ -123,6 +123,15 @@ def test_mimir_needs_its_tenant_header_and_prefix_and_names_its_limits(
         assert double.queries()[-1].path == "/prometheus/api/v1/query"
         assert double.queries()[-1].headers["X-Scope-OrgID"] == TENANT
         assert panel(wall, "search")["value"] == pytest.approx(40.0)
+        # From a mounted secret file instead, read at each request (a rotation needs no reload).
+        secret = tmp_path / "tenant"
+        secret.write_text("team-b\n")
+        source = f'flavor = "mimir"\nheaders_file = {{ "X-Scope-OrgID" = "{secret}" }}'
+        collect(walls, tmp_path, double.url, source, {})
+        assert double.queries()[-1].headers["X-Scope-OrgID"] == "team-b"
+        secret.write_text(TENANT)
+        walls[-1].poller.collect("prom")
+        assert double.queries()[-1].headers["X-Scope-OrgID"] == TENANT
         double.limit = True
         wall.poller.collect("prom")
         limited = panel(wall, "search")
