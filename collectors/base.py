@@ -172,6 +172,14 @@ class OnlineCheck(Protocol):
     def check_online(self, deadline: float) -> list[tuple[str, str]]: ...
 
 
+@runtime_checkable
+class OnlineWarnings(Protocol):
+    """Optional, beside :class:`OnlineCheck`: what the last ``check_online`` found that
+    does not make the config wrong, as ``(key path, reason)`` (a team without data)."""
+
+    online_warnings: list[tuple[str, str]]
+
+
 @dataclass(frozen=True)
 class PushRequest:
     """A webhook as it arrived: its headers (names lower-cased) and its exact raw body."""

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from wallboard import cli
+
 pytestmark = pytest.mark.processes  # each test starts a process (make check skips it)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,3 +98,64 @@ def test_the_package_carries_an_spdx_licence_and_its_text() -> None:
     text = (ROOT / "LICENSE").read_text()
     assert text.startswith("MIT License")
     assert "WITHOUT WARRANTY OF ANY KIND" in text
+
+
+def test_check_config_online_names_unknown_sentry_projects_and_reports_health_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.support.health_servers import FORMATS, RouteServer
+    from tests.support.sentry_double import ALL_SCOPES, SentryDouble
+
+    token = "sntrys_online_check"
+    monkeypatch.setenv("SENTRY_AUTH_TOKEN", token)
+    health = RouteServer({"/up": FORMATS["/plain/up"], "/down": FORMATS["/plain/down"]})
+    try:
+        with SentryDouble(tokens={token: ALL_SCOPES}).serve() as sentry:
+            checkout = sentry.add_project("checkout")
+            config = tmp_path / "wall.toml"
+            config.write_text(
+                f"""
+[sources.sentry]
+type = "sentry"
+url = "{sentry.url}"
+org = "acme"
+token_env = "SENTRY_AUTH_TOKEN"
+
+[sources.health]
+type = "health"
+
+[panels.issues]
+title = "Issues"
+source = "sentry"
+kind = "issues"
+unit = "count"
+
+[panels.services]
+title = "Services"
+source = "health"
+kind = "health"
+unit = "count"
+
+[teams.payments]
+panels = ["issues", "services"]
+sentry_projects = ["checkout", "no-such-project"]
+health = [
+  {{ name = "api", url = "{health.url}/up" }},
+  {{ name = "ledger", url = "{health.url}/down" }},
+]
+
+[teams.search]
+panels = ["issues"]
+sentry_projects = [{checkout["id"]}, 999999]
+"""
+            )
+            status = cli.main(["check-config", "--online", str(config)])
+    finally:
+        health.stop()
+    out = capsys.readouterr()
+    assert status == 1
+    assert "health: teams.payments: api: up (HTTP 200)" in out.out
+    assert "health: teams.payments: ledger: failing (HTTP 503" in out.out
+    assert f"{config}: teams.payments:" in out.err and '"no-such-project" not found' in out.err
+    assert f'{config}: teams.search.sentry_projects: no project with id 999999 in "acme"' in out.err
+    assert checkout["id"] not in out.err

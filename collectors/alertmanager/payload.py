@@ -26,6 +26,7 @@ class Alert:
     annotations: Mapping[str, str]
     starts_at: float | None  # unix seconds
     firing: bool
+    link: str | None = None  # generatorURL: the rule's graph in Prometheus (chat links it)
 
     @property
     def name(self) -> str:
@@ -76,7 +77,15 @@ def _alert(raw: Any, where: str, firing: bool) -> Alert:
         annotations=_strings(raw.get("annotations"), f"{where}.annotations"),
         starts_at=parse_time(raw.get("startsAt"), f"{where}.startsAt"),
         firing=firing,
+        link=_http_link(raw.get("generatorURL")),
     )
+
+
+def _http_link(raw: Any) -> str | None:
+    """An http(s) URL of at most 2 KiB, else None (no other scheme reaches a page or chat)."""
+    if isinstance(raw, str) and raw.startswith(("http://", "https://")) and len(raw) <= 2048:
+        return raw
+    return None
 
 
 def webhook(body: bytes) -> tuple[list[Alert], int]:
@@ -136,6 +145,7 @@ def alert_data(alert: Alert) -> dict[str, Any]:
         "annotations": dict(alert.annotations),
         "starts_at": alert.starts_at,
         "firing": alert.firing,
+        "link": alert.link,
     }
 
 
@@ -153,4 +163,5 @@ def alert_from(data: object) -> Alert | None:
         else {},
         starts_at=float(starts) if isinstance(starts, (int, float)) else None,
         firing=bool(data.get("firing", True)),
+        link=_http_link(data.get("link")),
     )

@@ -206,6 +206,7 @@ def _item(alert: Alert) -> Item:
         status=SEVERITY_STATUS.get(alert.severity.lower(), "warn"),
         detail=alert.summary,
         since=alert.starts_at,
+        link=alert.link,
         meta={"severity": alert.severity or None, "fingerprint": alert.fingerprint},
     )
 

@@ -192,6 +192,7 @@ class HttpClient:
         *,
         params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
         form: Mapping[str, Any] | None = None,
+        data: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
         deadline: float | None = None,
@@ -202,7 +203,8 @@ class HttpClient:
         """Send one request (with library retries); any HTTP status is returned.
 
         Transport failures raise CollectorError. Callers turn statuses they do
-        not expect into errors with :func:`http_error`. ``retry_statuses``
+        not expect into errors with :func:`http_error`. ``data`` is a body sent as
+        given (one a signature covers), with the caller's headers. ``retry_statuses``
         replaces 502/503/504 for this call; ``retry_timeouts=False`` fails a
         timeout at once instead of retrying it.
         """
@@ -216,7 +218,7 @@ class HttpClient:
             per_try = min(per_try, left)
         if params:
             url = f"{url}{'&' if '?' in url else '?'}{urlencode(params, doseq=True)}"
-        body = None
+        body: bytes | str | None = data
         all_headers = {**self._headers, **(headers or {})}
         if form is not None:
             body = urlencode(form, doseq=True)

@@ -7,7 +7,7 @@ server that is not ready answers a *plain-text* 503, so no body is assumed JSON.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +16,9 @@ from collectors.http.client import Response, http_error
 
 # Kinds raised for one query's failure (the rest of the cycle goes on); any other
 # kind means Prometheus itself could not be reached or would not answer.
-QUERY_KINDS = frozenset({"bad_query", "query_execution", "query_timeout", "bad_result"})
+QUERY_KINDS = frozenset(
+    {"bad_query", "query_execution", "query_timeout", "bad_result", "partial", "query_limit"}
+)
 
 
 @dataclass(frozen=True)
@@ -52,8 +54,14 @@ def _api_error(body: Mapping[str, Any], status: int) -> CollectorError:
     return CollectorError(f"Prometheus {kind} error (HTTP {status}): {message}", kind="http_5xx")
 
 
-def decode(response: Response) -> tuple[Any, list[str]]:
-    """The ``data`` and ``warnings`` of a successful answer, or a CollectorError."""
+def decode(
+    response: Response, check: Callable[[Mapping[str, Any], list[str]], None] | None = None
+) -> tuple[Any, list[str]]:
+    """The ``data`` and ``warnings`` of a successful answer, or a CollectorError.
+
+    ``infos`` (newer Prometheus) join the warnings, marked "info:". ``check`` sees the
+    answer's envelope and warnings and raises for one that is incomplete (a partial
+    answer of Thanos or VictoriaMetrics)."""
     body: Any = None
     if response.content_type.endswith("json"):
         try:
@@ -78,8 +86,14 @@ def decode(response: Response) -> tuple[Any, list[str]]:
     data = body.get("data")
     if data is None:
         raise CollectorError("Prometheus answer has no data", kind="bad_response")
-    warnings = [str(w) for w in body.get("warnings") or [] if w]
-    return data, warnings
+    warnings = [str(w) for w in _strings(body.get("warnings"))]
+    if check is not None:
+        check(body, warnings)
+    return data, warnings + [f"info: {i}" for i in _strings(body.get("infos"))]
+
+
+def _strings(raw: Any) -> list[str]:
+    return [str(item) for item in raw if item] if isinstance(raw, list) else []
 
 
 def _labels(raw: Any) -> dict[str, str]:

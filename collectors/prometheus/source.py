@@ -11,17 +11,21 @@ import math
 import time
 from dataclasses import dataclass
 from typing import Any, ClassVar, cast
+from urllib.parse import urlencode
 
 from pydantic import ValidationInfo, model_validator
 
 from collectors import numbers
 from collectors.base import Collection, PanelTarget, Reading, SourceContext
 from collectors.errors import CollectorError
-from collectors.http.client import HttpClient, HttpOptions, HttpStats
-from collectors.labels import LabelName, TeamLabelOptions, team_of
-from collectors.options import HttpUrl, NoOptions
+from collectors.http.client import HttpClient, HttpStats
+from collectors.labels import LabelName, team_of
+from collectors.options import NoOptions
+from collectors.prometheus.flavors import flavor_class
+from collectors.prometheus.online import OnlineChecker
+from collectors.prometheus.options import PrometheusOptions
 from collectors.prometheus.result import QUERY_KINDS, Result, decode, parse
-from collectors.prometheus.slo import SloPanelOptions, collect_panel, window_query, windows_of
+from collectors.prometheus.slo import SloPanelOptions, collect_panel
 
 # A bad query is asked again after this many seconds at first, doubling up to the cap,
 # so a typo in PromQL never turns into a tight loop of 400s against Prometheus.
@@ -30,10 +34,6 @@ BAD_QUERY_BACKOFF = (30.0, 600.0)
 
 # Largest answer read unless max_body_bytes says otherwise.
 MAX_BODY = 16 * 1024 * 1024
-
-
-class PrometheusOptions(HttpOptions, TeamLabelOptions):
-    url: HttpUrl
 
 
 class PrometheusPanelOptions(SloPanelOptions):
@@ -62,6 +62,9 @@ class _Parked:
     attempts: int
 
 
+__all__ = ["PrometheusOptions", "PrometheusPanelOptions", "PrometheusSource"]
+
+
 class PrometheusSource:
     kind: ClassVar[str] = "prometheus"
     Options: ClassVar[type[PrometheusOptions]] = PrometheusOptions
@@ -74,7 +77,9 @@ class PrometheusSource:
         self.client = HttpClient.from_options(
             self.options, timeout=context.timeout, env=context.env, max_body=MAX_BODY
         )
+        self.flavor = flavor_class(self.options.flavor)(self.options, context.env)
         self._parked: dict[str, _Parked] = {}
+        self.online_warnings: list[tuple[str, str]] = []
 
     # -- one cycle ---------------------------------------------------------------------
     def collect(self, deadline: float) -> Collection:
@@ -139,14 +144,24 @@ class PrometheusSource:
         # Prometheus' own timeout below ours, so a slow query ends as its "timeout"
         # error with a reason rather than as our read timeout with none.
         form = {**form, "timeout": f"{max(50, int(left * 800))}ms"}  # PromQL durations: integers
+        url = self.flavor.api(endpoint)
+        body = urlencode(self.flavor.form(form)).encode()
+        # Encoded here, once: a SigV4 signature covers these exact bytes.
+        headers = self.flavor.headers("POST", url, body)
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
         response = self.client.request(
             "POST",
-            f"{self.options.url}/api/v1/{endpoint}",
-            form=form,
+            url,
+            data=body,
+            headers=headers,
             deadline=deadline,
             retry_timeouts=False,  # a query that timed out would only time out again
         )
-        return decode(response)
+        if not 200 <= response.status < 300:
+            refused = self.flavor.refused(response)
+            if refused is not None:
+                raise refused
+        return decode(response, self.flavor.check)
 
     def _by_team(
         self, panel: PanelTarget, result: Result, warnings: list[str]
@@ -169,7 +184,8 @@ class PrometheusSource:
             warnings.append(
                 f"panel {panel.id}: {result.skipped_histograms} native-histogram series skipped"
             )
-        warnings.extend(f"panel {panel.id}: Prometheus: {w}" for w in result.warnings)
+        title = self.flavor.title
+        warnings.extend(f"panel {panel.id}: {title}: {w}" for w in result.warnings)
         return found
 
     def _read(self, panel: PanelTarget, result: Result, out: Collection) -> None:
@@ -214,19 +230,16 @@ class PrometheusSource:
         return history
 
     def check_online(self, deadline: float) -> list[tuple[str, str]]:
-        """(key path, reason) for every query this Prometheus refuses to parse."""
-        problems = []
-        for panel in self.context.panels:
-            opts = cast(PrometheusPanelOptions, panel.options)
-            label = opts.team_label or self.options.team_label
-            query = opts.query or window_query(opts, label, windows_of(opts)[0])
-            try:
-                self._post("format_query", {"query": query}, deadline)
-            except CollectorError as exc:
-                if exc.config_error:
-                    problems.append((f"panels.{panel.id}.query", exc.reason))
-                else:
-                    return [(f"sources.{self.context.id}.url", f"cannot check: {exc.reason}")]
+        """(key path, reason) for every query refused, and every panel that can only show
+        "no data" (a wrong team label, a missing recording rule); teams without data
+        while others have some go to :attr:`online_warnings`."""
+
+        def query(promql: str) -> Result:
+            return parse(*self._post("query", {"query": promql}, deadline), "vector")
+
+        checker = OnlineChecker(self.context, self.options, query)
+        problems = checker.run()
+        self.online_warnings = checker.warnings
         return problems
 
     def http_stats(self) -> list[HttpStats]:
@@ -234,3 +247,4 @@ class PrometheusSource:
 
     def close(self) -> None:
         self.client.close()
+        self.flavor.close()

@@ -43,6 +43,20 @@ class ProjectMap:
         self.errors: dict[str, CollectorError] = {}  # team -> why it has no projects
         self.slugs: dict[str, str] = {}  # project id -> slug, for webhook items
 
+    def unknown_ids(self, deadline: float) -> dict[str, list[str]]:
+        """Numeric ``sentry_projects`` the organisation does not have, by team (for
+        ``check-config --online``; the collection itself trusts ids to save a request)."""
+        numeric = {
+            team: [str(p) for p in getattr(opts, "sentry_projects", None) or [] if str(p).isdigit()]
+            for team, opts in self._teams.items()
+        }
+        if not any(numeric.values()):
+            return {}
+        known = set(self._org_projects(deadline).values())
+        return {
+            t: [i for i in ids if i not in known] for t, ids in numeric.items() if set(ids) - known
+        }
+
     def all_ids(self) -> frozenset[str]:
         return frozenset().union(*self.by_team.values()) if self.by_team else frozenset()
 

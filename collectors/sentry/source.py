@@ -288,10 +288,17 @@ class SentrySource:
         try:
             self.projects.refresh(time.monotonic(), deadline)
             self._events(deadline)  # one cheap request that needs the org and the token
+            unknown = self.projects.unknown_ids(deadline)
         except CollectorError as exc:
             keys = {"auth": self.token_key, "not_found": f"{base}.org"}
             return [(keys.get(exc.kind, f"{base}.url"), exc.reason)]
-        return [(f"teams.{team}", error.reason) for team, error in self.projects.errors.items()]
+        problems = [(f"teams.{team}", error.reason) for team, error in self.projects.errors.items()]
+        org = cast(SentryOptions, self.context.options).org
+        problems += [
+            (f"teams.{team}.sentry_projects", f'no project with id {", ".join(ids)} in "{org}"')
+            for team, ids in unknown.items()
+        ]
+        return problems
 
     def http_stats(self) -> list[HttpStats]:
         return [self.client.stats]

@@ -65,7 +65,7 @@ def test_paired_screens_revocations_and_shown_codes_survive_a_restart(tmp_path: 
         assert lobby["paired"] is True
 
     # The file holds hashes only: no credential or pairing secret is written down.
-    state = tmp_path / ".wallboard" / "state.db"
+    state = tmp_path / ".wallboard" / "config.db"
     with sqlite3.connect(state) as db:
         dump = "\n".join(db.iterdump())
     assert kept not in dump and stolen not in dump and waiting_cookie not in dump

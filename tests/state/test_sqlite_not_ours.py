@@ -70,7 +70,7 @@ def metric(server: ServerProcess, name: str) -> float:
 
 def a_wall(tmp_path: Path) -> tuple[Path, Path]:
     """(its state file, its config file)."""
-    return tmp_path / ".wallboard" / "state.db", write_config(tmp_path, wall_config())
+    return tmp_path / ".wallboard" / "config.db", write_config(tmp_path, wall_config())
 
 
 def test_a_file_locked_at_start_is_served_from_memory_then_loaded_and_persisted(
@@ -105,7 +105,7 @@ def test_a_file_locked_at_start_is_served_from_memory_then_loaded_and_persisted(
 def test_another_applications_database_is_moved_aside_and_the_wall_persists(
     tmp_path: Path,
 ) -> None:
-    state = tmp_path / ".wallboard" / "state.db"
+    state = tmp_path / ".wallboard" / "config.db"
     state.parent.mkdir()
     other = sqlite3.connect(state)
     other.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")

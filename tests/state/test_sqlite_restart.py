@@ -122,7 +122,7 @@ def test_a_panel_gone_is_dropped_and_a_panel_whose_source_changed_starts_empty(
 def test_a_corrupt_file_is_moved_aside_and_the_wall_starts_empty_and_works(
     tmp_path: Path,
 ) -> None:
-    state = tmp_path / ".wallboard" / "state.db"
+    state = tmp_path / ".wallboard" / "config.db"
     state.parent.mkdir()
     state.write_bytes(b"this is not a database\n" * 200)
     path = write_config(tmp_path, wall_config())

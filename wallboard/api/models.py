@@ -179,6 +179,18 @@ class SlackReply(SlackMessage):
     response_type: Literal["ephemeral", "in_channel"]
 
 
+class Problem(_Closed):
+    """A row a team's screen names: a firing alert, a failing service, a top issue."""
+
+    panel: str
+    kind: Literal["alerts", "health", "issues"]
+    title: str
+    status: Status
+    detail: str
+    since: Number | None = Field(description="Firing, down or first seen since; unix seconds.")
+    link: str | None
+
+
 class Summary(_Closed):
     id: str
     name: str
@@ -187,6 +199,9 @@ class Summary(_Closed):
     text: str = Field(description="One line, with the screen's strings.")
     screen_url: Uri
     slack: SlackMessage
+    problems: list[Problem] = Field(
+        description="Every alert firing, service failing and top issue, in screen order."
+    )
 
 
 class Oncall(_Closed):

@@ -12,6 +12,7 @@ from wallboard.api.links import PREFIX
 from wallboard.api.openapi_schemas import SCHEMAS, json_content, ref
 
 _ETAG = {"ETag": {"description": "Board version; send it back as If-None-Match.", "schema": {}}}
+_ONE_STATUS = "(ok|warn|crit|unknown)"
 _IF_NONE_MATCH = {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}}
 _ERRORS = {
     "400": json_content(ref("Error"), "Bad query parameter"),
@@ -95,13 +96,23 @@ def document(base: str, team_ids: list[str], tokens_required: bool) -> dict[str,
         "description": "1/true adds each panel's sparkline history.",
         "schema": {"type": "string", "enum": ["0", "1", "true", "false"]},
     }
+    status = {
+        "name": "status",
+        "in": "query",
+        "description": "Only teams with one of these statuses: ok, warn, crit, unknown, "
+        "comma-separated (crit,warn). Anything else is a 400 naming it.",
+        "schema": {
+            "type": "string",
+            "pattern": "^(ok|warn|crit|unknown)(,(ok|warn|crit|unknown))*$",
+        },
+    }
     doc: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": "wallboard", "version": "1"},
         "servers": [{"url": base}],
         "paths": {
             f"{PREFIX}/teams": {
-                "get": _read("Every team, worst first (ties in config order)", "TeamList", [])
+                "get": _read("Every team, worst first (ties in config order)", "TeamList", [status])
             },
             f"{PREFIX}/teams/{{team}}": {
                 "get": _read("One team's panels as its screen shows them", "Team", [team, history])

@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from collectors.base import STATUSES
 from wallboard.api import auth as api_auth
 from wallboard.api import errors as api_errors
 from wallboard.api import models, openapi
@@ -23,6 +24,7 @@ from wallboard.config.loader import WallConfig
 from wallboard.state import ports
 from wallboard.views.chat import team_line, team_message
 from wallboard.views.oncall_chat import oncall_lines, oncall_message
+from wallboard.views.problems_named import problems
 from wallboard.wall import Wall, current_wall
 
 # Clients may keep an answer but must ask again each time; the ETag makes asking cheap.
@@ -32,12 +34,15 @@ _BOOLEAN = {"1": True, "true": True, "0": False, "false": False}
 _OPEN_ENDPOINTS = frozenset({"api.openapi_document"})
 
 
-def _query(allowed: Mapping[str, Mapping[str, bool]]) -> dict[str, bool] | Response:
-    """Boolean query parameters by name, or a 400 naming the bad one (typos included)."""
+def _query(
+    allowed: Mapping[str, Mapping[str, bool]], extra: tuple[str, ...] = ()
+) -> dict[str, bool] | Response:
+    """Boolean query parameters by name, or a 400 naming the bad one (typos included).
+    ``extra`` names parameters the route checks itself."""
     out = {}
     for name in request.args:
-        if name not in allowed:
-            known = ", ".join(allowed) or "none"
+        if name not in allowed and name not in extra:
+            known = ", ".join([*allowed, *extra]) or "none"
             return api_errors.error_response(
                 400, "bad_parameter", f'unknown query parameter "{name}" (allowed: {known})'
             )
@@ -79,9 +84,14 @@ def _known(config: WallConfig) -> list[tuple[str, str]]:
 Body = Callable[[Wall, WallConfig, str, dict[str, bool]], dict[str, Any]]
 
 
-def _answer(team: str | None, params: Mapping[str, Mapping[str, bool]], body: Body) -> Response:
+def _answer(
+    team: str | None,
+    params: Mapping[str, Mapping[str, bool]],
+    body: Body,
+    extra: tuple[str, ...] = (),
+) -> Response:
     """Check the query and the team, then answer conditionally with ``body(...)``."""
-    query = _query(params)
+    query = _query(params, extra)
     if isinstance(query, Response):
         return query
     wall = current_wall()
@@ -96,10 +106,28 @@ def _answer(team: str | None, params: Mapping[str, Mapping[str, bool]], body: Bo
         return _conditional(wall, base, lambda: body(wall, config, base, query))
 
 
-def teams_body(wall: Wall, config: WallConfig, base: str, query: dict[str, bool]) -> dict[str, Any]:
+def teams_body(wall: Wall, base: str, statuses: frozenset[str] | None = None) -> dict[str, Any]:
     # Worst first, ties in config order: the order of /wall and of the Slack answer.
-    rows = [{**v.summary, "links": team_links(base, v.id)} for v in wall.views.worst_first()]
+    views = [v for v in wall.views.worst_first() if statuses is None or v.status in statuses]
+    rows = [{**v.summary, "links": team_links(base, v.id)} for v in views]
     return models.body(models.TeamList, {"version": wall.board.version, "teams": rows})
+
+
+def _statuses() -> frozenset[str] | Response | None:
+    """``?status=crit,warn``: the statuses to keep (None: all), or a 400 naming bad ones."""
+    raw = request.args.getlist("status")
+    if not raw:
+        return None
+    given = [part.strip().lower() for value in raw for part in value.split(",")]
+    bad = [part for part in given if part not in STATUSES]
+    if bad or not given:
+        named = ", ".join(f'"{b}"' for b in bad) or '""'
+        return api_errors.error_response(
+            400,
+            "bad_parameter",
+            f'"status" has {named}: give one or more of {", ".join(STATUSES)}, comma-separated',
+        )
+    return frozenset(given)
 
 
 def team_body(wall: Wall, base: str, team: str, history: bool) -> dict[str, Any]:
@@ -111,6 +139,7 @@ def summary_body(wall: Wall, base: str, team: str) -> dict[str, Any]:
     view = wall.views.get(team).plain(history=False)
     url = screen_url(base, team)
     summary = {
+        "problems": problems(view),
         "id": view["id"],
         "name": view["name"],
         "status": view["status"],
@@ -153,7 +182,10 @@ bp.app_errorhandler(HTTPException)(api_errors.json_error)
 
 @bp.get("/teams")
 def teams() -> Response:
-    return _answer(None, {}, teams_body)
+    statuses = _statuses()
+    if isinstance(statuses, Response):
+        return statuses
+    return _answer(None, {}, lambda w, c, b, q: teams_body(w, b, statuses), extra=("status",))
 
 
 @bp.get("/teams/<team>")

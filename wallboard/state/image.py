@@ -126,6 +126,9 @@ def load(
         if src is not None:
             kept[sid] = src
     deploys = saved.deploys if isinstance(saved.deploys, list) else None
+    if deploys is not None and not any(s.type == "demo" for s in config.sources.values()):
+        # Made-up deploys of a demo source never appear on a wall without one.
+        deploys = [d for d in deploys if not (isinstance(d, Mapping) and d.get("source") == "demo")]
     return board.take(Image(saved.version, tuple(states), kept, deploys), mode), states
 
 

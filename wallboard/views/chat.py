@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from wallboard.config.loader import WallConfig
+from wallboard.views.problems_named import names_line, problems, safe_link, since_text
 
 STATUS_EMOJI = {
     "ok": ":large_green_circle:",
@@ -75,7 +76,34 @@ def panel_phrase(panel: dict[str, Any]) -> str:
 def team_line(view: dict[str, Any]) -> str:
     """The one-line summary of a team, e.g. ``Payments: CRIT — HTTP 5xx rate 6.20 % (crit)``."""
     panels = "; ".join(panel_phrase(p) for p in view["panels"]) or "no panels"
-    return f"{view['name']}: {view['status'].upper()} — {panels}"
+    names = names_line(problems(view))
+    return f"{view['name']}: {view['status'].upper()} — {panels}" + (f" — {names}" if names else "")
+
+
+def problem_line(row: dict[str, Any]) -> str:
+    """One named row in mrkdwn: ``• :red_circle: *HighErrorRate* — 5xx > 5% · since ...``."""
+    title = escape(clip(str(row["title"]), 200))
+    url = safe_link(row["link"])
+    text = f"• {emoji(row['status'])} " + (link(url, title) if url else f"*{title}*")
+    details = [escape(clip(str(row["detail"]), 200))] if row["detail"] else []
+    if row["since"] is not None:
+        details.append(since_text(row["since"]))
+    return text + (f" — {' · '.join(details)}" if details else "")
+
+
+def problems_section(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """As many named rows as one section holds, then "+N more on the screen"."""
+    if not rows:
+        return None
+    lines: list[str] = []
+    for i, row in enumerate(rows):
+        line = problem_line(row)
+        more = f"+{len(rows) - i} more on the screen"
+        if len("\n".join([*lines, line, more])) > SECTION_MAX:
+            lines.append(more)
+            break
+        lines.append(line)
+    return _mrkdwn_section("\n".join(lines))
 
 
 def _panel_field(panel: dict[str, Any]) -> dict[str, str]:
@@ -108,7 +136,8 @@ def team_message(view: dict[str, Any], screen_url: str) -> dict[str, Any]:
     ]
     fields = [_panel_field(p) for p in view["panels"]]
     chunks = list(_chunks(fields, FIELDS_MAX))
-    room = BLOCKS_MAX - 2  # the header and the closing context
+    named = problems_section(problems(view))
+    room = BLOCKS_MAX - 2 - (named is not None)  # the header, the names, the closing context
     overflow = len(chunks) > room
     if overflow:
         chunks = chunks[: room - 1]
@@ -116,6 +145,8 @@ def team_message(view: dict[str, Any], screen_url: str) -> dict[str, Any]:
     if overflow:  # say so rather than silently drop panels
         left = len(fields) - sum(len(c) for c in chunks)
         blocks.append(_mrkdwn_section(f"…and {left} more panels on the screen"))
+    if named is not None:
+        blocks.append(named)
     context = f"{emoji(view['status'])} {link(screen_url, 'Open the screen')}"
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]})
     # Slack reads the fallback as mrkdwn too, so it is escaped like the blocks.

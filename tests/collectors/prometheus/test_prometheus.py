@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +13,13 @@ import pytest
 from collectors.http.client import Response
 from collectors.prometheus.result import decode, parse
 from tests.support.live import serve_wall
-from tests.support.prometheus import PrometheusServer, RequestsTarget
 from tests.support.screens import ScreenClient
 from wallboard import cli
 from wallboard.config import loader as config_mod
 from wallboard.views.team import team_view
 from wallboard.wall import Wall
 
-# One worker runs the module: its Prometheus takes seconds to start and be scraped.
+# One worker runs the group: its Prometheus (conftest.py) takes seconds to start.
 pytestmark = [pytest.mark.prometheus, pytest.mark.xdist_group("prometheus")]
 
 RATIO = (
@@ -33,38 +31,7 @@ RATIO_OR_ZERO = (
     " or sum by (team) (rate(http_requests_total[10s])) * 0)"
     " / sum by (team) (rate(http_requests_total[10s]))"
 )
-# (team, code) -> requests per second served by the target
-RATES = {
-    ("payments", "200"): 9.0,
-    ("payments", "500"): 1.0,  # 10 % errors
-    ("search", "200"): 4.0,
-    ("search", "503"): 0.2,  # 0.2 / 4.2 = 4.76 % errors
-    ("quiet", "200"): 5.0,  # traffic, but no 5xx series at all
-    ("idle", "200"): 0.0,  # series exist, no traffic: 0/0
-    ("idle", "500"): 0.0,
-    ("", "200"): 1.0,  # a series without a team label
-}
 TOLERANCE = 0.3  # percentage points; the counters grow exactly linearly
-
-
-@pytest.fixture(scope="module")
-def target() -> Iterator[RequestsTarget]:
-    target = RequestsTarget()
-    for (team, code), rate in RATES.items():
-        target.set_rate(team, code, rate)
-    for i in range(30):
-        target.set_rate(f"t{i:02d}", "200", 2.0)
-    yield target
-    target.close()
-
-
-@pytest.fixture(scope="module")
-def prom(tmp_path_factory: pytest.TempPathFactory, target: RequestsTarget) -> Iterator[Any]:
-    server = PrometheusServer(tmp_path_factory.mktemp("prometheus"), [target.address])
-    server.start()
-    server.wait_scraped(samples=5)
-    yield server
-    server.stop()
 
 
 def wall_config(

@@ -188,6 +188,15 @@ class SqliteFile:
                 part.replace(Path(f"{aside}{suffix}"))
         return aside
 
+    def meta(self, key: str) -> str | None:
+        """One value of the ``meta`` table (None when absent or unreadable)."""
+        with self._lock:
+            try:
+                row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            except sqlite3.DatabaseError:
+                return None
+        return str(row[0]) if row else None
+
     def read(self) -> Rows:
         """(meta, panel rows as JSON, (source id, type, state JSON, memory JSON))."""
         with self._lock:

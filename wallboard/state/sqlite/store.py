@@ -20,6 +20,7 @@ from wallboard.board.board import Board
 from wallboard.state import image
 from wallboard.state.sqlite.devices import SqliteDeviceStore
 from wallboard.state.sqlite.file import SqliteFile
+from wallboard.state.sqlite.owner import IDENTITY_KEY, Held
 from wallboard.state.sqlite.writer import Coalescer
 
 log = logging.getLogger(__name__)
@@ -32,9 +33,17 @@ class SqliteStore:
     starts_scheduler = True
 
     def __init__(
-        self, board: Board, sources: Callable[[], Mapping[str, object]], path: Path
+        self,
+        board: Board,
+        sources: Callable[[], Mapping[str, object]],
+        path: Path,
+        *,
+        identity: str | None = None,
+        held: Held | None = None,
     ) -> None:
         self.board = board
+        self.identity = identity  # the config this file belongs to (owner.py)
+        self.held = held
         self.sources = sources  # the running sources (a reload swaps them)
         self.file = SqliteFile(path)
         self.devices = SqliteDeviceStore(self.file)  # pairings, in the same file
@@ -133,6 +142,8 @@ class SqliteStore:
             "schema": "1",
             "deploys": diff.deploys_text,
         }
+        if self.identity is not None:
+            meta[IDENTITY_KEY] = self.identity
         self.file.write(meta, rows, sources, keep)
         self.written.wrote(diff)
         self._keys = keys
@@ -181,3 +192,5 @@ class SqliteStore:
             self._retry.join(5)
         self.writer.close()
         self.file.close()
+        if self.held is not None:
+            self.held.release()
