@@ -7,15 +7,17 @@ are known, so a pass means the page is clean and not that the measure is blind.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser
 
 from collectors.base import Collection, Item, Reading
-from tests.support.browser import open_screen, settled
+from tests.support.browser import open_screen, settled, wait_for
 from tests.support.four_metres import (
     CASE_TEAMS,
+    HEADER,
     TEAM_PANELS,
     faults,
     measure,
@@ -25,7 +27,9 @@ from tests.support.four_metres import (
     wall_config,
 )
 from tests.support.four_metres_run import run_cases, team_cases
+from tests.support.live import write_config
 from tests.support.screen_wall import screen_wall
+from tests.views.test_shapes import reading as sentry_reading
 
 pytestmark = pytest.mark.browser
 
@@ -136,3 +140,53 @@ def test_a_team_page_reads_from_four_metres_at_every_scale(
     for role, size in measured["1"].items():
         assert size is not None and measured["2"][role] is not None
         assert measured["2"][role] >= size, (role, measured)
+
+
+ISSUES_PANEL = (
+    '[panels.issues]\ntitle = "Sentry issues"\nsource = "prom"\nkind = "issues"\n'
+    'unit = "count"\nquery = "issues"\n'
+)
+
+
+def test_ongoing_issues_read_calm_and_news_reads_in_its_colour(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """Three ongoing level-error Sentry issues: listed, neutral, the panel green "0 new" and
+    the team calm on /wall. An issue first seen 5 minutes ago: "1 new" in red, its row
+    first, "new 5 min"; the tile says it."""
+    config = write_config(
+        tmp_path,
+        "\n".join(
+            [*HEADER, ISSUES_PANEL, '[teams.team00]\nname = "Payments"\npanels = ["issues"]\n']
+        ),
+    )
+    now = time.time()
+    ongoing = [("error", "ongoing", 30 * 86400)] * 3
+    with screen_wall(config) as live:
+        set_issues = lambda *i: live.wall.board.apply(  # noqa: E731
+            "prom", Collection(readings={("team00", "issues"): sentry_reading(now, *i)})
+        )
+        set_issues(*ongoing)
+        team = open_screen(browser, f"{live.url}/teams/team00")
+        wall = open_screen(browser, f"{live.url}/wall")
+        panel = '[data-panel="issues"]'
+        assert team.text(f"{panel} .value") == "0 new"
+        assert team.page.locator(f"section{panel}.status-ok").count() == 1
+        icons = team.page.eval_on_selector_all(
+            f"{panel} .item .status-icon",
+            "els => els.map(e => getComputedStyle(e, '::before').content)",
+        )
+        assert icons == ['"•"'] * 3  # neutral: neither a red ✖ nor a green ✔
+        assert wall.page.locator('.tile[data-status="ok"]').count() == 1
+        set_issues(*ongoing, ("error", "new", 300))
+        wait_for(
+            team.page, f"() => document.querySelector('{panel} .value').textContent === '1 new'"
+        )
+        assert team.page.locator(f"section{panel}.status-crit").count() == 1
+        first = team.page.locator(f"{panel} .item").first
+        assert (first.locator(".item-since").text_content() or "").startswith("new 5 min")
+        wait_for(wall.page, "() => document.querySelector('.tile').dataset.status === 'crit'")
+        assert wall.text('[data-role="what-wrong"]') == "KeyError 3"  # the new issue, by name
+        assert team.errors == [] and wall.errors == []
+        team.page.context.close()
+        wall.page.context.close()

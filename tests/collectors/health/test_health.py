@@ -621,7 +621,7 @@ def test_it_shows_a_teams_services_on_the_live_wall_and_fetches_only_configured_
             live.wall.poller.collect("health")
     finally:
         canary.stop()
-    assert (panel["display"], panel["status"]) == ("1 / 2 up", "crit")
+    assert (panel["display"], panel["status"]) == ("1 of 2 down", "crit")
     [ledger] = panel["items"]
     assert (ledger["title"], ledger["detail"]) == ("ledger", "HTTP 503: broker/kafka DOWN")
     assert ledger["since"] is not None
