@@ -84,6 +84,12 @@ function fitItems(section, screen) {
     rows[shown].hidden = true;
     setText(more, screen.more_after[shown]);
   }
+  // "+ 1 more" takes the line the row would: the row says more. (Only when the list has
+  // no "+ N more" of the server's: rows past those sent are not here to show.)
+  if (shown === rows.length - 1 && !screen.more) {
+    rows[shown].hidden = false;
+    more.remove();
+  }
 }
 
 const screens = new WeakMap(); // panel element -> its screen texts, for refits on resize
@@ -96,6 +102,51 @@ function fitAllItems(container) {
   });
 }
 
+// Lists with rows that show none of them ("+ 12 more" alone): they have too little room.
+function starved(container) {
+  return Array.from(container.children).filter((section) => {
+    const rows = Array.from(section.querySelectorAll(".items > [data-role='list-row']"));
+    return rows.length > 0 && rows.every((li) => li.hidden);
+  }).length;
+}
+
+const calm = (section) =>
+  section.dataset.status === "ok" && !section.matches(".is-stale, .has-error");
+
+function setFolded(section, on) {
+  if (on && section.dataset.folded !== "1") section.dataset.folded = "1";
+  else if (!on && section.dataset.folded) delete section.dataset.folded;
+}
+
+function fit(container, cols) {
+  delete container.dataset.cols;
+  const n = fitPanels(container, cols);
+  if (cols) container.dataset.cols = String(cols); // kept when the window is resized
+  fitAllItems(container);
+  return n;
+}
+
+// The grid, then each list's rows. When a list has no room for its first row (a large
+// ?scale=), the calm panels fold into a strip of "title value" below the grid, so fewer,
+// larger panels share the screen; if one still has none, another column count is taken,
+// the one with the fewest such lists (the first, the fewest columns, on a tie).
+function layout(container) {
+  const sections = Array.from(container.children);
+  sections.forEach((s) => setFolded(s, false));
+  fit(container);
+  if (!starved(container)) return;
+  const fold = sections.filter(calm);
+  if (fold.length && fold.length < sections.length) fold.forEach((s) => setFolded(s, true));
+  const n = fit(container);
+  let best = { cols: 0, starved: starved(container) };
+  for (let cols = 1; cols <= n && best.starved; cols++) {
+    fit(container, cols);
+    const left = starved(container);
+    if (left < best.starved) best = { cols, starved: left };
+  }
+  fit(container, best.cols);
+}
+
 // Make `container` hold exactly `panels` in order, reusing elements by panel id.
 export function syncPanels(container, panels) {
   syncChildren(container, panels, {
@@ -105,10 +156,9 @@ export function syncPanels(container, panels) {
     patch: patchPanel,
   });
   container.dataset.count = String(panels.length);
-  fitPanels(container);
-  fitAllItems(container);
+  layout(container);
   if (!watched.has(container)) {
     watched.add(container);
-    new ResizeObserver(() => fitAllItems(container)).observe(container);
+    new ResizeObserver(() => layout(container)).observe(container);
   }
 }

@@ -140,6 +140,8 @@ MEASURE = """
       const tile = el.closest('.tile');
       return tile && tile.dataset.status !== 'ok' ? 'troubled-name' : 'calm-name';
     }
+    // A calm panel folded into the strip below a team page's grid: a line of text.
+    if (r === 'value' && el.closest('[data-folded]')) return 'folded-value';
     if (r === 'value') return bad ? 'failing-value' : 'value';
     return r;
   };
@@ -207,6 +209,7 @@ MEASURE = """
   }
   // Lists: a row hidden below its box (or its tile) needs a visible "+N more" in the list.
   const silent = [];
+  const starved = [];
   for (const list of document.querySelectorAll('.items, .rows')) {
     if (list.closest('template') || !visible(list)) continue;
     const rows = Array.from(list.children).filter((li) => li.dataset.role !== 'more');
@@ -218,6 +221,12 @@ MEASURE = """
       return clippers(li.parentElement).some(below);
     });
     const more = list.querySelector('[data-role="more"]');
+    // "+ 12 more" and not one row: the list says nothing of what is wrong.
+    const seen = rows.filter((li) => visible(li) && !hidden.includes(li));
+    if (more && visible(more) && rows.length && !seen.length) {
+      const owner = list.closest('[data-team], [data-panel]');
+      starved.push(owner ? owner.dataset.team || owner.dataset.panel : '?');
+    }
     if (hidden.length && !(more && visible(more))) {
       const owner = list.closest('[data-team], [data-panel]');
       const name = owner ? owner.dataset.team || owner.dataset.panel : '?';
@@ -241,7 +250,7 @@ MEASURE = """
   for (const t of texts) smallest[t.role] = Math.min(smallest[t.role] ?? Infinity, t.px);
   return {
     texts: texts.map(({role, px, text}) => ({role, px, text})),
-    smallest, clipped, overlaps, silent, noSince, paged,
+    smallest, clipped, overlaps, silent, starved, noSince, paged,
     pager: pager && visible(pager) ? pager.textContent.trim() : '',
   };
 }
@@ -260,6 +269,7 @@ def faults(sizes: dict[str, Any], troubled: int, height: int) -> list[str]:
     out += [f"overlap: {t}" for t in sizes["overlaps"]]
     out += [f"rows hidden without +N more: {t}" for t in sizes["silent"]]
     out += [f"no since-when: {t}" for t in sizes["noSince"]]
+    out += [f"a list shows no row: {name}" for name in sizes["starved"]]
     for role, floor in targets(troubled, height).items():
         size = sizes["smallest"].get(role)
         if size is None:
@@ -331,9 +341,11 @@ EMPTY_CELLS = """
 () => {
   const grid = document.querySelector('#panels, .panels');
   if (!grid) return 0;
+  // Calm panels folded into the strip below the grid take no cell of it.
   const cols = getComputedStyle(grid).gridTemplateColumns.split(' ').length;
   const rows = getComputedStyle(grid).gridTemplateRows.split(' ').length;
-  const shown = Array.from(grid.children).filter((p) => p.getBoundingClientRect().width > 0);
+  const shown = Array.from(grid.children).filter(
+    (p) => p.getBoundingClientRect().width > 0 && !p.dataset.folded);
   const cells = shown.reduce((n, p) => {
     const s = getComputedStyle(p);
     const span = (v) => { const m = /span (\\d+)/.exec(v); return m ? Number(m[1]) : 1; };
@@ -357,6 +369,10 @@ def team_faults(sizes: dict[str, Any], panels: int, height: int) -> list[str]:
         "panel-title": TEAM_TEXT_TARGET * k,
         "list-row": TEAM_TEXT_TARGET * k,
     }
+    folded = sizes["smallest"].get("folded-value")
+    if folded is not None and folded < TEAM_TEXT_TARGET * k - 0.05:
+        out.append(f"folded-value: {folded:.1f} px < {TEAM_TEXT_TARGET * k:.1f}")
+    out += [f"a list shows no row: {name}" for name in sizes["starved"]]
     for role, floor in floors.items():
         size = team_sizes(sizes)[role]
         if size is None:
