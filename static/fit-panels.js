@@ -68,11 +68,14 @@ function placeStrip(container, style, gap) {
 
 // `cols`, when given, is the column count to take (static/panels.js tries others when a
 // list has no room for a row); otherwise the one that makes the values largest.
-export function fitPanels(container, cols) {
+const chosen = new WeakMap(); // container -> the column count it was asked to take, if any
+
+export function fitPanels(container, cols = 0) {
+  chosen.set(container, cols); // kept when the window is resized
   const sections = Array.from(container.children).filter((s) => !folded(s));
   sections.forEach((s) => ["left", "max-width"].forEach((k) => s.style.removeProperty(k)));
   const n = sections.length;
-  if (!n) return 0;
+  if (!n) return { n: 0, v: 0 };
   let style = getComputedStyle(container);
   const gap = parseFloat(style.rowGap) || 0;
   placeStrip(container, style, gap);
@@ -100,9 +103,7 @@ export function fitPanels(container, cols) {
   );
   if (!observed.has(container)) {
     observed.add(container);
-    new ResizeObserver(() => fitPanels(container, Number(container.dataset.cols) || 0)).observe(
-      container,
-    );
+    new ResizeObserver(() => fitPanels(container, chosen.get(container))).observe(container);
   }
-  return n;
+  return { n, v: best.v };
 }

@@ -17,6 +17,9 @@ const CHAR = 0.55;
 const TITLE_CHARS = 6;
 const WRONG_EM = 10; // what is wrong may end in an ellipsis, after this many em
 const MAX_COLUMNS = 4;
+const CELL = 0.28; // a failing value's rule and padding on its left (wall.css)
+const BETWEEN = 0.5; // room between two failing values side by side
+const UNDER = 0.12; // and one above the other
 export const PAGE_MS = 10000; // each page of troubled tiles shows this long
 
 // The largest f for one troubled tile of w x h, trying 1..4 cells per line, "title value"
@@ -33,13 +36,16 @@ function triageFont(w, h, team, pad) {
   );
   const cells = Math.max(team.failing, 1);
   for (const stacked of [false, true]) {
-    const rowHeight = stacked ? LINE + 0.6 * LINE : LINE;
-    const cellWidth = stacked
-      ? Math.max(team.valueEm, ICON + TITLE_CHARS * CHAR * SINCE)
-      : ICON + team.valueEm + TITLE_CHARS * CHAR * SINCE + 0.5;
+    const rowHeight = (stacked ? LINE + 0.6 * LINE : LINE) + UNDER;
+    const cellWidth =
+      CELL +
+      (stacked
+        ? Math.max(team.valueEm, ICON + TITLE_CHARS * CHAR * SINCE)
+        : ICON + team.valueEm + TITLE_CHARS * CHAR * SINCE + 0.5);
     for (let k = 1; k <= Math.min(MAX_COLUMNS, cells); k++) {
       const lines = Math.ceil(cells / k) * rowHeight + Math.ceil(team.flags / k) * SINCE * LINE;
-      const f = Math.min(height / (head + lines), (width - (k - 1) * pad) / k / cellWidth, across);
+      const wide = width / (k * cellWidth + (k - 1) * BETWEEN);
+      const f = Math.min(height / (head + lines), wide, across);
       if (f > best.f) best = { f, k, stacked };
     }
   }

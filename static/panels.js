@@ -118,31 +118,41 @@ function setFolded(section, on) {
   else if (!on && section.dataset.folded) delete section.dataset.folded;
 }
 
+const hiddenRows = (container) =>
+  container.querySelectorAll(".items > [data-role='list-row'][hidden]").length;
+
 function fit(container, cols) {
-  delete container.dataset.cols;
-  const n = fitPanels(container, cols);
-  if (cols) container.dataset.cols = String(cols); // kept when the window is resized
+  const grid = fitPanels(container, cols);
   fitAllItems(container);
-  return n;
+  return grid;
 }
+
+const VALUE_GIVES = 0.8; // a list's hidden rows are worth a fifth of the values' size
 
 // The grid, then each list's rows. When a list has no room for its first row (a large
 // ?scale=), the calm panels fold into a strip of "title value" below the grid, so fewer,
-// larger panels share the screen; if one still has none, another column count is taken,
-// the one with the fewest such lists (the first, the fewest columns, on a tie).
+// larger panels share the screen. While a list still hides rows, another column count is
+// taken if it shows more of them: any, when a list shows none; else one whose values keep
+// VALUE_GIVES of their size (the first, the fewest columns, on a tie).
 function layout(container) {
   const sections = Array.from(container.children);
   sections.forEach((s) => setFolded(s, false));
-  fit(container);
-  if (!starved(container)) return;
+  let grid = fit(container);
+  if (!hiddenRows(container)) return;
   const fold = sections.filter(calm);
-  if (fold.length && fold.length < sections.length) fold.forEach((s) => setFolded(s, true));
-  const n = fit(container);
-  let best = { cols: 0, starved: starved(container) };
-  for (let cols = 1; cols <= n && best.starved; cols++) {
-    fit(container, cols);
-    const left = starved(container);
-    if (left < best.starved) best = { cols, starved: left };
+  if (starved(container) && fold.length && fold.length < sections.length) {
+    fold.forEach((s) => setFolded(s, true));
+    grid = fit(container);
+  }
+  const score = () => [starved(container), hiddenRows(container)];
+  const better = (a, b) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+  let best = { cols: 0, score: score() };
+  for (let cols = 1; cols <= grid.n && best.score[1]; cols++) {
+    const { v } = fit(container, cols);
+    const now = score();
+    if (better(now, best.score) && (now[0] < best.score[0] || v >= VALUE_GIVES * grid.v)) {
+      best = { cols, score: now };
+    }
   }
   fit(container, best.cols);
 }

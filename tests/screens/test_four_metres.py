@@ -7,28 +7,35 @@ are known, so a pass means the page is clean and not that the measure is blind.
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 import pytest
+import urllib3
 from playwright.sync_api import Browser
 
 from collectors.base import Collection, Item, Reading
+from tests.support.alertmanager import alert, payload
 from tests.support.browser import open_screen, settled, wait_for
 from tests.support.four_metres import (
     CASE_TEAMS,
     HEADER,
+    SERVICES,
     TEAM_PANELS,
     VIEWPORTS,
     faults,
     measure,
     readings,
     team_faults,
+    team_id,
+    team_name,
     team_sizes,
     wall_config,
 )
-from tests.support.four_metres_run import run_cases, team_cases
-from tests.support.live import write_config
+from tests.support.four_metres_run import PLANNED, run_cases, team_cases
+from tests.support.health_servers import Route, RouteServer
+from tests.support.live import serve_wall, write_config
 from tests.support.screen_wall import screen_wall
 from tests.views.test_shapes import reading as sentry_reading
 
@@ -207,3 +214,88 @@ def test_ongoing_issues_read_calm_and_news_reads_in_its_colour(
         assert team.errors == [] and wall.errors == []
         team.page.context.close()
         wall.page.context.close()
+
+
+def loopback_config(directory: Path, health_url: str, am_url: str) -> Path:
+    """Three teams read from real inputs: a health double per service and an Alertmanager
+    source (its reconciliation against a double that lists nothing; alerts come by webhook)."""
+    lines = [
+        '[wall]\ntitle = "four metres"\nheartbeat = "1s"\n',
+        '[sources.health]\ntype = "health"\ninterval = "1h"\nstale_after = "1h"\n',
+        f'[sources.am]\ntype = "alertmanager"\nurl = "{am_url}"\ninterval = "1h"\n'
+        'stale_after = "1h"\nwebhook_token_env = "AM_TOKEN"\n',
+        '[panels.services]\ntitle = "Services"\nsource = "health"\nkind = "health"\n'
+        'unit = "count"\n',
+        '[panels.alerts]\ntitle = "Firing alerts"\nsource = "am"\nkind = "alerts"\n',
+    ]
+    for i in range(3):
+        checks = ", ".join(
+            f'{{ name = "{s}", url = "{health_url}/{i}/{s}", fail_after = 1 }}' for s in SERVICES
+        )
+        lines.append(
+            f'[teams.{team_id(i)}]\nname = "{team_name(i)}"\npanels = ["services", "alerts"]\n'
+            f"health = [{checks}]\n"
+        )
+    return write_config(directory, "\n".join(lines))
+
+
+def test_real_inputs_reach_the_wall_with_their_own_since_when(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """No state written onto the board: a health double goes down and an Alertmanager
+    webhook (v4, bearer token) says an alert started 12 minutes ago. The tile tells who,
+    what and since when; the team page reads "firing 12 min" from startsAt and "down"
+    since the failing probe; the wall passes the four-metre checks."""
+    routes = {f"/{i}/{s}": Route(200) for i in range(3) for s in SERVICES}
+    health_double = RouteServer(routes)
+    am_double = RouteServer({"/api/v2/alerts": Route(200, "application/json", b"[]")})
+    token = "four-metre-webhook-token"
+    config = loopback_config(tmp_path, health_double.url, am_double.url)
+    try:
+        with serve_wall(config, env={"AM_TOKEN": token}, schedule=False) as live:
+            live.wall.poller.collect("health")
+            live.wall.poller.collect("am")
+            wall = open_screen(browser, f"{live.url}/wall")
+            wait_for(
+                wall.page, "() => document.querySelectorAll('.tile[data-status=ok]').length === 3"
+            )
+            health_double.set_route(f"/0/{SERVICES[0]}", Route(503, "text/plain", b"down"))
+            went_down = time.time()
+            live.wall.poller.collect("health")
+            started = time.time() - 12 * 60
+            firing = {
+                **alert("a1b2c3d4e5f60718", team="team00", severity="critical"),
+                "startsAt": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(started)),
+            }
+            firing["labels"]["alertname"] = "LedgerWriterErrorBudgetBurn"
+            answer = urllib3.request(
+                "POST",
+                f"{live.url}/hooks/alertmanager",
+                body=json.dumps(payload(firing)).encode(),
+                headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+                timeout=5.0,
+            )
+            assert answer.status == 200, answer.data
+            wait_for(wall.page, "() => document.querySelector('.tile').dataset.status === 'crit'")
+            wait_for(wall.page, PLANNED)
+            settled(wall.page)
+            sizes = measure(wall.page)
+            assert not faults(sizes, 1, 1080), faults(sizes, 1, 1080)
+            assert wall.text(".tile .tile-name") == team_name(0)
+            assert SERVICES[0] in wall.text('.tile [data-role="what-wrong"]')
+            assert wall.text(".tile .since").startswith("crit for ")
+            team = open_screen(browser, f"{live.url}/teams/team00")
+            alert_since = team.text('[data-panel="alerts"] .item .item-since')
+            assert alert_since == "firing 12 min", alert_since
+            assert team.text('[data-panel="alerts"] .value') == "1 firing"
+            assert team.text('[data-panel="services"] .value') == "1 of 4 down"
+            assert team.text('[data-panel="services"] .item-since').startswith("down ")
+            api = live.wall.views.get("team00").plain(history=False)
+            down = next(p for p in api["panels"] if p["id"] == "services")["items"][0]
+            assert went_down - 1 <= down["since"] <= time.time()
+            assert wall.errors == [] and team.errors == []
+            wall.page.context.close()
+            team.page.context.close()
+    finally:
+        health_double.stop()
+        am_double.stop()

@@ -125,11 +125,11 @@ def team_row(case: TeamCase, sizes: dict[str, Any]) -> str:
 def row(case: Case, sizes: dict[str, Any]) -> str:
     teams, troubled, width, height = case
     cells = [f"{s:.1f}" if s is not None else "-" for s in tracked(sizes).values()]
-    problems = len(sizes["clipped"]), len(sizes["overlaps"]), len(sizes["silent"])
+    problems = (len(sizes[k]) for k in ("clipped", "overlaps", "silent", "starved", "merged"))
     sizes_text = " ".join(f"{c:>8}" for c in cells)
     counts = "/".join(str(n) for n in problems)
     head = f"{teams:>3} {troubled:>2} {width}x{height:<5}"
-    return f"{head} {sizes_text}  clip/overlap/silent {counts}"
+    return f"{head} {sizes_text}  clip/overlap/silent/no-row/merged {counts}"
 
 
 def screenshot(path: Path) -> None:
