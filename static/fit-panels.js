@@ -87,10 +87,11 @@ export function fitPanels(container, cols = 0) {
   const u = Math.min(innerWidth * 0.0105, innerHeight * 0.019); // wall.css --u
   const scale = parseFloat(getComputedStyle(document.documentElement).getPropertyValue("--scale"));
   const em = valueEm(container);
+  const want = Math.min(cols, n);
   let best = { cols: 1, v: -1 };
   for (let k = 1; k <= n; k++) {
     const v = valueSize(k, n, box, gap, u, scale || 1, em);
-    if (k === cols || (!cols && v > best.v + 0.5)) best = { cols: k, v }; // a tie keeps fewer
+    if (k === want || (!want && v > best.v + 0.5)) best = { cols: k, v }; // a tie keeps fewer
   }
   const rows = Math.ceil(n / best.cols);
   container.style.setProperty("--cols", String(best.cols));
