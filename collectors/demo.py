@@ -17,9 +17,10 @@ from typing import Any, ClassVar, Literal, cast
 from pydantic import Field
 
 from collectors import slo
-from collectors.base import Collection, Item, Marker, Reading, SourceContext
+from collectors.base import Collection, Item, Marker, Reading, SourceContext, severity
 from collectors.demo_world import TeamWorld
 from collectors.errors import CollectorError
+from collectors.issue_news import news_rank
 from collectors.oncall.rota import (
     ACKNOWLEDGED,
     TRIGGERED,
@@ -169,18 +170,33 @@ def _alerts(walk: TeamWorld) -> Reading:
 
 
 def _issues(walk: TeamWorld, now: float) -> Reading:
-    top = sorted(walk.issues, key=lambda i: -i.count)[:5]
+    """Sentry's rule (collectors/issue_news.py) on the demo's fast clock: an issue the
+    current incident made is new, in its level's colour, listed first (an hour of news
+    would outlast every demo incident and leave no team calm); the rest are listed,
+    neutral."""
+    start = walk.incident_since
+    news = {
+        i.short_id: "new" if start is not None and i.first_seen >= start else ""
+        for i in walk.issues
+    }
+    top = sorted(walk.issues, key=lambda i: (news_rank(news[i.short_id]), -i.count))
     items = tuple(
         Item(
             title=i.title,
-            status="crit" if i.level == "error" else "warn",
+            status=("crit" if i.level == "error" else "warn") if news[i.short_id] else "ok",
             detail=f"{int(i.count)} events · {_age(now - i.first_seen)} old · {i.culprit}",
             since=i.first_seen,
-            meta={"events": int(i.count), "age": int(now - i.first_seen), "short_id": i.short_id},
+            meta={
+                "events": int(i.count),
+                "age": int(now - i.first_seen),
+                "short_id": i.short_id,
+                "news": news[i.short_id] or None,
+            },
         )
         for i in top
     )
-    return Reading(value=float(len(walk.issues)), items=items)
+    status = max((i.status for i in items), key=severity, default="ok")
+    return Reading(value=float(len(walk.issues)), status=status, items=items[:5])
 
 
 def _age(seconds: float) -> str:

@@ -28,8 +28,7 @@ function valueSize(cols, n, box, gap, u, scale, em) {
 
 // Cells the panels leave empty go to the longest lists (a panel two rows high), so no
 // cell stays empty while a list shows "+ N more".
-function fillCells(container, empty, rows) {
-  const sections = Array.from(container.children);
+function fillCells(sections, container, empty, rows) {
   sections.forEach((s) => s.style.removeProperty("grid-row"));
   container.style.gridAutoFlow = empty > 0 ? "row dense" : "";
   const lists = sections
@@ -44,27 +43,60 @@ function fillCells(container, empty, rows) {
   }
 }
 
-export function fitPanels(container) {
-  const n = container.children.length;
-  if (!n) return;
-  const style = getComputedStyle(container);
+// Calm panels folded into the strip below the grid (static/panels.js) take no cell: they
+// sit side by side in the grid's bottom padding, each at most its share of the width.
+const folded = (s) => s.dataset.folded === "1";
+
+function placeStrip(container, style, gap) {
+  const fold = Array.from(container.children).filter(folded);
+  const left = parseFloat(style.paddingLeft);
+  const width = container.clientWidth - left - parseFloat(style.paddingRight);
+  const share = (width - gap * (fold.length - 1)) / Math.max(fold.length, 1);
+  let x = left;
+  let height = 0;
+  for (const section of fold) {
+    section.style.maxWidth = `${share}px`;
+    section.style.left = `${x}px`;
+    const box = section.getBoundingClientRect();
+    x += box.width + gap;
+    height = Math.max(height, box.height);
+  }
+  const strip = fold.length ? height + gap : 0;
+  container.style.setProperty("--strip", `${strip}px`);
+  return strip;
+}
+
+// `cols`, when given, is the column count to take (static/panels.js tries others when a
+// list has no room for a row); otherwise the one that makes the values largest.
+const chosen = new WeakMap(); // container -> the column count it was asked to take, if any
+
+export function fitPanels(container, cols = 0) {
+  chosen.set(container, cols); // kept when the window is resized
+  const sections = Array.from(container.children).filter((s) => !folded(s));
+  sections.forEach((s) => ["left", "max-width"].forEach((k) => s.style.removeProperty(k)));
+  const n = sections.length;
+  if (!n) return { n: 0, v: 0 };
+  let style = getComputedStyle(container);
+  const gap = parseFloat(style.rowGap) || 0;
+  placeStrip(container, style, gap);
+  style = getComputedStyle(container); // the strip's room is now bottom padding
   const box = {
     width: container.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight),
     height: container.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom),
   };
-  const gap = parseFloat(style.rowGap) || 0;
   const u = Math.min(innerWidth * 0.0105, innerHeight * 0.019); // wall.css --u
   const scale = parseFloat(getComputedStyle(document.documentElement).getPropertyValue("--scale"));
   const em = valueEm(container);
+  const want = Math.min(cols, n);
   let best = { cols: 1, v: -1 };
-  for (let cols = 1; cols <= n; cols++) {
-    const v = valueSize(cols, n, box, gap, u, scale || 1, em);
-    if (v > best.v + 0.5) best = { cols, v }; // a tie keeps fewer columns
+  for (let k = 1; k <= n; k++) {
+    const v = valueSize(k, n, box, gap, u, scale || 1, em);
+    if (k === want || (!want && v > best.v + 0.5)) best = { cols: k, v }; // a tie keeps fewer
   }
   const rows = Math.ceil(n / best.cols);
   container.style.setProperty("--cols", String(best.cols));
   container.style.setProperty("--rows", String(rows));
-  fillCells(container, best.cols * rows - n, rows);
+  fillCells(sections, container, best.cols * rows - n, rows);
   // The widest value fits its panel: no value is ever cut to "1,494 /…".
   container.style.setProperty(
     "--vfit",
@@ -72,6 +104,7 @@ export function fitPanels(container) {
   );
   if (!observed.has(container)) {
     observed.add(container);
-    new ResizeObserver(() => fitPanels(container)).observe(container);
+    new ResizeObserver(() => fitPanels(container, chosen.get(container))).observe(container);
   }
+  return { n, v: best.v };
 }

@@ -17,29 +17,46 @@ const CHAR = 0.55;
 const TITLE_CHARS = 6;
 const WRONG_EM = 10; // what is wrong may end in an ellipsis, after this many em
 const MAX_COLUMNS = 4;
+const CELL = 0.21; // a failing value's rule and padding on its left (wall.css)
+const BETWEEN = 0.25; // room between two failing values side by side (and CELL, and a title)
+const UNDER = 0.12; // and one above the other
+const SINCE_EM = 9.5; // "warn for 59 min", in em of the since line's bold font
 export const PAGE_MS = 10000; // each page of troubled tiles shows this long
 
 // The largest f for one troubled tile of w x h, trying 1..4 cells per line, "title value"
-// on one line or stacked.
+// on one line or stacked, since when below what is wrong or (a wide tile) at its end.
 function triageFont(w, h, team, pad) {
   const width = w - 2 * pad;
   const height = h - 2 * pad;
-  let best = { f: 0, k: 1, stacked: false };
+  let best = { f: 0, k: 1, stacked: false, beside: false };
   if (width <= 0 || height <= 0) return best;
-  const head = (NAME + WRONG + SINCE) * LINE + (team.ok ? SINCE * LINE : 0);
+  for (const beside of [false, true]) {
+    const fit = headFont(width, height, team, beside);
+    if (fit.f > best.f) best = { ...fit, beside };
+  }
+  return best;
+}
+
+function headFont(width, height, team, beside) {
+  let best = { f: 0, k: 1, stacked: false };
+  const head = (NAME + WRONG + (beside ? 0 : SINCE)) * LINE + (team.ok ? SINCE * LINE : 0);
+  const wrong = WRONG * (Math.min(team.wrongEm, WRONG_EM) + 1.5);
   const across = Math.min(
     width / (NAME * (team.nameEm + 1.6)),
-    width / (WRONG * (Math.min(team.wrongEm, WRONG_EM) + 1.5)),
+    width / (wrong + (beside ? SINCE * SINCE_EM + 0.5 : 0)),
   );
   const cells = Math.max(team.failing, 1);
   for (const stacked of [false, true]) {
-    const rowHeight = stacked ? LINE + 0.6 * LINE : LINE;
-    const cellWidth = stacked
-      ? Math.max(team.valueEm, ICON + TITLE_CHARS * CHAR * SINCE)
-      : ICON + team.valueEm + TITLE_CHARS * CHAR * SINCE + 0.5;
+    const rowHeight = (stacked ? LINE + 0.6 * LINE : LINE) + UNDER;
+    const cellWidth =
+      CELL +
+      (stacked
+        ? Math.max(team.valueEm, ICON + TITLE_CHARS * CHAR * SINCE)
+        : ICON + team.valueEm + TITLE_CHARS * CHAR * SINCE + 0.4); // two 0.2em gaps
     for (let k = 1; k <= Math.min(MAX_COLUMNS, cells); k++) {
       const lines = Math.ceil(cells / k) * rowHeight + Math.ceil(team.flags / k) * SINCE * LINE;
-      const f = Math.min(height / (head + lines), (width - (k - 1) * pad) / k / cellWidth, across);
+      const wide = width / (k * cellWidth + (k - 1) * BETWEEN);
+      const f = Math.min(height / (head + lines), wide, across);
       if (f > best.f) best = { f, k, stacked };
     }
   }

@@ -86,7 +86,8 @@ export function fitTiles(grid, knownTeam, rows) {
   plan.tiles.forEach((spot) => {
     place(spot, spot.stacked ? "stacked" : "line", spot.k);
     const tile = byId.get(spot.id);
-    if (tile) tile.dataset.head = spot.twoLineHead ? "two" : "one";
+    // A wide troubled tile says since when at the end of what is wrong, a line saved.
+    if (tile) tile.dataset.head = spot.beside ? "beside" : spot.twoLineHead ? "two" : "one";
   });
   tiles.forEach((tile) => {
     const id = tile.dataset.team;

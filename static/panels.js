@@ -96,6 +96,12 @@ function fitItems(section, screen) {
     rows[shown].hidden = true;
     setText(more, screen.more_after[shown]);
   }
+  // "+ 1 more" takes the line the row would: the row says more. (Only when the list has
+  // no "+ N more" of the server's: rows past those sent are not here to show.)
+  if (shown === rows.length - 1 && !screen.more) {
+    rows[shown].hidden = false;
+    more.remove();
+  }
 }
 
 const screens = new WeakMap(); // panel element -> its screen texts, for refits on resize
@@ -108,6 +114,61 @@ function fitAllItems(container) {
   });
 }
 
+// Lists with rows that show none of them ("+ 12 more" alone): they have too little room.
+function starved(container) {
+  return Array.from(container.children).filter((section) => {
+    const rows = Array.from(section.querySelectorAll(".items > [data-role='list-row']"));
+    return rows.length > 0 && rows.every((li) => li.hidden);
+  }).length;
+}
+
+const calm = (section) =>
+  section.dataset.status === "ok" && !section.matches(".is-stale, .has-error");
+
+function setFolded(section, on) {
+  if (on && section.dataset.folded !== "1") section.dataset.folded = "1";
+  else if (!on && section.dataset.folded) delete section.dataset.folded;
+}
+
+const hiddenRows = (container) =>
+  container.querySelectorAll(".items > [data-role='list-row'][hidden]").length;
+
+function fit(container, cols) {
+  const grid = fitPanels(container, cols);
+  fitAllItems(container);
+  return grid;
+}
+
+const VALUE_GIVES = 0.8; // a list's hidden rows are worth a fifth of the values' size
+
+// The grid, then each list's rows. When a list has no room for its first row (a large
+// ?scale=), the calm panels fold into a strip of "title value" below the grid, so fewer,
+// larger panels share the screen. While a list still hides rows, another column count is
+// taken if it shows more of them: any, when a list shows none; else one whose values keep
+// VALUE_GIVES of their size (the first, the fewest columns, on a tie).
+function layout(container) {
+  const sections = Array.from(container.children);
+  sections.forEach((s) => setFolded(s, false));
+  let grid = fit(container);
+  if (!hiddenRows(container)) return;
+  const fold = sections.filter(calm);
+  if (starved(container) && fold.length && fold.length < sections.length) {
+    fold.forEach((s) => setFolded(s, true));
+    grid = fit(container);
+  }
+  const score = () => [starved(container), hiddenRows(container)];
+  const better = (a, b) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+  let best = { cols: 0, score: score() };
+  for (let cols = 1; cols <= grid.n && best.score[1]; cols++) {
+    const { v } = fit(container, cols);
+    const now = score();
+    if (better(now, best.score) && (now[0] < best.score[0] || v >= VALUE_GIVES * grid.v)) {
+      best = { cols, score: now };
+    }
+  }
+  fit(container, best.cols);
+}
+
 // Make `container` hold exactly `panels` in order, reusing elements by panel id.
 export function syncPanels(container, panels) {
   syncChildren(container, panels, {
@@ -117,10 +178,9 @@ export function syncPanels(container, panels) {
     patch: patchPanel,
   });
   container.dataset.count = String(panels.length);
-  fitPanels(container);
-  fitAllItems(container);
+  layout(container);
   if (!watched.has(container)) {
     watched.add(container);
-    new ResizeObserver(() => fitAllItems(container)).observe(container);
+    new ResizeObserver(() => layout(container)).observe(container);
   }
 }

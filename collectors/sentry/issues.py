@@ -13,8 +13,9 @@ from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
-from collectors.base import Item, Reading
+from collectors.base import Item, Reading, severity
 from collectors.errors import CollectorError
+from collectors.issue_news import issue_news, news_rank
 
 METRICS = ("unresolved", "new_1h", "new_24h", "events_1h", "top_issues")
 # Sentry levels on the wall's scale; an unresolved "info" issue is not an alarm.
@@ -53,6 +54,7 @@ class Issue:
     last_seen: float | None
     short_id: str
     permalink: str | None
+    substatus: str = ""  # Sentry's: new, ongoing, regressed, escalating, archived_...
 
     @classmethod
     def from_api(cls, raw: object) -> Issue:
@@ -74,20 +76,29 @@ class Issue:
             last_seen=parse_time(raw.get("lastSeen")),
             short_id=str(raw.get("shortId") or ""),
             permalink=raw.get("permalink") if isinstance(raw.get("permalink"), str) else None,
+            substatus=str(raw.get("substatus") or ""),
         )
+
+    def news(self, now: float) -> str:
+        """What makes it news on a wall (collectors/issue_news.py), or "" (ongoing)."""
+        return issue_news(self.substatus, self.first_seen, now)
 
     def item(self, now: float) -> Item:
         age = int(now - self.first_seen) if self.first_seen is not None else None
         parts = [self.culprit, f"{self.count} events", f"{self.users} users", self.short_id]
+        news = self.news(now)
         return Item(
             title=self.title,
-            status=_LEVEL_STATUS.get(self.level, "unknown"),
+            # Only news takes its level's colour; an ongoing issue is listed, neutral.
+            status=_LEVEL_STATUS.get(self.level, "unknown") if news else "ok",
             detail=" · ".join(p for p in parts if p),
             since=self.first_seen,
             link=self.permalink,
             meta={
                 "short_id": self.short_id,
                 "level": self.level,
+                "news": news or None,
+                "substatus": self.substatus or None,
                 "culprit": self.culprit,
                 "events": self.count,
                 "users": self.users,
@@ -170,8 +181,14 @@ class IssueBook:
         text = f"{len(mine)}+" if self.truncated else None
         if metric != "top_issues":
             return Reading(value=float(len(mine)), text=text)
-        top = sorted(mine, key=lambda i: (-i.count, -(i.last_seen or 0.0), i.id))[:limit]
-        return Reading(value=float(len(mine)), text=text, items=tuple(i.item(now) for i in top))
+        # News first, so the rows a wall lists are the ones it counts, then the most
+        # frequent. The panel is as bad as its worst news, over all its issues.
+        ranked = sorted(
+            mine, key=lambda i: (news_rank(i.news(now)), -i.count, -(i.last_seen or 0.0), i.id)
+        )
+        rows = [i.item(now) for i in ranked]
+        status = max((it.status for it in rows), key=severity, default="ok")
+        return Reading(value=float(len(mine)), text=text, status=status, items=tuple(rows[:limit]))
 
 
 def events_by_project(body: object, field: str) -> dict[str, float]:
@@ -208,6 +225,7 @@ def issue_from(data: object) -> Issue | None:
     if not isinstance(data, Mapping):
         return None
     try:
-        return Issue(**{f.name: data[f.name] for f in fields(Issue)})
+        # A field added since the data was stored (``substatus``) takes its default.
+        return Issue(**{f.name: data[f.name] for f in fields(Issue) if f.name in data})
     except (KeyError, TypeError):
         return None

@@ -54,7 +54,7 @@ def test_it_shows_each_panel_with_the_strings_on_the_teams_screen(live: LiveWall
     assert (rate["display"], rate["status"], rate["unit"]) == ("1.23 %", "warn", "percent")
     assert rate["thresholds"] == {"warn": 1.0, "crit": 5.0, "direction": "above"}
     assert rate["updated_at"] is not None and rate["stale"] is False and rate["error"] is None
-    assert (services["display"], services["status"]) == ("3 / 4 up", "crit")
+    assert (services["display"], services["status"]) == ("1 of 4 down", "crit")
     assert services["items"][0]["title"] == "svc-0"
     assert team["status"] == "crit"
 

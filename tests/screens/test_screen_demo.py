@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Browser
 
@@ -62,6 +64,7 @@ def test_a_team_screen_shows_each_of_its_kinds_with_data(
         if kind == "issues":
             rows = page.locator(f"{panel} .item:not(.item-more)").all_text_contents()
             assert rows and all(" events · " in r and " old · " in r for r in rows)
+            assert re.fullmatch(r"\d+ new", value), value  # bad rows, in what they are
         if kind == "alerts":
             assert value == "none firing" or value.endswith(" firing")
     # A made-up past with deploys: ticks on the sparklines and a header note.
@@ -78,6 +81,20 @@ def test_the_demo_shows_firing_alerts_and_a_burning_budget_somewhere(live: LiveW
     panels = [p for v in views for p in v["panels"]]
     assert any(p["kind"] == "alerts" and p["items"] for p in panels)
     assert any(p["kind"] == "slo" and (p["facts"]["burn_1h"] or 0) > 1 for p in panels)
+
+
+def test_the_demo_keeps_calm_teams(live: LiveWall) -> None:
+    """Every demo issue is level error: only an incident's new issue makes the issues panel
+    worse, so a team with nothing firing is not red for its old issues."""
+    from wallboard.views.team import team_view
+
+    for team in live.wall.config.teams:
+        panels = {p["kind"]: p for p in team_view(live.wall.board, team)["panels"]}
+        issues, alerts = panels.get("issues"), panels.get("alerts")
+        if issues is None or alerts is None or alerts["items"]:
+            continue
+        assert (issues["status"], issues["display"]) == ("ok", "0 new"), (team, issues)
+        assert issues["items"] and {i["status"] for i in issues["items"]} == {"ok"}
 
 
 def test_the_wall_shows_every_kind(browser: Browser, live: LiveWall) -> None:

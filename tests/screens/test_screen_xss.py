@@ -40,7 +40,6 @@ interval = "1h"
 [panels.hostile]
 title = "{TITLE}"
 source = "up"
-kind = "health"
 unit = "count"
 
 [panels.broken]

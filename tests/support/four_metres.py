@@ -29,8 +29,9 @@ METRICS = [
     ("saturation", "CPU saturation", "percent", 70, 90, 0.35, 0.96),
 ]
 SERVICES = ("ledger-writer", "card-auth", "payout-api", "fx-rates")
-# The roles whose smallest size the issue tracks, and the role of each in the table.
-TRACKED = ("troubled-name", "what-wrong", "since", "failing-value", "calm-name")
+# The roles whose smallest size the issue tracks, and the role of each in the table (the
+# last, a failing value's label on a troubled tile, has no floor of its own in the issue).
+TRACKED = ("troubled-name", "what-wrong", "since", "failing-value", "calm-name", "row-title")
 CASE_TEAMS = (8, 12, 20)
 CASE_TROUBLED = (1, 3, 6, 9)
 VIEWPORTS = ((1366, 768), (1920, 1080), (3840, 2160))
@@ -140,6 +141,8 @@ MEASURE = """
       const tile = el.closest('.tile');
       return tile && tile.dataset.status !== 'ok' ? 'troubled-name' : 'calm-name';
     }
+    // A calm panel folded into the strip below a team page's grid: a line of text.
+    if (r === 'value' && el.closest('[data-folded]')) return 'folded-value';
     if (r === 'value') return bad ? 'failing-value' : 'value';
     return r;
   };
@@ -207,6 +210,7 @@ MEASURE = """
   }
   // Lists: a row hidden below its box (or its tile) needs a visible "+N more" in the list.
   const silent = [];
+  const starved = [];
   for (const list of document.querySelectorAll('.items, .rows')) {
     if (list.closest('template') || !visible(list)) continue;
     const rows = Array.from(list.children).filter((li) => li.dataset.role !== 'more');
@@ -218,6 +222,12 @@ MEASURE = """
       return clippers(li.parentElement).some(below);
     });
     const more = list.querySelector('[data-role="more"]');
+    // "+ 12 more" and not one row: the list says nothing of what is wrong.
+    const seen = rows.filter((li) => visible(li) && !hidden.includes(li));
+    if (more && visible(more) && rows.length && !seen.length) {
+      const owner = list.closest('[data-team], [data-panel]');
+      starved.push(owner ? owner.dataset.team || owner.dataset.panel : '?');
+    }
     if (hidden.length && !(more && visible(more))) {
       const owner = list.closest('[data-team], [data-panel]');
       const name = owner ? owner.dataset.team || owner.dataset.panel : '?';
@@ -234,6 +244,28 @@ MEASURE = """
     && box.dataset.fit !== 'folded');
   const noSince = boxes.filter((box) => !since(box))
     .map((box) => box.dataset.team || box.dataset.panel);
+  // Failing values of one troubled tile: each with its own visible label, and two side by
+  // side at least 0.4 of a value apart ("3 / 4 up 9.30 %" reads as one figure).
+  const merged = [];
+  for (const tile of document.querySelectorAll('.tile')) {
+    if (!visible(tile) || tile.dataset.status === 'ok') continue;
+    const values = texts.filter((t) => t.role === 'failing-value' && tile.contains(t.el));
+    for (const v of values) {
+      const label = v.el.closest('.row')?.querySelector('[data-role="row-title"]');
+      const named = label && visible(label) && label.textContent.trim();
+      if (!named) merged.push(v.text + ': no label');
+    }
+    for (let i = 0; i < values.length; i++) {
+      for (let j = i + 1; j < values.length; j++) {
+        const a = values[i].box, b = values[j].box;
+        const line = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+        const apart = Math.max(b.left - a.right, a.left - b.right);
+        const em = Math.min(values[i].px, values[j].px);
+        const pair = values[i].text + ' | ' + values[j].text;
+        if (line > 0.5 * em && apart < 0.4 * em) merged.push(pair);
+      }
+    }
+  }
   // Troubled teams left off this page: the pager must say so.
   const paged = document.querySelectorAll('.tile[data-fit="paged"]').length;
   const pager = document.getElementById('pager');
@@ -241,7 +273,7 @@ MEASURE = """
   for (const t of texts) smallest[t.role] = Math.min(smallest[t.role] ?? Infinity, t.px);
   return {
     texts: texts.map(({role, px, text}) => ({role, px, text})),
-    smallest, clipped, overlaps, silent, noSince, paged,
+    smallest, clipped, overlaps, silent, starved, merged, noSince, paged,
     pager: pager && visible(pager) ? pager.textContent.trim() : '',
   };
 }
@@ -260,6 +292,8 @@ def faults(sizes: dict[str, Any], troubled: int, height: int) -> list[str]:
     out += [f"overlap: {t}" for t in sizes["overlaps"]]
     out += [f"rows hidden without +N more: {t}" for t in sizes["silent"]]
     out += [f"no since-when: {t}" for t in sizes["noSince"]]
+    out += [f"a list shows no row: {name}" for name in sizes["starved"]]
+    out += [f"failing values read as one: {t}" for t in sizes["merged"]]
     for role, floor in targets(troubled, height).items():
         size = sizes["smallest"].get(role)
         if size is None:
@@ -331,9 +365,11 @@ EMPTY_CELLS = """
 () => {
   const grid = document.querySelector('#panels, .panels');
   if (!grid) return 0;
+  // Calm panels folded into the strip below the grid take no cell of it.
   const cols = getComputedStyle(grid).gridTemplateColumns.split(' ').length;
   const rows = getComputedStyle(grid).gridTemplateRows.split(' ').length;
-  const shown = Array.from(grid.children).filter((p) => p.getBoundingClientRect().width > 0);
+  const shown = Array.from(grid.children).filter(
+    (p) => p.getBoundingClientRect().width > 0 && !p.dataset.folded);
   const cells = shown.reduce((n, p) => {
     const s = getComputedStyle(p);
     const span = (v) => { const m = /span (\\d+)/.exec(v); return m ? Number(m[1]) : 1; };
@@ -357,6 +393,10 @@ def team_faults(sizes: dict[str, Any], panels: int, height: int) -> list[str]:
         "panel-title": TEAM_TEXT_TARGET * k,
         "list-row": TEAM_TEXT_TARGET * k,
     }
+    folded = sizes["smallest"].get("folded-value")
+    if folded is not None and folded < TEAM_TEXT_TARGET * k - 0.05:
+        out.append(f"folded-value: {folded:.1f} px < {TEAM_TEXT_TARGET * k:.1f}")
+    out += [f"a list shows no row: {name}" for name in sizes["starved"]]
     for role, floor in floors.items():
         size = team_sizes(sizes)[role]
         if size is None:

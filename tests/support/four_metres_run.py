@@ -86,11 +86,10 @@ def team_cases(
     directory: Path,
     panel_counts: tuple[int, ...] = TEAM_PANELS,
     scales: tuple[str, ...] = TEAM_SCALES,
-    viewport: tuple[int, int] = (1920, 1080),
+    viewports: tuple[tuple[int, int], ...] = ((1920, 1080),),
 ) -> Iterator[tuple[TeamCase, dict[str, Any], Page]]:
     """Each team page's measurement, with ``emptyCells`` (grid cells no panel fills) and
-    ``more`` (some list shows "+N more")."""
-    width, height = viewport
+    ``more`` (some list shows "+N more"); one page per scale, resized between viewports."""
     for panels in panel_counts:
         (directory / f"p{panels}").mkdir(exist_ok=True)
         config = team_page_config(directory / f"p{panels}", panels)
@@ -98,13 +97,16 @@ def team_cases(
             live.wall.board.apply("prom", Collection(readings=team_page_readings(panels)))
             for scale in scales:
                 url = f"{live.url}/teams/team00?scale={scale}"
-                screen = open_screen(browser, url, width, height)
+                screen = open_screen(browser, url, *viewports[0])
                 try:
-                    settled(screen.page)
-                    sizes = measure(screen.page)
-                    sizes["emptyCells"] = screen.page.evaluate(EMPTY_CELLS)
-                    sizes["more"] = screen.page.locator('[data-role="more"]:visible').count()
-                    yield (panels, scale, width, height), sizes, screen.page
+                    for width, height in viewports:
+                        screen.page.set_viewport_size({"width": width, "height": height})
+                        settled(screen.page)
+                        sizes = measure(screen.page)
+                        sizes["emptyCells"] = screen.page.evaluate(EMPTY_CELLS)
+                        more = screen.page.locator('[data-role="more"]:visible').count()
+                        sizes["more"] = more
+                        yield (panels, scale, width, height), sizes, screen.page
                     assert not screen.errors, screen.errors
                 finally:
                     screen.page.context.close()
@@ -113,21 +115,21 @@ def team_cases(
 def team_row(case: TeamCase, sizes: dict[str, Any]) -> str:
     panels, scale, width, height = case
     cells = [f"{s:.1f}" if s is not None else "-" for s in team_sizes(sizes).values()]
-    problems = len(sizes["clipped"]), len(sizes["overlaps"]), len(sizes["silent"])
+    problems = (len(sizes[k]) for k in ("clipped", "overlaps", "silent", "starved"))
     counts = "/".join(str(n) for n in problems)
     head = f"{panels:>2} panels x{scale:<3} {width}x{height:<5}"
-    tail = f"clip/overlap/silent {counts}  empty cells {sizes['emptyCells']}"
+    tail = f"clip/overlap/silent/no-row {counts}  empty cells {sizes['emptyCells']}"
     return f"{head} {' '.join(f'{c:>8}' for c in cells)}  {tail}  no-since {sizes['noSince']}"
 
 
 def row(case: Case, sizes: dict[str, Any]) -> str:
     teams, troubled, width, height = case
     cells = [f"{s:.1f}" if s is not None else "-" for s in tracked(sizes).values()]
-    problems = len(sizes["clipped"]), len(sizes["overlaps"]), len(sizes["silent"])
+    problems = (len(sizes[k]) for k in ("clipped", "overlaps", "silent", "starved", "merged"))
     sizes_text = " ".join(f"{c:>8}" for c in cells)
     counts = "/".join(str(n) for n in problems)
     head = f"{teams:>3} {troubled:>2} {width}x{height:<5}"
-    return f"{head} {sizes_text}  clip/overlap/silent {counts}"
+    return f"{head} {sizes_text}  clip/overlap/silent/no-row/merged {counts}"
 
 
 def screenshot(path: Path) -> None:
@@ -146,7 +148,7 @@ def main() -> int:
     if sys.argv[1:2] == ["--team"]:
         print("team page                     values    title      row")
         with chromium() as browser, TemporaryDirectory() as tmp:
-            for case, sizes, _page in team_cases(browser, Path(tmp)):
+            for case, sizes, _page in team_cases(browser, Path(tmp), viewports=VIEWPORTS):
                 print(team_row(case, sizes), flush=True)
         return 0
     print("teams tr viewport   " + " ".join(f"{r[:8]:>8}" for r in TRACKED))

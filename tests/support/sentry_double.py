@@ -100,7 +100,10 @@ class SentryDouble:
             "culprit": culprit,
             "level": level,
             "status": status,
-            "substatus": "ongoing" if status == "unresolved" else None,
+            # Sentry calls an issue "new" for its first week, "ongoing" after.
+            "substatus": (
+                None if status != "unresolved" else "new" if age < 7 * 86400 else "ongoing"
+            ),
             "statusDetails": {},
             "count": str(count),  # Sentry serialises times_seen as a string
             "userCount": users,

@@ -64,10 +64,16 @@ ITEM_SINCE = {"health": "down ", "alerts": "firing "}
 
 
 def item_since(kind: str, item: dict[str, Any]) -> dict[str, Any]:
-    """ "down 3 min", "firing 12 min" (ticking; an alert's from its startsAt), for a row
-    that is not ok and knows its start; an empty line otherwise."""
-    lead = ITEM_SINCE.get(kind)
-    if lead is None or item["status"] == "ok" or not item.get("since"):
+    """ "down 3 min", "firing 12 min" (ticking; an alert's from its startsAt), "new 5 min"
+    (an issue, from its first seen), "regressed", for a row that is not ok; an empty line
+    otherwise."""
+    if item["status"] == "ok":
+        return _line()
+    news = (item.get("meta") or {}).get("news")
+    if kind == "issues" and news in ("regressed", "escalating"):
+        return _line(f"{news} ")  # Sentry gives no time for it; first seen is not it
+    lead = "new " if kind == "issues" and news == "new" else ITEM_SINCE.get(kind)
+    if lead is None or not item.get("since"):
         return _line()
     return _line(lead, item["since"], form="for")
 
@@ -83,6 +89,12 @@ def safe_link(link: object) -> str:
     if isinstance(link, str) and link.lower().startswith(("https://", "http://")):
         return link
     return ""
+
+
+def item_class(kind: str, status: str) -> str:
+    """A row's classes: an ok row of an issues list is listed, not news (neutral, no ✔)."""
+    quiet = " is-listed" if kind == "issues" and status == "ok" else ""
+    return f"item status-{status}{quiet}"
 
 
 def spark_marks(view: dict[str, Any]) -> dict[str, Any]:
@@ -163,7 +175,7 @@ def screen_panel(view: dict[str, Any]) -> dict[str, Any]:
         **spark_marks(view),
         "items": [
             {
-                "class": f"item status-{it['status']}",
+                "class": item_class(view.get("kind", ""), it["status"]),
                 "title": it["title"],
                 "detail": it["detail"],
                 "since": item_since(view.get("kind", ""), it),

@@ -12,13 +12,14 @@ from typing import Any
 
 from collectors.base import Item
 from wallboard.board import units
-from wallboard.board.board import PanelState, severity
+from wallboard.board.board import PanelState, severity, worst
 from wallboard.board.deploys import Deploy, worse_since
 from wallboard.config.loader import WallConfig
 from wallboard.views.oncall import ONCALL, oncall_note
 from wallboard.views.sparkline import span_label
 
 DEPLOYS_SHOWN = 5
+LIST_KINDS = frozenset({"issues", "alerts", "health"})
 
 
 def _finite(value: float | None) -> float | None:
@@ -29,13 +30,56 @@ def _finite_values(numbers: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _finite(v) if isinstance(v, float) else v for k, v in numbers.items()}
 
 
+# Words for a list panel's count of bad rows, by the news of the row (Sentry's rule in
+# collectors/issue_news.py); a row of another source's list without one is an "issue".
+NEWS_WORDS = ("new", "regressed", "escalating")
+
+
+def _issues_headline(state: PanelState, text: str) -> str:
+    """ "2 new", "3 new or regressed", "5+ new" (the source listed only its top rows, all
+    news), "0 new" on a calm list; "23 unresolved" when the panel's thresholds on the
+    whole count are what colour it, so the headline says what the colour counts."""
+    bad = [i for i in state.items if i.status != "ok"]
+    rows = worst([i.status for i in bad] or ["ok"])
+    if severity(state.status) > severity(rows):
+        return f"{text} unresolved"
+    kinds = {str(i.meta.get("news") or "issue") for i in bad}
+    words = [w for w in (*NEWS_WORDS, "issue") if w in kinds] or ["new"]
+    partial = bool(bad) and len(bad) == len(state.items) and (state.value or 0) > len(bad)
+    count = f"{len(bad)}{'+' if partial else ''}"
+    if words == ["issue"]:
+        return f"{count} {'issue' if count == '1' else 'issues'}"
+    return f"{count} {' or '.join(words)}"
+
+
+def _list_headline(state: PanelState, text: str) -> str:
+    """A list panel's big text counts its bad rows, in the words of what it counts and in
+    its worst row's colour (the source's status): "2 of 9 down", "3 firing", "2 new".
+    A list with no bad rows keeps its source's calm text ("9 / 9 up", "none firing")."""
+    kind = state.panel.kind
+    if kind == "issues":
+        return _issues_headline(state, text)
+    bad = [i for i in state.items if i.status != "ok"]
+    if not bad or state.value is None:
+        return text
+    if kind == "alerts":
+        return f"{len(bad)} firing"
+    # Health: the rows at the worst status, of every check (the value counts those up).
+    status = worst(i.status for i in bad)
+    word = {"crit": "down", "warn": "degraded"}.get(status, "unknown")
+    total = int(state.value) + len(state.items)
+    return f"{sum(i.status == status for i in bad)} of {total} {word}"
+
+
 def _display(state: PanelState) -> str:
     """The value as every face writes it; an SLO's says that it is budget ("51.4 % budget
-    left"), so it never reads as availability."""
+    left"), so it never reads as availability; a list's counts its bad rows."""
     panel = state.panel
     if panel.kind == "alerts" and state.effective_status == "unknown":
         return "unknown"  # a list the source could not read is not "none open"
     text = state.text or units.format_value(panel.unit, state.value, panel.decimals)
+    if panel.kind in LIST_KINDS and state.value is not None:
+        return _list_headline(state, text)
     if panel.kind == "slo" and state.value is not None and state.value >= 0 and state.text:
         return f"{text} budget left"
     return text

@@ -621,9 +621,9 @@ def test_it_shows_a_teams_services_on_the_live_wall_and_fetches_only_configured_
             live.wall.poller.collect("health")
     finally:
         canary.stop()
-    assert (panel["display"], panel["status"]) == ("1 / 2 up", "crit")
+    assert (panel["display"], panel["status"]) == ("1 of 2 down", "crit")
     [ledger] = panel["items"]
     assert (ledger["title"], ledger["detail"]) == ("ledger", "HTTP 503: broker/kafka DOWN")
     assert ledger["since"] is not None
-    assert "1 / 2 up" in page and "broker/kafka DOWN" in page
+    assert "1 of 2 down" in page and "broker/kafka DOWN" in page
     assert canary.connections == 0

@@ -355,7 +355,7 @@ def test_it_keeps_hostile_titles_intact_and_never_emits_them_unescaped(
     double: SentryDouble, tmp_path
 ) -> None:
     seed(double)
-    double.add_issue("checkout", HOSTILE, count=10**6)
+    double.add_issue("checkout", HOSTILE, count=10**6, age=60)  # new: listed first
     path = write_config(tmp_path, wall_config(double.url, TWO_TEAMS))
     with serve_wall(path, env=ENV, schedule=False) as live:
         live.wall.poller.collect("sentry")
