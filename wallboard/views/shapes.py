@@ -7,6 +7,7 @@ disagree. Non-finite numbers never reach JSON (they are ``None`` plus a text).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,6 +21,8 @@ from wallboard.views.sparkline import span_label
 
 DEPLOYS_SHOWN = 5
 LIST_KINDS = frozenset({"issues", "alerts", "health"})
+# A list source's text that counts its rows in its own noun: "2 open".
+COUNTED = re.compile(r"\d+ ([a-z]+)")
 
 
 def _finite(value: float | None) -> float | None:
@@ -63,7 +66,10 @@ def _list_headline(state: PanelState, text: str) -> str:
     if not bad or state.value is None:
         return text
     if kind == "alerts":
-        return f"{len(bad)} firing"
+        # In the source's own noun when it counts its rows ("2 open" incidents): one
+        # headline, one meaning, on the screen and in the chat alike.
+        counted = COUNTED.fullmatch(text)
+        return f"{len(bad)} {counted.group(1) if counted else 'firing'}"
     # Health: the rows at the worst status, of every check (the value counts those up).
     status = worst(i.status for i in bad)
     word = {"crit": "down", "warn": "degraded"}.get(status, "unknown")
