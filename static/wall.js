@@ -18,6 +18,8 @@ const FOOT_EVERY = 15000;
 const FOOT_AFTER_NEWS = 2000;
 let footAt = 0;
 let footNews = false;
+// A rotation's wall page hears every team of the rotation; it draws only its own (rooms).
+const only = body.dataset.only ? new Set(body.dataset.only.split(",")) : null;
 
 // A row: a panel, or the tile's summary of its calm panels (screen_shape.tile_rows).
 function patchRow(li, p) {
@@ -66,6 +68,7 @@ function resort() {
 }
 
 onChange((team) => {
+  if (only && !only.has(team.id)) return;
   let tile = grid.querySelector('[data-team="' + CSS.escape(team.id) + '"]');
   if (!tile) {
     tile = fromTemplate("tile");

@@ -26,7 +26,7 @@ from flask import (
 from werkzeug.wrappers import Response as BaseResponse
 
 from collectors.tokens import bearer
-from wallboard.devices import admin, cookies, listing, models
+from wallboard.devices import admin, cookies, listing, models, offer
 from wallboard.devices.gate import current_devices
 from wallboard.devices.service import Devices, Refused
 from wallboard.web import PREFIX, body, error_response
@@ -83,9 +83,14 @@ def fleet_page() -> Response:
     if not admin_ok():
         page = render_template("fleet_login.html", config=devices.wall.config, code=code)
         return cookies.no_store(make_response(page, 401))
-    teams = list(devices.wall.config.teams)
+    config = devices.wall.config
     page = render_template(
-        "fleet.html", config=devices.wall.config, wall=devices.wall, code=code, teams=teams
+        "fleet.html",
+        config=config,
+        wall=devices.wall,
+        code=code,
+        pages=offer.screen_pages(config),
+        chosen=offer.chosen_page(config, request.args.get("page")),
     )
     return cookies.no_store(make_response(page, 200))
 

@@ -159,10 +159,12 @@ class Devices:
     # -- the admin's side ----------------------------------------------------------------
     def check_page(self, page: str) -> str:
         try:
-            scope.page_teams(page, self.wall.config.teams)
+            scope.page_teams(page, self.wall.config.teams, self.wall.config.rooms)
         except ValueError:
             raise Refused(
-                400, "bad_page", "page must be /wall, /teams/<team> or /rotate?teams=…"
+                400,
+                "bad_page",
+                "page must be /wall, /teams/<team>, /rooms/<room> or /rotate?teams=…",
             ) from None
         return page
 
@@ -242,7 +244,7 @@ class Devices:
         the new page does not show close (4001: a page that missed the move reloads and the
         gate sends it to its new page), whether or not the page obeyed the command."""
         try:
-            granted = scope.page_teams(page, self.wall.config.teams)
+            granted = scope.page_teams(page, self.wall.config.teams, self.wall.config.rooms)
         except ValueError:  # a page this wall no longer shows: nothing is allowed
             granted = frozenset()
         for screen in screens:
