@@ -12,6 +12,7 @@ import logging
 import math
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -53,6 +54,12 @@ def _code(raw: str) -> str:
     return re.sub(r"[^A-Za-z-]", "", raw)[:12]
 
 
+def _page_arg(raw: str | None) -> str:
+    """A ``page`` carried through the sign-in: a screen path, or nothing."""
+    raw = (raw or "")[:300]
+    return raw if raw.startswith("/") and not raw.startswith("//") else ""
+
+
 def _body() -> dict[str, Any] | None:
     data = request.get_json(silent=True)
     return data if isinstance(data, dict) else None
@@ -81,7 +88,13 @@ def fleet_page() -> Response:
     devices = current()
     code = _code(request.args.get("code", ""))
     if not admin_ok():
-        page = render_template("fleet_login.html", config=devices.wall.config, code=code)
+        page = render_template(
+            "fleet_login.html",
+            config=devices.wall.config,
+            code=code,
+            page=_page_arg(request.args.get("page")),
+            can_sign_in=admin.configured(devices.wall),
+        )
         return cookies.no_store(make_response(page, 401))
     config = devices.wall.config
     page = render_template(
@@ -106,10 +119,17 @@ def login() -> BaseResponse:
         count = logins.hit(address)
         log.warning("fleet view: refused an admin sign-in from %s (%d in a minute)", address, count)
         page = render_template(
-            "fleet_login.html", config=devices.wall.config, code=code, refused=True
+            "fleet_login.html",
+            config=devices.wall.config,
+            code=code,
+            page=_page_arg(request.form.get("page")),
+            can_sign_in=admin.configured(devices.wall),
+            refused=True,
         )
         return cookies.no_store(make_response(page, 401))
-    response = redirect("/screens" + (f"?code={code}" if code else ""), code=303)
+    back = {"code": code, "page": _page_arg(request.form.get("page"))}
+    query = urlencode({k: v for k, v in back.items() if v})
+    response = redirect("/screens" + (f"?{query}" if query else ""), code=303)
     session = devices.sessions.open()
     cookies.set_secret(
         response, devices.wall, admin.SESSION_COOKIE, session, int(admin.SESSION_TTL)
@@ -149,7 +169,7 @@ def _admins_only() -> Response | None:
 def list_screens() -> Response:
     devices = current()
     rows = listing.rows(devices)
-    offline = sum(1 for r in rows if r["status"] == "offline")
+    offline = listing.offline_of(rows)
     listed = {
         "access": devices.wall.config.screen.access,
         "build": devices.wall.build_id,
