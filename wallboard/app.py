@@ -27,13 +27,14 @@ from wallboard.hooks import deploy as hooks_deploy
 from wallboard.hooks import sentry as hooks_sentry
 from wallboard.ops import logs, metrics, probes
 from wallboard.proxies import ClientAddress
-from wallboard.screens import pages, rooms, sockets
+from wallboard.screens import mobile, pages, rooms, sockets
 from wallboard.screens.reader import NoReaderThread
 from wallboard.wall import EXTENSION, Wall
 
 FACES = (
     pages.bp,
     rooms.bp,
+    mobile.bp,
     probes.bp,
     metrics.bp,
     api_routes.bp,

@@ -26,6 +26,7 @@ class Alert:
     annotations: Mapping[str, str]
     starts_at: float | None  # unix seconds
     firing: bool
+    generator_url: str | None = None  # the rule's graph in Prometheus (upstream, unchecked)
 
     @property
     def name(self) -> str:
@@ -34,6 +35,12 @@ class Alert:
     @property
     def severity(self) -> str:
         return self.labels.get("severity", "")
+
+    @property
+    def links(self) -> dict[str, str]:
+        """The alert's next steps: its ``runbook_url`` annotation and its ``generatorURL``."""
+        found = {"runbook": self.annotations.get("runbook_url"), "source": self.generator_url}
+        return {k: v for k, v in found.items() if v}
 
     @property
     def summary(self) -> str:
@@ -76,7 +83,12 @@ def _alert(raw: Any, where: str, firing: bool) -> Alert:
         annotations=_strings(raw.get("annotations"), f"{where}.annotations"),
         starts_at=parse_time(raw.get("startsAt"), f"{where}.startsAt"),
         firing=firing,
+        generator_url=_optional_string(raw.get("generatorURL")),
     )
+
+
+def _optional_string(raw: Any) -> str | None:
+    return raw[:2000] if isinstance(raw, str) and raw else None
 
 
 def webhook(body: bytes) -> tuple[list[Alert], int]:
@@ -136,6 +148,7 @@ def alert_data(alert: Alert) -> dict[str, Any]:
         "annotations": dict(alert.annotations),
         "starts_at": alert.starts_at,
         "firing": alert.firing,
+        "generator_url": alert.generator_url,
     }
 
 
@@ -153,4 +166,5 @@ def alert_from(data: object) -> Alert | None:
         else {},
         starts_at=float(starts) if isinstance(starts, (int, float)) else None,
         firing=bool(data.get("firing", True)),
+        generator_url=_optional_string(data.get("generator_url")),
     )

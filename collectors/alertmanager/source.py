@@ -207,6 +207,7 @@ def _item(alert: Alert) -> Item:
         detail=alert.summary,
         since=alert.starts_at,
         meta={"severity": alert.severity or None, "fingerprint": alert.fingerprint},
+        links=alert.links,
     )
 
 

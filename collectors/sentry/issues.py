@@ -97,6 +97,7 @@ class Issue:
                 "project": self.project,
                 "permalink": self.permalink,
             },
+            links={"sentry": self.permalink} if self.permalink else {},
         )
 
 

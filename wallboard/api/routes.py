@@ -9,10 +9,11 @@ something it could see has changed.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from wallboard.api import auth as api_auth
@@ -20,7 +21,9 @@ from wallboard.api import errors as api_errors
 from wallboard.api import models, openapi
 from wallboard.api.links import PREFIX, base_url, screen_url, team_links
 from wallboard.config.loader import WallConfig
+from wallboard.devices import mobile_links
 from wallboard.state import ports
+from wallboard.views import links
 from wallboard.views.chat import team_line, team_message
 from wallboard.wall import Wall, current_wall
 
@@ -101,14 +104,22 @@ def teams_body(wall: Wall, config: WallConfig, base: str, query: dict[str, bool]
     return models.body(models.TeamList, {"version": wall.board.version, "teams": rows})
 
 
+def next_step_links(wall: Wall, base: str, team: str) -> dict[str, str]:
+    """The team's configured links and its signed mobile page (the QR's link)."""
+    mobile = mobile_links.mobile_url(current_app, wall, base, team, time.time())
+    return {**wall.config.teams[team].links, "mobile": mobile}
+
+
 def team_body(wall: Wall, base: str, team: str, history: bool) -> dict[str, Any]:
     view = wall.views.get(team).plain(history)
-    return models.body(models.Team, {**view, "links": team_links(base, team)})
+    more = next_step_links(wall, base, team)
+    return models.body(models.Team, {**view, "links": team_links(base, team, more)})
 
 
 def summary_body(wall: Wall, base: str, team: str) -> dict[str, Any]:
     view = wall.views.get(team).plain(history=False)
     url = screen_url(base, team)
+    steps = links.next_steps(next_step_links(wall, base, team), view)
     summary = {
         "id": view["id"],
         "name": view["name"],
@@ -116,7 +127,7 @@ def summary_body(wall: Wall, base: str, team: str) -> dict[str, Any]:
         "version": view["version"],
         "text": team_line(view),
         "screen_url": url,
-        "slack": team_message(view, url),
+        "slack": team_message(view, url, steps),
     }
     return models.body(models.Summary, summary)
 

@@ -69,6 +69,7 @@ class Panel:
     thresholds: Thresholds
     decimals: int | None
     options: BaseModel
+    links: Mapping[str, str] = field(default_factory=dict)  # kind -> http(s) URL
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class Team:
     name: str
     panels: tuple[Panel, ...]
     options: Mapping[str, BaseModel]  # source kind -> that kind's per-team options
+    links: Mapping[str, str] = field(default_factory=dict)  # kind -> http(s) URL
 
 
 @dataclass(frozen=True)

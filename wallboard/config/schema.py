@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from collectors.options import Duration, EnvName, Options, SecretFile, SecretPath, between
+from wallboard.config.links import Links
 
 Unit = Literal["percent", "per_second", "per_minute", "count", "ms", "seconds", "none"]
 PanelKind = Literal["metric", "health", "issues", "alerts", "slo"]
@@ -219,6 +220,7 @@ class PanelSettings(_WithExtras):
     crit: float | None = None
     direction: Direction = "above"
     decimals: int | None = Field(default=None, ge=0, le=6)
+    links: Links | None = None  # runbook, dashboard, on-call, incident
 
 
 def _panel_ref(value: Any) -> Any:
@@ -237,3 +239,4 @@ class TeamPanelRef(Options):
 class TeamSettings(_WithExtras):
     name: str | None = Field(default=None, min_length=1, max_length=60)
     panels: list[Annotated[TeamPanelRef, BeforeValidator(_panel_ref)]] = Field(min_length=1)
+    links: Links | None = None  # runbook, dashboard, on-call, incident

@@ -49,6 +49,7 @@ PAGES = frozenset(
         "web.rotate_page",
         "web.wall_sources",
         "rooms.room_page",
+        "mobile.team_qr",
     }
 )
 SOCKETS = frozenset({"sockets.team_socket", "sockets.screens_socket"})
@@ -73,7 +74,7 @@ def _listed() -> frozenset[str] | None:
 
 def wanted_teams(endpoint: str) -> frozenset[str] | None:
     """The teams the request would show (``ALL`` for every team)."""
-    if endpoint in ("web.team_page", "sockets.team_socket"):
+    if endpoint in ("web.team_page", "sockets.team_socket", "mobile.team_qr"):
         return frozenset({str((request.view_args or {}).get("team", ""))})
     if endpoint in ("web.rotate_page", "web.wall_page", "sockets.screens_socket"):
         return _listed()

@@ -14,6 +14,7 @@ from wallboard.board import units
 from wallboard.board.board import PanelState, severity
 from wallboard.board.deploys import Deploy, worse_since
 from wallboard.config.loader import WallConfig
+from wallboard.views.links import item_links
 from wallboard.views.sparkline import span_label
 
 DEPLOYS_SHOWN = 5
@@ -89,6 +90,7 @@ def panel_view(
                 "since": _finite(item.since),
                 "link": item.link,
                 "meta": _finite_values(item.meta),
+                "links": item_links(item),
             }
             for item in state.items
         ],
@@ -98,6 +100,7 @@ def panel_view(
         "facts": _finite_values(dict(state.facts)),
         "deploys": [d.view() for d in deploys[:DEPLOYS_SHOWN]],
         "worse_since": None,
+        "links": dict(panel.links),
     }
     if state.effective_status in ("warn", "crit"):
         view["worse_since"] = worse_since(deploys, state.worsened_at, config.deploys.worse_window)
