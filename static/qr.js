@@ -1,8 +1,9 @@
-// The QR of a troubled screen: the team shown (a team page), or the worst troubled team
-// (a wall). It points at a signed link that expires, so the image is asked for again
+// The QR of a troubled screen ([screen] qr_codes = true): the team shown (a team page), or
+// the worst troubled team (a wall). It points at a signed link that expires, so the image is asked for again
 // every few minutes (screens/mobile.py). Statuses come from the server, as everywhere.
 import { onTick } from "./clock.js";
 import { setText } from "./dom.js";
+import { settings } from "./settings.js";
 import { onChange, team as knownTeam } from "./store.js";
 
 const box = document.getElementById("qr");
@@ -27,18 +28,27 @@ function target() {
 
 function update() {
   const t = target();
-  const show = Boolean(t && TROUBLE.has(t.status));
-  if (box.hidden !== !show) box.hidden = !show;
+  const show = Boolean(settings().qr_codes && t && TROUBLE.has(t.status));
+  if (box.hidden !== !show) {
+    box.hidden = !show;
+    // The screen makes room for it (static/qr.css): the QR never covers a value.
+    if (show) document.body.dataset.qr = "1";
+    else delete document.body.dataset.qr;
+  }
   if (!show) return;
   const turn = Math.floor(Date.now() / REFRESH_MS);
   const src = "/qr/teams/" + encodeURIComponent(t.id) + ".svg?v=" + turn;
   if (img.getAttribute("src") !== src) img.setAttribute("src", src);
-  box.dataset.team = t.id;
+  box.dataset.qrTeam = t.id;
   setText(caption, "Scan: " + t.name + " on your phone");
 }
 
-onChange((t) => {
-  seen.add(t.id);
-  update();
-});
-onTick(update);
+if (box) {
+  // Beside the stage, not in it: the stage gives up the room (static/qr.css) and clips.
+  document.body.append(box);
+  onChange((t) => {
+    seen.add(t.id);
+    update();
+  });
+  onTick(update);
+}

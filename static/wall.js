@@ -8,6 +8,7 @@ import { onTick, setLine } from "./clock.js";
 import { connect } from "./connection.js";
 import { fromTemplate, setClass, setText, syncChildren } from "./dom.js";
 import { setStatus } from "./status.js";
+import "./qr.js"; // the QR of a troubled screen (templates/_qr.html)
 import { highlighted, onChange, panels, rows, team as knownTeam } from "./store.js";
 
 const body = document.body;

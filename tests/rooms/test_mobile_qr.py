@@ -33,6 +33,7 @@ heartbeat = "1s"
 
 [screen]
 drift_every = "1h"
+qr_codes = true
 
 [sources.am]
 type = "alertmanager"
