@@ -1,6 +1,6 @@
 // The QR of a troubled screen ([screen] qr_codes = true): the team shown (a team page), or
-// the worst troubled team (a wall). It points at a signed link that expires, so the image is asked for again
-// every few minutes (screens/mobile.py). Statuses come from the server, as everywhere.
+// the worst troubled team (a wall). It points at a signed link that expires, so the image
+// is asked for again every few minutes (screens/mobile.py). Statuses come from the server.
 import { onTick } from "./clock.js";
 import { setText } from "./dom.js";
 import { settings } from "./settings.js";
