@@ -7,9 +7,12 @@ const approveMessage = document.getElementById("approve-message");
 const movePages = document.getElementById("move-pages");
 const confirming = new Set(); // ids whose Revoke was clicked once
 const moveTo = new Map(); // id -> page chosen in its select
+// Each cell names its column: on a phone a row is a card and the table head is hidden.
+const labels = Array.from(document.querySelectorAll("#fleet thead th"), (th) => th.textContent);
 
 function cell(tr, text, className) {
   const td = document.createElement("td");
+  td.dataset.label = labels[tr.children.length] || "";
   td.textContent = text === null || text === undefined ? "–" : String(text);
   if (className) td.className = className;
   tr.appendChild(td);
