@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from tests.devices.support import ADMIN, ENV, approve, config, shown_code
+from tests.devices.support import ADMIN, ENV, config, shown_code
 from tests.support.api_client import fetch
 from tests.support.browser import CONNECTED, wait_for
 from tests.support.live import LiveSpec, LiveWall, demo_config, serve_wall, write_config
@@ -60,14 +60,28 @@ def test_a_tv_opened_at_a_team_and_approved_with_the_defaults_lands_there(
     assert tv.evaluate("() => document.body.dataset.team") == "search"
 
 
-def test_a_tv_can_be_paired_to_a_room(browser: Browser, live: LiveWall) -> None:
+def test_a_waiting_tv_is_listed_in_the_fleet_view_and_paired_to_a_room_from_there(
+    browser: Browser, live: LiveWall
+) -> None:
     tv = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
     tv.goto(f"{live.url}/rooms/window")
-    approval = tv.get_attribute(".pairing-qr", "data-approval") or ""
-    assert approval.endswith("&page=%2Frooms%2Fwindow"), approval
-    assert approve(live.url, shown_code(tv), "/rooms/window").status == 201
-    wait_for(tv, "() => location.pathname === '/rooms/window'", 5)
+    code = shown_code(tv)
+    fleet = browser.new_context(viewport={"width": 1600, "height": 900}).new_page()
+    fleet.goto(f"{live.url}/screens")  # no code in the link: the person finds it listed
+    fleet.fill("#token", ADMIN)
+    fleet.click("button[type=submit]")
+    wait_for(fleet, "() => Number(document.body.dataset.loaded) > 0")
+    waiting = fleet.locator(f'#waiting li[data-code="{code}"]')
+    text = waiting.text_content() or ""
+    assert text.startswith(f"{code} · 127.0.0.1 · /rooms/window · ")
+    waiting.locator("button[data-action^=approve]").click()
+    assert fleet.input_value("#approve input[name=code]") == code
+    assert fleet.input_value("#approve select[name=page]") == "/rooms/window"
+    fleet.fill("#approve input[name=name]", "Window TV")
+    fleet.click("#approve button[type=submit]")
+    wait_for(tv, "() => location.pathname === '/rooms/window' && document.body.dataset.ws", 5)
     wait_for(tv, "() => document.querySelectorAll('#teams .tile').length === 2", 5)
+    wait_for(fleet, "(c) => !document.querySelector(`#waiting li[data-code='${c}']`)", arg=code)
     # Its scope is the room's teams: another team's page sends it back to its room.
     tv.goto(f"{live.url}/teams/checkout")
     assert tv.url.endswith("/rooms/window")

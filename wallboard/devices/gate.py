@@ -185,15 +185,16 @@ def pairing_view(devices: Devices) -> Response:
     secret = request.cookies.get(cookies.PAIRING_COOKIE)
     pending = devices.waiting(secret)
     context: dict[str, Any] = {"config": wall.config, "wall": wall, "poll_ms": POLL_MS}
+    requested = offer.requested_page(wall.config)
     if pending is None or secret is None:
-        started = devices.start(request.remote_addr or "")
+        started = devices.start(request.remote_addr or "", requested or "")
         if started is None:
             body = render_template("pairing.html", code=None, **context)
             return cookies.no_store(make_response(body, 503))
         code, secret, expires_at = started.code, started.secret, started.expires_at
     else:
         code, expires_at = pending.code, pending.expires_at
-    url = approval_url(devices, code, offer.requested_page(wall.config))
+    url = approval_url(devices, code, requested)
     qr = segno.make(url, error="m").svg_inline(scale=1, border=2, svgclass="qr-code", omitsize=True)
     body = render_template(
         "pairing.html",

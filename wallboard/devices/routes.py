@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,7 +28,7 @@ from flask import (
 from werkzeug.wrappers import Response as BaseResponse
 
 from collectors.tokens import bearer
-from wallboard.devices import admin, cookies, listing, models, offer
+from wallboard.devices import admin, codes, cookies, listing, models, offer
 from wallboard.devices.gate import current_devices
 from wallboard.devices.service import Devices, Refused
 from wallboard.web import PREFIX, body, error_response
@@ -170,11 +171,22 @@ def list_screens() -> Response:
     devices = current()
     rows = listing.rows(devices)
     offline = listing.offline_of(rows)
+    now = time.time()
+    waiting = [
+        {
+            "code": codes.display(p.code),
+            "address": p.address,
+            "page": p.page,
+            "expires_in": max(0, math.ceil(p.expires_at - now)),
+        }
+        for p in devices.store.waiting(now)
+    ]
     listed = {
         "access": devices.wall.config.screen.access,
         "build": devices.wall.build_id,
         "offline": offline,
         "screens": rows,
+        "waiting": waiting,
     }
     return cookies.no_store(jsonify(body(models.ScreenList, listed)))
 

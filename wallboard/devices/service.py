@@ -126,14 +126,16 @@ class Devices:
         return self.wall.config.screen.access == "paired"
 
     # -- the screen's side ---------------------------------------------------------------
-    def start(self, address: str) -> Started | None:
-        """A new code for a browser; None when too many screens already wait."""
+    def start(self, address: str, page: str = "") -> Started | None:
+        """A new code for a browser opened at ``page``; None when too many screens wait."""
         now = time.time()
         limit = self.wall.config.screen.pairing_max_pending
         ttl = self.wall.config.screen.pairing_code_ttl
         for _ in range(3):  # a fresh code colliding with a waiting one is rare; retry
             secret = codes.new_secret()
-            pending = Pending(codes.new_code(), codes.digest(secret), address, now, now + ttl)
+            pending = Pending(
+                codes.new_code(), codes.digest(secret), address, now, now + ttl, page=page
+            )
             if self.store.add_pending(pending, PENDING_PER_ADDRESS, limit):
                 return Started(pending.code, secret, pending.expires_at)
             if self.store.pending_count() >= limit:
