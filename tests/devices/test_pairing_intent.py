@@ -30,7 +30,7 @@ def test_a_tv_opened_at_a_team_and_approved_with_the_defaults_lands_there(
     browser: Browser, live: LiveWall
 ) -> None:
     tv = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
-    tv.goto(f"{live.url}/teams/search")
+    tv.goto(f"{live.url}/teams/search?scale=1.5")
     code = shown_code(tv)
     approval = tv.get_attribute(".pairing-qr", "data-approval") or ""
     assert approval.endswith("&page=%2Fteams%2Fsearch"), approval

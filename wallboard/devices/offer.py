@@ -23,12 +23,15 @@ def screen_pages(config: WallConfig) -> list[tuple[str, str]]:
 def requested_page(config: WallConfig) -> str | None:
     """The screen page this request asked for, if it is one a screen may be paired to: the
     default target of its approval (a TV opened at /teams/search lands there)."""
-    page = request.full_path.rstrip("?")
-    try:
-        scope.page_teams(page, config.teams, config.rooms)
-    except ValueError:
-        return None
-    return page
+    # With its query when that is a screen page's (/rotate?teams=…), else without it
+    # (/teams/search?scale=2 asks for /teams/search).
+    for page in (request.full_path.rstrip("?"), request.path):
+        try:
+            scope.page_teams(page, config.teams, config.rooms)
+        except ValueError:
+            continue
+        return page
+    return None
 
 
 def chosen_page(config: WallConfig, raw: str | None) -> str:
