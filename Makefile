@@ -40,6 +40,7 @@ screenshots: $(VENV)/.installed-test
 	$(BIN)/python scripts/screenshot
 	$(BIN)/python scripts/screenshot --config docs/examples/wall-12-teams.toml --shot wall-12-teams.png=/wall
 	$(BIN)/python scripts/screenshot-fleet
+	$(BIN)/python scripts/screenshot-rooms
 	$(BIN)/python -m tests.support.four_metres_run --shot docs/screenshots/wall-triage.png
 
 $(VENV)/.installed: pyproject.toml

@@ -45,6 +45,9 @@ class Item:
     since: float | None = None  # unix seconds: down since, first seen, firing since
     link: str | None = None  # only ever rendered as text or an href on the same screen
     meta: Mapping[str, str | int | float | None] = field(default_factory=dict)
+    # The row's next steps by kind ("runbook", "source", "sentry"): upstream URLs, shown
+    # only once they pass the http(s) check (wallboard/views/links.py).
+    links: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,12 @@ const approveMessage = document.getElementById("approve-message");
 const movePages = document.getElementById("move-pages");
 const confirming = new Set(); // ids whose Revoke was clicked once
 const moveTo = new Map(); // id -> page chosen in its select
+// Each cell names its column: on a phone a row is a card and the table head is hidden.
+const labels = Array.from(document.querySelectorAll("#fleet thead th"), (th) => th.textContent);
 
 function cell(tr, text, className) {
   const td = document.createElement("td");
+  td.dataset.label = labels[tr.children.length] || "";
   td.textContent = text === null || text === undefined ? "–" : String(text);
   if (className) td.className = className;
   tr.appendChild(td);
@@ -115,6 +118,36 @@ function row(s) {
   return tr;
 }
 
+// Screens showing a code: Approve… fills the form with its code and the page it asked for.
+const waitingBox = document.getElementById("waiting-box");
+const waitingList = document.getElementById("waiting");
+
+function useWaiting(w) {
+  approveForm.elements.code.value = w.code;
+  const select = approveForm.elements.page;
+  if (w.page && !Array.from(select.options).some((o) => o.value === w.page)) {
+    select.add(new Option(w.page, w.page));
+  }
+  select.value = w.page || "/wall";
+  approveForm.elements.name.focus();
+}
+
+function renderWaiting(list) {
+  waitingBox.hidden = !list.length;
+  waitingList.replaceChildren(
+    ...list.map((w) => {
+      const li = document.createElement("li");
+      li.dataset.code = w.code;
+      const text = document.createElement("span");
+      text.textContent =
+        w.code + " · " + w.address + " · " + (w.page || "no page") + " · " + w.expires_in + " s";
+      li.appendChild(text);
+      button(li, "Approve…", () => useWaiting(w));
+      return li;
+    }),
+  );
+}
+
 function refresh() {
   return fetch("/api/v1/screens", { credentials: "same-origin", cache: "no-store" })
     .then((response) => {
@@ -129,6 +162,7 @@ function refresh() {
         if (!answer) return;
         const list = answer.screens.map(row);
         rows.replaceChildren(...list);
+        renderWaiting(answer.waiting || []);
         summary.textContent =
           answer.screens.length +
           " screens · access " +

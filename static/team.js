@@ -4,6 +4,7 @@ import { startCare } from "./care.js";
 import { connect } from "./connection.js";
 import { showDeployNote } from "./deploys.js";
 import { syncPanels } from "./panels.js";
+import "./qr.js"; // the QR of a troubled screen (templates/_qr.html)
 import { setStatus } from "./status.js";
 import { onChange, panels } from "./store.js";
 

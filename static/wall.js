@@ -8,6 +8,7 @@ import { onTick, setLine } from "./clock.js";
 import { connect } from "./connection.js";
 import { fromTemplate, setClass, setText, syncChildren } from "./dom.js";
 import { setStatus } from "./status.js";
+import "./qr.js"; // the QR of a troubled screen (templates/_qr.html)
 import { highlighted, onChange, panels, rows, team as knownTeam } from "./store.js";
 
 const body = document.body;
@@ -18,6 +19,8 @@ const FOOT_EVERY = 15000;
 const FOOT_AFTER_NEWS = 2000;
 let footAt = 0;
 let footNews = false;
+// A rotation's wall page hears every team of the rotation; it draws only its own (rooms).
+const only = body.dataset.only ? new Set(body.dataset.only.split(",")) : null;
 
 // A row: a panel, or the tile's summary of its calm panels (screen_shape.tile_rows).
 function patchRow(li, p) {
@@ -66,6 +69,7 @@ function resort() {
 }
 
 onChange((team) => {
+  if (only && !only.has(team.id)) return;
   let tile = grid.querySelector('[data-team="' + CSS.escape(team.id) + '"]');
   if (!tile) {
     tile = fromTemplate("tile");

@@ -15,6 +15,7 @@ from typing import Any
 from flask import Flask, Response
 
 from wallboard import assets, security
+from wallboard.api import rooms as api_rooms
 from wallboard.api import routes as api_routes
 from wallboard.api import slack
 from wallboard.api.json_provider import StrictJSONProvider
@@ -26,15 +27,18 @@ from wallboard.hooks import deploy as hooks_deploy
 from wallboard.hooks import sentry as hooks_sentry
 from wallboard.ops import logs, metrics, probes
 from wallboard.proxies import ClientAddress
-from wallboard.screens import pages, sockets
+from wallboard.screens import mobile, pages, rooms, sockets
 from wallboard.screens.reader import NoReaderThread
 from wallboard.wall import EXTENSION, Wall
 
 FACES = (
     pages.bp,
+    rooms.bp,
+    mobile.bp,
     probes.bp,
     metrics.bp,
     api_routes.bp,
+    api_rooms.bp,
     slack.bp,
     hooks_sentry.bp,
     hooks_alertmanager.bp,

@@ -37,6 +37,12 @@ class Alert:
         return self.labels.get("severity", "")
 
     @property
+    def links(self) -> dict[str, str]:
+        """The alert's next steps: its ``runbook_url`` annotation and its ``generatorURL``."""
+        found = {"runbook": self.annotations.get("runbook_url"), "source": self.link}
+        return {k: v for k, v in found.items() if v}
+
+    @property
     def summary(self) -> str:
         return self.annotations.get("summary") or self.annotations.get("description", "")
 

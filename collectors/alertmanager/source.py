@@ -208,6 +208,7 @@ def _item(alert: Alert) -> Item:
         since=alert.starts_at,
         link=alert.link,
         meta={"severity": alert.severity or None, "fingerprint": alert.fingerprint},
+        links=alert.links,
     )
 
 

@@ -108,6 +108,7 @@ class Issue:
                 "project": self.project,
                 "permalink": self.permalink,
             },
+            links={"sentry": self.permalink} if self.permalink else {},
         )
 
 

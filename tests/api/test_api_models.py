@@ -41,6 +41,9 @@ def test_a_body_is_the_screen_view_unchanged_numbers_included(tmp_path: Path) ->
         view = team_view(live.wall.board, "payments", history=True)
         expected = {**view, "links": team_links(live.url, "payments")}
     body = json.loads(answer.body)
+    # Beside the team's links, its signed mobile page (the QR's link): checked in tests/rooms.
+    mobile = body["links"].pop("mobile")
+    assert mobile.startswith(f"{live.url}/m/teams/payments?exp=")
     # Same values and the same JSON types (a count stays 3, never 3.0).
     assert body == json.loads(json.dumps(expected))
     assert answer.body.decode().count('"spark"') == len(body["panels"])

@@ -109,11 +109,16 @@ def test_a_closed_page_goes_offline_after_three_heartbeats_and_the_wall_counts_i
     browser: Browser, live: LiveWall
 ) -> None:
     tv = open_screen(browser, f"{live.url}/teams/search?screen=stairs")
+    # An anonymous tab (a laptop's, no ?screen=): listed, but its closing is no TV going dark.
+    laptop = open_screen(browser, f"{live.url}/teams/payments")
     row_named(live, "stairs", lambda r: r["status"] == "online")
+    row_named(live, "", lambda r: r["status"] == "online")
     assert "offline" not in fetch(f"{live.url}/wall").body.decode()
     closed = time.monotonic()
     tv.page.context.close()
+    laptop.page.context.close()
     row = row_named(live, "stairs", lambda r: r["status"] == "offline", timeout=10)
+    row_named(live, "", lambda r: r["status"] == "offline", timeout=10)
     waited = time.monotonic() - closed
     heartbeat = live.wall.config.wall.heartbeat
     assert waited >= heartbeat * 2  # not at once: a blip is not "offline"
@@ -123,6 +128,7 @@ def test_a_closed_page_goes_offline_after_three_heartbeats_and_the_wall_counts_i
     metrics = fetch(f"{live.url}/metrics").body.decode()
     assert "wallboard_screens_offline 1.0" in metrics
     assert fetch(f"{live.url}/wall/sources").json()["offline_screens"] == 1
+    assert admin(live.url, "").json()["offline"] == 1
 
 
 def test_a_hostile_name_and_page_error_are_inert_on_the_fleet_view(

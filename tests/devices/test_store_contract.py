@@ -11,6 +11,7 @@ import secrets
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -119,6 +120,19 @@ def test_per_address_and_global_limits(store: DeviceStore) -> None:
     assert not store.add_pending(pending("10.0.2.1"), 2, 5)  # five wait: no sixth
     duplicate = Pending(others[0].code, "x" * 64, "10.0.3.1", now, now + TTL)
     assert not store.add_pending(duplicate, 2, 10)  # a code that waits is not issued twice
+
+
+def test_waiting_screens_are_listed_with_the_page_they_asked_for(store: DeviceStore) -> None:
+    now = time.time()
+    first = replace(pending("10.0.0.8", at=now), page="/teams/search")
+    second = pending("10.0.0.9", at=now + 0.01)  # opened at a page that is no screen page
+    for shown in (first, second):
+        assert store.add_pending(shown, 2, 10)
+    listed = [(p.code, p.address, p.page) for p in store.waiting(time.time())]
+    assert listed == [(first.code, "10.0.0.8", "/teams/search"), (second.code, "10.0.0.9", "")]
+    assert store.approve(first.code, device(), time.time())
+    assert [p.code for p in store.waiting(time.time())] == [second.code]  # approved: not waiting
+    assert store.waiting(now + TTL + 1) == []  # expired: gone
 
 
 def test_move_and_revoke(store: DeviceStore) -> None:

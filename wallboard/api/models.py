@@ -30,6 +30,12 @@ def _omitted(schema: dict[str, Any]) -> None:
     schema.pop("default", None)
 
 
+def _omitted_uri(schema: dict[str, Any]) -> None:
+    # A URI left out of the body when absent.
+    schema.pop("default", None)
+    schema["format"] = "uri"
+
+
 class _Closed(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -47,6 +53,7 @@ class Item(_Closed):
     since: Number | None
     link: str | None
     meta: dict[str, str | Number | None]
+    links: dict[str, str] = Field(description="Next steps by kind: runbook, source, sentry…")
 
 
 class Deploy(_Closed):
@@ -99,6 +106,9 @@ class Panel(_Closed):
         'then Bo" ("as of 14:02" first when the names may be old); on-call panels only.',
         json_schema_extra=_omitted,
     )
+    links: dict[str, str] = Field(
+        description="The panel's configured next steps: runbook, dashboard, oncall, incident."
+    )
     # Only with ?history=1; left out of the body (not null) otherwise.
     spark: list[Number | None] = Field(
         default=None,  # type: ignore[arg-type]
@@ -126,6 +136,16 @@ class Links(_Closed):
     self: Uri
     summary: Uri
     screen: Uri
+    # The team's configured next steps and its mobile page, present when set.
+    runbook: str = Field(default=None, json_schema_extra=_omitted_uri)  # type: ignore[assignment]
+    dashboard: str = Field(default=None, json_schema_extra=_omitted_uri)  # type: ignore[assignment]
+    oncall: str = Field(default=None, json_schema_extra=_omitted_uri)  # type: ignore[assignment]
+    incident: str = Field(default=None, json_schema_extra=_omitted_uri)  # type: ignore[assignment]
+    mobile: str = Field(  # type: ignore[assignment]
+        default=None,
+        description="The signed, expiring mobile page of the team's problems (its QR).",
+        json_schema_extra=_omitted_uri,
+    )
 
 
 class Team(_Closed):

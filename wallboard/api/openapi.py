@@ -128,6 +128,15 @@ def document(base: str, team_ids: list[str], tokens_required: bool) -> dict[str,
             f"{PREFIX}/teams/{{team}}/deploys": {
                 "get": _read("A team's recent deploys, newest first", "DeployList", [team])
             },
+            f"{PREFIX}/rooms": {
+                "get": {
+                    "summary": "Every room: its teams, their worst status, a rotation's page now",
+                    "responses": {
+                        "200": json_content(ref("RoomList"), "Read from the board and config"),
+                        "401": _ERRORS["401"],
+                    },
+                }
+            },
             f"{PREFIX}/openapi.json": {
                 "get": {
                     "summary": "This document",

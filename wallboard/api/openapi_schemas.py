@@ -11,6 +11,7 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 
 from wallboard.api.models import RESPONSES
+from wallboard.api.rooms import ROOM_RESPONSES
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 
@@ -25,7 +26,8 @@ def json_content(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 def _schemas() -> dict[str, Any]:
     _, top = models_json_schema(
-        [(model, "serialization") for model in RESPONSES], ref_template=REF_TEMPLATE
+        [(model, "serialization") for model in (*RESPONSES, *ROOM_RESPONSES)],
+        ref_template=REF_TEMPLATE,
     )
     defs: dict[str, Any] = top["$defs"]
     return defs

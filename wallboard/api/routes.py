@@ -9,10 +9,11 @@ something it could see has changed.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from collectors.base import STATUSES
@@ -21,7 +22,9 @@ from wallboard.api import errors as api_errors
 from wallboard.api import models, openapi
 from wallboard.api.links import PREFIX, base_url, screen_url, team_links
 from wallboard.config.loader import WallConfig
+from wallboard.devices import mobile_links
 from wallboard.state import ports
+from wallboard.views import links
 from wallboard.views.chat import team_line, team_message
 from wallboard.views.oncall_chat import oncall_lines, oncall_message
 from wallboard.views.problems_named import problems
@@ -130,14 +133,22 @@ def _statuses() -> frozenset[str] | Response | None:
     return frozenset(given)
 
 
+def next_step_links(wall: Wall, base: str, team: str) -> dict[str, str]:
+    """The team's configured links and its signed mobile page (the QR's link)."""
+    mobile = mobile_links.mobile_url(current_app, wall, base, team, time.time())
+    return {**wall.config.teams[team].links, "mobile": mobile}
+
+
 def team_body(wall: Wall, base: str, team: str, history: bool) -> dict[str, Any]:
     view = wall.views.get(team).plain(history)
-    return models.body(models.Team, {**view, "links": team_links(base, team)})
+    more = next_step_links(wall, base, team)
+    return models.body(models.Team, {**view, "links": team_links(base, team, more)})
 
 
 def summary_body(wall: Wall, base: str, team: str) -> dict[str, Any]:
     view = wall.views.get(team).plain(history=False)
     url = screen_url(base, team)
+    steps = links.next_steps(next_step_links(wall, base, team), view)
     summary = {
         "problems": problems(view),
         "id": view["id"],
@@ -146,7 +157,7 @@ def summary_body(wall: Wall, base: str, team: str) -> dict[str, Any]:
         "version": view["version"],
         "text": team_line(view),
         "screen_url": url,
-        "slack": team_message(view, url),
+        "slack": team_message(view, url, steps),
     }
     return models.body(models.Summary, summary)
 

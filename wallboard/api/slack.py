@@ -22,8 +22,10 @@ from collectors.tokens import same
 from wallboard.api import errors as api_errors
 from wallboard.api import models, slack_pair
 from wallboard.api.links import PREFIX, base_url, screen_url
+from wallboard.api.routes import next_step_links
 from wallboard.config.loader import WallConfig
 from wallboard.devices.gate import current_devices
+from wallboard.views import links
 from wallboard.views.chat import no_such_team, team_message, teams_message, text_message, usage
 from wallboard.views.oncall_chat import everyone_message, oncall_message
 from wallboard.wall import Wall, current_wall
@@ -101,7 +103,8 @@ def _answer(wall: Wall, config: WallConfig, text: str, command: str, base: str) 
     view = wall.views.get(team).plain(history=False)
     if oncall:
         return {"response_type": configured, **oncall_message(view, screen_url(base, team))}
-    return {"response_type": configured, **team_message(view, screen_url(base, team))}
+    steps = links.next_steps(next_step_links(wall, base, team), view)
+    return {"response_type": configured, **team_message(view, screen_url(base, team), steps)}
 
 
 bp = Blueprint("slack", __name__, url_prefix=f"{PREFIX}/slack")

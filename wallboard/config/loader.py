@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from wallboard.config import nesting
 from wallboard.config import resolve as config_resolve
+from wallboard.config import rooms as config_rooms
 from wallboard.config.model import (
     ConfigError,
     ConfigIssue,
@@ -92,8 +93,8 @@ def _shape(
     """Phase one, section by section and entry by entry, so one bad part hides no other."""
     out: dict[str, Any] = {}
     for key in data:
-        if key not in _SECTIONS and key not in _TABLES:
-            hint = did_you_mean(key, [*_SECTIONS, *_TABLES])
+        if key not in _SECTIONS and key not in _TABLES and key != "rooms":
+            hint = did_you_mean(key, [*_SECTIONS, *_TABLES, "rooms"])
             issues.append(ConfigIssue(key, f"unknown section (check the spelling){hint}"))
     for key, model in _SECTIONS.items():
         out[key] = _validate(model, data.get(key, {}), (key,), context, issues) or model()
@@ -152,6 +153,10 @@ def parse(
     for service, team_id in shape["deploys"].services.items():
         if team_id not in teams and team_id not in (data.get("teams") or {}):
             issues.append(ConfigIssue(f"deploys.services.{service}", f'no team named "{team_id}"'))
+    room_table = config_rooms.shape(data.get("rooms"), context, issues)
+    raw_teams = data.get("teams")
+    team_ids = list(raw_teams) if isinstance(raw_teams, Mapping) else []
+    rooms = config_rooms.resolve(room_table, team_ids, issues)
     if issues:
         raise ConfigError(file, issues)
     return WallConfig(
@@ -165,6 +170,7 @@ def parse(
         sources=sources,
         teams=teams,
         state=shape["state"],
+        rooms=rooms,
     )
 
 

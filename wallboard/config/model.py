@@ -5,9 +5,12 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
+
+if TYPE_CHECKING:
+    from wallboard.config.rooms import Room
 
 from wallboard.config.schema import (
     ApiSettings,
@@ -66,6 +69,7 @@ class Panel:
     thresholds: Thresholds
     decimals: int | None
     options: BaseModel
+    links: Mapping[str, str] = field(default_factory=dict)  # kind -> http(s) URL
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,7 @@ class Team:
     name: str
     panels: tuple[Panel, ...]
     options: Mapping[str, BaseModel]  # source kind -> that kind's per-team options
+    links: Mapping[str, str] = field(default_factory=dict)  # kind -> http(s) URL
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,7 @@ class WallConfig:
     teams: Mapping[str, Team]  # in file order
     deploys: DeploySettings = field(default_factory=DeploySettings)
     state: StateSettings = field(default_factory=StateSettings)
+    rooms: Mapping[str, Room] = field(default_factory=dict)  # [rooms.<id>], in file order
 
     def team(self, team_id: str) -> Team | None:
         return self.teams.get(team_id)

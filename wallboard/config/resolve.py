@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from collectors.registry import KINDS, source_class
+from wallboard.config.links import Links
 from wallboard.config.model import (
     ConfigIssue,
     Panel,
@@ -62,6 +63,10 @@ def sources(
     return out
 
 
+def _links(links: Links | None) -> dict[str, str]:
+    return links.as_dict() if links is not None else {}
+
+
 def panels(
     table: dict[str, PanelSettings],
     source_types: dict[str, str],
@@ -98,7 +103,17 @@ def panels(
             continue
         if p.source not in sources:
             continue
-        out[pid] = Panel(pid, p.title, p.kind, p.unit, p.source, thresholds, p.decimals, options)
+        out[pid] = Panel(
+            pid,
+            p.title,
+            p.kind,
+            p.unit,
+            p.source,
+            thresholds,
+            p.decimals,
+            options,
+            _links(p.links),
+        )
     return out
 
 
@@ -200,8 +215,9 @@ def teams(
                     thresholds,
                     base.decimals,
                     base.options,
+                    base.links,
                 )
             )
         options = _team_options(tid, t.extras, kinds, context, issues)
-        out[tid] = Team(tid, name, tuple(team_panels), options)
+        out[tid] = Team(tid, name, tuple(team_panels), options, _links(t.links))
     return out

@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from collectors.options import Duration, EnvName, Options, SecretFile, SecretPath, between
+from wallboard.config.links import Links
 
 Unit = Literal["percent", "per_second", "per_minute", "count", "ms", "seconds", "none"]
 PanelKind = Literal["metric", "health", "issues", "alerts", "slo", "oncall"]
@@ -89,6 +90,9 @@ class ScreenSettings(Options):
     dim_until: str | None = None
     dim_brightness: float = Field(default=0.45, ge=0.1, le=1.0)
     # Chime when a panel turns critical: off by default, at most one per `chime_min_interval`.
+    # A QR of a troubled team's mobile page (its problems and links) on team pages and
+    # walls; the screen gives up a column on the right for it (docs/rooms.md).
+    qr_codes: bool = False
     chime: bool = False
     chime_min_interval: ChimeMinInterval = 300.0
     chime_quiet_from: str | None = None
@@ -219,6 +223,7 @@ class PanelSettings(_WithExtras):
     crit: float | None = None
     direction: Direction = "above"
     decimals: int | None = Field(default=None, ge=0, le=6)
+    links: Links | None = None  # runbook, dashboard, on-call, incident
 
 
 def _panel_ref(value: Any) -> Any:
@@ -237,3 +242,4 @@ class TeamPanelRef(Options):
 class TeamSettings(_WithExtras):
     name: str | None = Field(default=None, min_length=1, max_length=60)
     panels: list[Annotated[TeamPanelRef, BeforeValidator(_panel_ref)]] = Field(min_length=1)
+    links: Links | None = None  # runbook, dashboard, on-call, incident

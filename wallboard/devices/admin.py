@@ -37,6 +37,11 @@ def admin_tokens(wall: Wall) -> list[bytes]:
     return accepted_tokens(screen.admin_tokens_env, wall.env, screen.admin_tokens_file)
 
 
+def configured(wall: Wall) -> bool:
+    """Whether any admin token can be presented at all (named in the config and set)."""
+    return bool(admin_tokens(wall))
+
+
 def token_is_admin(wall: Wall, presented: str) -> bool:
     admin = admin_tokens(wall)
     if not admin or not matches_any(presented, admin):

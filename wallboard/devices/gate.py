@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 import segno
 from flask import (
@@ -32,7 +33,8 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
-from wallboard.devices import codes, cookies, scope
+from wallboard.config.rooms import Room
+from wallboard.devices import codes, cookies, offer, scope
 from wallboard.devices.admin import is_admin
 from wallboard.devices.service import EXTENSION, Devices
 from wallboard.state.ports import Device
@@ -40,7 +42,15 @@ from wallboard.wall import current_wall
 from wallboard.web import base_url
 
 PAGES = frozenset(
-    {"web.index", "web.team_page", "web.wall_page", "web.rotate_page", "web.wall_sources"}
+    {
+        "web.index",
+        "web.team_page",
+        "web.wall_page",
+        "web.rotate_page",
+        "web.wall_sources",
+        "rooms.room_page",
+        "mobile.team_qr",
+    }
 )
 SOCKETS = frozenset({"sockets.team_socket", "sockets.screens_socket"})
 POLL_MS = 300
@@ -64,10 +74,17 @@ def _listed() -> frozenset[str] | None:
 
 def wanted_teams(endpoint: str) -> frozenset[str] | None:
     """The teams the request would show (``ALL`` for every team)."""
-    if endpoint in ("web.team_page", "sockets.team_socket"):
+    if endpoint in ("web.team_page", "sockets.team_socket", "mobile.team_qr"):
         return frozenset({str((request.view_args or {}).get("team", ""))})
-    if endpoint in ("web.rotate_page", "sockets.screens_socket"):
+    if endpoint in ("web.rotate_page", "web.wall_page", "sockets.screens_socket"):
         return _listed()
+    if endpoint == "rooms.room_page":
+        room = current_wall().config.rooms.get(str((request.view_args or {}).get("room_id", "")))
+        return (
+            scope.ALL
+            if room is None
+            else scope.page_teams(room.path, (), current_wall().config.rooms)
+        )
     return scope.ALL  # /, /wall, /wall/sources
 
 
@@ -89,7 +106,9 @@ def gate() -> BaseResponse | None:
             return cookies.no_store(_json_error(401, "not_paired", "this screen is not paired"))
         return pairing_view(devices)
     try:
-        granted = scope.page_teams(device.page, devices.wall.config.teams)
+        granted = scope.page_teams(
+            device.page, devices.wall.config.teams, devices.wall.config.rooms
+        )
         removed = False
     except ValueError:  # its page's team was removed by a reload: nothing to show
         granted, removed = frozenset(), True
@@ -120,10 +139,10 @@ def renew(response: Response) -> Response:
     return response
 
 
-def page_exists(page: str, teams: Collection[str]) -> bool:
+def page_exists(page: str, teams: Collection[str], rooms: Mapping[str, Room] | None = None) -> bool:
     """Whether a device's page is still one this wall shows (a reload can remove its team)."""
     try:
-        scope.page_teams(page, teams)
+        scope.page_teams(page, teams, rooms)
     except ValueError:
         return False
     return True
@@ -153,8 +172,11 @@ def _json_error(status: int, code: str, message: str) -> Response:
     return response
 
 
-def approval_url(devices: Devices, code: str) -> str:
-    return f"{base_url(devices.wall.config)}/screens?code={codes.display(code)}"
+def approval_url(devices: Devices, code: str, page: str | None = None) -> str:
+    """The fleet view's approval of ``code``; ``page``, the page the TV was opened at, is
+    the approval's default target."""
+    url = f"{base_url(devices.wall.config)}/screens?code={codes.display(code)}"
+    return url + "&" + urlencode({"page": page}) if page else url
 
 
 def pairing_view(devices: Devices) -> Response:
@@ -163,15 +185,16 @@ def pairing_view(devices: Devices) -> Response:
     secret = request.cookies.get(cookies.PAIRING_COOKIE)
     pending = devices.waiting(secret)
     context: dict[str, Any] = {"config": wall.config, "wall": wall, "poll_ms": POLL_MS}
+    requested = offer.requested_page(wall.config)
     if pending is None or secret is None:
-        started = devices.start(request.remote_addr or "")
+        started = devices.start(request.remote_addr or "", requested or "")
         if started is None:
             body = render_template("pairing.html", code=None, **context)
             return cookies.no_store(make_response(body, 503))
         code, secret, expires_at = started.code, started.secret, started.expires_at
     else:
         code, expires_at = pending.code, pending.expires_at
-    url = approval_url(devices, code)
+    url = approval_url(devices, code, requested)
     qr = segno.make(url, error="m").svg_inline(scale=1, border=2, svgclass="qr-code", omitsize=True)
     body = render_template(
         "pairing.html",
@@ -223,7 +246,9 @@ def status() -> Response:
     admin = is_admin(devices.wall, devices.sessions, request)
     # A TV whose page a reload removed is paired but has nothing to show: not valid, so the
     # page reloads itself into the "page removed" view (which looks again by itself).
-    removed = device is not None and not page_exists(device.page, devices.wall.config.teams)
+    removed = device is not None and not page_exists(
+        device.page, devices.wall.config.teams, devices.wall.config.rooms
+    )
     valid = admin or ((not devices.paired or device is not None) and not removed)
     return cookies.no_store(
         jsonify(access=devices.wall.config.screen.access, valid=valid, page_removed=removed)

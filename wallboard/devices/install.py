@@ -30,8 +30,8 @@ class FleetCollector(Collector):
             return  # no fleet gauges while the pairing store is unreachable; the rest stay
         yield GaugeMetricFamily(
             "wallboard_screens_offline",
-            "Screens seen in the last 24 h that missed more than three heartbeats.",
-            value=sum(1 for r in rows if r["status"] == "offline"),
+            "Named or paired screens seen in the last 24 h that missed more than three heartbeats.",
+            value=listing.offline_of(rows),
         )
         yield GaugeMetricFamily(
             "wallboard_screens_paired",

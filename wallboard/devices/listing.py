@@ -141,14 +141,22 @@ def rows(devices: Devices) -> list[dict[str, Any]]:
     return out
 
 
+def offline_of(listed: list[dict[str, Any]]) -> int:
+    """Offline screens among ``listed`` rows that count: paired, or named with
+    ``?screen=NAME``. An anonymous tab that closed is a laptop, not a TV going dark (it
+    stays listed, uncounted)."""
+    return sum(1 for r in listed if r["status"] == "offline" and (r["paired"] or r["name"]))
+
+
 def offline_count(devices: Devices) -> int:
-    """Offline screens; cached a second, as every /wall footer asks (O(screens) each time)."""
+    """Offline screens (named or paired ones only); cached a second, as every /wall footer
+    asks (O(screens) each time)."""
     now = time.monotonic()
     at, count = devices.offline_cache
     if now - at >= 1.0:
         # Pairing store unreachable: the footer keeps the last count; the page must not fail.
         with contextlib.suppress(StoreUnavailable):
-            count = sum(1 for r in rows(devices) if r["status"] == "offline")
+            count = offline_of(rows(devices))
         devices.offline_cache = (now, count)
     return count
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 Number = int | float
 ScreenStatus = Literal["online", "offline", "never connected"]
@@ -51,11 +51,21 @@ class ScreenRow(_Closed):
     replica: str | None  # the replica holding its socket (Redis state); null with one process
 
 
+class WaitingScreen(_Closed):
+    code: str = Field(description="The code it shows, as typed (XXXX-XXXX).")
+    address: str
+    page: str = Field(description="The page it was opened at: its approval's default.")
+    expires_in: int = Field(description="Seconds until the code expires.")
+
+
 class ScreenList(_Closed):
     access: Literal["open", "paired"]
     build: str
     offline: int
     screens: list[ScreenRow]
+    waiting: list[WaitingScreen] = Field(
+        default_factory=list, description="Screens showing a code, not yet approved."
+    )
 
 
 class ApprovedScreen(_Closed):

@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 import math
 import re
+import time
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -26,7 +28,7 @@ from flask import (
 from werkzeug.wrappers import Response as BaseResponse
 
 from collectors.tokens import bearer
-from wallboard.devices import admin, cookies, listing, models
+from wallboard.devices import admin, codes, cookies, listing, models, offer
 from wallboard.devices.gate import current_devices
 from wallboard.devices.service import Devices, Refused
 from wallboard.web import PREFIX, body, error_response
@@ -51,6 +53,12 @@ def _unauthorized() -> Response:
 def _code(raw: str) -> str:
     """A code carried through the sign-in (QR link): letters and dashes only, short."""
     return re.sub(r"[^A-Za-z-]", "", raw)[:12]
+
+
+def _page_arg(raw: str | None) -> str:
+    """A ``page`` carried through the sign-in: a screen path, or nothing."""
+    raw = (raw or "")[:300]
+    return raw if raw.startswith("/") and not raw.startswith("//") else ""
 
 
 def _body() -> dict[str, Any] | None:
@@ -81,11 +89,22 @@ def fleet_page() -> Response:
     devices = current()
     code = _code(request.args.get("code", ""))
     if not admin_ok():
-        page = render_template("fleet_login.html", config=devices.wall.config, code=code)
+        page = render_template(
+            "fleet_login.html",
+            config=devices.wall.config,
+            code=code,
+            page=_page_arg(request.args.get("page")),
+            can_sign_in=admin.configured(devices.wall),
+        )
         return cookies.no_store(make_response(page, 401))
-    teams = list(devices.wall.config.teams)
+    config = devices.wall.config
     page = render_template(
-        "fleet.html", config=devices.wall.config, wall=devices.wall, code=code, teams=teams
+        "fleet.html",
+        config=config,
+        wall=devices.wall,
+        code=code,
+        pages=offer.screen_pages(config),
+        chosen=offer.chosen_page(config, request.args.get("page")),
     )
     return cookies.no_store(make_response(page, 200))
 
@@ -101,10 +120,17 @@ def login() -> BaseResponse:
         count = logins.hit(address)
         log.warning("fleet view: refused an admin sign-in from %s (%d in a minute)", address, count)
         page = render_template(
-            "fleet_login.html", config=devices.wall.config, code=code, refused=True
+            "fleet_login.html",
+            config=devices.wall.config,
+            code=code,
+            page=_page_arg(request.form.get("page")),
+            can_sign_in=admin.configured(devices.wall),
+            refused=True,
         )
         return cookies.no_store(make_response(page, 401))
-    response = redirect("/screens" + (f"?code={code}" if code else ""), code=303)
+    back = {"code": code, "page": _page_arg(request.form.get("page"))}
+    query = urlencode({k: v for k, v in back.items() if v})
+    response = redirect("/screens" + (f"?{query}" if query else ""), code=303)
     session = devices.sessions.open()
     cookies.set_secret(
         response, devices.wall, admin.SESSION_COOKIE, session, int(admin.SESSION_TTL)
@@ -144,12 +170,23 @@ def _admins_only() -> Response | None:
 def list_screens() -> Response:
     devices = current()
     rows = listing.rows(devices)
-    offline = sum(1 for r in rows if r["status"] == "offline")
+    offline = listing.offline_of(rows)
+    now = time.time()
+    waiting = [
+        {
+            "code": codes.display(p.code),
+            "address": p.address,
+            "page": p.page,
+            "expires_in": max(0, math.ceil(p.expires_at - now)),
+        }
+        for p in devices.store.waiting(now)
+    ]
     listed = {
         "access": devices.wall.config.screen.access,
         "build": devices.wall.build_id,
         "offline": offline,
         "screens": rows,
+        "waiting": waiting,
     }
     return cookies.no_store(jsonify(body(models.ScreenList, listed)))
 

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from urllib.parse import parse_qs, urlsplit
+
+from wallboard.config.rooms import Room
 
 ALL = None  # a page of every team (/wall, /rotate without teams)
 
 
-def page_teams(page: str, known: Collection[str]) -> frozenset[str] | None:
+def room_scope(room: Room) -> frozenset[str] | None:
+    """The teams a room shows; ``ALL`` when its rotation shows /wall."""
+    if any(page.kind == "wall" for page in room.rotation):
+        return ALL
+    return frozenset(room.teams) | frozenset(p.target for p in room.rotation if p.kind == "team")
+
+
+def page_teams(
+    page: str, known: Collection[str], rooms: Mapping[str, Room] | None = None
+) -> frozenset[str] | None:
     """The teams ``page`` shows (``ALL``: every team); ValueError if it is no screen page.
 
-    Accepted pages: ``/wall``, ``/teams/<team>``, ``/rotate`` and ``/rotate?teams=a,b``
-    (other rotate parameters such as ``every`` pass through). Only known teams.
+    Accepted pages: ``/wall``, ``/wall?teams=a,b``, ``/teams/<team>``, ``/rooms/<room>``,
+    ``/rotate`` and ``/rotate?teams=a,b`` (other rotate parameters such as ``every`` pass
+    through). Only known teams and rooms.
     """
     if len(page) > 300 or not page.startswith("/") or page.startswith("//"):
         raise ValueError(page)
@@ -22,12 +34,17 @@ def page_teams(page: str, known: Collection[str]) -> frozenset[str] | None:
     path = parts.path
     if path == "/wall" and not parts.query:
         return ALL
+    if path.startswith("/rooms/") and not parts.query:
+        room = (rooms or {}).get(path[len("/rooms/") :])
+        if room is None:
+            raise ValueError(page)
+        return _rooms_teams(room, rooms or {})
     if path.startswith("/teams/") and not parts.query:
         team = path[len("/teams/") :]
         if team not in known:
             raise ValueError(page)
         return frozenset({team})
-    if path == "/rotate":
+    if path in ("/rotate", "/wall"):
         raw = parse_qs(parts.query, keep_blank_values=True).get("teams", [""])
         listed = [t for t in ",".join(raw).split(",") if t]
         if not listed:
@@ -36,6 +53,14 @@ def page_teams(page: str, known: Collection[str]) -> frozenset[str] | None:
             raise ValueError(page)
         return frozenset(listed)
     raise ValueError(page)
+
+
+def _rooms_teams(room: Room, rooms: Mapping[str, Room]) -> frozenset[str] | None:
+    scope = room_scope(room)
+    if scope is ALL:
+        return ALL
+    inner = [rooms[p.target].teams for p in room.rotation if p.kind == "room"]
+    return scope.union(*inner)
 
 
 def may_see(granted: frozenset[str] | None, wanted: frozenset[str] | None) -> bool:

@@ -126,14 +126,16 @@ class Devices:
         return self.wall.config.screen.access == "paired"
 
     # -- the screen's side ---------------------------------------------------------------
-    def start(self, address: str) -> Started | None:
-        """A new code for a browser; None when too many screens already wait."""
+    def start(self, address: str, page: str = "") -> Started | None:
+        """A new code for a browser opened at ``page``; None when too many screens wait."""
         now = time.time()
         limit = self.wall.config.screen.pairing_max_pending
         ttl = self.wall.config.screen.pairing_code_ttl
         for _ in range(3):  # a fresh code colliding with a waiting one is rare; retry
             secret = codes.new_secret()
-            pending = Pending(codes.new_code(), codes.digest(secret), address, now, now + ttl)
+            pending = Pending(
+                codes.new_code(), codes.digest(secret), address, now, now + ttl, page=page
+            )
             if self.store.add_pending(pending, PENDING_PER_ADDRESS, limit):
                 return Started(pending.code, secret, pending.expires_at)
             if self.store.pending_count() >= limit:
@@ -159,10 +161,12 @@ class Devices:
     # -- the admin's side ----------------------------------------------------------------
     def check_page(self, page: str) -> str:
         try:
-            scope.page_teams(page, self.wall.config.teams)
+            scope.page_teams(page, self.wall.config.teams, self.wall.config.rooms)
         except ValueError:
             raise Refused(
-                400, "bad_page", "page must be /wall, /teams/<team> or /rotate?teams=…"
+                400,
+                "bad_page",
+                "page must be /wall, /teams/<team>, /rooms/<room> or /rotate?teams=…",
             ) from None
         return page
 
@@ -242,7 +246,7 @@ class Devices:
         the new page does not show close (4001: a page that missed the move reloads and the
         gate sends it to its new page), whether or not the page obeyed the command."""
         try:
-            granted = scope.page_teams(page, self.wall.config.teams)
+            granted = scope.page_teams(page, self.wall.config.teams, self.wall.config.rooms)
         except ValueError:  # a page this wall no longer shows: nothing is allowed
             granted = frozenset()
         for screen in screens:

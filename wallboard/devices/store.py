@@ -109,3 +109,9 @@ class MemoryDeviceStore:
         with self._lock:
             self._prune(time.time())
             return len(self._pending)
+
+    def waiting(self, now: float) -> list[Pending]:
+        with self._lock:
+            self._prune(now)
+            found = [p for p in self._pending.values() if p.device_id is None]
+        return sorted(found, key=lambda p: p.created_at)

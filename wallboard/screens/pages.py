@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Collection
 from typing import Any
 
 from flask import (
@@ -24,6 +25,7 @@ from wallboard.config.loader import WallConfig
 from wallboard.devices import listing
 from wallboard.devices.gate import devices_of
 from wallboard.fanout import protocol
+from wallboard.screens import subset
 from wallboard.views.screen_shape import age_text
 from wallboard.wall import Wall, current_wall
 
@@ -98,6 +100,9 @@ def _screen(template: str, wall: Wall, config: WallConfig, **context: Any) -> st
     )
 
 
+screen_page = _screen  # the rooms' pages (screens/rooms.py) render the same way
+
+
 def _rotation_args(config: WallConfig) -> tuple[list[str], float]:
     raw = request.args.get("teams", "")
     teams = [t for t in raw.split(",") if t] or list(config.teams)
@@ -142,15 +147,38 @@ def team_page(team: str) -> str:
     return _screen("team.html", wall, config, team=view)
 
 
-@bp.get("/wall")
-def wall_page() -> str:
-    wall = current_wall()
-    with wall.board.read() as config:
-        teams = [view.screen for view in wall.views.worst_first()]
-        notes = source_notes(wall.board)
+def wall_tiles(wall: Wall, only: Collection[str] | None = None) -> list[dict[str, Any]]:
+    """/wall's tiles, worst first: every team's, or those of ``only`` (a room, ``?teams=``).
+    Read inside ``board.read()``."""
+    return [v.screen for v in wall.views.worst_first() if only is None or v.id in only]
+
+
+def wall_screen(
+    template: str,
+    wall: Wall,
+    config: WallConfig,
+    teams: list[dict[str, Any]],
+    notes: list[dict[str, str]],
+    **context: Any,
+) -> str:
+    """wall.html (or a page extending it) of ``teams``' tiles, with its footer."""
     status = teams[0]["status"] if teams else "unknown"
     foot = foot_lines(notes, len(config.sources), offline_screens())
-    return _screen("wall.html", wall, config, teams=teams, status=status, notes=notes, foot=foot)
+    return _screen(
+        template, wall, config, teams=teams, status=status, notes=notes, foot=foot, **context
+    )
+
+
+@bp.get("/wall")
+def wall_page() -> str | Response:
+    wall = current_wall()
+    with wall.board.read() as config:
+        only = subset.requested_teams(config)  # ?teams=a,b: a wall of those teams
+        if isinstance(only, Response):
+            return only
+        teams = wall_tiles(wall, only)
+        notes = source_notes(wall.board)
+    return wall_screen("wall.html", wall, config, teams, notes, **subset.wall_args(only))
 
 
 @bp.get("/wall/sources")

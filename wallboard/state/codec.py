@@ -43,7 +43,10 @@ def panel_data(state: PanelState, source_type: str) -> dict[str, Any]:
         "value": _num(state.value),
         "text": state.text,
         "status": state.status,
-        "items": [asdict(item) | {"meta": dict(item.meta)} for item in state.items],
+        "items": [
+            asdict(item) | {"meta": dict(item.meta), "links": dict(item.links)}
+            for item in state.items
+        ],
         "facts": [[k, _num(v) if isinstance(v, float) else v] for k, v in state.facts],
         "worsened_at": state.worsened_at,
         "status_since": state.status_since,

@@ -39,6 +39,7 @@ class Pending:
     created_at: float
     expires_at: float
     device_id: str | None = None  # set by approval; the credential is minted at collection
+    page: str = ""  # the page the screen was opened at: its approval's default (fleet view)
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,9 @@ class DeviceStore(Protocol):
     def move(self, device_id: str, page: str) -> Device | None: ...
     def revoke(self, device_id: str, now: float) -> Device | None: ...
     def pending_count(self) -> int: ...
+    def waiting(self, now: float) -> list[Pending]:
+        """Codes shown and not yet approved, oldest first, with the page each screen asked for."""
+        ...
 
 
 @runtime_checkable

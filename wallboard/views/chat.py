@@ -125,8 +125,11 @@ def link(url: str, label: str) -> str:
     return f"<{url}|{escape(label)}>"
 
 
-def team_message(view: dict[str, Any], screen_url: str) -> dict[str, Any]:
-    """A team as a Slack message: header, panels as fields, a link to its screen."""
+def team_message(
+    view: dict[str, Any], screen_url: str, steps: Sequence[tuple[str, str]] = ()
+) -> dict[str, Any]:
+    """A team as a Slack message: header, panels as fields, its next steps (runbook,
+    dashboard, rows' links, the mobile page: ``views.links.next_steps``), its screen."""
     status = view["status"].upper()
     if view["status"] != "ok":
         status = status_for(status, view.get("status_since"))
@@ -137,7 +140,10 @@ def team_message(view: dict[str, Any], screen_url: str) -> dict[str, Any]:
     fields = [_panel_field(p) for p in view["panels"]]
     chunks = list(_chunks(fields, FIELDS_MAX))
     named = problems_section(problems(view))
-    room = BLOCKS_MAX - 2 - (named is not None)  # the header, the names, the closing context
+    # Slack's link syntax has no escape for these in a URL: such a link is left out.
+    usable = [(t, u) for t, u in steps if not any(c in u for c in "<>| ")]
+    # The header, the names, the next steps and the closing context.
+    room = BLOCKS_MAX - 2 - (named is not None) - bool(usable)
     overflow = len(chunks) > room
     if overflow:
         chunks = chunks[: room - 1]
@@ -147,6 +153,8 @@ def team_message(view: dict[str, Any], screen_url: str) -> dict[str, Any]:
         blocks.append(_mrkdwn_section(f"…and {left} more panels on the screen"))
     if named is not None:
         blocks.append(named)
+    if usable:
+        blocks.append(_mrkdwn_section(" · ".join(link(u, t) for t, u in usable)))
     context = f"{emoji(view['status'])} {link(screen_url, 'Open the screen')}"
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": context}]})
     # Slack reads the fallback as mrkdwn too, so it is escaped like the blocks.

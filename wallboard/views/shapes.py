@@ -16,6 +16,7 @@ from wallboard.board import units
 from wallboard.board.board import PanelState, severity, worst
 from wallboard.board.deploys import Deploy, worse_since
 from wallboard.config.loader import WallConfig
+from wallboard.views.links import item_links
 from wallboard.views.oncall import ONCALL, oncall_note
 from wallboard.views.sparkline import span_label
 
@@ -150,6 +151,7 @@ def panel_view(
                 "since": _finite(item.since),
                 "link": item.link,
                 "meta": _finite_values(item.meta),
+                "links": item_links(item),
             }
             for item in _items(state)
         ],
@@ -159,6 +161,7 @@ def panel_view(
         "facts": _finite_values(dict(state.facts)),
         "deploys": [d.view() for d in deploys[:DEPLOYS_SHOWN]],
         "worse_since": None,
+        "links": dict(panel.links),
     }
     if panel.kind == ONCALL:  # the line under the names: level, secondary, handover, age
         view["oncall"] = oncall_note(view)

@@ -10,6 +10,7 @@ never taken as "not paired".
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 import redis
@@ -96,6 +97,13 @@ class RedisDeviceStore:
             limit,
             int(pending.expires_at * 1000),
         )
+        if added and pending.page:
+            # Beside the record, expiring with it: the page the screen was opened at.
+            try:
+                key = f"{self.prefix}:pairing-page:{pending.code}"
+                self.client.set(key, pending.page, pxat=int(pending.expires_at * 1000))
+            except redis.RedisError as exc:
+                raise StoreUnavailable(f"pairing records in Redis: {exc}") from exc
         return bool(added)
 
     def pending_by_secret(self, secret_hash: str) -> Pending | None:
@@ -141,6 +149,29 @@ class RedisDeviceStore:
 
     def pending_count(self) -> int:
         return int(self._run("PENDING_COUNT", repr(time.time())))
+
+    def waiting(self, now: float) -> list[Pending]:
+        try:
+            # The client decodes answers (decode_responses=True): codes are str.
+            codes = [
+                str(c)
+                for c in self.client.zrangebyscore(
+                    f"{self.prefix}:pairing-index", f"({now!r}", "+inf"
+                )
+            ]
+            pipe = self.client.pipeline(transaction=False)
+            for code in codes:
+                pipe.hgetall(f"{self.prefix}:pairing:{code}")
+                pipe.get(f"{self.prefix}:pairing-page:{code}")
+            answers = pipe.execute()
+        except redis.RedisError as exc:
+            raise StoreUnavailable(f"pairing records in Redis: {exc}") from exc
+        out = []
+        for flat, page in zip(answers[::2], answers[1::2], strict=True):
+            found = _pending(flat)
+            if found is not None and found.device_id is None and found.expires_at > now:
+                out.append(replace(found, page=str(page) if page else ""))
+        return sorted(out, key=lambda p: p.created_at)
 
     # -- the fleet page's admin sessions (devices.store.KeepsSessions) -------------------
     def _session(self, session_hash: str) -> str:

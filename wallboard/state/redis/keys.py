@@ -174,7 +174,8 @@ class Keys:
     # -- screens as devices (devices.py, fleet.py) -----------------------------------------
     # The device scripts build the per-record names below from the prefix themselves (one
     # Redis, not a cluster): ``<prefix>:pairing:<code>``, ``<prefix>:pairing-secret:<hash>``,
-    # ``<prefix>:device:<id>``, ``<prefix>:credential:<hash>``.
+    # ``<prefix>:device:<id>``, ``<prefix>:credential:<hash>``; devices.py writes
+    # ``<prefix>:pairing-page:<code>`` (the page a waiting screen asked for).
     @property
     def pairing_index(self) -> str:
         return self._k("pairing-index")

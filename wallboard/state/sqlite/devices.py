@@ -50,6 +50,9 @@ class SqliteDeviceStore:
 
     def _prune(self, conn: sqlite3.Connection, now: float) -> None:
         conn.execute("DELETE FROM device_pending WHERE expires_at <= ?", (now,))
+        conn.execute(
+            "DELETE FROM device_pending_page WHERE code NOT IN (SELECT code FROM device_pending)"
+        )
 
     def add_pending(self, pending: Pending, per_address: int, limit: int) -> bool:
         with self._tx() as conn:
@@ -77,6 +80,11 @@ class SqliteDeviceStore:
                     pending.device_id,
                 ),
             )
+            if pending.page:
+                conn.execute(
+                    "INSERT OR REPLACE INTO device_pending_page (code, page) VALUES (?, ?)",
+                    (pending.code, pending.page),
+                )
             return True
 
     def pending_by_secret(self, secret_hash: str) -> Pending | None:
@@ -177,6 +185,16 @@ class SqliteDeviceStore:
                 f"SELECT {DEVICE} FROM device_records WHERE id = ?", (device_id,)
             ).fetchone()
             return _device(row)
+
+    def waiting(self, now: float) -> list[Pending]:
+        with self._tx() as conn:
+            self._prune(conn, now)
+            rows = conn.execute(
+                f"SELECT {', '.join('p.' + c for c in PENDING.split(', '))}, COALESCE(g.page, '')"
+                " FROM device_pending p LEFT JOIN device_pending_page g ON g.code = p.code"
+                " WHERE p.device_id IS NULL ORDER BY p.created_at"
+            ).fetchall()
+        return [Pending(*row) for row in rows]
 
     def pending_count(self) -> int:
         with self._tx() as conn:

@@ -21,5 +21,8 @@ DEVICES = (
     " page TEXT NOT NULL, paired_at REAL NOT NULL, approved_by TEXT NOT NULL,"
     " credential_hash TEXT, revoked_at REAL)",
     "CREATE INDEX IF NOT EXISTS device_records_credential ON device_records (credential_hash)",
+    # The page a waiting screen was opened at (its approval's default), beside its code: a
+    # table of its own, so state files written before it still read as ours.
+    "CREATE TABLE IF NOT EXISTS device_pending_page (code TEXT PRIMARY KEY, page TEXT NOT NULL)",
 )
 ALL = (*BOARD, *DEVICES)

@@ -1,0 +1,54 @@
+// The QR of a troubled screen ([screen] qr_codes = true): the team shown (a team page), or
+// the worst troubled team (a wall). It points at a signed link that expires, so the image
+// is asked for again every few minutes (screens/mobile.py). Statuses come from the server.
+import { onTick } from "./clock.js";
+import { setText } from "./dom.js";
+import { settings } from "./settings.js";
+import { onChange, team as knownTeam } from "./store.js";
+
+const box = document.getElementById("qr");
+const img = document.getElementById("qr-code");
+const caption = document.getElementById("qr-label");
+const REFRESH_MS = 5 * 60 * 1000;
+const TROUBLE = new Set(["crit", "warn"]);
+const seen = new Set();
+
+function target() {
+  const own = document.body.dataset.team;
+  if (own) return knownTeam(own);
+  const only = document.body.dataset.only ? document.body.dataset.only.split(",") : null;
+  let best = null;
+  seen.forEach((id) => {
+    const t = knownTeam(id);
+    if (!t || (only && !only.includes(id))) return;
+    if (!best || t.rank < best.rank) best = t;
+  });
+  return best;
+}
+
+function update() {
+  const t = target();
+  const show = Boolean(settings().qr_codes && t && TROUBLE.has(t.status));
+  if (box.hidden !== !show) {
+    box.hidden = !show;
+    // The screen makes room for it (static/qr.css): the QR never covers a value.
+    if (show) document.body.dataset.qr = "1";
+    else delete document.body.dataset.qr;
+  }
+  if (!show) return;
+  const turn = Math.floor(Date.now() / REFRESH_MS);
+  const src = "/qr/teams/" + encodeURIComponent(t.id) + ".svg?v=" + turn;
+  if (img.getAttribute("src") !== src) img.setAttribute("src", src);
+  box.dataset.qrTeam = t.id;
+  setText(caption, "Scan: " + t.name + " on your phone");
+}
+
+if (box) {
+  // Beside the stage, not in it: the stage gives up the room (static/qr.css) and clips.
+  document.body.append(box);
+  onChange((t) => {
+    seen.add(t.id);
+    update();
+  });
+  onTick(update);
+}
