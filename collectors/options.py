@@ -111,6 +111,20 @@ def check_http_url(url: str) -> str:
     return url
 
 
+MAX_LINK = 2048  # longer upstream links are dropped, not shortened into another page
+
+
+def http_link(raw: object) -> str | None:
+    """An upstream's link when it is an http(s) URL with a host and at most 2 KiB, else
+    None: a hostile ``javascript:`` from an alert or an issue never becomes a link."""
+    if not isinstance(raw, str) or len(raw) > MAX_LINK:
+        return None
+    try:
+        return check_http_url(raw)
+    except ValueError:
+        return None
+
+
 HttpUrl = Annotated[str, AfterValidator(lambda url: check_http_url(url).rstrip("/"))]
 """An http(s) base URL, without a trailing slash (paths are appended to it)."""
 

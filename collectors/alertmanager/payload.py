@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from collectors.options import http_link
+
 
 class PayloadError(ValueError):
     """A webhook body that is not an Alertmanager v4 payload; the reason says what is wrong."""
@@ -83,15 +85,8 @@ def _alert(raw: Any, where: str, firing: bool) -> Alert:
         annotations=_strings(raw.get("annotations"), f"{where}.annotations"),
         starts_at=parse_time(raw.get("startsAt"), f"{where}.startsAt"),
         firing=firing,
-        link=_http_link(raw.get("generatorURL")),
+        link=http_link(raw.get("generatorURL")),
     )
-
-
-def _http_link(raw: Any) -> str | None:
-    """An http(s) URL of at most 2 KiB, else None (no other scheme reaches a page or chat)."""
-    if isinstance(raw, str) and raw.startswith(("http://", "https://")) and len(raw) <= 2048:
-        return raw
-    return None
 
 
 def webhook(body: bytes) -> tuple[list[Alert], int]:
@@ -169,5 +164,5 @@ def alert_from(data: object) -> Alert | None:
         else {},
         starts_at=float(starts) if isinstance(starts, (int, float)) else None,
         firing=bool(data.get("firing", True)),
-        link=_http_link(data.get("link")),
+        link=http_link(data.get("link")),
     )

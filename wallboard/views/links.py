@@ -11,9 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from collectors.base import Item
-from collectors.options import check_http_url
+from collectors.options import http_link
 
-MAX_URL = 2000
 LABELS = {
     "runbook": "Runbook",
     "dashboard": "Dashboard",
@@ -27,14 +26,7 @@ LABELS = {
 
 def safe(links: Mapping[str, str]) -> dict[str, str]:
     """``links`` without any that is not an http(s) URL with a host."""
-    out = {}
-    for kind, url in links.items():
-        try:
-            if len(url) <= MAX_URL:
-                out[kind] = check_http_url(url)
-        except ValueError:
-            continue
-    return out
+    return {kind: url for kind, url in links.items() if http_link(url)}
 
 
 def item_links(item: Item) -> dict[str, str]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from collectors.options import http_link
+
 # Panel kinds whose items are named, and the word that introduces them in one line.
 NAMED_KINDS = {"alerts": "firing", "health": "failing", "issues": "top issues"}
 LINE_NAMES = 5  # names per kind in the one-line text; then "+N more"
@@ -57,6 +59,5 @@ def names_line(rows: list[dict[str, Any]]) -> str:
 
 def safe_link(url: object) -> str | None:
     """A link Slack can show as ``<url|label>``: http(s) only, nothing that ends it early."""
-    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
-        return None
-    return None if any(c in url for c in "|<> \n") else url
+    link = http_link(url)
+    return None if link is None or any(c in link for c in "|<> \n") else link

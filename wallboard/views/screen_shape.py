@@ -14,6 +14,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from collectors.options import http_link
 from wallboard.views.problems import team_problem
 from wallboard.views.sparkline import deploy_ticks, lines, threshold_lines
 
@@ -86,9 +87,7 @@ ITEM_LINK = frozenset({"alerts"})
 def safe_link(link: object) -> str:
     """An upstream's link as an href, only when it is http(s): a hostile ``javascript:``
     never becomes clickable."""
-    if isinstance(link, str) and link.lower().startswith(("https://", "http://")):
-        return link
-    return ""
+    return http_link(link) or ""
 
 
 def item_class(kind: str, status: str) -> str:
