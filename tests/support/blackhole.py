@@ -1,7 +1,10 @@
-"""A loopback TCP relay that can go silent without closing anything: a network blip.
+"""A loopback TCP relay that can go silent without closing anything: a network blip, or a cut.
 
 While frozen it forwards nothing in either direction and holds new connections
-unanswered, exactly what a screen sees when a switch or Wi-Fi drops packets.
+unanswered, exactly what a screen sees when a switch or Wi-Fi drops packets, and
+what a replica sees when its link to Redis is blackholed: no RST, no FIN, its
+writes pile up in the kernel's buffers and its reads wait. Thawed, what was held
+flows on, as TCP's retransmissions deliver it after a partition heals.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import contextlib
 import socket
 import threading
 import time
+from collections.abc import Iterator
 
 POLL = 0.05
 
@@ -19,17 +23,34 @@ class Blackhole:
         self.target_port = target_port
         self.frozen = threading.Event()
         self.stopped = threading.Event()
+        self.frozen_at: float | None = None  # monotonic time of the last freeze
+        self.connections = 0  # accepted so far (a client that reconnects opens more)
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.listener.settimeout(POLL)
         self.port = self.listener.getsockname()[1]
         self._threads = [threading.Thread(target=self._accept, daemon=True)]
         self._threads[0].start()
 
-    def freeze(self) -> None:
+    def url(self, database: int = 0) -> str:
+        """A Redis URL through this relay."""
+        return f"redis://127.0.0.1:{self.port}/{database}"
+
+    def freeze(self) -> float:
+        """Stop forwarding now; the monotonic time of the cut."""
+        self.frozen_at = time.monotonic()
         self.frozen.set()
+        return self.frozen_at
 
     def thaw(self) -> None:
         self.frozen.clear()
+
+    @contextlib.contextmanager
+    def cut(self) -> Iterator[float]:
+        """Frozen for the block (the monotonic time of the cut), thawed after it."""
+        try:
+            yield self.freeze()
+        finally:
+            self.thaw()
 
     def close(self) -> None:
         self.stopped.set()
@@ -37,12 +58,19 @@ class Blackhole:
         for thread in self._threads:
             thread.join(timeout=2)
 
+    def __enter__(self) -> Blackhole:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def _accept(self) -> None:
         while not self.stopped.is_set():
             try:
                 client, _ = self.listener.accept()
             except (TimeoutError, OSError):
                 continue
+            self.connections += 1
             thread = threading.Thread(target=self._serve, args=(client,), daemon=True)
             self._threads.append(thread)
             thread.start()
