@@ -23,7 +23,7 @@ from typing import Any
 import redis
 
 from wallboard.state.redis.keys import ENQUEUE_HOOK, REQUEUE_HOOKS, Keys
-from wallboard.state.redis.leadership import Leadership
+from wallboard.state.redis.leadership import Leadership, call_timeout
 from wallboard.state.redis.write import Writer
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,9 @@ class HookQueue:
         self.duplicates = 0
         self.requeued = 0
         self._owed: int | None = None  # an epoch whose taken entries go back (stepped_down)
+        # The blocking move waits half a call's timeout: Redis answers (nil) before the
+        # socket gives up, so an empty queue is never taken for an unreachable Redis.
+        self.block = call_timeout(lead.ttl) / 2
 
     def forward(self, kind: str, source_id: str, payload: Any, dedup: str | None = None) -> bool:
         """Queue a webhook durably; False when it was already applied. Raises RedisError.
@@ -123,7 +126,9 @@ class HookQueue:
             epoch = self.lead.epoch
             taken = self.keys.hooks_taken(epoch)
             try:
-                raw = self.client.blmove(self.keys.hooks, taken, 1, "LEFT", "RIGHT")
+                # Redis takes a decimal timeout (6.0+); redis-py's stub says int.
+                block: Any = self.block
+                raw = self.client.blmove(self.keys.hooks, taken, block, "LEFT", "RIGHT")
                 if raw is not None:
                     self._take(str(raw), taken, epoch)
             except redis.RedisError:
