@@ -154,8 +154,9 @@ def test_a_blackholed_leader_stands_down_within_the_ttl_and_a_hook_it_missed_is_
             assert prom.by("new") == []
 
             cut, cut_wall = relay.freeze(), time.time()
-            # Posted at the cut: the old leader's pending blocking read of the queue may be
-            # handed this entry by Redis, and its answer is lost in the blackhole.
+            # Posted at the cut: the old leader's pending blocking read of the queue is
+            # usually handed this entry by Redis (its answer lost in the blackhole), and the
+            # new leader puts it back ("queued again" in its log: 3 runs of 3).
             deploy = {"team": "payments", "version": "v7.0.1", "url": "https://ci.example/7"}
             status, answer = post_deploy(new, deploy)
             assert status == 200 and answer["queued"] is True, answer
