@@ -22,6 +22,7 @@ from typing import Any
 
 import redis
 
+from wallboard.state import codec
 from wallboard.state.redis.keys import ENQUEUE_HOOK, REQUEUE_HOOKS, Keys
 from wallboard.state.redis.leadership import Leadership, call_timeout
 from wallboard.state.redis.write import Writer
@@ -63,10 +64,10 @@ class HookQueue:
         body = (
             dedup
             if dedup is not None
-            else json.dumps(payload, sort_keys=True, separators=(",", ":"))
+            else codec.dumps(payload, sort_keys=True, separators=(",", ":"))
         )
         digest = hashlib.sha256(f"{kind}\n{source_id}\n{body}".encode()).hexdigest()
-        entry = json.dumps({"kind": kind, "source": source_id, "payload": payload, "id": digest})
+        entry = codec.dumps({"kind": kind, "source": source_id, "payload": payload, "id": digest})
         queued = bool(
             self._enqueue(keys=[self.keys.hook_seen(digest), self.keys.hooks], args=[entry])
         )
@@ -106,7 +107,7 @@ class HookQueue:
 
     def wake_up(self) -> None:
         """On stop: an entry that ends this leader's blocking move at once (anyone drops it)."""
-        self.client.lpush(self.keys.hooks, json.dumps({"wake": self.lead.id}))
+        self.client.lpush(self.keys.hooks, codec.dumps({"wake": self.lead.id}))
 
     def loop(self, stop: threading.Event) -> None:
         while not stop.is_set():

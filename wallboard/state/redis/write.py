@@ -9,7 +9,6 @@ thread, ``write``, writes at once after each change: the followers' screens wait
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 import threading
@@ -19,7 +18,7 @@ from typing import Any
 
 import redis
 
-from wallboard.state import image
+from wallboard.state import codec, image
 from wallboard.state.redis.keys import DEDUP_SECONDS, WRITE
 from wallboard.state.redis.sync import BoardSync, Link, saved_of
 
@@ -54,6 +53,7 @@ class Writer:
         # on this thread, so the lease's thread waits on no call but the renewal.
         self.renewal_due = threading.Event()
         self._after_renewal = after_renewal
+        self._refused_texts: set[str] = set()
 
     def forget(self) -> None:
         """The first write is the whole board: Redis may be empty (a new leader)."""
@@ -132,11 +132,15 @@ class Writer:
             except redis.RedisError as exc:
                 self.health.failed(exc)
                 self.dirty.set()  # written in full once Redis is back
+            except ValueError as exc:  # a number that is not JSON reached the board: a bug
+                if str(exc) not in self._refused_texts:  # said once, not at every change
+                    self._refused_texts.add(str(exc))
+                    log.exception("replica %s: the board is not JSON; not written", lead.id)
 
     def write(self, epoch: int) -> int | None:
         """Write what changed under ``epoch``; the new sequence number (None: nothing to do)."""
         diff = self.written.diff(self.board, self.sources())
-        fields = {f"panel:{t}/{p}": json.dumps(data) for (t, p), data in diff.panels.items()}
+        fields = {f"panel:{t}/{p}": codec.dumps(data) for (t, p), data in diff.panels.items()}
         for sid, row in diff.sources.items():
             fields[f"source:{sid}"] = row.state
             fields[f"memory:{sid}"] = row.memory if row.memory is not None else "null"
@@ -152,7 +156,7 @@ class Writer:
             self._acked(acks)
             return None
         at = time.time()
-        message = json.dumps(
+        message = codec.dumps(
             {
                 "epoch": epoch,
                 "at": at,
