@@ -112,7 +112,9 @@ class Leadership:
         period = self.ttl / 3
         while not stop.is_set():
             if not self.leader:
-                self.leading.wait(period)  # wakes at a promotion
+                # A stop wakes it at once; a promotion is seen within 0.1 s, long before its
+                # lease (most of a TTL ahead) can run out.
+                stop.wait(0.1)
                 continue
             left = self._until - time.monotonic()
             if left <= 0:
