@@ -1,9 +1,11 @@
-"""A health endpoint whose body carries numbers that are not JSON: never green.
+"""Health endpoints and Sentry answering numbers that are not JSON: never green.
 
 IETF ``application/health+json`` bodies carry ``observedValue`` numbers. One that
 answers ``"pass"`` beside an ``Infinity``, a ``NaN`` or a float that overflows
 (``1e400``) is not a JSON document any other parser reads: the check shows down
 ("invalid JSON"), and the calm team beside it keeps its green and its frames.
+Sentry's event counts (``stats_v2``) holding ``Infinity``: the error-count panels
+are errors naming the bad number, the issue panels keep working.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from typing import Any
 import pytest
 
 from tests.faults.servers import FaultServer, Script
-from tests.support.live import LiveSpec, LiveWall
+from tests.support.live import LiveSpec, LiveWall, serve_wall, write_config
 from tests.support.screens import ScreenClient
+from tests.support.sentry_double import ALL_SCOPES, SentryDouble
+from tests.support.sentry_wall import wall_config
 
 HEALTH = "application/health+json"
 NUMBERS = {"pinf": "Infinity", "nan": "NaN", "huge": "1e400"}
@@ -73,6 +77,7 @@ unit = "count"
 
 
 def team(live: LiveWall, name: str) -> dict[str, Any]:
+    """The team's API view, parsed strictly (``Infinity`` or ``NaN`` fails the test)."""
     with urllib.request.urlopen(f"{live.url}/api/v1/teams/{name}", timeout=10) as reply:
         return json.loads(reply.read(), parse_constant=lambda c: pytest.fail(f"{c} in the API"))
 
@@ -93,3 +98,27 @@ def test_a_health_body_with_numbers_that_are_not_json_is_never_green(live: LiveW
         (panel,) = view["panels"]
         assert panel["status"] != "ok" and view["status"] != "ok", (name, panel)
         assert "invalid JSON" in json.dumps(panel), (name, panel)
+
+
+def test_sentry_event_counts_that_are_not_json_are_panel_errors(tmp_path: Path) -> None:
+    token = "sntrys_" + "0f1a2b3c" * 6
+    with SentryDouble(tokens={token: ALL_SCOPES}).serve() as double:
+        double.add_project("checkout")
+        double.add_project("search-api")
+        double.add_issue("checkout", "KeyError: 'amount'", count=150, users=4)
+        double.add_issue("search-api", "IndexError", count=20)
+        double.set_events("checkout", float("inf"))  # type: ignore[arg-type]
+        teams = {
+            "payments": 'sentry_projects = ["checkout"]',
+            "search": 'sentry_projects = ["search-api"]',
+        }
+        path = write_config(tmp_path, wall_config(double.url, teams))
+        env = {"SENTRY_AUTH_TOKEN": token, "SENTRY_CLIENT_SECRET": "s"}
+        with serve_wall(path, env=env) as live:
+            live.wall.poller.collect("sentry")
+            for name in teams:
+                panels = {p["id"]: p for p in team(live, name)["panels"]}
+                events = panels["events"]
+                assert events["status"] == "unknown" and "bad number" in events["error"], events
+                assert panels["unresolved"]["status"] == "ok", panels["unresolved"]
+                assert panels["top"]["items"], panels["top"]
