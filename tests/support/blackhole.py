@@ -13,7 +13,6 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Iterator
 
 POLL = 0.05
 
@@ -23,8 +22,6 @@ class Blackhole:
         self.target_port = target_port
         self.frozen = threading.Event()
         self.stopped = threading.Event()
-        self.frozen_at: float | None = None  # monotonic time of the last freeze
-        self.connections = 0  # accepted so far (a client that reconnects opens more)
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.listener.settimeout(POLL)
         self.port = self.listener.getsockname()[1]
@@ -37,20 +34,11 @@ class Blackhole:
 
     def freeze(self) -> float:
         """Stop forwarding now; the monotonic time of the cut."""
-        self.frozen_at = time.monotonic()
         self.frozen.set()
-        return self.frozen_at
+        return time.monotonic()
 
     def thaw(self) -> None:
         self.frozen.clear()
-
-    @contextlib.contextmanager
-    def cut(self) -> Iterator[float]:
-        """Frozen for the block (the monotonic time of the cut), thawed after it."""
-        try:
-            yield self.freeze()
-        finally:
-            self.thaw()
 
     def close(self) -> None:
         self.stopped.set()
@@ -70,7 +58,6 @@ class Blackhole:
                 client, _ = self.listener.accept()
             except (TimeoutError, OSError):
                 continue
-            self.connections += 1
             thread = threading.Thread(target=self._serve, args=(client,), daemon=True)
             self._threads.append(thread)
             thread.start()
