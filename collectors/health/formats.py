@@ -11,11 +11,12 @@ the words and names the failing components.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeGuard
+
+from collectors import jsonsafe
 
 UP, DEGRADED, DOWN, UNKNOWN = "up", "degraded", "down", "unknown"
 
@@ -85,7 +86,8 @@ def _json_verdict(ok: bool, code: str, body: bytes) -> Verdict:
     if not body.strip():  # a 204, or an answer to HEAD: the status code is all there is
         return Verdict(UP, code) if ok else Verdict(DOWN, code)
     try:
-        doc = json.loads(body)
+        # Strict: Infinity, NaN or 1e400 beside "pass" is no document any other parser reads.
+        doc = jsonsafe.loads(body)
     except (ValueError, UnicodeDecodeError):
         # A JSON content type with garbage behind it (a proxy's error page, a crash
         # mid-write) is not a healthy answer, whatever the status code says.

@@ -98,7 +98,9 @@ def test_wrong_bearer_tokens_trip_the_sign_in_limit(tmp_path: Path) -> None:
             f"token={ADMIN}",
             {"Content-Type": "application/x-www-form-urlencoded"},
         )
-        assert conn.getresponse().status == 401
+        blocked = conn.getresponse()
+        assert blocked.status == 429  # told to wait, not told the token is wrong
+        assert 0 < int(blocked.headers["Retry-After"]) <= 60
         conn.close()
         # Another address is not held back by this one's guesses.
         other = http.client.HTTPConnection(
@@ -112,3 +114,38 @@ def test_wrong_bearer_tokens_trip_the_sign_in_limit(tmp_path: Path) -> None:
         other.close()
         log = server.log()
     assert log.count("screens API: refused an admin token from 127.0.0.1") == 10
+
+
+def open_bearer(url: str, token: str) -> socket.socket:
+    """A connection that has sent a screen listing with ``token`` but its last byte."""
+    host, port = url.removeprefix("http://").split(":")
+    head = (
+        f"GET /api/v1/screens HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        f"Authorization: Bearer {token}\r\nConnection: close\r\n\r"
+    )
+    sock = socket.create_connection((host, int(port)), timeout=30)
+    sock.sendall(head.encode())
+    return sock
+
+
+def test_a_burst_of_wrong_bearer_tokens_gets_no_more_evaluations_than_the_limit(
+    tmp_path: Path, store: RedisDatabase
+) -> None:
+    text = config(tmp_path).read_text() + STATE
+    paths = []
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        paths.append(tmp_path / name / "config.toml")
+        paths[-1].write_text(text)
+    with run_servers(paths, env={**ENV, "WALLBOARD_REDIS_URL": store.url}) as servers:
+        # An admin's own script: right tokens never use the limit up.
+        assert [admin(servers[0].url, "").status for _ in range(15)] == [200] * 15
+        socks = [open_bearer(servers[n % 2].url, f"wrong-{n}") for n in range(160)]
+        for sock in socks:  # the last bytes together: evaluated at once, on both replicas
+            sock.sendall(b"\n")
+        statuses = [status_of(sock) for sock in socks]
+        logs = "\n".join(s.log() for s in servers)
+    # 503: a Redis call past its socket timeout on a loaded machine; never an evaluation.
+    assert set(statuses) <= {401, 429, 503} and 429 in statuses, statuses
+    assert statuses.count(401) <= 10, statuses.count(401)  # LOGINS_PER_MINUTE evaluations
+    assert logs.count("screens API: refused an admin token from") <= 10

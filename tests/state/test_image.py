@@ -116,3 +116,12 @@ def test_it_drops_what_no_longer_fits_the_config(board: Board) -> None:
     saved.sources["other"] = {"id": "other"}  # malformed
     taken, _ = image.load(new_board(), saved, "restore")
     assert taken == 3
+
+
+def test_a_number_that_is_not_json_is_refused_never_written_as_nan(board: Board) -> None:
+    # Every store writes through this diff: Python would write ``Infinity``, which no
+    # other JSON parser (an operator's jq, a replica of another language) reads.
+    with pytest.raises(ValueError, match="JSON compliant"):
+        image.Written().diff(board, {"demo": Remembers({"down_since": float("inf")})})
+    row = image.Written().diff(board, {"demo": Remembers({"down_since": 1.0})}).sources["demo"]
+    assert json.loads(row.memory or "null") == {"down_since": 1.0}

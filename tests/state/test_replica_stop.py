@@ -62,8 +62,9 @@ def test_it_stops_a_leader_and_a_follower_within_half_a_second(walls: list[Wall]
     follower = _open(walls[1])
     wait_until(lambda: follower.health.connected, 10, "the second replica to follow")
     assert not follower.lead.leader
-    time.sleep(1.2)  # every loop is in its blocking read (blpop 1 s, get_message 0.5 s)
-    assert len(_replica_threads()) == 12
+    time.sleep(1.2)  # every loop is in its blocking read (blmove, get_message 0.5 s)
+    assert len(_replica_threads()) == 14  # 7 each: lease, lease-watch, follow, write, hooks,
+    # and the fleet's two
 
     for wall in (walls[1], walls[0]):
         started = time.monotonic()

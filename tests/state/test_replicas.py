@@ -123,7 +123,9 @@ def test_a_paused_leader_that_comes_back_cannot_write(
         # The reason reaches the log (read through a pipe by this process) within a moment.
         wait_until(
             lambda: (
-                "late write refused" in old.log() or "lease taken by another replica" in old.log()
+                "late write refused" in old.log()
+                or "lease taken by another replica" in old.log()
+                or "lease ran out unrenewed" in old.log()  # its watch, first awake
             ),
             5,
             "the old leader saying why it stopped collecting",

@@ -89,8 +89,16 @@ source = "sentry"
 unit = "count"
 metric = "events_1h"
 
+[panels.top]
+title = "Top issues"
+source = "sentry"
+kind = "issues"
+unit = "count"
+metric = "top_issues"
+limit = 3
+
 [teams.payments]
-panels = ["events", "alerts"]
+panels = ["events", "alerts", "top"]
 sentry_projects = ["checkout"]
 """
 
@@ -331,3 +339,40 @@ def test_webhooks_posted_while_the_leader_is_paused_are_all_shown_once_and_retri
         assert answer["duplicate"] is True
         assert client.llen("walltest:hooks") == 0
         assert [k for k in client.keys("walltest:hooks-taken:*") if client.llen(k)] == []
+
+
+def issue_events(server: ServerProcess) -> int:
+    """The events of the team's top issue, as its screen lists them."""
+    return int(panel(server, "top")["items"][0]["meta"]["events"])
+
+
+def test_a_webhook_whose_write_redis_refused_after_losing_its_data_counts_once(
+    tmp_path: Path, store: RedisDatabase, config: str, double: SentryDouble
+) -> None:
+    client = store.client()
+    with replicas(tmp_path, 1, store.url, config, ENV) as (leader,):
+        leader_of([leader])
+        wait_until(lambda: panel(leader, "top")["items"] != [], 20, "the first poll")
+        before = issue_events(leader)
+        # Slow listings from now on: the leader's poll when it takes the lease again (which
+        # reads every count anew) keeps the board as the webhooks left it for a while.
+        double.delay = 3.0
+        # Redis loses its data; the next webhook is applied by the leader, whose fenced
+        # write is refused (its epoch is gone): it stands down, and the entry goes back to
+        # the queue, to be applied again when a leader (this one) takes the lease again.
+        client.flushdb()
+        assert post_sentry(leader, another_event(double, "f1" * 16), "event_alert")[0] == 200
+        seen: list[int] = []
+
+        def settled() -> bool:
+            seen.append(issue_events(leader))
+            applied = client.keys("walltest:hook-seen:*") != []
+            return applied and state_of(leader)["role"] == "leader" and seen[-1] > before
+
+        wait_until(settled, 15, "the event applied by the leader again", every=0.05)
+        end = time.monotonic() + 2.0  # a copy applied on top would show within this
+        while time.monotonic() < end:
+            seen.append(issue_events(leader))
+            time.sleep(0.05)
+        assert leader.log().count("late write refused by Redis") >= 1, leader.log()
+        assert max(seen) == before + 1, f"events seen: {sorted(set(seen))} (from {before})"

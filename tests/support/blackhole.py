@@ -1,7 +1,10 @@
-"""A loopback TCP relay that can go silent without closing anything: a network blip.
+"""A loopback TCP relay that can go silent without closing anything: a network blip, or a cut.
 
 While frozen it forwards nothing in either direction and holds new connections
-unanswered, exactly what a screen sees when a switch or Wi-Fi drops packets.
+unanswered, exactly what a screen sees when a switch or Wi-Fi drops packets, and
+what a replica sees when its link to Redis is blackholed: no RST, no FIN, its
+writes pile up in the kernel's buffers and its reads wait. Thawed, what was held
+flows on, as TCP's retransmissions deliver it after a partition heals.
 """
 
 from __future__ import annotations
@@ -25,8 +28,14 @@ class Blackhole:
         self._threads = [threading.Thread(target=self._accept, daemon=True)]
         self._threads[0].start()
 
-    def freeze(self) -> None:
+    def url(self, database: int = 0) -> str:
+        """A Redis URL through this relay."""
+        return f"redis://127.0.0.1:{self.port}/{database}"
+
+    def freeze(self) -> float:
+        """Stop forwarding now; the monotonic time of the cut."""
         self.frozen.set()
+        return time.monotonic()
 
     def thaw(self) -> None:
         self.frozen.clear()
@@ -36,6 +45,12 @@ class Blackhole:
         self.listener.close()
         for thread in self._threads:
             thread.join(timeout=2)
+
+    def __enter__(self) -> Blackhole:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _accept(self) -> None:
         while not self.stopped.is_set():

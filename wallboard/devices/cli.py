@@ -45,7 +45,7 @@ def _call(args: argparse.Namespace, method: str, path: str, body: Any = None) ->
     token = os.environ.get(args.token_env, "")
     if not token:
         raise SystemExit(f"wallboard screens: set {args.token_env} to an admin token")
-    data = None if body is None else json.dumps(body).encode()
+    data = None if body is None else json.dumps(body, allow_nan=False).encode()
     request = urllib.request.Request(
         args.server.rstrip("/") + "/api/v1/screens" + path,
         data=data,

@@ -80,6 +80,13 @@ class Limiter:
             self._count(key, now)
             return 0.0
 
+    def refund(self, key: str) -> None:
+        """Take back the newest event of ``key`` (an attempt that turned out right)."""
+        with self._lock:
+            events = self._events.get(key)
+            if events:
+                events.pop()
+
     def _latest(self, key: str) -> float:
         events = self._events[key]
         return events[-1] if events else 0.0

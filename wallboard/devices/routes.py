@@ -115,10 +115,17 @@ def login() -> BaseResponse:
     address = request.remote_addr or ""
     code = _code(request.form.get("code", ""))
     token = request.form.get("token", "")
-    logins = devices.logins  # admin token guesses per address and minute
-    if logins.blocked(address) or not admin.token_is_admin(devices.wall, token):
-        count = logins.hit(address)
-        log.warning("fleet view: refused an admin sign-in from %s (%d in a minute)", address, count)
+    try:  # admin token guesses per address and minute, checked and counted at once
+        right = devices.admin_attempt(address, lambda: admin.token_is_admin(devices.wall, token))
+    except Refused as exc:  # past the limit: nothing evaluated, and the browser told so
+        page = render_template(
+            "fleet_login.html", config=devices.wall.config, code=code, refused=True
+        )
+        blocked = make_response(page, 429)
+        blocked.headers["Retry-After"] = str(math.ceil(exc.retry_after))
+        return cookies.no_store(blocked)
+    if not right:
+        log.warning("fleet view: refused an admin sign-in from %s", address)
         page = render_template(
             "fleet_login.html",
             config=devices.wall.config,
@@ -155,14 +162,12 @@ def _admins_only() -> Response | None:
         return None if admin_ok() else _unauthorized()
     # A bearer token is a guess like the sign-in form's: the same limiter, per address.
     address = request.remote_addr or ""
-    wait = devices.logins.blocked(address)
-    if wait > 0:
-        return _refused(Refused(429, "too_many_attempts", "too many attempts; try later", wait))
-    if admin_ok():
-        return None
-    count = devices.logins.hit(address)
-    if count <= devices.logins_per_minute:  # past the limit it answers 429, quietly
-        log.warning("screens API: refused an admin token from %s (%d in a minute)", address, count)
+    try:
+        if devices.admin_attempt(address, admin_ok):
+            return None
+    except Refused as exc:  # past the limit: 429, quietly (nothing was evaluated)
+        return _refused(exc)
+    log.warning("screens API: refused an admin token from %s", address)
     return _unauthorized()
 
 

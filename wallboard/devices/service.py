@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from wallboard.devices import codes, scope
@@ -107,13 +108,25 @@ class Devices:
         return self._limiter("guesses-all")
 
     @property
-    def logins_per_minute(self) -> int:
-        return self._limits["logins"]
-
-    @property
     def logins(self) -> RateLimiter:
         """Admin token guesses on the fleet page per address and minute."""
         return self._limiter("logins")
+
+    def admin_attempt(self, address: str, right: Callable[[], bool]) -> bool:
+        """An admin token tried from ``address`` (sign-in form or bearer): whether ``right()``.
+
+        Checked and counted in one step before it is evaluated (a lock here, one script in
+        Redis), so a burst never gets more evaluations than the limit; a right token gives
+        its count back, so an admin's own requests never use the limit up. Raises Refused
+        (429, with the wait) past the limit, without evaluating anything.
+        """
+        wait = self.logins.take(address)
+        if wait > 0:
+            raise Refused(429, "too_many_attempts", "too many attempts; try later", wait)
+        if right():
+            self.logins.refund(address)
+            return True
+        return False
 
     @property
     def shared(self) -> SharesFleet | None:

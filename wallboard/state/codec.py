@@ -7,6 +7,7 @@ dropped (it starts empty) rather than showing a value from another source.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, fields
@@ -15,6 +16,13 @@ from typing import Any
 from collectors.base import Item
 from wallboard.board.status import PanelState, SourceState
 from wallboard.config.loader import WallConfig
+
+
+def dumps(data: Any, **options: Any) -> str:
+    """JSON text that every parser reads: a non-finite number is a ValueError, never
+    ``NaN``/``Infinity`` (which only Python reads back). Values are made JSON-ready where
+    they are produced (``_num`` below); this is the guard should one slip through."""
+    return json.dumps(data, allow_nan=False, **options)
 
 
 def _num(value: float | None) -> float | str | None:

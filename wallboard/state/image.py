@@ -84,13 +84,13 @@ class Written:
             diff.panels[key] = codec.panel_data(state, source.type if source is not None else "")
         for sid, src in image.sources.items():
             running = sources.get(sid)
-            memory = json.dumps(running.export_memory()) if isinstance(running, Memory) else None
+            memory = codec.dumps(running.export_memory()) if isinstance(running, Memory) else None
             data = codec.source_data(src)
-            row = SourceRow(src.type, data, json.dumps(data), memory)
+            row = SourceRow(src.type, data, codec.dumps(data), memory)
             if self.sources.get(sid) != (row.state, row.memory):
                 diff.sources[sid] = row
         diff.deploys = list(image.deploys or ())
-        diff.deploys_text = json.dumps(diff.deploys)
+        diff.deploys_text = codec.dumps(diff.deploys)
         diff.deploys_changed = diff.deploys_text != self.deploys
         return diff
 

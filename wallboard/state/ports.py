@@ -150,6 +150,10 @@ class RateLimiter(Protocol):
         the seconds until ``key`` may try again (nothing counted)."""
         ...
 
+    def refund(self, key: str) -> None:
+        """Take back ``key``'s newest event: an attempt counted by ``take`` that was right."""
+        ...
+
 
 @runtime_checkable
 class SharesFleet(Protocol):

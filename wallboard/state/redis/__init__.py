@@ -17,7 +17,7 @@ from collectors.options import secret_in_file
 from wallboard.config.model import ConfigError, ConfigIssue
 from wallboard.state.redis.facade import Replica
 from wallboard.state.redis.keys import Keys
-from wallboard.state.redis.leadership import Collecting
+from wallboard.state.redis.leadership import Collecting, call_timeout
 
 if TYPE_CHECKING:
     from wallboard.wall import Wall
@@ -30,7 +30,9 @@ __all__ = ["Replica", "open"]
 def open(wall: Wall) -> Replica:
     """Connect, load the shared board (before the first page) and start the replica."""
     settings = wall.config.state
+    # Two pools: the lease's renewals never queue behind a write, a pop or a resync.
     replica = Replica(
+        _client(wall),
         _client(wall),
         Keys(settings.key_prefix),
         settings.lease_ttl,
@@ -73,11 +75,14 @@ def _client(wall: Wall) -> redis.Redis:
     if not url:
         issue = ConfigIssue(where, f"{what} is not set or empty (the Redis URL)")
         raise ConfigError(wall.config.path, [issue])
-    # Short timeouts: a dead Redis must show as "unreachable" within a cycle, not hang.
+    # Every call ends within a quarter of the TTL (under TTL/3, one renewal period): a
+    # blackholed link (no RST) must not hold the leader past its lease, nor show a dead
+    # Redis as anything but "unreachable" for long.
+    timeout = call_timeout(settings.lease_ttl)
     return redis.Redis.from_url(
         url,
         decode_responses=True,
-        socket_timeout=2.0,
-        socket_connect_timeout=1.0,
-        health_check_interval=5,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        health_check_interval=5,  # its PING is a call like any other, under the same timeout
     )

@@ -8,7 +8,8 @@ Parts (each its own object, none knows the Wall):
 - ``devices``, ``fleet``, limiters (devices.py, fleet.py, limits.py): pairings, the
   screens of every replica, rate limits counted for all;
 - ``health`` (health.py): Redis reachability and the notice every screen shows.
-Threads (daemons): lease, follow, write, hooks, and the fleet's two once joined. A
+Threads (daemons): lease, lease-watch, follow, write, hooks, and the fleet's two once
+joined. The lease has a client (a connection pool) of its own. A
 stop wakes every blocking read (a message on this replica's wake channel; for the leader,
 an entry on the webhook queue) and joins them together, so it takes milliseconds, not seconds.
 """
@@ -54,6 +55,7 @@ class Replica:
     def __init__(
         self,
         client: redis.Redis,
+        lease_client: redis.Redis,
         keys: Keys,
         ttl: float,
         board: Board,
@@ -76,11 +78,11 @@ class Replica:
         )
         config = ConfigHash(lambda: board.config)
         self.lead = Leadership(
-            client, keys, ttl, self.id, config, self.health, collecting, handover
+            lease_client, keys, ttl, self.id, config, self.health, collecting, handover
         )
         link = Link(board, sources, client, keys, self.lead, self.health)
         self.sync = BoardSync(link)
-        self.writer = Writer(link, self.sync)
+        self.writer = Writer(link, self.sync, after_renewal=lambda: self.hooks.requeue())
         self.hooks = HookQueue(client, keys, self.lead, self.writer, apply_push)
         self.devices = RedisDeviceStore(client, keys.prefix)
         self.fleet = RedisFleet(client, keys, self.id, self._stop)
@@ -89,6 +91,7 @@ class Replica:
             threading.Thread(target=loop, args=(self._stop,), name=f"wallboard-replica-{name}")
             for name, loop in (
                 ("lease", self.lead.loop),
+                ("lease-watch", self.lead.watch),
                 ("follow", self.sync.follow_loop),
                 ("write", self.writer.loop),
                 ("hooks", self.hooks.loop),
@@ -120,18 +123,25 @@ class Replica:
 
     # -- between the parts ---------------------------------------------------------------
     def _took_over(self) -> None:
+        self.writer.restore()  # a step-down this promotion overtook: its unwritten changes go
         self.sync.took_over()  # the shared board and the sources' memory, before collecting
         self.writer.forget()
         self.hooks.requeue()  # what a paused or dead leader took goes back, first in line
 
     def _renewed(self) -> None:
-        self.writer.renewed()
+        # Off the lease thread (the writer's does it): a renewal never waits on these calls.
         # A leader paused in its blocking move may still have taken one after the takeover.
-        self.hooks.requeue()
+        self.writer.renewal_due.set()
+        self.writer.dirty.set()
 
-    def _stepped_down(self) -> None:
-        self.sync.want_resync = True  # whatever it did alone is replaced by the shared board
-        self.hooks.stepped_down(self.lead.epoch)
+    def _stepped_down(self, epoch: int) -> None:
+        if self.lead.leader:
+            return  # promoted again meanwhile: the takeover did all of this, for every epoch
+        # What this board did alone (a webhook applied, a poll) is dropped before anything
+        # else: its entries go back to the queue, and are applied again by a leader, once.
+        self.writer.restore()
+        self.sync.want_resync = True  # and whatever the shared board has since, read
+        self.hooks.stepped_down(epoch)
 
     def _back(self) -> None:
         self.sync.want_resync = True  # Redis is back: read the board, and (leader) write it
@@ -228,3 +238,4 @@ class Replica:
         with contextlib.suppress(redis.RedisError):  # else one item nobody reads, left behind
             self.client.delete(wake)
         self.client.close()
+        self.lead.client.close()

@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 import redis
 
+from wallboard.state import codec
 from wallboard.state.ports import Command, FleetRow
 from wallboard.state.redis.keys import Keys
 
@@ -88,7 +89,7 @@ class RedisFleet:
     def publish(self, rows: list[FleetRow]) -> None:
         ttl_ms = int(FLEET_TTL * 1000)
         pipe = self.client.pipeline(transaction=True)
-        pipe.set(self.keys.fleet_of(self._id), json.dumps(rows), px=ttl_ms)
+        pipe.set(self.keys.fleet_of(self._id), codec.dumps(rows), px=ttl_ms)
         pipe.zadd(self.keys.fleet_index, {self._id: int(time.time() * 1000) + ttl_ms})
         pipe.execute()
 
@@ -106,7 +107,7 @@ class RedisFleet:
 
     # -- commands ------------------------------------------------------------------------
     def tell_replicas(self, command: Command) -> None:
-        self.client.publish(self.keys.screens_channel, json.dumps({**command, "from": self._id}))
+        self.client.publish(self.keys.screens_channel, codec.dumps({**command, "from": self._id}))
 
     def _command_loop(self, apply: Callable[[Command], None]) -> None:
         while not self._stop.is_set():

@@ -22,8 +22,9 @@ from typing import Any
 
 import redis
 
+from wallboard.state import codec
 from wallboard.state.redis.keys import ENQUEUE_HOOK, REQUEUE_HOOKS, Keys
-from wallboard.state.redis.leadership import Leadership
+from wallboard.state.redis.leadership import Leadership, call_timeout
 from wallboard.state.redis.write import Writer
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,9 @@ class HookQueue:
         self.duplicates = 0
         self.requeued = 0
         self._owed: int | None = None  # an epoch whose taken entries go back (stepped_down)
+        # The blocking move waits half a call's timeout: Redis answers (nil) before the
+        # socket gives up, so an empty queue is never taken for an unreachable Redis.
+        self.block = call_timeout(lead.ttl) / 2
 
     def forward(self, kind: str, source_id: str, payload: Any, dedup: str | None = None) -> bool:
         """Queue a webhook durably; False when it was already applied. Raises RedisError.
@@ -60,10 +64,10 @@ class HookQueue:
         body = (
             dedup
             if dedup is not None
-            else json.dumps(payload, sort_keys=True, separators=(",", ":"))
+            else codec.dumps(payload, sort_keys=True, separators=(",", ":"))
         )
         digest = hashlib.sha256(f"{kind}\n{source_id}\n{body}".encode()).hexdigest()
-        entry = json.dumps({"kind": kind, "source": source_id, "payload": payload, "id": digest})
+        entry = codec.dumps({"kind": kind, "source": source_id, "payload": payload, "id": digest})
         queued = bool(
             self._enqueue(keys=[self.keys.hook_seen(digest), self.keys.hooks], args=[entry])
         )
@@ -103,7 +107,7 @@ class HookQueue:
 
     def wake_up(self) -> None:
         """On stop: an entry that ends this leader's blocking move at once (anyone drops it)."""
-        self.client.lpush(self.keys.hooks, json.dumps({"wake": self.lead.id}))
+        self.client.lpush(self.keys.hooks, codec.dumps({"wake": self.lead.id}))
 
     def loop(self, stop: threading.Event) -> None:
         while not stop.is_set():
@@ -123,7 +127,9 @@ class HookQueue:
             epoch = self.lead.epoch
             taken = self.keys.hooks_taken(epoch)
             try:
-                raw = self.client.blmove(self.keys.hooks, taken, 1, "LEFT", "RIGHT")
+                # Redis takes a decimal timeout (6.0+); redis-py's stub says int.
+                block: Any = self.block
+                raw = self.client.blmove(self.keys.hooks, taken, block, "LEFT", "RIGHT")
                 if raw is not None:
                     self._take(str(raw), taken, epoch)
             except redis.RedisError:

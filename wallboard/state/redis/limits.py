@@ -17,9 +17,14 @@ from wallboard.state.ports import StoreUnavailable
 from wallboard.state.redis.keys import Keys
 
 # KEYS: the set; ARGV: window ms, limit, mode (1: hit, 0: look, 2: take, i.e. hit only under
-# the limit), a random member suffix. Returns {count, wait ms}; a take that was refused
-# answers count = limit + 1. One script: concurrent replicas never count past the limit.
+# the limit, 3: refund the newest event), a random member suffix. Returns {count, wait ms}; a
+# take that was refused answers count = limit + 1. One script: concurrent replicas never
+# count past the limit.
 WINDOW = """
+if ARGV[3] == '3' then
+  redis.call('ZPOPMAX', KEYS[1])
+  return {0, 0}
+end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local window = tonumber(ARGV[1])
@@ -80,3 +85,6 @@ class RedisLimiter:
     def take(self, key: str) -> float:
         count, wait = self._run(key, "2")
         return wait if count > self.limit else 0.0
+
+    def refund(self, key: str) -> None:
+        self._run(key, "3")

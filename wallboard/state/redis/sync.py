@@ -41,6 +41,24 @@ class Link:
     health: Health
 
 
+def saved_of(version: int, fields: Mapping[str, str]) -> image.Saved:
+    """The board hash's fields (``write.py``) as the image a board loads."""
+    saved = image.Saved(version, deploys=image.decode(fields.get("deploys")))
+    memory: dict[str, Any] = {}
+    for name, raw in fields.items():
+        kind, _, ident = name.partition(":")
+        if kind == "panel":
+            saved.panels.append(json.loads(raw))
+        elif kind == "source":
+            saved.sources[ident] = json.loads(raw)
+        elif kind == "memory":
+            memory[ident] = json.loads(raw)
+    for sid, data in memory.items():
+        source = saved.sources.get(sid)
+        saved.memory[sid] = (source.get("type") if isinstance(source, dict) else None, data)
+    return saved
+
+
 class BoardSync:
     def __init__(self, link: Link) -> None:
         self.board, self.sources, self.lead = link.board, link.sources, link.lead
@@ -68,21 +86,7 @@ class BoardSync:
         pipe.hgetall(self.keys.board)
         meta, fields = pipe.execute()
         self.generation = meta.get("gen")
-        saved = image.Saved(
-            int(meta.get("version", 0)), deploys=image.decode(fields.pop("deploys", None))
-        )
-        memory: dict[str, Any] = {}
-        for name, raw in fields.items():
-            kind, _, ident = name.partition(":")
-            if kind == "panel":
-                saved.panels.append(json.loads(raw))
-            elif kind == "source":
-                saved.sources[ident] = json.loads(raw)
-            elif kind == "memory":
-                memory[ident] = json.loads(raw)
-        for sid, data in memory.items():
-            source = saved.sources.get(sid)
-            saved.memory[sid] = (source.get("type") if isinstance(source, dict) else None, data)
+        saved = saved_of(int(meta.get("version", 0)), fields)
         image.load(self.board, saved, "replicate")
         self.last_seq = int(meta.get("seq", 0))
         self.resyncs += 1

@@ -9,18 +9,18 @@ thread, ``write``, writes at once after each change: the followers' screens wait
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import redis
 
-from wallboard.state import image
+from wallboard.state import codec, image
 from wallboard.state.redis.keys import DEDUP_SECONDS, WRITE
-from wallboard.state.redis.sync import BoardSync, Link
+from wallboard.state.redis.sync import BoardSync, Link, saved_of
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class StaleEpoch(Exception):
 
 
 class Writer:
-    def __init__(self, link: Link, sync: BoardSync) -> None:
+    def __init__(self, link: Link, sync: BoardSync, after_renewal: Callable[[], None]) -> None:
         self.board, self.sources, self.lead = link.board, link.sources, link.lead
         self.client, self.keys, self.health = link.client, link.keys, link.health
         self.sync = sync  # its sequence number follows the writes
@@ -47,12 +47,37 @@ class Writer:
         # digests: a second copy of one is not applied again meanwhile).
         self.acks: dict[str, str] = {}  # digest -> the raw entry in this epoch's taken list
         self._write = self.client.register_script(WRITE)
+        # The board hash as this leader's writes left it (since its takeover): restore().
+        self.stored: dict[str, str] = {}
+        # Set by each renewal: the chores after it (renewed(), ``after_renewal``) run here,
+        # on this thread, so the lease's thread waits on no call but the renewal.
+        self.renewal_due = threading.Event()
+        self._after_renewal = after_renewal
+        self._refused_texts: set[str] = set()
 
     def forget(self) -> None:
         """The first write is the whole board: Redis may be empty (a new leader)."""
         self.written.forget()
         self.written_version = 0
+        self.stored = {}
         self.acks.clear()  # an earlier epoch's: its taken list goes back to the queue
+
+    def restore(self) -> None:
+        """The board (and the sources' memory) back to what this leader last wrote.
+
+        Called on a step-down (before the role can change again) and at a takeover: what
+        the board did alone since (a webhook applied, a poll whose write was refused) is
+        dropped. The store may have lost it all (``FLUSHALL``): this copy is the only one.
+        Once: a follower's board comes from the store after this.
+        """
+        stored, self.stored = self.stored, {}
+        if not stored:
+            return
+        saved = saved_of(self.written_version, stored)
+        image.load(self.board, saved, "replicate")
+        image.import_memory(self.board, saved, self.sources())
+        self.written.forget()
+        log.info("replica %s: its board is back to what it last wrote", self.lead.id)
 
     def acknowledge(self, digest: str, raw: str) -> None:
         """A queued webhook applied to this board: acknowledged with the next write."""
@@ -80,7 +105,18 @@ class Writer:
         while not stop.is_set():
             self.dirty.wait(1.0)
             self.dirty.clear()
+            if self.renewal_due.is_set():
+                self.renewal_due.clear()
+                self._renewal_chores()
             self.flush()
+
+    def _renewal_chores(self) -> None:
+        try:
+            if self.lead.leader:
+                self.renewed()
+                self._after_renewal()
+        except redis.RedisError as exc:
+            self.health.failed(exc)
 
     def flush(self) -> None:
         lead = self.lead
@@ -96,11 +132,15 @@ class Writer:
             except redis.RedisError as exc:
                 self.health.failed(exc)
                 self.dirty.set()  # written in full once Redis is back
+            except ValueError as exc:  # a number that is not JSON reached the board: a bug
+                if str(exc) not in self._refused_texts:  # said once, not at every change
+                    self._refused_texts.add(str(exc))
+                    log.exception("replica %s: the board is not JSON; not written", lead.id)
 
     def write(self, epoch: int) -> int | None:
         """Write what changed under ``epoch``; the new sequence number (None: nothing to do)."""
         diff = self.written.diff(self.board, self.sources())
-        fields = {f"panel:{t}/{p}": json.dumps(data) for (t, p), data in diff.panels.items()}
+        fields = {f"panel:{t}/{p}": codec.dumps(data) for (t, p), data in diff.panels.items()}
         for sid, row in diff.sources.items():
             fields[f"source:{sid}"] = row.state
             fields[f"memory:{sid}"] = row.memory if row.memory is not None else "null"
@@ -116,7 +156,7 @@ class Writer:
             self._acked(acks)
             return None
         at = time.time()
-        message = json.dumps(
+        message = codec.dumps(
             {
                 "epoch": epoch,
                 "at": at,
@@ -129,6 +169,7 @@ class Writer:
             epoch, [diff.version, repr(at), self.keys.channel, message], acks, fields
         )
         self._acked(acks)
+        self.stored.update(fields)
         seq, written = int(answer[0]), int(answer[1])
         # Redis may have skipped ahead (a replica's floor): this board follows, so it never
         # shows a version that another replica already passed.

@@ -7,7 +7,6 @@ off the hub's path, and closed with a last write on shutdown.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from wallboard.board.board import Board
-from wallboard.state import image
+from wallboard.state import codec, image
 from wallboard.state.sqlite.devices import SqliteDeviceStore
 from wallboard.state.sqlite.file import SqliteFile
 from wallboard.state.sqlite.owner import IDENTITY_KEY, Held
@@ -131,7 +130,7 @@ class SqliteStore:
 
     def _write(self) -> None:
         diff = self.written.diff(self.board, self.sources())
-        rows = {key: json.dumps(data) for key, data in diff.panels.items()}
+        rows = {key: codec.dumps(data) for key, data in diff.panels.items()}
         sources = [(sid, r.type, r.state, r.memory) for sid, r in diff.sources.items()]
         keys = set(diff.marks)
         keep = keys if keys != self._keys else None
