@@ -22,9 +22,15 @@ RATIO = (
 )
 
 
+class _AlertList(ThreadingHTTPServer):
+    alerts: list[dict[str, Any]]
+
+
 class _NoAlerts(BaseHTTPRequestHandler):
+    server: _AlertList
+
     def do_GET(self) -> None:
-        body = b"[]"
+        body = json.dumps(list(self.server.alerts)).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -36,13 +42,16 @@ class _NoAlerts(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def quiet_alertmanager() -> Iterator[str]:
-    """An HTTP server answering Alertmanager's alert list with "nothing firing".
+def quiet_alertmanager(alerts: list[dict[str, Any]] | None = None) -> Iterator[str]:
+    """An HTTP server answering Alertmanager's alert list with ``alerts`` (API v2 rows;
+    by default "nothing firing").
 
     The replicas' alerts panel is fed by webhooks in these tests; its poll only has
-    to succeed, so that /readyz (and HAProxy's check) depends on Redis alone.
+    to succeed, so that /readyz (and HAProxy's check) depends on Redis alone. A test
+    whose webhook must survive a poll lists the alert here too, as Alertmanager would.
     """
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _NoAlerts)
+    server = _AlertList(("127.0.0.1", 0), _NoAlerts)
+    server.alerts = [] if alerts is None else alerts
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1})
     thread.daemon = True
     thread.start()
