@@ -32,12 +32,17 @@ def parse_time(raw: object) -> float | None:
         return None
 
 
-def _int(raw: object) -> int:
-    # Sentry sends an issue's ``count`` as a string ("150") and ``userCount`` as an int.
-    try:
-        return int(str(raw))
-    except ValueError:
-        return 0
+def _int(raw: object, key: str) -> int:
+    """A count as Sentry sends it: ``count`` a string ("150"), ``userCount`` an int.
+
+    Anything else ("Infinity", "1e400", 40 digits) is a bad answer, never a silent 0:
+    a count the wall cannot read must not make an issue look quiet."""
+    text = str(raw)
+    if isinstance(raw, bool) or not (text.isdigit() and len(text) <= 18):
+        raise CollectorError(
+            f"unexpected issue {key} from Sentry: {text[:40]!r}", kind="bad_response"
+        )
+    return int(text)
 
 
 @dataclass(frozen=True)
@@ -70,8 +75,8 @@ class Issue:
             title=str(raw.get("title") or ""),
             culprit=str(raw.get("culprit") or ""),
             level=str(raw.get("level") or "error"),
-            count=_int(raw.get("count", 0)),
-            users=_int(raw.get("userCount", 0)),
+            count=_int(raw.get("count", 0), "count"),
+            users=_int(raw.get("userCount", 0), "userCount"),
             first_seen=parse_time(raw.get("firstSeen")),
             last_seen=parse_time(raw.get("lastSeen")),
             short_id=str(raw.get("shortId") or ""),

@@ -122,3 +122,31 @@ def test_sentry_event_counts_that_are_not_json_are_panel_errors(tmp_path: Path) 
                 assert events["status"] == "unknown" and "bad number" in events["error"], events
                 assert panels["unresolved"]["status"] == "ok", panels["unresolved"]
                 assert panels["top"]["items"], panels["top"]
+
+
+def test_a_sentry_issue_count_that_is_not_a_whole_number_is_an_error_never_a_quiet_zero(
+    tmp_path: Path,
+) -> None:
+    token = "sntrys_" + "0f1a2b3c" * 6
+    with SentryDouble(tokens={token: ALL_SCOPES}).serve() as double:
+        double.add_project("checkout")
+        double.add_project("search-api")
+        bad = double.add_issue("checkout", "KeyError: 'amount'", count=150, users=4)
+        double.add_issue("search-api", "IndexError", count=20)
+        teams = {
+            "payments": 'sentry_projects = ["checkout"]',
+            "search": 'sentry_projects = ["search-api"]',
+        }
+        path = write_config(tmp_path, wall_config(double.url, teams))
+        env = {"SENTRY_AUTH_TOKEN": token, "SENTRY_CLIENT_SECRET": "s"}
+        with serve_wall(path, env=env) as live:
+            live.wall.poller.collect("sentry")
+            first = {p["id"]: p for p in team(live, "payments")["panels"]}
+            assert first["top"]["items"], "the first listing"
+            for count in ("Infinity", "1e400", "9" * 40):
+                bad["count"] = count
+                live.wall.poller.collect("sentry")
+                panels = {p["id"]: p for p in team(live, "payments")["panels"]}
+                top = panels["top"]
+                assert top["status"] == "unknown", (count, top)
+                assert "unexpected issue count" in (top["error"] or ""), (count, top)
