@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -100,53 +101,52 @@ def test_a_health_body_with_numbers_that_are_not_json_is_never_green(live: LiveW
         assert "invalid JSON" in json.dumps(panel), (name, panel)
 
 
-def test_sentry_event_counts_that_are_not_json_are_panel_errors(tmp_path: Path) -> None:
+TEAMS = {
+    "payments": 'sentry_projects = ["checkout"]',
+    "search": 'sentry_projects = ["search-api"]',
+}
+
+
+@contextmanager
+def sentry_wall(tmp_path: Path) -> Iterator[tuple[SentryDouble, dict[str, Any], LiveWall]]:
+    """A wall of two teams on the Sentry double; yields the double, payments' issue, the wall."""
     token = "sntrys_" + "0f1a2b3c" * 6
     with SentryDouble(tokens={token: ALL_SCOPES}).serve() as double:
         double.add_project("checkout")
         double.add_project("search-api")
-        double.add_issue("checkout", "KeyError: 'amount'", count=150, users=4)
+        issue = double.add_issue("checkout", "KeyError: 'amount'", count=150, users=4)
         double.add_issue("search-api", "IndexError", count=20)
-        double.set_events("checkout", float("inf"))  # type: ignore[arg-type]
-        teams = {
-            "payments": 'sentry_projects = ["checkout"]',
-            "search": 'sentry_projects = ["search-api"]',
-        }
-        path = write_config(tmp_path, wall_config(double.url, teams))
+        path = write_config(tmp_path, wall_config(double.url, TEAMS))
         env = {"SENTRY_AUTH_TOKEN": token, "SENTRY_CLIENT_SECRET": "s"}
         with serve_wall(path, env=env) as live:
-            live.wall.poller.collect("sentry")
-            for name in teams:
-                panels = {p["id"]: p for p in team(live, name)["panels"]}
-                events = panels["events"]
-                assert events["status"] == "unknown" and "bad number" in events["error"], events
-                assert panels["unresolved"]["status"] == "ok", panels["unresolved"]
-                assert panels["top"]["items"], panels["top"]
+            yield double, issue, live
+
+
+def panels_of(live: LiveWall, name: str) -> dict[str, dict[str, Any]]:
+    return {p["id"]: p for p in team(live, name)["panels"]}
+
+
+def test_sentry_event_counts_that_are_not_json_are_panel_errors(tmp_path: Path) -> None:
+    with sentry_wall(tmp_path) as (double, _, live):
+        double.set_events("checkout", float("inf"))  # type: ignore[arg-type]
+        live.wall.poller.collect("sentry")
+        for name in TEAMS:
+            panels = panels_of(live, name)
+            events = panels["events"]
+            assert events["status"] == "unknown" and "bad number" in events["error"], events
+            assert panels["unresolved"]["status"] == "ok", panels["unresolved"]
+            assert panels["top"]["items"], panels["top"]
 
 
 def test_a_sentry_issue_count_that_is_not_a_whole_number_is_an_error_never_a_quiet_zero(
     tmp_path: Path,
 ) -> None:
-    token = "sntrys_" + "0f1a2b3c" * 6
-    with SentryDouble(tokens={token: ALL_SCOPES}).serve() as double:
-        double.add_project("checkout")
-        double.add_project("search-api")
-        bad = double.add_issue("checkout", "KeyError: 'amount'", count=150, users=4)
-        double.add_issue("search-api", "IndexError", count=20)
-        teams = {
-            "payments": 'sentry_projects = ["checkout"]',
-            "search": 'sentry_projects = ["search-api"]',
-        }
-        path = write_config(tmp_path, wall_config(double.url, teams))
-        env = {"SENTRY_AUTH_TOKEN": token, "SENTRY_CLIENT_SECRET": "s"}
-        with serve_wall(path, env=env) as live:
+    with sentry_wall(tmp_path) as (_, issue, live):
+        live.wall.poller.collect("sentry")
+        assert panels_of(live, "payments")["top"]["items"], "the first listing"
+        for count in ("Infinity", "1e400", "9" * 40):
+            issue["count"] = count
             live.wall.poller.collect("sentry")
-            first = {p["id"]: p for p in team(live, "payments")["panels"]}
-            assert first["top"]["items"], "the first listing"
-            for count in ("Infinity", "1e400", "9" * 40):
-                bad["count"] = count
-                live.wall.poller.collect("sentry")
-                panels = {p["id"]: p for p in team(live, "payments")["panels"]}
-                top = panels["top"]
-                assert top["status"] == "unknown", (count, top)
-                assert "unexpected issue count" in (top["error"] or ""), (count, top)
+            top = panels_of(live, "payments")["top"]
+            assert top["status"] == "unknown", (count, top)
+            assert "unexpected issue count" in (top["error"] or ""), (count, top)
