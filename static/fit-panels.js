@@ -26,6 +26,54 @@ function valueSize(cols, n, box, gap, u, scale, em) {
   return Math.min(5.6 * u * scale, 0.26 * height, panelWidth(cols, box, gap, u) / em);
 }
 
+// The QR of a troubled team (static/qr.js) takes room the fit leaves it, never a panel's:
+// the grid's bottom-right cell (one the panels leave empty, or a cell more) when the QR
+// fits in it, else a column on the right. Of the two, the one whose values are larger.
+const cellOf = (k, rows, box, gap) => ({
+  width: (box.width - gap * (k - 1)) / k,
+  height: (box.height - gap * (rows - 1)) / rows,
+});
+
+function withQr(k, n, box, gap, u, scale, em, qr) {
+  const rows = Math.ceil((n + 1) / k);
+  const cell = cellOf(k, rows, box, gap);
+  const inCell =
+    cell.width >= qr.width && cell.height >= qr.height
+      ? { v: valueSize(k, n + 1, box, gap, u, scale, em), qr: "cell" }
+      : { v: -1 };
+  const narrower = { ...box, width: box.width - qr.width - gap };
+  const aside = { v: valueSize(k, n, narrower, gap, u, scale, em), qr: "column", box: narrower };
+  return aside.v > inCell.v ? aside : inCell;
+}
+
+// The QR's room on the screen (qr.css: --qr-x, --qr-y, a fixed box centred there).
+function placeQr(container, style, plan, box, gap) {
+  const root = document.body.style;
+  if (!plan.qr) {
+    ["--qr-x", "--qr-y"].forEach((k) => root.removeProperty(k));
+    delete container.dataset.qr;
+    delete document.body.dataset.qrAt;
+    return;
+  }
+  container.dataset.qr = plan.qr;
+  document.body.dataset.qrAt = plan.qr;
+  const rect = container.getBoundingClientRect();
+  const right = rect.left + container.clientWidth - parseFloat(style.paddingRight);
+  const bottom = rect.top + container.clientHeight - parseFloat(style.paddingBottom);
+  const cell = cellOf(plan.cols, plan.rows, box, gap);
+  const width = plan.qr === "cell" ? cell.width : plan.qrSize.width;
+  const height = plan.qr === "cell" ? cell.height : plan.qrSize.height; // at the bottom
+  const x = plan.qr === "cell" ? right - width / 2 : right + gap + width / 2;
+  root.setProperty("--qr-x", `${x}px`);
+  root.setProperty("--qr-y", `${bottom - height / 2}px`);
+}
+
+function qrSize() {
+  const qr = document.getElementById("qr");
+  if (!qr || qr.hidden || !document.body.dataset.qr) return null;
+  return { width: qr.offsetWidth, height: qr.offsetHeight };
+}
+
 // Cells the panels leave empty go to the longest lists (a panel two rows high), so no
 // cell stays empty while a list shows "+ N more".
 function fillCells(sections, container, empty, rows) {
@@ -76,6 +124,7 @@ export function fitPanels(container, cols = 0) {
   sections.forEach((s) => ["left", "max-width"].forEach((k) => s.style.removeProperty(k)));
   const n = sections.length;
   if (!n) return { n: 0, v: 0 };
+  container.style.removeProperty("--qr-room"); // measured without the QR's column
   let style = getComputedStyle(container);
   const gap = parseFloat(style.rowGap) || 0;
   placeStrip(container, style, gap);
@@ -88,19 +137,26 @@ export function fitPanels(container, cols = 0) {
   const scale = parseFloat(getComputedStyle(document.documentElement).getPropertyValue("--scale"));
   const em = valueEm(container);
   const want = Math.min(cols, n);
+  const qr = qrSize();
   let best = { cols: 1, v: -1 };
   for (let k = 1; k <= n; k++) {
-    const v = valueSize(k, n, box, gap, u, scale || 1, em);
-    if (k === want || (!want && v > best.v + 0.5)) best = { cols: k, v }; // a tie keeps fewer
+    const plan = qr
+      ? withQr(k, n, box, gap, u, scale || 1, em, qr)
+      : { v: valueSize(k, n, box, gap, u, scale || 1, em) };
+    if (k === want || (!want && plan.v > best.v + 0.5)) best = { ...plan, cols: k }; // a tie keeps fewer
   }
-  const rows = Math.ceil(n / best.cols);
+  const cells = best.qr === "cell" ? n + 1 : n;
+  const rows = Math.ceil(cells / best.cols);
+  const room = best.box || box;
+  if (best.qr === "column") container.style.setProperty("--qr-room", `${qr.width + gap}px`);
   container.style.setProperty("--cols", String(best.cols));
   container.style.setProperty("--rows", String(rows));
-  fillCells(sections, container, best.cols * rows - n, rows);
+  fillCells(sections, container, best.cols * rows - cells, rows);
+  placeQr(container, getComputedStyle(container), { ...best, rows, qrSize: qr }, room, gap);
   // The widest value fits its panel: no value is ever cut to "1,494 /…".
   container.style.setProperty(
     "--vfit",
-    (panelWidth(best.cols, box, gap, u) / em).toFixed(1) + "px",
+    (panelWidth(best.cols, room, gap, u) / em).toFixed(1) + "px",
   );
   if (!observed.has(container)) {
     observed.add(container);

@@ -182,5 +182,6 @@ export function syncPanels(container, panels) {
   if (!watched.has(container)) {
     watched.add(container);
     new ResizeObserver(() => layout(container)).observe(container);
+    document.addEventListener("qr", () => layout(container)); // static/qr.js: shown or hidden
   }
 }
