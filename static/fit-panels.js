@@ -34,11 +34,11 @@ const cellOf = (k, rows, box, gap) => ({
   height: (box.height - gap * (rows - 1)) / rows,
 });
 
-function withQr(k, n, box, gap, u, scale, em, qr) {
+function withQr(k, n, box, gap, u, scale, em, qr, where) {
   const rows = Math.ceil((n + 1) / k);
   const cell = cellOf(k, rows, box, gap);
   const inCell =
-    cell.width >= qr.width && cell.height >= qr.height
+    where !== "column" && cell.width >= qr.width && cell.height >= qr.height
       ? { v: valueSize(k, n + 1, box, gap, u, scale, em), qr: "cell" }
       : { v: -1 };
   const narrower = { ...box, width: box.width - qr.width - gap };
@@ -92,36 +92,61 @@ function fillCells(sections, container, empty, rows) {
 }
 
 // Calm panels folded into the strip below the grid (static/panels.js) take no cell: they
-// sit side by side in the grid's bottom padding, each at most its share of the width.
+// sit side by side in the grid's bottom padding, each at most its share of the width. When
+// their values do not fit whole side by side (a large ?scale=), the strip takes more lines.
 const folded = (s) => s.dataset.folded === "1";
 
 function placeStrip(container, style, gap) {
   const fold = Array.from(container.children).filter(folded);
   const left = parseFloat(style.paddingLeft);
   const width = container.clientWidth - left - parseFloat(style.paddingRight);
-  const share = (width - gap * (fold.length - 1)) / Math.max(fold.length, 1);
-  let x = left;
-  let height = 0;
-  for (const section of fold) {
-    section.style.maxWidth = `${share}px`;
-    section.style.left = `${x}px`;
-    const box = section.getBoundingClientRect();
-    x += box.width + gap;
-    height = Math.max(height, box.height);
+  fold.forEach((s) => {
+    s.style.removeProperty("bottom");
+    s.style.maxWidth = `${width}px`;
+  });
+  // What each needs at least: its value whole, the title given way (wall.css).
+  const need = fold.map(
+    (s) => s.scrollWidth - s.querySelector(".panel-title").getBoundingClientRect().width,
+  );
+  let lines = 1;
+  const share = (k) => (width - gap * (k - 1)) / k;
+  while (lines < fold.length) {
+    const per = Math.ceil(fold.length / lines);
+    if (share(per) >= Math.max(0, ...need)) break;
+    lines += 1;
   }
-  const strip = fold.length ? height + gap : 0;
+  const per = Math.ceil(fold.length / Math.max(lines, 1));
+  const bottom = fold.length ? parseFloat(getComputedStyle(fold[0]).bottom) : 0;
+  let height = 0;
+  fold.forEach((section) => {
+    section.style.maxWidth = `${share(per)}px`;
+    height = Math.max(height, section.getBoundingClientRect().height);
+  });
+  let x = left;
+  fold.forEach((section, i) => {
+    if (i % per === 0) x = left;
+    const line = Math.floor(i / per); // the first line on top
+    section.style.left = `${x}px`;
+    section.style.bottom = `${bottom + (lines - 1 - line) * (height + gap)}px`;
+    x += section.getBoundingClientRect().width + gap;
+  });
+  const strip = fold.length ? lines * (height + gap) : 0;
   container.style.setProperty("--strip", `${strip}px`);
   return strip;
 }
 
 // `cols`, when given, is the column count to take (static/panels.js tries others when a
 // list has no room for a row); otherwise the one that makes the values largest.
-const chosen = new WeakMap(); // container -> the column count it was asked to take, if any
+// `where` = "column" keeps the QR out of the grid's cells (static/panels.js, when a list
+// needs the cell).
+const chosen = new WeakMap(); // container -> [cols, where] it was asked to take, if any
 
-export function fitPanels(container, cols = 0) {
-  chosen.set(container, cols); // kept when the window is resized
+export function fitPanels(container, cols = 0, where = "") {
+  chosen.set(container, [cols, where]); // kept when the window is resized
   const sections = Array.from(container.children).filter((s) => !folded(s));
-  sections.forEach((s) => ["left", "max-width"].forEach((k) => s.style.removeProperty(k)));
+  sections.forEach((s) =>
+    ["left", "max-width", "bottom"].forEach((k) => s.style.removeProperty(k)),
+  );
   const n = sections.length;
   if (!n) return { n: 0, v: 0 };
   container.style.removeProperty("--qr-room"); // measured without the QR's column
@@ -138,12 +163,14 @@ export function fitPanels(container, cols = 0) {
   const em = valueEm(container);
   const want = Math.min(cols, n);
   const qr = qrSize();
+  const plan = (k, s) =>
+    qr ? withQr(k, n, box, gap, u, s, em, qr, where) : { v: valueSize(k, n, box, gap, u, s, em) };
   let best = { cols: 1, v: -1 };
+  let base = 0; // the largest value at ?scale=1 (or this scale, when smaller)
   for (let k = 1; k <= n; k++) {
-    const plan = qr
-      ? withQr(k, n, box, gap, u, scale || 1, em, qr)
-      : { v: valueSize(k, n, box, gap, u, scale || 1, em) };
-    if (k === want || (!want && plan.v > best.v + 0.5)) best = { ...plan, cols: k }; // a tie keeps fewer
+    base = Math.max(base, plan(k, Math.min(scale || 1, 1)).v);
+    const fit = plan(k, scale || 1);
+    if (k === want || (!want && fit.v > best.v + 0.5)) best = { ...fit, cols: k }; // a tie keeps fewer
   }
   const cells = best.qr === "cell" ? n + 1 : n;
   const rows = Math.ceil(cells / best.cols);
@@ -160,7 +187,7 @@ export function fitPanels(container, cols = 0) {
   );
   if (!observed.has(container)) {
     observed.add(container);
-    new ResizeObserver(() => fitPanels(container, chosen.get(container))).observe(container);
+    new ResizeObserver(() => fitPanels(container, ...chosen.get(container))).observe(container);
   }
-  return { n, v: best.v };
+  return { n, v: best.v, base, qr: best.qr };
 }

@@ -405,7 +405,8 @@ QR_COVERS = """
     const top = Math.max(r.top, c.top), bottom = Math.min(r.bottom, c.bottom);
     return r.width > 0 && left < q.right && q.left < right && top < q.bottom
       && q.top < bottom;
-  }).map((el) => (el.dataset.role || el.className) + ': ' + (el.textContent || '').trim().slice(0, 40));
+  }).map((el) => (el.dataset.role || el.className) + ': '
+    + (el.textContent || '').trim().slice(0, 40));
 }
 """
 

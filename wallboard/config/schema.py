@@ -92,7 +92,7 @@ class ScreenSettings(Options):
     # Chime when a panel turns critical: off by default, at most one per `chime_min_interval`.
     # A QR of a troubled team's mobile page (its problems and links) on team pages and
     # walls, in room the fit leaves it (docs/rooms.md).
-    qr_codes: bool = False
+    qr_codes: bool = True
     chime: bool = False
     chime_min_interval: ChimeMinInterval = 300.0
     chime_quiet_from: str | None = None
