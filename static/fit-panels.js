@@ -166,11 +166,13 @@ export function fitPanels(container, cols = 0, where = "") {
   const plan = (k, s) =>
     qr ? withQr(k, n, box, gap, u, s, em, qr, where) : { v: valueSize(k, n, box, gap, u, s, em) };
   let best = { cols: 1, v: -1 };
-  let base = 0; // the largest value at ?scale=1 (or this scale, when smaller)
+  // Above ?scale=1, the largest value at ?scale=1: static/panels.js keeps to it.
+  let base = 0;
   for (let k = 1; k <= n; k++) {
-    base = Math.max(base, plan(k, Math.min(scale || 1, 1)).v);
+    if (scale > 1) base = Math.max(base, plan(k, 1).v);
     const fit = plan(k, scale || 1);
-    if (k === want || (!want && fit.v > best.v + 0.5)) best = { ...fit, cols: k }; // a tie keeps fewer
+    // A tie keeps fewer columns.
+    if (k === want || (!want && fit.v > best.v + 0.5)) best = { ...fit, cols: k };
   }
   const cells = best.qr === "cell" ? n + 1 : n;
   const rows = Math.ceil(cells / best.cols);

@@ -57,7 +57,7 @@ def team_name(i: int) -> str:
 # A wall read from a Prometheus source that never runs, and its health panel.
 HEADER = [
     '[wall]\ntitle = "four metres"\nheartbeat = "1s"\n',
-    '[screen]\ndrift_every = "1h"\n',
+    '[screen]\ndrift_every = "1h"\nqr_codes = true\n',  # measured with the QR of trouble
     '[sources.prom]\ntype = "prometheus"\nurl = "http://127.0.0.1:9"\n'
     'interval = "1h"\nstale_after = "1h"\n',
     '[panels.services]\ntitle = "Services"\nsource = "prom"\nkind = "health"\n'

@@ -106,10 +106,8 @@ def team_cases(
                     for width, height in viewports:
                         screen.page.set_viewport_size({"width": width, "height": height})
                         settled(screen.page)
-                        # With [screen] qr_codes on, the team's QR shows in the room its fit
-                        # left before anything is measured.
-                        if screen.page.evaluate("() => !document.getElementById('qr').hidden"):
-                            wait_for(screen.page, QR_PLACED)
+                        # The team is in trouble: its QR shows, in the room its fit left it.
+                        wait_for(screen.page, QR_PLACED)
                         sizes = measure(screen.page)
                         sizes["qrSize"] = screen.page.locator("#qr-code").bounding_box()
                         sizes["emptyCells"] = screen.page.evaluate(EMPTY_CELLS)
