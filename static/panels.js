@@ -133,8 +133,8 @@ function setFolded(section, on) {
 const hiddenRows = (container) =>
   container.querySelectorAll(".items > [data-role='list-row'][hidden]").length;
 
-function fit(container, cols) {
-  const grid = fitPanels(container, cols);
+function fit(container, cols, where) {
+  const grid = fitPanels(container, cols, where);
   fitAllItems(container);
   return grid;
 }
@@ -145,28 +145,41 @@ const VALUE_GIVES = 0.8; // a list's hidden rows are worth a fifth of the values
 // ?scale=), the calm panels fold into a strip of "title value" below the grid, so fewer,
 // larger panels share the screen. While a list still hides rows, another column count is
 // taken if it shows more of them: any, when a list shows none; else one whose values keep
-// VALUE_GIVES of their size (the first, the fewest columns, on a tie).
+// VALUE_GIVES of their size and are no smaller than at ?scale=1 (the first, the fewest
+// columns, on a tie).
 function layout(container) {
   const sections = Array.from(container.children);
   sections.forEach((s) => setFolded(s, false));
   let grid = fit(container);
   if (!hiddenRows(container)) return;
+  let where = "";
+  if (starved(container) && grid.qr === "cell") {
+    // The QR gives its cell back to the lists before any panel folds (a column instead),
+    // if the values stay as large as at ?scale=1.
+    const aside = fit(container, 0, "column");
+    if (!starved(container) && aside.v >= grid.base - 0.5) {
+      where = "column";
+      grid = aside;
+    } else grid = fit(container);
+  }
   const fold = sections.filter(calm);
   if (starved(container) && fold.length && fold.length < sections.length) {
     fold.forEach((s) => setFolded(s, true));
-    grid = fit(container);
+    grid = fit(container, 0, where);
   }
   const score = () => [starved(container), hiddenRows(container)];
   const better = (a, b) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
   let best = { cols: 0, score: score() };
   for (let cols = 1; cols <= grid.n && best.score[1]; cols++) {
-    const { v } = fit(container, cols);
+    const { v } = fit(container, cols, where);
     const now = score();
-    if (better(now, best.score) && (now[0] < best.score[0] || v >= VALUE_GIVES * grid.v)) {
+    // A larger ?scale= never takes values below those of ?scale=1 for more rows.
+    const keeps = v >= VALUE_GIVES * grid.v && v >= grid.base - 0.5;
+    if (better(now, best.score) && (now[0] < best.score[0] || keeps)) {
       best = { cols, score: now };
     }
   }
-  fit(container, best.cols);
+  fit(container, best.cols, where);
 }
 
 // Make `container` hold exactly `panels` in order, reusing elements by panel id.
@@ -182,5 +195,6 @@ export function syncPanels(container, panels) {
   if (!watched.has(container)) {
     watched.add(container);
     new ResizeObserver(() => layout(container)).observe(container);
+    document.addEventListener("qr", () => layout(container)); // static/qr.js: shown or hidden
   }
 }

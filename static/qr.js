@@ -29,22 +29,32 @@ function target() {
 function update() {
   const t = target();
   const show = Boolean(settings().qr_codes && t && TROUBLE.has(t.status));
-  if (box.hidden !== !show) {
+  const changed = box.hidden !== !show;
+  if (changed) {
     box.hidden = !show;
-    // The screen makes room for it (static/qr.css): the QR never covers a value.
+    // The screen makes room for it (static/qr.css, static/fit-panels.js): the QR never
+    // covers a value.
     if (show) document.body.dataset.qr = "1";
     else delete document.body.dataset.qr;
   }
-  if (!show) return;
+  if (!show) {
+    if (changed) document.dispatchEvent(new Event("qr"));
+    return;
+  }
   const turn = Math.floor(Date.now() / REFRESH_MS);
   const src = "/qr/teams/" + encodeURIComponent(t.id) + ".svg?v=" + turn;
   if (img.getAttribute("src") !== src) img.setAttribute("src", src);
   box.dataset.qrTeam = t.id;
-  setText(caption, "Scan: " + t.name + " on your phone");
+  const label = "Scan: " + t.name + " on your phone";
+  const relabel = caption.textContent !== label;
+  setText(caption, label);
+  // A team page refits its panels around the QR's room once its size is known.
+  if (changed || relabel) document.dispatchEvent(new Event("qr"));
 }
 
 if (box) {
-  // Beside the stage, not in it: the stage gives up the room (static/qr.css) and clips.
+  // Above the stage, not in it: the stage clips, and the QR sits in the room its fit
+  // left free (static/qr.css).
   document.body.append(box);
   onChange((t) => {
     seen.add(t.id);

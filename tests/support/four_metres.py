@@ -57,7 +57,7 @@ def team_name(i: int) -> str:
 # A wall read from a Prometheus source that never runs, and its health panel.
 HEADER = [
     '[wall]\ntitle = "four metres"\nheartbeat = "1s"\n',
-    '[screen]\ndrift_every = "1h"\n',
+    '[screen]\ndrift_every = "1h"\nqr_codes = true\n',  # measured with the QR of trouble
     '[sources.prom]\ntype = "prometheus"\nurl = "http://127.0.0.1:9"\n'
     'interval = "1h"\nstale_after = "1h"\n',
     '[panels.services]\ntitle = "Services"\nsource = "prom"\nkind = "health"\n'
@@ -294,6 +294,7 @@ def faults(sizes: dict[str, Any], troubled: int, height: int) -> list[str]:
     out += [f"no since-when: {t}" for t in sizes["noSince"]]
     out += [f"a list shows no row: {name}" for name in sizes["starved"]]
     out += [f"failing values read as one: {t}" for t in sizes["merged"]]
+    out += [f"under the QR: {t}" for t in sizes.get("qrCovers", [])]
     for role, floor in targets(troubled, height).items():
         size = sizes["smallest"].get(role)
         if size is None:
@@ -376,7 +377,36 @@ EMPTY_CELLS = """
     const cols = Math.max(span(s.gridColumnStart), span(s.gridColumnEnd));
     return n + cols * Math.max(span(s.gridRowStart), span(s.gridRowEnd));
   }, 0);
-  return Math.max(0, cols * rows - cells);
+  // The QR of a troubled team fills a cell when it lies inside the grid, over no panel.
+  const qr = document.getElementById('qr');
+  const box = qr && !qr.hidden ? qr.getBoundingClientRect() : null;
+  const inside = (r, x, y) => x >= r.left && x <= r.right && y >= r.top && y <= r.bottom;
+  const held = box && inside(grid.getBoundingClientRect(), box.x + box.width / 2,
+    box.y + box.height / 2) && !shown.some((p) => {
+      const r = p.getBoundingClientRect();
+      return r.left < box.right && box.left < r.right && r.top < box.bottom && box.top < r.bottom;
+    }) ? 1 : 0;
+  return Math.max(0, cols * rows - cells - held);
+}
+"""
+
+# Texts, panels and tiles the QR of a troubled screen lies over (none: it takes free room).
+QR_COVERS = """
+() => {
+  const qr = document.getElementById('qr');
+  if (!qr || qr.hidden) return [];
+  const q = qr.getBoundingClientRect();
+  const parts = document.querySelectorAll('.stage [data-role], .stage .panel, .stage .tile');
+  return Array.from(parts).filter((el) => {
+    // What shows of it: a row's since-when past its ellipsis is clipped by its panel.
+    const r = el.getBoundingClientRect();
+    const c = (el.closest('.panel, .tile') || el).getBoundingClientRect();
+    const left = Math.max(r.left, c.left), right = Math.min(r.right, c.right);
+    const top = Math.max(r.top, c.top), bottom = Math.min(r.bottom, c.bottom);
+    return r.width > 0 && left < q.right && q.left < right && top < q.bottom
+      && q.top < bottom;
+  }).map((el) => (el.dataset.role || el.className) + ': '
+    + (el.textContent || '').trim().slice(0, 40));
 }
 """
 
@@ -403,6 +433,7 @@ def team_faults(sizes: dict[str, Any], panels: int, height: int) -> list[str]:
             out.append(f"{role}: not shown")
         elif size < floor - 0.05:
             out.append(f"{role}: {size:.1f} px < {floor:.1f}")
+    out += [f"under the QR: {t}" for t in sizes.get("qrCovers", [])]
     if sizes.get("emptyCells") and sizes["more"]:
         out.append(f"{sizes['emptyCells']} empty grid cells while a list is clipped")
     return out

@@ -23,6 +23,7 @@ from tests.support.four_metres import (
     CASE_TEAMS,
     CASE_TROUBLED,
     EMPTY_CELLS,
+    QR_COVERS,
     TEAM_PANELS,
     TEAM_SCALES,
     TRACKED,
@@ -72,12 +73,15 @@ def run_cases(
                     apply(live.wall, teams, troubled)
                     for width, height in viewports:
                         show(screen.page, troubled, width, height)
-                        yield (teams, troubled, width, height), measure(screen.page), screen.page
+                        sizes = measure(screen.page)
+                        sizes["qrCovers"] = screen.page.evaluate(QR_COVERS)
+                        yield (teams, troubled, width, height), sizes, screen.page
                 assert not screen.errors, screen.errors
             finally:
                 screen.page.context.close()
 
 
+QR_PLACED = "() => !document.getElementById('qr').hidden && document.body.dataset.qrAt"
 TeamCase = tuple[int, str, int, int]  # panels, scale, width, height
 
 
@@ -102,8 +106,12 @@ def team_cases(
                     for width, height in viewports:
                         screen.page.set_viewport_size({"width": width, "height": height})
                         settled(screen.page)
+                        # The team is in trouble: its QR shows, in the room its fit left it.
+                        wait_for(screen.page, QR_PLACED)
                         sizes = measure(screen.page)
+                        sizes["qrSize"] = screen.page.locator("#qr-code").bounding_box()
                         sizes["emptyCells"] = screen.page.evaluate(EMPTY_CELLS)
+                        sizes["qrCovers"] = screen.page.evaluate(QR_COVERS)
                         more = screen.page.locator('[data-role="more"]:visible').count()
                         sizes["more"] = more
                         yield (panels, scale, width, height), sizes, screen.page

@@ -20,6 +20,9 @@ heartbeat = "1s"
 
 [screen]
 drift_every = "1h"
+# The QR of a troubled team takes room from the fit (a list then hides rows the served
+# page shows), which this comparison does not normalise; test_four_metres.py checks it.
+qr_codes = false
 
 [sources.fine]
 type = "demo"

@@ -91,8 +91,8 @@ class ScreenSettings(Options):
     dim_brightness: float = Field(default=0.45, ge=0.1, le=1.0)
     # Chime when a panel turns critical: off by default, at most one per `chime_min_interval`.
     # A QR of a troubled team's mobile page (its problems and links) on team pages and
-    # walls; the screen gives up a column on the right for it (docs/rooms.md).
-    qr_codes: bool = False
+    # walls, in room the fit leaves it (docs/rooms.md).
+    qr_codes: bool = True
     chime: bool = False
     chime_min_interval: ChimeMinInterval = 300.0
     chime_quiet_from: str | None = None
