@@ -37,6 +37,7 @@ from typing import Any
 
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
+from wallboard import limits
 from wallboard.app import create_app
 from wallboard.config import loader as config_mod
 from wallboard.config.redact import secret_values
@@ -239,24 +240,40 @@ class _WebsocketCap:
 
 
 def raise_open_files(needed: int, wanted: int | None = None) -> int:
-    """Lift the soft ``ulimit -n`` towards ``wanted`` (one descriptor per connection).
-
-    Below ``needed`` (every screen plus the probe reserve) a warning says so.
-    """
+    """Lift the soft ``ulimit -n`` towards ``wanted`` (one descriptor per connection)."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     target_wanted = max(needed, wanted or needed)
     if soft != resource.RLIM_INFINITY and soft < target_wanted:
         target = target_wanted if hard == resource.RLIM_INFINITY else min(target_wanted, hard)
         resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, target), hard))
         soft = max(soft, target)
-    if soft != resource.RLIM_INFINITY and soft < needed:
+    return soft  # below ``needed``: limits.capacity lowers max_screens and says so
+
+
+def effective_capacity(max_screens: int, **roots: Any) -> limits.Capacity:
+    """``max_screens`` and the request threads, lowered to what the kernel allows (logged)."""
+    cap = limits.capacity(
+        max_screens,
+        http_threads=HTTP_CONNECTIONS,
+        reserve_fds=FD_RESERVE,
+        reserve_threads=HTTP_RESERVE,
+        **roots,
+    )
+    if cap.screens_limited_by is not None:
         log.warning(
-            "open files limit %d is below the %d that server.max_screens needs; "
-            "raise it (ulimit -n / docker --ulimit nofile) or lower max_screens",
-            soft,
-            needed,
+            "server.max_screens lowered from %d to %d: that is all %s allows; raise it",
+            cap.configured,
+            cap.screens,
+            cap.screens_limited_by,
         )
-    return soft
+    if cap.threads_limited_by is not None:
+        log.warning(
+            "request threads capped at %d (pages, probes and handshakes at once, not screens): "
+            "that is all %s allows; raise it",
+            cap.request_threads,
+            cap.threads_limited_by,
+        )
+    return cap
 
 
 def serve(
@@ -277,9 +294,16 @@ def serve(
         settings.max_screens + HTTP_RESERVE + FD_RESERVE,
         settings.max_screens + HTTP_CONNECTIONS + FD_RESERVE,
     )
+    capacity = effective_capacity(settings.max_screens)
+    wall.hub.capacity = capacity.describe()  # /readyz and /metrics report it
     try:
         httpd = WallServer(
-            host, port, app, max_screens=settings.max_screens, timeout=settings.request_timeout
+            host,
+            port,
+            app,
+            max_screens=capacity.screens,
+            timeout=settings.request_timeout,
+            max_connections=capacity.request_threads,
         )
     except OSError as exc:
         print(f"wallboard: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
@@ -317,7 +341,7 @@ def serve(
         host,
         httpd.server_port,
         ", ".join(wall.config.teams),
-        settings.max_screens,
+        capacity.screens,
     )
     try:
         httpd.serve_forever(poll_interval=0.2)

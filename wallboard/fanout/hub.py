@@ -83,6 +83,8 @@ class Hub:
         self._thread: threading.Thread | None = None
         # Every adopted screen's socket is read by this one thread (readers.py).
         self.readers = Readers()
+        # The server's effective caps (wallboard/limits.py), for /readyz and /metrics.
+        self.capacity: dict[str, Any] | None = None
         self._stopping_code: int | None = None
         # Liveness: the writer stamps this every loop (it wakes at least once a heartbeat),
         # so a dead or stuck writer shows as an old stamp (``problem``, read by /healthz).
