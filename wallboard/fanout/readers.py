@@ -32,11 +32,10 @@ OnData = Callable[[bytes], bool]
 class Readers:
     def __init__(self, receive_bytes: int = RECEIVE_BYTES) -> None:
         self.receive_bytes = receive_bytes
-        self._selector = selectors.DefaultSelector()
-        self._wake_r, self._wake_w = socket.socketpair()
-        self._wake_r.setblocking(False)
-        self._wake_w.setblocking(False)
-        self._selector.register(self._wake_r, selectors.EVENT_READ, None)
+        # Made in start(), closed when the loop ends: an app that never serves holds none.
+        self._selector: selectors.BaseSelector | None = None
+        self._wake_r: socket.socket | None = None
+        self._wake_w: socket.socket | None = None
         self._lock = threading.Lock()
         self._adds: list[tuple[socket.socket, OnData]] = []
         self._releases: list[tuple[socket.socket, Callable[[], None] | None]] = []
@@ -66,6 +65,11 @@ class Readers:
     def start(self) -> None:
         if self._thread is not None:
             return
+        self._selector = selectors.DefaultSelector()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self._selector.register(self._wake_r, selectors.EVENT_READ, None)
         self._running = True
         self._thread = threading.Thread(target=self._run, name="wallboard-reader", daemon=True)
         self._thread.start()
@@ -82,27 +86,35 @@ class Readers:
 
     # -- the reader thread -------------------------------------------------------------------
     def _wake(self) -> None:
-        with contextlib.suppress(BlockingIOError, OSError):
-            self._wake_w.send(b"\0")
+        wake = self._wake_w
+        if wake is not None:
+            with contextlib.suppress(BlockingIOError, OSError):
+                wake.send(b"\0")
 
     def _run(self) -> None:
+        selector, wake_r, wake_w = self._selector, self._wake_r, self._wake_w
+        assert selector is not None and wake_r is not None and wake_w is not None
         try:
             while self._running:
                 try:
-                    self._turn()
+                    self._turn(selector, wake_r)
                 except Exception:  # the loop must outlive any one bad screen
                     log.exception("screen reader loop failed")
         finally:
-            self._housekeeping()
-            for key in list(self._selector.get_map().values()):
+            self._housekeeping(selector)
+            for key in list(selector.get_map().values()):
                 if key.data is not None:
-                    self._close(key.fileobj)  # type: ignore[arg-type]
+                    self._close(selector, key.fileobj)  # type: ignore[arg-type]
+            self._wake_w = None
+            selector.close()
+            wake_r.close()
+            wake_w.close()
 
-    def _turn(self) -> None:
-        for key, _ in self._selector.select(timeout=1.0):
+    def _turn(self, selector: selectors.BaseSelector, wake_r: socket.socket) -> None:
+        for key, _ in selector.select(timeout=1.0):
             if key.data is None:
                 with contextlib.suppress(BlockingIOError, OSError):
-                    self._wake_r.recv(4096)
+                    wake_r.recv(4096)
                 continue
             sock: socket.socket = key.fileobj  # type: ignore[assignment]
             try:
@@ -114,29 +126,29 @@ class Readers:
             keep = key.data(data)
             if not data or not keep:
                 # Stop reading: the writer closes the screen and releases the socket.
-                self._selector.unregister(sock)
-        self._housekeeping()
+                selector.unregister(sock)
+        self._housekeeping(selector)
 
-    def _housekeeping(self) -> None:
+    def _housekeeping(self, selector: selectors.BaseSelector) -> None:
         with self._lock:
             adds, self._adds = self._adds, []
             releases, self._releases = self._releases, []
         for sock, on_data in adds:
             try:
-                self._selector.register(sock, selectors.EVENT_READ, on_data)
+                selector.register(sock, selectors.EVENT_READ, on_data)
             except (ValueError, KeyError, OSError):  # closed already, or a descriptor reused
                 on_data(b"")
         for sock, then in releases:
-            self._close(sock)
+            self._close(selector, sock)
             if then is not None:
                 try:
                     then()
                 except Exception:
                     log.exception("after closing a screen")
 
-    def _close(self, sock: socket.socket) -> None:
+    def _close(self, selector: selectors.BaseSelector, sock: socket.socket) -> None:
         with contextlib.suppress(KeyError, ValueError):
-            self._selector.unregister(sock)
+            selector.unregister(sock)
         if sock.fileno() == -1:
             return
         sock.close()
