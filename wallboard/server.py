@@ -85,7 +85,7 @@ class WallServer(ThreadedWSGIServer):
         # Request threads and screens are counted apart: a screen holds a socket, not a
         # thread. Both spend descriptors, so the threads get what the screens leave.
         self.max_connections = max_connections or connection_cap(0)
-        self._descriptors = connection_cap(0)
+        self._descriptors = descriptors()
         self._active = 0  # live request threads
         self._count_lock = threading.Lock()
         self.refused = 0
@@ -125,11 +125,13 @@ class WallServer(ThreadedWSGIServer):
 
 def connection_cap(max_screens: int) -> int:
     """Connections at once: ``max_screens`` plus HTTP_CONNECTIONS, within ``ulimit -n``."""
-    cap = max_screens + HTTP_CONNECTIONS
+    return max(min(max_screens + HTTP_CONNECTIONS, descriptors()), 1)
+
+
+def descriptors() -> int:
+    """Descriptors for connections (screens and request threads): ``ulimit -n`` less a reserve."""
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft != resource.RLIM_INFINITY:
-        cap = min(cap, soft - FD_RESERVE)
-    return max(cap, 1)
+    return sys.maxsize if soft == resource.RLIM_INFINITY else soft - FD_RESERVE
 
 
 class _Handler(WSGIRequestHandler):
