@@ -19,7 +19,7 @@ from bench.common import Result, median, ratio, within
 from bench.fanout import Plan, Run, measure, wall_config
 
 SIZES = [1000, 2000, 5000, 10_000, 20_000]
-PER_CLIENT = 5000  # screens per load-client process (beyond one, each its own address)
+PER_CLIENT = 2500  # screens per load-client process (beyond one, each its own address)
 
 
 def per_screen_kb(run: Run) -> float:
