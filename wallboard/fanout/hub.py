@@ -435,6 +435,11 @@ class Hub:
     def _close(self, screen: Screen, send_close: bool = True) -> None:
         if screen.gone:
             return
+        # Uncounted before the peer can see the close: whoever it tells never counts it.
+        with self._lock:
+            self._screens.discard(screen)
+            for team in screen.teams:
+                self._by_team.get(team, {}).pop(screen, None)
         if send_close and screen.close_code is not None and screen.pending is None:
             with contextlib.suppress(OSError):
                 screen.sock.send(
@@ -450,10 +455,6 @@ class Hub:
         screen.gone = True
         self._behind.discard(screen)
         self._needs_snapshot.discard(screen)
-        with self._lock:
-            self._screens.discard(screen)
-            for team in screen.teams:
-                self._by_team.get(team, {}).pop(screen, None)
         screen.closed.set()
 
     def _shutdown(self) -> None:
