@@ -18,7 +18,9 @@ from pathlib import Path
 from bench.common import Result, median, ratio, within
 from bench.fanout import Plan, Run, measure, wall_config
 
-SIZES = [1000, 2000, 5000, 10_000, 20_000]
+# The largest size is what fits this machine's hard open-files limit (20,000, which a
+# session here cannot raise) for both servers: 19,800 sockets and the server's own files.
+SIZES = [1000, 2000, 5000, 10_000, 19_800]
 PER_CLIENT = 2500  # screens per load-client process (beyond one, each its own address)
 
 
@@ -56,9 +58,9 @@ def report(res: Result, wall: Run, ref: Run) -> None:
         f"{tag}: RSS max (before screens) MB; per screen KB, wall | reference",
         f"{wall.rss_max:.0f} ({wall.rss_start:.0f}); {kw:.1f} | "
         f"{ref.rss_max:.0f} ({ref.rss_start:.0f}); {kr:.1f}; ratio {ratio(kw, kr)}",
-        "per screen ≤ 1.2x reference" + ("; RSS < 500 MB" if wall.screens >= 20_000 else ""),
+        "per screen ≤ 1.2x reference" + ("; RSS < 500 MB" if wall.screens >= 19_800 else ""),
         within(kw / kr if kr else math.nan, 1.2, "x")
-        + (f"; {within(wall.rss_max, 500, ' MB')}" if wall.screens >= 20_000 else ""),
+        + (f"; {within(wall.rss_max, 500, ' MB')}" if wall.screens >= 19_800 else ""),
     )
     res.add(
         f"{tag}: server CPU % / threads (max), wall | reference",
@@ -89,7 +91,11 @@ def run(smoke: bool = False, screens: list[int] | None = None) -> Result:
         for n in sizes:
             # The smoke run takes the several-clients path too, so it cannot rot.
             clients = 2 if smoke else max(1, math.ceil(n / PER_CLIENT))
-            wall = measure("wall", n, 0, plan, clients=clients)
-            ref = measure("reference", n, 0, plan, wall.client["sample_update"], clients)
+            try:
+                wall = measure("wall", n, 0, plan, clients=clients)
+                ref = measure("reference", n, 0, plan, wall.client["sample_update"], clients)
+            except RuntimeError as exc:  # one size failing keeps the others' figures
+                res.add(f"{n} screens", f"failed: {str(exc)[:300]}", "", "MISSED")
+                continue
             report(res, wall, ref)
     return res
