@@ -20,6 +20,7 @@ from bench.report import machine, table, write
 BENCHMARKS = {
     "fanout": "bench.fanout",
     "fanout_stalls": "bench.fanout_stalls",
+    "fanout_scale": "bench.fanout_scale",  # B1 at 5,000 to 20,000 screens
     "source_load": "bench.source_load",
     "freshness": "bench.freshness",
     "health_scale": "bench.health_scale",
@@ -32,7 +33,7 @@ BENCHMARKS = {
 
 def run_one(name: str, smoke: bool, screens: list[int] | None) -> Result:
     module = importlib.import_module(BENCHMARKS[name])
-    if name in ("fanout", "fanout_stalls", "replicas") and screens:
+    if name in ("fanout", "fanout_stalls", "fanout_scale", "replicas") and screens:
         result: Result = module.run(smoke, screens=screens)
     else:
         result = module.run(smoke)

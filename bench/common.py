@@ -84,8 +84,15 @@ def free_port() -> int:
 
 
 def raise_nofile(wanted: int) -> int:
-    """Raise the soft open-files limit towards ``wanted`` (capped by the hard limit)."""
+    """Raise the soft open-files limit towards ``wanted`` (capped by the hard limit, which
+    root may raise: 20,000 screens need more than this machine's default of 20,000)."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, wanted))
+            hard = wanted
+        except (ValueError, OSError):
+            pass  # not root: the hard limit stands
     target = min(max(soft, wanted), hard)
     if target != soft:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
@@ -100,15 +107,34 @@ class Child:
     """A child process that prints one JSON line when ready and one when stopped."""
 
     def __init__(
-        self, cmd: list[str], *, ready_timeout: float = 30.0, env: dict[str, str] | None = None
+        self,
+        cmd: list[str],
+        *,
+        ready_timeout: float = 30.0,
+        env: dict[str, str] | None = None,
+        stdin: bool = False,
+        wait_ready: bool = True,
     ) -> None:
         env = dict(os.environ, **(env or {}), PYTHONUNBUFFERED="1", PYTHONPATH=str(ROOT))
         self.proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            cmd,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE if stdin else None,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
-        self.ready = self.line(ready_timeout)
+        # wait_ready=False: the caller reads the ready line later (children started together).
+        self.ready = self.line(ready_timeout) if wait_ready else {}
         # The process doing the work: a gunicorn worker rather than its master.
         self.ps = psutil.Process(int(self.ready.get("pid", self.proc.pid)))
+
+    def tell(self, message: dict[str, Any]) -> None:
+        """One JSON line on the child's stdin (started with ``stdin=True``)."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(message) + "\n")
+        self.proc.stdin.flush()
 
     def line(self, timeout: float) -> dict[str, Any]:
         box: list[str] = []
@@ -143,6 +169,7 @@ class Sampler:
         self.ps = ps
         self.period = period
         self.rss: list[float] = []
+        self.threads: list[int] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._cpu0 = 0.0
@@ -153,6 +180,7 @@ class Sampler:
         while not self._stop.wait(self.period):
             try:
                 self.rss.append(self.ps.memory_info().rss / 2**20)
+                self.threads.append(self.ps.num_threads())
             except psutil.Error:
                 return
 

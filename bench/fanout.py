@@ -8,6 +8,7 @@ same load client; then both again with 5 % of the screens never reading.
 from __future__ import annotations
 
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ heartbeat = "10s"
 history = 30
 
 [server]
-max_screens = 2200
+max_screens = {max_screens}
 
 [sources.demo]
 type = "demo"
@@ -38,7 +39,7 @@ seed = 1
 METRICS = ("error_rate", "errors", "latency", "health")
 
 
-def wall_config(teams: int) -> str:
+def wall_config(teams: int, max_screens: int = 2200) -> str:
     panels = "\n".join(
         f'[panels.p{i}]\ntitle = "Panel {i}"\nsource = "demo"\nmetric = "{m}"\n'
         for i, m in enumerate(METRICS[:PANELS])
@@ -47,7 +48,7 @@ def wall_config(teams: int) -> str:
     team_tables = "\n".join(
         f'[teams.t{t}]\nname = "Team {t}"\npanels = [{names}]\n' for t in range(teams)
     )
-    return CONFIG.format(panels=panels, teams=team_tables)
+    return CONFIG.format(panels=panels, teams=team_tables, max_screens=max_screens)
 
 
 @dataclass
@@ -60,6 +61,8 @@ class Run:
     rss_max: float
     cpu: float
     dropped: int
+    rss_start: float = float("nan")  # MB before any screen connected
+    threads_max: int = 0
 
 
 @dataclass
@@ -71,7 +74,10 @@ class Plan:
     grace: float
 
 
-def measure(server: str, screens: int, stalled: int, plan: Plan, template: str = "") -> Run:
+def measure(
+    server: str, screens: int, stalled: int, plan: Plan, template: str = "", clients: int = 1
+) -> Run:
+    """One server with ``screens`` screens, from ``clients`` load-client processes."""
     nofile = str(3 * screens + 1024)
     env = {}
     if server == "wall":
@@ -91,7 +97,12 @@ def measure(server: str, screens: int, stalled: int, plan: Plan, template: str =
             cmd += ["--template", str(shape)]
     srv = Child(cmd, env=env)
     try:
+        rss_start = srv.ps.memory_info().rss / 2**20
         url = f"ws://127.0.0.1:{srv.ready['port']}/ws/teams/t{{i}}"
+        if clients > 1:
+            result, sampler, (t0, t1) = _several_clients(url, screens, stalled, plan, clients, srv)
+            figures = srv.stop()
+            return _run(server, screens, stalled, result, figures, sampler, (t0, t1), rss_start)
         client = Child(
             python_cmd(
                 "bench.loadclient",
@@ -110,11 +121,111 @@ def measure(server: str, screens: int, stalled: int, plan: Plan, template: str =
         figures = srv.stop()
     finally:
         srv.kill()
+    return _run(server, screens, stalled, result, figures, sampler, (t0, t1), rss_start)
+
+
+def _run(
+    server: str,
+    screens: int,
+    stalled: int,
+    result: dict[str, Any],
+    figures: dict[str, Any],
+    sampler: Sampler,
+    window: tuple[float, float],
+    rss_start: float,
+) -> Run:
+    t0, t1 = window
     loops = [1000 * s for at, s in figures["broadcasts"] if t0 <= at <= t1 + 1]
     dropped = int(figures.get("screens_dropped", 0))
+    threads = max(sampler.threads, default=0)
     return Run(
-        server, screens, stalled, result, loops, sampler.rss_max, sampler.cpu_percent, dropped
+        server,
+        screens,
+        stalled,
+        result,
+        loops,
+        sampler.rss_max,
+        sampler.cpu_percent,
+        dropped,
+        rss_start,
+        threads,
     )
+
+
+def _several_clients(
+    url: str, screens: int, stalled: int, plan: Plan, clients: int, srv: Child
+) -> tuple[dict[str, Any], Sampler, tuple[float, float]]:
+    """``clients`` load clients started together, each from its own 127.0.0.x address,
+    all measuring one window; their results merged (latencies through histograms)."""
+    kids: list[Child] = []
+    try:
+        for k in range(clients):
+            share = screens // clients + (1 if k < screens % clients else 0)
+            calm = stalled // clients + (1 if k < stalled % clients else 0)
+            args = ("--screens", str(share), "--stalled", str(calm), "--teams", str(plan.teams))
+            kids.append(
+                Child(
+                    python_cmd(
+                        "bench.loadclient",
+                        url,
+                        *args,
+                        *("--duration", str(plan.seconds), "--grace", str(plan.grace)),
+                        *("--source", f"127.0.0.{k + 2}", "--sync"),
+                    ),
+                    stdin=True,
+                    wait_ready=False,
+                )
+            )
+        for kid in kids:
+            kid.ready = kid.line(300)
+        sampler = Sampler(srv.ps).start()
+        t0 = time.time() + plan.warmup
+        for kid in kids:
+            kid.tell({"t0": t0})
+        results = [kid.line(plan.warmup + plan.seconds + plan.grace + 120) for kid in kids]
+        sampler.stop()
+    finally:
+        for kid in kids:
+            kid.kill()
+    return merge(results), sampler, (t0, t0 + plan.seconds)
+
+
+def merge(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several load clients' results as one client's."""
+    hist: dict[int, int] = {}
+    for r in results:
+        for ms, count in r["histogram"]:
+            hist[ms] = hist.get(ms, 0) + count
+    total = sum(hist.values())
+
+    def pct(q: float) -> float:
+        seen = 0
+        for ms in sorted(hist):
+            seen += hist[ms]
+            if seen >= q / 100 * total:
+                return float(ms)
+        return float("nan")
+
+    got, expected = sum(r["got"] for r in results), sum(r["expected"] for r in results)
+    first = results[0]
+    return {
+        **first,
+        "screens": sum(r["screens"] for r in results),
+        "stalled": sum(r["stalled"] for r in results),
+        "connect_failures": sum(r["connect_failures"] for r in results),
+        "failure_examples": [e for r in results for e in r["failure_examples"]][:3],
+        "connect_seconds": max(r["connect_seconds"] for r in results),
+        "versions": max(r["versions"] for r in results),
+        "delivered_percent": 100.0 * got / expected if expected else 0.0,
+        "resyncs": sum(r["resyncs"] for r in results),
+        "p50_ms": pct(50),
+        "p99_ms": pct(99),
+        "max_ms": float(max(hist, default=float("nan"))),
+        "samples": total,
+        "sample_update": next((r["sample_update"] for r in results if r["sample_update"]), ""),
+        "read_errors": [e for r in results for e in r["read_errors"]][:3],
+        "clients": len(results),
+    }
 
 
 def combine(runs: list[Run]) -> Run:

@@ -7,8 +7,13 @@ raw socket with a tiny receive buffer and never read again (a hung TV).
 
 Prints ``{"window": [t0, t1], ...}`` when every screen has connected and the
 warm-up is over, then one JSON line of results. Bounded in time throughout.
+With ``--sync`` (several load clients for one server, each from its own loopback
+source address) it prints ``{"connected": n}`` once connected and reads the
+window's start (``{"t0": ...}``) from stdin, so every client measures the same
+window; its results then carry a latency histogram the caller merges.
 
     python -m bench.loadclient URL --screens N [--stalled M] [--warmup S] [--duration S]
+        [--source 127.0.0.2] [--sync]
 """
 
 from __future__ import annotations
@@ -19,8 +24,11 @@ import base64
 import contextlib
 import json
 import os
+import re
 import socket
+import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -41,6 +49,7 @@ class Tally:
     by_version: dict[int, list[float]] = field(default_factory=dict)
     sample: str = ""  # one update as received: the reference re-sends this very shape
     errors: list[str] = field(default_factory=list)
+    end: float = float("inf")  # readers stop at this time (moved once the window is known)
 
 
 def stamp(msg: dict[str, Any]) -> float | None:
@@ -49,32 +58,64 @@ def stamp(msg: dict[str, Any]) -> float | None:
     return max(stamps) if stamps else None
 
 
-async def read_screen(ws: ClientConnection, tally: Tally, end: float) -> None:
+# The fields a screen's latency needs, found in the raw bytes: parsing 2,000-20,000 copies
+# of a 7 KB update a second as JSON made the load client, not the servers, the bottleneck.
+TYPE = re.compile(rb'"type":"(\w+)"')
+VERSION = re.compile(rb'"version":(\d+)')
+UPDATED_AT = re.compile(rb'"updated_at":([0-9.eE+-]+)')
+
+
+def fields(raw: bytes) -> tuple[bytes, int | None, float | None]:
+    """(type, version, newest panel ``updated_at``) of a wall or reference message.
+
+    Both put ``type`` and the message's ``version`` before any panel, and
+    ``updated_at`` only in panels; each load client checks that against the JSON of
+    the first update it keeps (``agrees``).
+    """
+    kind = TYPE.search(raw)
+    version = VERSION.search(raw)
+    stamps = [float(x) for x in UPDATED_AT.findall(raw)]
+    return (
+        kind.group(1) if kind else b"",
+        int(version.group(1)) if version else None,
+        max(stamps) if stamps else None,
+    )
+
+
+def agrees(raw: bytes) -> None:
+    msg = json.loads(raw)
+    parsed = (str(msg.get("type")).encode(), int(msg["version"]), stamp(msg))
+    if fields(raw) != parsed:
+        raise RuntimeError(f"the raw fields {fields(raw)} disagree with the JSON {parsed}")
+
+
+async def read_screen(ws: ClientConnection, tally: Tally) -> None:
     seen: set[int] = set()
-    while time.time() < end:
+    while time.time() < tally.end:
         try:
-            raw = await asyncio.wait_for(ws.recv(), max(0.01, end - time.time()))
+            raw = await asyncio.wait_for(
+                ws.recv(decode=False), max(0.01, min(5.0, tally.end - time.time()))
+            )
         except TimeoutError:
             break
         now = time.time()
-        msg = json.loads(raw)
-        kind = msg.get("type")
-        if kind == "ping":
+        kind, version, at = fields(raw)
+        if kind == b"ping":
             await ws.send('{"type":"pong"}')
             continue
-        if kind not in ("update", "snapshot"):
+        if kind not in (b"update", b"snapshot") or version is None:
             continue
-        at = stamp(msg)
         if at is None or not tally.window[0] <= at <= tally.window[1]:
             continue
-        version = int(msg["version"])
         tally.versions.add(version)
-        if kind == "update":
+        if kind == b"update":
             tally.latencies.append(now - at)
-            tally.by_version.setdefault(int(msg["version"]), []).append(now - at)
+            tally.by_version.setdefault(version, []).append(now - at)
             if len(tally.sizes) < 64:
                 tally.sizes.append(len(raw))
-                tally.sample = tally.sample or str(raw)
+                if not tally.sample:
+                    agrees(raw)
+                    tally.sample = raw.decode()
         else:
             tally.resyncs += 1
         if version not in seen:
@@ -82,11 +123,13 @@ async def read_screen(ws: ClientConnection, tally: Tally, end: float) -> None:
             tally.got += 1
 
 
-async def stalled_screen(host: str, port: int, path: str) -> socket.socket:
+async def stalled_screen(host: str, port: int, path: str, source: str = "") -> socket.socket:
     """A websocket handshake on a socket that will never be read again."""
     loop = asyncio.get_running_loop()
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    if source:
+        sock.bind((source, 0))
     sock.setblocking(False)
     await loop.sock_connect(sock, (host, port))
     key = base64.b64encode(os.urandom(16)).decode()
@@ -116,9 +159,17 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         target = args.url.format(i=i % args.teams)
         async with gate:
             if i < args.stalled:
-                return await stalled_screen(host, port, urlsplit(target).path)
+                return await stalled_screen(host, port, urlsplit(target).path, args.source)
+            # Each load client its own source address: 20,000 screens need more source
+            # ports than one address has (net.ipv4.ip_local_port_range).
+            local = {"local_addr": (args.source, 0)} if args.source else {}
             return await connect(
-                target, compression=None, open_timeout=60, ping_interval=None, max_size=2**20
+                target,
+                compression=None,
+                open_timeout=120,
+                ping_interval=None,
+                max_size=2**20,
+                **local,
             )
 
     started = time.monotonic()
@@ -129,12 +180,23 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     screens = [c for c in opened if isinstance(c, ClientConnection)]
     stalled = [c for c in opened if isinstance(c, socket.socket)]
     failures = [repr(c)[:200] for c in opened if isinstance(c, BaseException)]
-    t0 = time.time() + args.warmup
-    tally.window = (t0, t0 + args.duration)
-    end = tally.window[1] + args.grace
-    readers = [asyncio.create_task(read_screen(ws, tally, end)) for ws in screens]
-    await asyncio.sleep(max(0.0, t0 - time.time()))
-    print(json.dumps({"window": tally.window, "connected": len(screens)}), flush=True)
+    if args.sync:
+        # Read (and answer pings) while the other load clients connect; the window and
+        # the readers' end are set once the caller says when the window starts.
+        tally.end = time.time() + 600
+        readers = [asyncio.create_task(read_screen(ws, tally)) for ws in screens]
+        print(json.dumps({"connected": len(screens), "pid": os.getpid()}), flush=True)
+        line = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+        t0 = float(json.loads(line)["t0"])
+        tally.window = (t0, t0 + args.duration)
+        tally.end = tally.window[1] + args.grace
+    else:
+        t0 = time.time() + args.warmup
+        tally.window = (t0, t0 + args.duration)
+        tally.end = tally.window[1] + args.grace
+        readers = [asyncio.create_task(read_screen(ws, tally)) for ws in screens]
+        await asyncio.sleep(max(0.0, t0 - time.time()))
+        print(json.dumps({"window": tally.window, "connected": len(screens)}), flush=True)
     results = await asyncio.gather(*readers, return_exceptions=True)
     errors = [repr(r)[:200] for r in results if isinstance(r, BaseException)]
     for ws in screens:
@@ -164,6 +226,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             for v, x in sorted(tally.by_version.items())
         ],
         "read_errors": errors[:3],
+        # Whole milliseconds -> count: clients of one run merge these for p50/p99.
+        "histogram": sorted(Counter(round(1000 * x) for x in lat).items()),
+        "got": tally.got,
+        "expected": expected,
     }
 
 
@@ -179,9 +245,11 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--grace", type=float, default=3.0)
     parser.add_argument("--parallel", type=int, default=64, help="handshakes in flight")
+    parser.add_argument("--source", default="", help="source address, e.g. 127.0.0.2")
+    parser.add_argument("--sync", action="store_true", help="take the window's start on stdin")
     args = parser.parse_args()
     raise_nofile(args.screens * 2 + 256)
-    out = asyncio.run(asyncio.wait_for(run(args), 600))  # bounded whatever happens
+    out = asyncio.run(asyncio.wait_for(run(args), 900))  # bounded whatever happens
     print(json.dumps(out), flush=True)
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from bench.common import raise_nofile
 from wallboard.app import create_app
-from wallboard.server import WallServer
+from wallboard.server import WallServer, effective_capacity
 from wallboard.wall import wall
 
 
@@ -39,7 +39,7 @@ def hub_figures(hub: object) -> dict[str, object]:
 
 
 def profile_hub() -> cProfile.Profile:
-    """Profile the hub's writer thread only (started next), not the thousands of readers."""
+    """Profile the hub's writer thread only (started next), not the request threads."""
     profiler = cProfile.Profile()
 
     def first_call(frame: Any, event: str, arg: Any) -> None:
@@ -66,7 +66,7 @@ def main() -> None:
     parser.add_argument("--nofile", type=int, default=8192)
     parser.add_argument("--profile", help="write a cProfile of the hub thread here on exit")
     args = parser.parse_args()
-    # Each screen holds a socket and the websocket library's selector: ≥ 2 fds per screen.
+    # A screen holds one socket; request threads (handshakes) and files hold the rest.
     raise_nofile(args.nofile)
     stop = threading.Event()
 
@@ -77,12 +77,15 @@ def main() -> None:
     app = create_app(args.config, build="bench")
     the_wall = wall(app)
     settings = the_wall.config.server
+    capacity = effective_capacity(settings.max_screens)  # as `wallboard serve` does
+    the_wall.hub.capacity = capacity.describe()
     httpd = WallServer(
         "127.0.0.1",
         args.port,
         app,
-        max_screens=settings.max_screens,
+        max_screens=capacity.screens,
         timeout=settings.request_timeout,
+        max_connections=capacity.request_threads,
     )
     profiler = profile_hub() if args.profile else None
     the_wall.start()

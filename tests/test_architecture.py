@@ -194,6 +194,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "wallboard.assets",
         "wallboard.security",
         "wallboard.connections",
+        "wallboard.limits",
         "wallboard.proxies",
     ),
     ("wallboard.config",),

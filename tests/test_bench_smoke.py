@@ -20,6 +20,7 @@ pytestmark = pytest.mark.processes
 OURS = [
     "fanout",
     "fanout_stalls",
+    "fanout_scale",
     "source_load",
     "freshness",
     "health_scale",

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer
 
 from wallboard.app import create_app
 from wallboard.config import loader as config_mod
+from wallboard.server import WallServer
 from wallboard.wall import Wall, wall
 
 
@@ -65,12 +66,19 @@ def serve_wall(
     app = create_app(
         config if isinstance(config, config_mod.WallConfig) else str(config), env=env, build=build
     )
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    server.daemon_threads = True  # type: ignore[attr-defined]
+    the_wall = wall(app)
+    settings = the_wall.config.server
+    # The production server: screens' sockets are handed to the hub as under `wallboard serve`.
+    server = WallServer(
+        "127.0.0.1",
+        port,
+        app,
+        max_screens=settings.max_screens,
+        timeout=settings.request_timeout,
+    )
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
     )
-    the_wall = wall(app)
     the_wall.start(schedule=schedule)
     thread.start()
     try:

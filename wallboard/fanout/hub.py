@@ -29,6 +29,7 @@ from typing import Any
 from wallboard.board.board import Board
 from wallboard.fanout import protocol
 from wallboard.fanout.frames import Frames
+from wallboard.fanout.readers import OnData, Readers
 from wallboard.fanout.screens import HubStats, Refusals, Screen
 from wallboard.signals import Signal
 from wallboard.views.team import TeamViews
@@ -80,6 +81,10 @@ class Hub:
         self._team_version: dict[str, int] = {}
         self._running = False
         self._thread: threading.Thread | None = None
+        # Every adopted screen's socket is read by this one thread (readers.py).
+        self.readers = Readers()
+        # The server's effective caps (wallboard/limits.py), for /readyz and /metrics.
+        self.capacity: dict[str, Any] | None = None
         self._stopping_code: int | None = None
         # Liveness: the writer stamps this every loop (it wakes at least once a heartbeat),
         # so a dead or stuck writer shows as an old stamp (``problem``, read by /healthz).
@@ -101,7 +106,19 @@ class Hub:
         self._wake.set()
         return screen
 
-    def detach(self, screen: Screen, code: int | None = None, reason: str = "") -> None:
+    def adopt(
+        self, screen: Screen, on_data: OnData, on_closed: Callable[[], None] | None = None
+    ) -> None:
+        """Read ``screen``'s socket in the reader thread from now on; the caller returns.
+
+        The socket is then the hub's: the writer closes it when the screen is over
+        and the reader closes the descriptor, then calls ``on_closed``.
+        """
+        screen.on_closed = on_closed
+        screen.adopted = True
+        self.readers.add(screen.sock, on_data)
+
+    def end(self, screen: Screen, code: int | None = None, reason: str = "") -> None:
         """Ask the writer to close ``screen`` (with a close frame when ``code`` is given)."""
         screen.close_code = code
         screen.close_reason = reason
@@ -110,6 +127,10 @@ class Hub:
                 screen.info["closing"] = True
                 self._closing.append(screen)
         self._wake.set()
+
+    def detach(self, screen: Screen, code: int | None = None, reason: str = "") -> None:
+        """``end``, and wait (a little) until the writer has closed it."""
+        self.end(screen, code, reason)
         screen.closed.wait(timeout=2.0)
 
     def pong(self, screen: Screen) -> None:
@@ -172,6 +193,8 @@ class Hub:
             return None
         if not thread.is_alive():
             return "hub writer thread is dead"
+        if not self.readers.alive:
+            return "screen reader thread is dead"
         age = (time.monotonic() if now is None else now) - self.beat
         if age > self.stuck_after:
             return f"hub writer thread is stuck: no loop for {age:.1f} s"
@@ -186,6 +209,7 @@ class Hub:
             return
         self.beat = time.monotonic()
         self._running = True
+        self.readers.start()
         self._thread = threading.Thread(target=self._run, name="wallboard-hub", daemon=True)
         self._thread.start()
 
@@ -198,6 +222,7 @@ class Hub:
         self._wake.set()
         self._thread.join(timeout)
         self._thread = None
+        self.readers.stop()  # closes what the writer released, then anything left
 
     # -- the writer thread ---------------------------------------------------------------
     def _run(self) -> None:
@@ -410,23 +435,26 @@ class Hub:
     def _close(self, screen: Screen, send_close: bool = True) -> None:
         if screen.gone:
             return
+        # Uncounted before the peer can see the close: whoever it tells never counts it.
+        with self._lock:
+            self._screens.discard(screen)
+            for team in screen.teams:
+                self._by_team.get(team, {}).pop(screen, None)
         if send_close and screen.close_code is not None and screen.pending is None:
             with contextlib.suppress(OSError):
                 screen.sock.send(
                     protocol.close_frame(screen.close_code, screen.close_reason),
                     socket.MSG_DONTWAIT,
                 )
-        # Ends the websocket library's reader, which ends the request thread.
+        # Ends the screen's reading: the reader thread's, or its request thread's.
         with contextlib.suppress(OSError):
             screen.sock.shutdown(socket.SHUT_RDWR)
+        if screen.adopted:  # the writer is done with it: the reader closes the descriptor
+            self.readers.release(screen.sock, screen.on_closed)
         screen.pending = None
         screen.gone = True
         self._behind.discard(screen)
         self._needs_snapshot.discard(screen)
-        with self._lock:
-            self._screens.discard(screen)
-            for team in screen.teams:
-                self._by_team.get(team, {}).pop(screen, None)
         screen.closed.set()
 
     def _shutdown(self) -> None:

@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +39,8 @@ class Screen:
     close_code: int | None = None
     close_reason: str = ""
     closed: threading.Event = field(default_factory=threading.Event)
+    adopted: bool = False  # read by the hub's reader thread, closed by it (readers.py)
+    on_closed: Callable[[], None] | None = None  # called once its descriptor is closed
 
 
 @dataclass

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter as Tally
 from collections.abc import Iterator
+from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request
 from prometheus_client import (
@@ -102,6 +103,13 @@ class WallCollector(Collector):
         for team in wall.config.teams:
             screens.add_metric([team], by_team.get(team, 0))
         yield screens
+        caps = screen_caps(wall)
+        yield GaugeMetricFamily(
+            "wallboard_screens_max",
+            "Screens this process accepts: server.max_screens, or less where a kernel limit "
+            "allows less (see /readyz screens.screens_limited_by).",
+            value=caps["max_screens"],
+        )
         stats = hub.stats
         yield CounterMetricFamily(
             "wallboard_screen_messages_sent",
@@ -203,6 +211,14 @@ class Metrics:
         method = request.method if request.method in _METHODS else "other"
         self._requests.labels(route, method, f"{response.status_code // 100}xx").inc()
         return response
+
+
+def screen_caps(wall: Wall) -> dict[str, Any]:
+    """The effective caps ``wallboard serve`` computed at start (limits.py), else the config's."""
+    if wall.hub.capacity is not None:
+        return wall.hub.capacity
+    configured = wall.config.server.max_screens
+    return {"max_screens": configured, "configured_max_screens": configured}
 
 
 def metrics_of(app: Flask) -> Metrics:

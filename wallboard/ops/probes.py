@@ -23,6 +23,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from wallboard.board.board import SourceState
+from wallboard.ops.metrics import screen_caps
 from wallboard.wall import Wall, current_wall
 
 # A source counts as failing once it has not succeeded for this many of its intervals.
@@ -99,6 +100,7 @@ def readiness(wall: Wall, now: float | None = None) -> tuple[bool, dict[str, Any
         "ready_requires_sources": requires_sources,
         "sources": sources,
         "state": store,
+        "screens": {"connected": wall.hub.screen_count, **screen_caps(wall)},
     }
     return ready, details
 

@@ -1,7 +1,10 @@
 """Websocket endpoints: a screen subscribes to one team, a list of teams, or all of them.
 
-The request thread only reads (pongs), itself (screen_reader.py); every write
-goes through the hub.
+Under ``wallboard serve`` the request thread hands the open socket to the hub and
+returns: the hub's reader thread reads every screen (pongs, reports, closes) and
+its writer writes every frame. Under a server that cannot hand sockets over, the
+request thread reads its screen itself (reader.py); every write goes through the
+hub either way.
 """
 
 from __future__ import annotations
@@ -16,12 +19,19 @@ from flask import Blueprint, abort, request
 from flask_sock import Sock
 
 from wallboard.devices import hooks as devices
+from wallboard.devices.gate import current_devices
 from wallboard.fanout import protocol
-from wallboard.screens.reader import read_frames
+from wallboard.fanout.hub import Hub
+from wallboard.fanout.screens import Screen
+from wallboard.screens.reader import FrameReader, open_connection, read_frames
 from wallboard.security import origin_allowed
 from wallboard.wall import current_wall
 
 log = logging.getLogger(__name__)
+# The WSGI environ key of a server that can take a screen's socket off its request thread
+# (``wallboard.server``): a callable that marks it taken and returns what to call once the
+# hub has closed it.
+ADOPT = "wallboard.adopt"
 
 
 # flask-sock and simple-websocket ship no type hints: the socket is typed as what it is to
@@ -77,7 +87,9 @@ def serve_screen(ws: WebSocket, teams: tuple[str, ...], all_teams: bool = False)
             ws.sock.shutdown(socket.SHUT_RDWR)
         return
     hub = wall.hub
-    screen = hub.attach(ws.sock, teams, remote=request.remote_addr, all_teams=all_teams)
+    remote = request.remote_addr
+    fleet = current_devices().fleet  # captured: the reader thread has no request context
+    screen = hub.attach(ws.sock, teams, remote=remote, all_teams=all_teams)
     devices.attached(screen)  # the fleet view (wallboard/devices)
 
     def on_message(message: str) -> bool:
@@ -88,18 +100,46 @@ def serve_screen(ws: WebSocket, teams: tuple[str, ...], all_teams: bool = False)
             hub.pong(screen)
             return True
         # A screen's report (build, heap, page errors): bounded and rate-limited there.
-        return frame["type"] == "report" and devices.report(screen, frame)
+        return frame["type"] == "report" and fleet.report(screen, frame)
 
+    frames = FrameReader(
+        open_connection(ws),
+        on_message,
+        lambda frame: hub.control(screen, frame),
+        on_refused=lambda why: hub.refusals.note(why, remote),
+    )
+    # The hub owns the socket's writes: flask-sock must not send its own close frame.
+    ws.connected = False
+    take = request.environ.get(ADOPT)
+    if take is not None and hub.started:
+        _adopt(hub, screen, frames, take(), lambda: fleet.disconnected(screen))
+        return
     code, reason = None, ""
     try:
-        code, reason = read_frames(
-            ws,
-            on_message,
-            lambda frame: hub.control(screen, frame),
-            on_refused=lambda why: hub.refusals.note(why, request.remote_addr),
-        )
+        code, reason = read_frames(ws.sock, frames)
     finally:
         hub.detach(screen, code, reason)
-        devices.detached(screen)
-        # The hub owns the socket's writes and has shut it down; tell the library it is over.
-        ws.connected = False
+        fleet.disconnected(screen)
+
+
+def _adopt(
+    hub: Hub,
+    screen: Screen,
+    frames: FrameReader,
+    released: Callable[[], None],
+    detached: Callable[[], None],
+) -> None:
+    """From now on the hub's reader thread feeds ``frames``; this request returns."""
+
+    def on_data(data: bytes) -> bool:
+        ended = frames.feed(data)
+        if ended is None:
+            return True
+        hub.end(screen, *ended)
+        return False
+
+    def on_closed() -> None:
+        detached()
+        released()
+
+    hub.adopt(screen, on_data, on_closed)
