@@ -71,6 +71,9 @@ class BoardSync:
         self.lag: float | None = None  # leader write -> apply here, seconds (last message)
         self.applied_at: float | None = None  # unix time of the last state taken from Redis
         self.want_resync = False
+        # A version this replica counted alone while Redis was away (a step-down's
+        # restore), raised as the floor at the next look.
+        self.floor_owed = 0
         self._applied = threading.Condition()  # notified after each apply (wait_for_version)
 
     # -- follower ----------------------------------------------------------------------
@@ -141,8 +144,10 @@ class BoardSync:
             self._resync()
         before = self.board.version
         version = self.board.sweep()
-        if version > before:
-            self.client.eval(RAISE_FLOOR, 1, self.keys.meta, version)
+        owed = max(self.floor_owed, version if version > before else 0)
+        if owed:
+            self.client.eval(RAISE_FLOOR, 1, self.keys.meta, owed)
+            self.floor_owed = 0
 
     def _announce(self) -> None:
         with self._applied:

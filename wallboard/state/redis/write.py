@@ -19,7 +19,7 @@ from typing import Any
 import redis
 
 from wallboard.state import codec, image
-from wallboard.state.redis.keys import DEDUP_SECONDS, WRITE
+from wallboard.state.redis.keys import DEDUP_SECONDS, RAISE_FLOOR, WRITE
 from wallboard.state.redis.sync import BoardSync, Link, saved_of
 
 log = logging.getLogger(__name__)
@@ -77,6 +77,15 @@ class Writer:
         image.load(self.board, saved, "replicate")
         image.import_memory(self.board, saved, self.sources())
         self.written.forget()
+        # The panels went back, the board's version did not: one step past what the
+        # dropped changes reached, so an ETag a client took of them never answers 304
+        # for the board as it is now. The floor makes the next leader's versions pass it.
+        version = self.board.version + 1
+        image.raise_version(self.board, version)
+        try:
+            self.client.eval(RAISE_FLOOR, 1, self.keys.meta, version)
+        except redis.RedisError:
+            self.sync.floor_owed = version  # Redis away: raised at the follower's next look
         log.info("replica %s: its board is back to what it last wrote", self.lead.id)
 
     def acknowledge(self, digest: str, raw: str) -> None:
