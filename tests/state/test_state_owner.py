@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.api_client import fetch
-from tests.support.daemons import free_port
+from tests.support.daemons import free_port, wait_until
 from tests.support.live import demo_config, write_config
 from tests.support.process import close, command, ready, run_server, spawn
 
@@ -68,7 +68,8 @@ def test_a_wall_beside_the_demo_gets_its_own_file_and_none_of_its_deploys(
 ) -> None:
     demo = write_config(tmp_path, demo_config("1s"))
     with run_server(demo) as server:
-        assert "demo" in deploy_sources(server.url)  # the demo makes deploys up
+        # The demo makes deploys up (in its first cycle, which may come after readiness).
+        wait_until(lambda: "demo" in deploy_sources(server.url), 20, "the demo's deploys")
     wall = write_config(tmp_path, REAL_WALL.format(port=free_port()), name="wall.toml")
     with run_server(wall) as server:
         assert deploy_sources(server.url) == []
