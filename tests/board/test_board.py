@@ -307,3 +307,26 @@ def test_a_nan_value_alone_is_no_traffic_not_an_error(board: Board) -> None:
     board.apply("demo", reading("payments", "error_rate", float("nan")))
     state = panel(board, "payments", "error_rate")
     assert (state.text, state.status, state.error) == ("no traffic", "unknown", None)
+
+
+def test_a_version_never_names_two_contents_when_a_replica_goes_back(board: Board) -> None:
+    """A step-down puts a replica's board back to its last write (an older image): the
+    panels change under a version the board already passed, so it takes one of its own.
+    Views and ETags are kept per version; the same one would show the dropped change."""
+    board.apply("demo", reading("payments", "error_rate", 0.001))
+    written = board.image()  # what this replica last wrote
+    assert panel(board, "payments", "error_rate").status == "ok"
+    dropped = board.apply("demo", reading("payments", "error_rate", 0.5))  # never written
+    assert panel(board, "payments", "error_rate").status == "crit"
+    board.take(written, "replicate")
+    assert panel(board, "payments", "error_rate").status == "ok"
+    assert board.version > dropped
+    assert panel(board, "payments", "error_rate").version == board.version
+
+
+def test_an_image_that_changes_nothing_moves_no_version(board: Board) -> None:
+    board.apply("demo", reading("payments", "error_rate", 0.01))
+    same = board.image()
+    version = board.version
+    board.take(same, "replicate")
+    assert board.version == version

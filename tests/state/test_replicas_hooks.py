@@ -330,16 +330,22 @@ def test_webhooks_posted_while_the_leader_is_paused_are_all_shown_once_and_retri
         finally:
             old.proc.send_signal(signal.SIGCONT)
         wait_until(lambda: state_of(old)["role"] == "follower", 10, "the old leader standing by")
+        seen: dict[str, Any] = {}
+
+        def everything_on(server: ServerProcess) -> bool:
+            seen[server.url] = (versions(server), panel(server, "events")["value"], firing(server))
+            got, events, alerts = seen[server.url]
+            return {"v1.0.1", "v1.0.2"} <= set(got) and events == 52 and len(alerts) == 1
+
         for server in servers:
-            wait_until(
-                lambda s=server: (
-                    {"v1.0.1", "v1.0.2"} <= set(versions(s))
-                    and panel(s, "events")["value"] == 52
-                    and len(firing(s)) == 1
-                ),
-                10,
-                "every webhook on every replica",
-            )
+            try:
+                wait_until(lambda s=server: everything_on(s), 10, "every webhook on every replica")
+            except TimeoutError:
+                logs = "\n---\n".join(
+                    "\n".join(line for line in s.lines if "wallboard.access" not in line)
+                    for s in servers
+                )
+                raise AssertionError(f"seen (versions, events, firing): {seen}\n{logs}") from None
         time.sleep(1.0)  # an entry applied twice would show within this
         for server in servers:
             assert versions(server).count("v1.0.1") == 1, versions(server)

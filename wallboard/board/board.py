@@ -217,6 +217,12 @@ class Board:
             elif image.version > self._version:
                 self._version = image.version
                 self.changed_at = self._clock()
+            elif teams:
+                # Panels changed under a version this board already passed (its own sweep
+                # while Redis was away, or a step-down putting it back to its last write):
+                # a version of its own, so one version never names two contents (views,
+                # ETags); the replica raises the shared floor past it.
+                self._bump_teams(frozenset(teams))
             current = self._version
         if mode == "restore":
             self.sweep()

@@ -91,6 +91,8 @@ class BoardSync:
         self.generation = meta.get("gen")
         saved = saved_of(int(meta.get("version", 0)), fields)
         image.load(self.board, saved, "replicate")
+        if self.board.version > saved.version:  # taken under a version of its own (Board.take)
+            self.floor_owed = max(self.floor_owed, self.board.version)
         self.last_seq = int(meta.get("seq", 0))
         self.resyncs += 1
         self.applied_at = time.time()
@@ -120,6 +122,8 @@ class BoardSync:
             int(raw_version), message["panels"], message["sources"], deploys=message.get("deploys")
         )
         image.load(self.board, saved, "replicate")
+        if self.board.version > saved.version:  # taken under a version of its own (Board.take)
+            self.floor_owed = max(self.floor_owed, self.board.version)
         self.last_seq = seq
         self.applied_at = time.time()
         self.lag = max(0.0, self.applied_at - float(message["at"]))

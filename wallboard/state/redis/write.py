@@ -77,11 +77,10 @@ class Writer:
         image.load(self.board, saved, "replicate")
         image.import_memory(self.board, saved, self.sources())
         self.written.forget()
-        # The panels went back, the board's version did not: one step past what the
-        # dropped changes reached, so an ETag a client took of them never answers 304
-        # for the board as it is now. The floor makes the next leader's versions pass it.
-        version = self.board.version + 1
-        image.raise_version(self.board, version)
+        # The panels went back under a version of this board's own (Board.take), so an
+        # ETag a client took of the dropped changes never answers 304 for the board as it
+        # is now; the floor makes the next leader's versions pass it.
+        version = self.board.version
         try:
             self.client.eval(RAISE_FLOOR, 1, self.keys.meta, version)
         except redis.RedisError:
