@@ -98,14 +98,15 @@ def test_a_focus_rotation_goes_to_the_trouble_and_comes_back(
         assert shows == {"checkout", "search"}
 
         # A reload lands where the rotation is: the same team, in the same slot.
-        before, _ = watch(page, lambda s: s["connected"] and s["head"] and s["left"] > 1.2, 5)
+        # Eventually: a loaded machine's Chromium can take seconds to load the next slot.
+        before, _ = watch(page, lambda s: s["connected"] and s["head"] and s["left"] > 1.2, 15)
         page.reload()
-        after, _ = watch(page, lambda s: s["connected"], 3)
-        assert (after["team"], after["ends"], after["head"]) == (
-            before["team"],
-            before["ends"],
-            before["head"],
-        )
+        after, _ = watch(page, lambda s: s["connected"], 10)
+        if float(after["ends"]) == float(before["ends"]):
+            assert (after["team"], after["head"]) == (before["team"], before["head"])
+        else:  # the reload outlasted the slot (a loaded machine): the next one, never the first
+            assert float(after["ends"]) > float(before["ends"]), (before, after)
+            assert after["team"] in {"checkout", "search"} and after["head"], (before, after)
 
         fire(live)  # every alert resolved: the full cycle again, where the server says it is
         seen, _ = watch(page, lambda s: s["connected"] and not s["head"], 3)
