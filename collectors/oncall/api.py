@@ -12,10 +12,12 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Protocol
 
+from collectors.base import SourceContext
 from collectors.errors import CollectorError
 from collectors.http.client import HttpClient, Response, http_error
+from collectors.options import read_secret
 
 # A 429 that says nothing of when to come back: wait this long (an assumption).
 FALLBACK_WAIT = 60.0
@@ -144,3 +146,30 @@ class VendorApi:
 
     def close(self) -> None:
         self.client.close()
+
+
+class TlsOptions(Protocol):
+    ca_bundle: str | None
+    verify: bool
+
+
+def vendor_api(
+    context: SourceContext,
+    options: TlsOptions,
+    url: str,
+    secret: str,
+    headers_of: Callable[[str], dict[str, str]],
+    wait_of: WaitOf = retry_after,
+) -> VendorApi:
+    """One vendor's API from its source's config: the key behind ``<secret>_env`` or
+    ``<secret>_file``, the headers made from it, TLS settings, and the vendor's wait rule;
+    a refused key names the config key that holds it."""
+    key = read_secret(options, secret, context.env) or ""
+    client = HttpClient(
+        timeout=context.timeout,
+        headers=headers_of(key),
+        ca_bundle=options.ca_bundle,
+        verify=options.verify,
+    )
+    which = f"{secret}_env" if getattr(options, f"{secret}_env", None) else f"{secret}_file"
+    return VendorApi(client, url, key_hint=f"sources.{context.id}.{which}", wait_of=wait_of)

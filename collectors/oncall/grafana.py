@@ -22,13 +22,12 @@ from pydantic import Field, model_validator
 
 from collectors.base import SourceContext, TeamTarget
 from collectors.errors import CollectorError
-from collectors.http.client import HttpClient
-from collectors.oncall.api import VendorApi
+from collectors.oncall.api import vendor_api
 from collectors.oncall.pagerduty import ratelimit_reset
 from collectors.oncall.rota import ACKNOWLEDGED, TRIGGERED, Incident, Shift
 from collectors.oncall.source import OncallOptions, OncallSource
 from collectors.oncall.times import maybe_epoch
-from collectors.options import EnvName, HttpUrl, Options, SecretFile, read_secret, require_secret
+from collectors.options import EnvName, HttpUrl, Options, SecretFile, require_secret
 
 MAX_PAGES = 40
 CONCURRENCY = 4
@@ -66,18 +65,14 @@ class GrafanaOncallSource(OncallSource):
 
     def __init__(self, context: SourceContext) -> None:
         options = cast(GrafanaOncallOptions, context.options)
-        token = read_secret(options, "token", context.env) or ""
-        headers = {"Authorization": token}
-        if options.grafana_url:  # Grafana Cloud IRM
-            headers = {"Authorization": f"Bearer {token}", "X-Grafana-URL": options.grafana_url}
-        client = HttpClient(
-            timeout=context.timeout,
-            headers=headers,
-            ca_bundle=options.ca_bundle,
-            verify=options.verify,
-        )
-        hint = f"sources.{context.id}.{'token_env' if options.token_env else 'token_file'}"
-        api = VendorApi(client, options.url, key_hint=hint, wait_of=ratelimit_reset)
+        cloud = options.grafana_url  # Grafana Cloud IRM: a bearer token for one stack
+
+        def headers(token: str) -> dict[str, str]:
+            if cloud:
+                return {"Authorization": f"Bearer {token}", "X-Grafana-URL": cloud}
+            return {"Authorization": token}
+
+        api = vendor_api(context, options, options.url, "token", headers, ratelimit_reset)
         super().__init__(context, api)
         self.go = options
         self._users: dict[str, str] = {}

@@ -17,13 +17,13 @@ from pydantic import Field, model_validator
 
 from collectors.base import Collection, SourceContext, TeamTarget
 from collectors.errors import CollectorError
-from collectors.http.client import HttpClient, Response
+from collectors.http.client import Response
 from collectors.jsonsafe import loads
-from collectors.oncall.api import VendorApi, number, retry_after
+from collectors.oncall.api import number, retry_after, vendor_api
 from collectors.oncall.rota import ACKNOWLEDGED, TRIGGERED, Incident, Shift
 from collectors.oncall.source import OncallOptions, OncallSource
 from collectors.oncall.times import epoch, maybe_epoch
-from collectors.options import EnvName, HttpUrl, Options, SecretFile, read_secret, require_secret
+from collectors.options import EnvName, HttpUrl, Options, SecretFile, require_secret
 
 SCHEDULE_PAGE = 25  # next_shifts come only with pages this small
 INCIDENT_PAGE = 250
@@ -80,15 +80,14 @@ class IncidentioSource(OncallSource):
 
     def __init__(self, context: SourceContext) -> None:
         options = cast(IncidentioOptions, context.options)
-        key = read_secret(options, "key", context.env) or ""
-        client = HttpClient(
-            timeout=context.timeout,
-            headers={"Authorization": f"Bearer {key}"},
-            ca_bundle=options.ca_bundle,
-            verify=options.verify,
+        api = vendor_api(
+            context,
+            options,
+            options.url,
+            "key",
+            lambda key: {"Authorization": f"Bearer {key}"},
+            retry_after_body,
         )
-        hint = f"sources.{context.id}.{'key_env' if options.key_env else 'key_file'}"
-        api = VendorApi(client, options.url, key_hint=hint, wait_of=retry_after_body)
         super().__init__(context, api)
         self.io = options
         self._roles_checked = False

@@ -21,12 +21,12 @@ from pydantic import Field, model_validator
 
 from collectors.base import SourceContext, TeamTarget
 from collectors.errors import CollectorError
-from collectors.http.client import HttpClient, Response, http_error
-from collectors.oncall.api import VendorApi, number, retry_after
+from collectors.http.client import Response, http_error
+from collectors.oncall.api import number, retry_after, vendor_api
 from collectors.oncall.rota import ACKNOWLEDGED, TRIGGERED, Incident, Shift
 from collectors.oncall.source import OncallOptions, OncallSource
 from collectors.oncall.times import maybe_epoch
-from collectors.options import EnvName, HttpUrl, Options, SecretFile, read_secret, require_secret
+from collectors.options import EnvName, HttpUrl, Options, SecretFile, require_secret
 
 HOSTS = {"us": "https://api.opsgenie.com", "eu": "https://api.eu.opsgenie.com"}
 PAGE = 100  # alerts per page (Opsgenie allows up to 100)
@@ -75,17 +75,15 @@ class OpsgenieSource(OncallSource):
 
     def __init__(self, context: SourceContext) -> None:
         options = cast(OpsgenieOptions, context.options)
-        key = read_secret(options, "key", context.env) or ""
-        client = HttpClient(
-            timeout=context.timeout,
-            headers={"Authorization": f"GenieKey {key}"},
-            ca_bundle=options.ca_bundle,
-            verify=options.verify,
+        api = vendor_api(
+            context,
+            options,
+            options.base,
+            "key",
+            lambda key: {"Authorization": f"GenieKey {key}"},
+            rate_period,
         )
-        hint = f"sources.{context.id}.{'key_env' if options.key_env else 'key_file'}"
-        super().__init__(
-            context, VendorApi(client, options.base, key_hint=hint, wait_of=rate_period)
-        )
+        super().__init__(context, api)
         self.og = options
         self._names: dict[str, str] = {}  # username -> full name
 

@@ -20,13 +20,13 @@ from pydantic import Field, model_validator
 
 from collectors.base import SourceContext, TeamTarget
 from collectors.errors import CollectorError
-from collectors.http.client import HttpClient, Response, http_error
-from collectors.oncall.api import VendorApi, number, retry_after
+from collectors.http.client import Response, http_error
+from collectors.oncall.api import number, retry_after, vendor_api
 from collectors.oncall.pagerduty_v3 import FinalSchedules
 from collectors.oncall.rota import ACKNOWLEDGED, TRIGGERED, Incident, Shift
 from collectors.oncall.source import OncallOptions, OncallSource
 from collectors.oncall.times import iso, maybe_epoch
-from collectors.options import EnvName, HttpUrl, Options, SecretFile, read_secret, require_secret
+from collectors.options import EnvName, HttpUrl, Options, SecretFile, require_secret
 
 PAGE = 100  # PagerDuty's largest page
 MAX_PAGES = 50
@@ -75,20 +75,14 @@ class PagerDutySource(OncallSource):
 
     def __init__(self, context: SourceContext) -> None:
         options = cast(PagerDutyOptions, context.options)
-        token = read_secret(options, "token", context.env) or ""
-        client = HttpClient(
-            timeout=context.timeout,
-            headers={
+
+        def headers(token: str) -> dict[str, str]:
+            return {
                 "Authorization": f"Token token={token}",
                 "Accept": "application/vnd.pagerduty+json;version=2",
-            },
-            ca_bundle=options.ca_bundle,
-            verify=options.verify,
-        )
-        key = "token_env" if options.token_env else "token_file"
-        api = VendorApi(
-            client, options.url, key_hint=f"sources.{context.id}.{key}", wait_of=ratelimit_reset
-        )
+            }
+
+        api = vendor_api(context, options, options.url, "token", headers, ratelimit_reset)
         super().__init__(context, api)
         self.finals = FinalSchedules(api, LOOKAHEAD)
 

@@ -11,7 +11,7 @@ import pytest
 
 from tests.support.live import demo_config, write_config
 from wallboard.config import loader
-from wallboard.config.rooms import RotationPage
+from wallboard.config.model import RotationPage
 
 GOOD = """
 [rooms.window]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wallboard.config.rooms import Room, RotationPage
+from wallboard.config.model import Room, RotationPage
 from wallboard.views.rotation import position
 
 WINDOW = Room("window", "By the window", teams=("payments", "search"))

@@ -5,12 +5,9 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
-
-if TYPE_CHECKING:
-    from wallboard.config.rooms import Room
 
 from wallboard.config.schema import (
     ApiSettings,
@@ -31,6 +28,39 @@ class ConfigIssue:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}" if self.path else self.message
+
+
+# [rooms.<id>] as loaded (wallboard/config/rooms.py checks and builds them).
+@dataclass(frozen=True)
+class RotationPage:
+    kind: Literal["team", "room", "wall"]
+    target: str  # the team or room id; "" for /wall
+    dwell: float
+
+    @property
+    def path(self) -> str:
+        if self.kind == "team":
+            return f"/teams/{self.target}"
+        if self.kind == "room":
+            return f"/rooms/{self.target}"
+        return "/wall"
+
+
+@dataclass(frozen=True)
+class Room:
+    id: str
+    title: str
+    teams: tuple[str, ...] = ()  # a wall of these teams, when not a rotation
+    rotation: tuple[RotationPage, ...] = ()
+    focus: str = "off"
+
+    @property
+    def kind(self) -> str:
+        return "rotation" if self.rotation else "wall"
+
+    @property
+    def path(self) -> str:
+        return f"/rooms/{self.id}"
 
 
 class ConfigError(Exception):

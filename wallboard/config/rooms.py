@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
 from collectors.options import Duration, Options, between
-from wallboard.config.model import ConfigIssue, did_you_mean, issues_from
+from wallboard.config.model import ConfigIssue, Room, RotationPage, did_you_mean, issues_from
 from wallboard.config.schema import ID_PATTERN
 
 DEFAULT_DWELL = 30.0
@@ -62,38 +61,6 @@ class RoomSettings(Options):
         if self.focus != "off" and self.rotation is None:
             raise ValueError('focus = "trouble" applies to a rotation only')
         return self
-
-
-@dataclass(frozen=True)
-class RotationPage:
-    kind: Literal["team", "room", "wall"]
-    target: str  # the team or room id; "" for /wall
-    dwell: float
-
-    @property
-    def path(self) -> str:
-        if self.kind == "team":
-            return f"/teams/{self.target}"
-        if self.kind == "room":
-            return f"/rooms/{self.target}"
-        return "/wall"
-
-
-@dataclass(frozen=True)
-class Room:
-    id: str
-    title: str
-    teams: tuple[str, ...] = ()  # a wall of these teams, when not a rotation
-    rotation: tuple[RotationPage, ...] = ()
-    focus: str = "off"
-
-    @property
-    def kind(self) -> str:
-        return "rotation" if self.rotation else "wall"
-
-    @property
-    def path(self) -> str:
-        return f"/rooms/{self.id}"
 
 
 def page_teams(page: RotationPage, rooms: Mapping[str, Room], all_teams: list[str]) -> list[str]:

@@ -33,7 +33,7 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
-from wallboard.config.rooms import Room
+from wallboard.config.model import Room
 from wallboard.devices import codes, cookies, offer, scope
 from wallboard.devices.admin import is_admin
 from wallboard.devices.service import EXTENSION, Devices

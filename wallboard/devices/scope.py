@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from urllib.parse import parse_qs, urlsplit
 
-from wallboard.config.rooms import Room
+from wallboard.config.model import Room
 
 ALL = None  # a page of every team (/wall, /rotate without teams)
 

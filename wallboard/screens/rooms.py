@@ -14,8 +14,8 @@ from typing import Any
 from flask import Blueprint, Response
 
 from wallboard.config.loader import WallConfig
-from wallboard.config.model import suggest
-from wallboard.config.rooms import Room, page_teams, room_teams
+from wallboard.config.model import Room, suggest
+from wallboard.config.rooms import page_teams, room_teams
 from wallboard.screens import pages, subset
 from wallboard.views.rotation import Slot, position
 from wallboard.wall import Wall, current_wall

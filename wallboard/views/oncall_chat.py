@@ -8,19 +8,15 @@ gives the start ("since 14:02 UTC") where the screen counts ("firing 12 min").
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from wallboard.views.chat import SECTION_MAX, clip, emoji, escape, link, text_message
 from wallboard.views.oncall import ONCALL
+from wallboard.views.problems_named import since_text
 from wallboard.views.screen_shape import safe_link
 
 INCIDENTS = "alerts"
 ROWS_SHOWN = 10
-
-
-def _since(at: float | None) -> str:
-    return f"since {time.strftime('%H:%M', time.gmtime(at))} UTC" if at else ""
 
 
 def oncall_lines(view: dict[str, Any]) -> list[str]:
@@ -42,7 +38,7 @@ def oncall_lines(view: dict[str, Any]) -> list[str]:
             line += f" (source error: {panel['error']})"
         lines.append(line)
         for item in panel["items"][:ROWS_SHOWN]:
-            parts = [item["status"], _since(item.get("since"))]
+            parts = [item["status"], since_text(item.get("since"))]
             row = f"  {item['title']} ({', '.join(p for p in parts if p)})"
             if safe_link(item.get("link")):
                 row += f" {item['link']}"
@@ -73,7 +69,7 @@ def oncall_message(view: dict[str, Any], screen_url: str) -> dict[str, Any]:
             title = escape(item["title"])
             url = safe_link(item.get("link"))
             shown = link(url, item["title"]) if url else title
-            text += f"\n{emoji(item['status'])} {shown} {_since(item.get('since'))}".rstrip()
+            text += f"\n{emoji(item['status'])} {shown} {since_text(item.get('since'))}".rstrip()
         rows.append(text)
     header = f"{view['name']}: who is on call, what is open"
     body = "\n\n".join(rows) or "no on-call or incident panels"

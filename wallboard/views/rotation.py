@@ -17,7 +17,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from wallboard.config.rooms import Room, RotationPage, page_teams
+from wallboard.config.model import Room, RotationPage
+from wallboard.config.rooms import page_teams
 
 TROUBLE = "crit"
 
