@@ -75,24 +75,26 @@ def run(smoke: bool = False, screens: list[int] | None = None) -> Result:
         am = stack.enter_context(quiet_alertmanager())
         store = stack.enter_context(redis_server(tmp / "redis"))
         config = replica_config(prom.url, am)
-        qpm = {
-            n: m.queries_per_minute(tmp / f"q{n}", prom, store.url, config, n, window)
-            for n in (1, 2, 3)
-        }
+        # One set of replicas grows from 1 to 3, then loses its leader each failover round.
+        group = m.Replicas(stack, tmp / "replicas", store.url, config)
+        qpm = {}
+        for n in (1, 2, 3):
+            group.grow_to(n)
+            qpm[n] = m.queries_per_minute(prom, group, window)
         res.add(
             f"Prometheus queries/min, 1 / 2 / 3 replicas ({window:.0f} s each)",
             " / ".join(f"{qpm[n]:.0f}" for n in (1, 2, 3)),
             "ratio 1.00",
             f"ratio {qpm[3] / qpm[1]:.2f}",
         )
-        took = m.failovers(tmp / "failover", store.url, config, rounds)
+        took = m.failovers(group, rounds)
         res.add(
             f"failover: kill -9 leader to next collection, median / max of {rounds} s",
             f"{median(took):.2f} / {max(took):.2f}",
             f"≤ TTL + interval = {TTL + INTERVAL:.0f} s",
             within(max(took), TTL + INTERVAL, " s"),
         )
-        lead, follow = m.webhook_latencies(tmp / "latency", store.url, config, hooks)
+        lead, follow = m.webhook_latencies(group, hooks)
         lp, fp = 1000 * percentile(lead, 99), 1000 * percentile(follow, 99)
         res.add(
             f"webhook to screen, leader p50 / p99 ({hooks} hooks) ms",
@@ -128,7 +130,7 @@ def run(smoke: bool = False, screens: list[int] | None = None) -> Result:
             "reference",
             f"store adds {median(starts) - median(empties):+.2f} s",
         )
-        fan = fanout_rows(tmp, store.url, per_replica, seconds)
+        fan = fanout_rows(tmp, store.url, per_replica, seconds, 1.0 if smoke else 3.0)
         res.add(
             f"fan-out p50 / p99 ms: 1 replica x {2 * per_replica} | 2 replicas x {per_replica}",
             fan,
@@ -137,7 +139,8 @@ def run(smoke: bool = False, screens: list[int] | None = None) -> Result:
     return res
 
 
-def fanout_rows(tmp: Path, redis_url: str, screens: int, seconds: float) -> str:
+def fanout_rows(tmp: Path, redis_url: str, screens: int, seconds: float, pause: float) -> str:
+    """``pause``: seconds for the servers to settle, the load client's warm-up and grace."""
     text = b1.wall_config(1) + STATE.replace('"bench"', '"fan"')
     env = {"WALLBOARD_REDIS_URL": redis_url}
     cells = []
@@ -150,8 +153,8 @@ def fanout_rows(tmp: Path, redis_url: str, screens: int, seconds: float) -> str:
                 (folder / "config.toml").write_text(text)
                 server = stack.enter_context(run_server(folder / "config.toml", env=env))
                 urls.append(server.ws_url + "/ws/teams/t{i}")
-            time.sleep(2)
-            lines = m.fanout(urls, each, seconds)
+            time.sleep(pause)
+            lines = m.fanout(urls, each, seconds, pause)
         p50 = max(line["p50_ms"] for line in lines)
         p99 = max(line["p99_ms"] for line in lines)
         cells.append(f"{p50:.0f} / {p99:.0f}")

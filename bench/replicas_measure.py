@@ -20,19 +20,43 @@ from tests.support.alertmanager import alert, payload
 from tests.support.daemons import wait_until
 from tests.support.process import ServerProcess, command, run_server
 from tests.support.prometheus import PrometheusServer
-from tests.support.replicas import TOKEN, get_json, leader_of, post_alerts, replicas
+from tests.support.replicas import TOKEN, get_json, leader_of, post_alerts
 from tests.support.screens import ScreenClient
 
 
-def queries_per_minute(
-    workdir: Path, prom: PrometheusServer, redis_url: str, config: str, count: int, window: float
-) -> float:
-    with replicas(workdir, count, redis_url, config) as servers:
-        leader_of(servers)
-        time.sleep(2.0)  # past the first cycle's history backfill
-        before = prom.queries_served()
-        time.sleep(window)
-        return (prom.queries_served() - before) * 60.0 / window
+class Replicas:
+    """Replicas on one Redis, each with its own copy of one config: a set that grows, loses
+    its leader and takes new members, every one stopped when ``stack`` closes. One set
+    serves the query, failover and webhook measures: a replica's start is the costly step."""
+
+    def __init__(self, stack: ExitStack, workdir: Path, redis_url: str, config: str) -> None:
+        self.stack, self.workdir, self.config = stack, workdir, config
+        self.env = {"WALLBOARD_REDIS_URL": redis_url, "AM_TOKEN": TOKEN}
+        self.members: list[ServerProcess] = []
+        self.started = 0
+
+    def add(self) -> ServerProcess:
+        folder = self.workdir / f"r{self.started}"
+        folder.mkdir(parents=True)
+        (folder / "config.toml").write_text(self.config)
+        self.started += 1
+        server = self.stack.enter_context(run_server(folder / "config.toml", env=self.env))
+        self.members.append(server)
+        return server
+
+    def grow_to(self, count: int) -> None:
+        while len(self.members) < count:
+            self.add()
+
+
+def queries_per_minute(prom: PrometheusServer, replicas: Replicas, window: float) -> float:
+    """Prometheus' queries per minute while ``replicas`` run, past the first collection."""
+    leader = leader_of(replicas.members)
+    # The first cycle backfills history with range queries: not the steady rate.
+    wait_until(lambda: ratio_updated(leader) > 0, 30, "a first collection")
+    before = prom.queries_served()
+    time.sleep(window)
+    return (prom.queries_served() - before) * 60.0 / window
 
 
 def ratio_updated(server: ServerProcess) -> float:
@@ -40,80 +64,66 @@ def ratio_updated(server: ServerProcess) -> float:
     return float(body["panels"][0]["updated_at"] or 0.0)
 
 
-def failovers(workdir: Path, redis_url: str, config: str, rounds: int) -> list[float]:
+def failovers(replicas: Replicas, rounds: int) -> list[float]:
     """kill -9 the leader, seconds to the next successful collection; a new replica each round."""
-    env = {"WALLBOARD_REDIS_URL": redis_url, "AM_TOKEN": TOKEN}
     seconds = []
-    with ExitStack() as stack:
-        servers = []
-        for i in range(3 + rounds):
-            folder = workdir / f"r{i}"
-            folder.mkdir(parents=True)
-            (folder / "config.toml").write_text(config)
-        for i in range(3):
-            servers.append(
-                stack.enter_context(run_server(workdir / f"r{i}" / "config.toml", env=env))
-            )
-        for n in range(rounds):
-            leader = leader_of(servers)
-            wait_until(lambda s=leader: ratio_updated(s) > 0, 30, "a first collection")
-            leader.proc.send_signal(signal.SIGKILL)
-            killed = time.time()
-            leader.proc.wait(10)
-            servers.remove(leader)
-            wait_until(
-                lambda t=killed: ratio_updated(servers[0]) > t, 60, "a collection after the kill"
-            )
-            seconds.append(ratio_updated(servers[0]) - killed)
-            path = workdir / f"r{3 + n}" / "config.toml"
-            servers.append(stack.enter_context(run_server(path, env=env)))
+    servers = replicas.members
+    for _ in range(rounds):
+        leader = leader_of(servers)
+        wait_until(lambda s=leader: ratio_updated(s) > 0, 30, "a first collection")
+        leader.proc.send_signal(signal.SIGKILL)
+        killed = time.time()
+        leader.proc.wait(10)
+        servers.remove(leader)
+        wait_until(
+            lambda t=killed: ratio_updated(servers[0]) > t, 60, "a collection after the kill"
+        )
+        seconds.append(ratio_updated(servers[0]) - killed)
+        replicas.add()
     return seconds
 
 
-def webhook_latencies(
-    workdir: Path, redis_url: str, config: str, count: int
-) -> tuple[list[float], list[float]]:
+def webhook_latencies(replicas: Replicas, count: int) -> tuple[list[float], list[float]]:
     """Webhook posted to the leader: seconds to a screen on the leader and on a follower."""
-    with replicas(workdir, 2, redis_url, config) as servers:
-        leader = leader_of(servers)
-        follower = next(s for s in servers if s is not leader)
-        on_leader: list[float] = []
-        on_follower: list[float] = []
-        with (
-            ScreenClient(leader.ws_url + "/ws/teams/payments") as a,
-            ScreenClient(follower.ws_url + "/ws/teams/payments") as b,
-        ):
-            for screen in (a, b):
-                screen.wait_for(lambda m: m["type"] == "snapshot", timeout=10)
-            for i in range(count):
-                name = f"bench-{i:05d}-alert"
-                fresh = alert(f"{i:016x}", team="payments", alertname=name)
-                gone = alert(f"{i - 1:016x}", "resolved", team="payments")
-                body = payload(fresh, gone) if i else payload(fresh)
-                sent = time.perf_counter()
-                times: dict[str, float] = {}
+    leader = leader_of(replicas.members)
+    follower = next(s for s in replicas.members if s is not leader)
+    on_leader: list[float] = []
+    on_follower: list[float] = []
+    with (
+        ScreenClient(leader.ws_url + "/ws/teams/payments") as a,
+        ScreenClient(follower.ws_url + "/ws/teams/payments") as b,
+    ):
+        for screen in (a, b):
+            screen.wait_for(lambda m: m["type"] == "snapshot", timeout=10)
+        for i in range(count):
+            name = f"bench-{i:05d}-alert"
+            fresh = alert(f"{i:016x}", team="payments", alertname=name)
+            gone = alert(f"{i - 1:016x}", "resolved", team="payments")
+            body = payload(fresh, gone) if i else payload(fresh)
+            sent = time.perf_counter()
+            times: dict[str, float] = {}
 
-                def watch(
-                    screen: ScreenClient,
-                    key: str,
-                    name: str = name,
-                    sent: float = sent,
-                    times: dict[str, float] = times,
-                ) -> None:
-                    screen.wait_for(lambda m: name in json.dumps(m), timeout=10)
-                    times[key] = time.perf_counter() - sent
+            def watch(
+                screen: ScreenClient,
+                key: str,
+                name: str = name,
+                sent: float = sent,
+                times: dict[str, float] = times,
+            ) -> None:
+                screen.wait_for(lambda m: name in json.dumps(m), timeout=10)
+                times[key] = time.perf_counter() - sent
 
-                threads = [
-                    threading.Thread(target=watch, args=(a, "leader")),
-                    threading.Thread(target=watch, args=(b, "follower")),
-                ]
-                for thread in threads:
-                    thread.start()
-                post_alerts(leader.url, body)
-                for thread in threads:
-                    thread.join(15)
-                on_leader.append(times["leader"])
-                on_follower.append(times["follower"])
+            threads = [
+                threading.Thread(target=watch, args=(a, "leader")),
+                threading.Thread(target=watch, args=(b, "follower")),
+            ]
+            for thread in threads:
+                thread.start()
+            post_alerts(leader.url, body)
+            for thread in threads:
+                thread.join(15)
+            on_leader.append(times["leader"])
+            on_follower.append(times["follower"])
     return on_leader, on_follower
 
 
@@ -149,7 +159,9 @@ def restart_to_snapshot(config: Path, team: str, panels: int, points: int) -> fl
             proc.wait(5)
 
 
-def fanout(urls: list[str], screens_each: int, seconds: float) -> list[dict[str, Any]]:
+def fanout(
+    urls: list[str], screens_each: int, seconds: float, pause: float
+) -> list[dict[str, Any]]:
     """One load client per replica URL, at once; their result lines."""
     clients = [
         Child(
@@ -157,7 +169,7 @@ def fanout(urls: list[str], screens_each: int, seconds: float) -> list[dict[str,
                 "bench.loadclient",
                 url,
                 *("--screens", str(screens_each), "--duration", str(seconds)),
-                *("--warmup", "3", "--grace", "3"),
+                *("--warmup", str(pause), "--grace", str(pause)),
             ),
             ready_timeout=300,
         )

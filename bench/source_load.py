@@ -45,21 +45,41 @@ def queries(prom: PrometheusServer) -> float:
     return sum(prom.metric("prometheus_http_requests_total", handler=h) for h in HANDLERS)
 
 
-def watch(prom: PrometheusServer, seconds: float) -> tuple[float, float]:
-    """(queries per minute over whole cycles, Prometheus CPU %) during ``seconds``."""
+def watch(prom: PrometheusServer, seconds: float, cycle: float) -> tuple[float, float]:
+    """(queries per minute over whole cycles, Prometheus CPU %) during at least ``seconds``.
+
+    The rate needs two bursts a cycle apart. On a loaded machine a cycle can come late,
+    so sampling goes on past ``seconds`` until the changes span a cycle (at most ten
+    more cycles): a window that caught one burst would have no rate to give.
+    """
     sampler = Sampler(prom_process(prom)).start()
     samples: list[tuple[float, float]] = []
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        samples.append((time.monotonic(), queries(prom)))
+    start = time.monotonic()
+    end, limit = start + seconds, start + seconds + 10 * cycle
+    while True:
+        now = time.monotonic()
+        samples.append((now, queries(prom)))
+        if now >= limit or (now >= end and spanned(samples, cycle)):
+            break
         time.sleep(0.25)
     sampler.stop()
-    first = next((i for i, (_, c) in enumerate(samples) if c > samples[0][1]), None)
-    last = next(i for i, (_, c) in enumerate(samples) if c == samples[-1][1])
+    first, last = changes(samples)
     if first is None or last <= first:
         return float("nan"), sampler.cpu_percent
     (t0, c0), (t1, c1) = samples[first], samples[last]
     return 60 * (c1 - c0) / (t1 - t0), sampler.cpu_percent
+
+
+def changes(samples: list[tuple[float, float]]) -> tuple[int | None, int]:
+    """The first sample after the count first rose, and the first holding its final value."""
+    first = next((i for i, (_, c) in enumerate(samples) if c > samples[0][1]), None)
+    last = next(i for i, (_, c) in enumerate(samples) if c == samples[-1][1])
+    return first, last
+
+
+def spanned(samples: list[tuple[float, float]], cycle: float) -> bool:
+    first, last = changes(samples)
+    return first is not None and samples[last][0] - samples[first][0] >= 0.9 * cycle
 
 
 def prom_process(prom: PrometheusServer):  # type: ignore[no-untyped-def]
@@ -89,7 +109,7 @@ def measure_wall(
                 ),
                 ready_timeout=120,
             )
-        return watch(prom, window)
+        return watch(prom, window, refresh)
     finally:
         if client is not None:
             client.kill()
@@ -106,7 +126,7 @@ def measure_polling(
     worker.start()
     try:
         time.sleep(refresh)  # one full refresh before measuring: every screen has started
-        return watch(prom, window)
+        return watch(prom, window, refresh)
     finally:
         worker.join(window + refresh + 30)
 
