@@ -6,7 +6,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from wallboard.views.oncall import clock_time, oncall_note
-from wallboard.views.screen_shape import safe_link
+from wallboard.views.oncall_chat import oncall_lines, oncall_message
+from wallboard.views.screen_shape import href
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -41,9 +42,26 @@ def test_the_line_says_how_old_the_names_are_when_the_source_fails() -> None:
 
 def test_only_an_http_link_becomes_an_href() -> None:
     assert (
-        safe_link("https://acme.pagerduty.com/incidents/P1")
-        == "https://acme.pagerduty.com/incidents/P1"
+        href("https://acme.pagerduty.com/incidents/P1") == "https://acme.pagerduty.com/incidents/P1"
     )
-    assert safe_link("javascript:alert(1)") == ""
-    assert safe_link(" JAVASCRIPT:alert(1)") == ""
-    assert safe_link(None) == ""
+    assert href("javascript:alert(1)") == ""
+    assert href(" JAVASCRIPT:alert(1)") == ""
+    assert href(None) == ""
+
+
+def test_slack_gets_no_link_that_would_end_its_own_markup_early() -> None:
+    # An incident title and link come from the vendor: a "|" or ">" inside the URL would
+    # end Slack's <url|label> early and let the rest be read as markup.
+    hostile = "https://acme.pagerduty.com/incidents/P2|<!channel>"
+    good = "https://acme.pagerduty.com/incidents/P1"
+    items = [
+        {"title": "Checkout down", "status": "crit", "since": 0.0, "link": good},
+        {"title": "Refunds slow", "status": "warn", "since": 0.0, "link": hostile},
+    ]
+    panel = {"kind": "alerts", "title": "Open incidents", "display": "2 open", "status": "crit"}
+    view = {"name": "payments", "panels": [{**panel, "items": items, "error": None}]}
+    blocks = " ".join(str(b) for b in oncall_message(view, "https://wall/teams/payments")["blocks"])
+    assert f"<{good}|Checkout down>" in blocks
+    assert "Refunds slow" in blocks and "<!channel>" not in blocks
+    lines = oncall_lines(view)
+    assert lines[1].endswith(good) and not lines[2].endswith(hostile), lines

@@ -12,8 +12,7 @@ from typing import Any
 
 from wallboard.views.chat import SECTION_MAX, clip, emoji, escape, link, text_message
 from wallboard.views.oncall import ONCALL
-from wallboard.views.problems_named import since_text
-from wallboard.views.screen_shape import safe_link
+from wallboard.views.problems_named import safe_link, since_text
 
 INCIDENTS = "alerts"
 ROWS_SHOWN = 10
@@ -40,8 +39,9 @@ def oncall_lines(view: dict[str, Any]) -> list[str]:
         for item in panel["items"][:ROWS_SHOWN]:
             parts = [item["status"], since_text(item.get("since"))]
             row = f"  {item['title']} ({', '.join(p for p in parts if p)})"
-            if safe_link(item.get("link")):
-                row += f" {item['link']}"
+            url = safe_link(item.get("link"))
+            if url:
+                row += f" {url}"
             lines.append(row)
         if len(panel["items"]) > ROWS_SHOWN:
             lines.append(f"  + {len(panel['items']) - ROWS_SHOWN} more")

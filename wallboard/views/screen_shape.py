@@ -84,7 +84,7 @@ def item_since(kind: str, item: dict[str, Any]) -> dict[str, Any]:
 ITEM_LINK = frozenset({"alerts"})
 
 
-def safe_link(link: object) -> str:
+def href(link: object) -> str:
     """An upstream's link as an href, only when it is http(s): a hostile ``javascript:``
     never becomes clickable."""
     return http_link(link) or ""
@@ -178,7 +178,7 @@ def screen_panel(view: dict[str, Any]) -> dict[str, Any]:
                 "title": it["title"],
                 "detail": it["detail"],
                 "since": item_since(view.get("kind", ""), it),
-                "link": safe_link(it.get("link")) if view.get("kind") in ITEM_LINK else "",
+                "link": href(it.get("link")) if view.get("kind") in ITEM_LINK else "",
             }
             for it in items[:MAX_ITEMS]
         ],
