@@ -63,8 +63,10 @@ function headFont(width, height, team, beside) {
   return best;
 }
 
-const lay = (teams, width, height, gap, pad) =>
-  layoutTiles(
+// Troubled tiles, worst first: a short row leads, and no tile's type is larger than that of
+// a team in worse trouble (a lone warn tile in the last row would otherwise read largest).
+function lay(teams, width, height, gap, pad) {
+  const laid = layoutTiles(
     teams.map((t) => ({ ...t, troubled: true, weight: 1 })),
     0,
     0,
@@ -73,7 +75,15 @@ const lay = (teams, width, height, gap, pad) =>
     gap,
     pad,
     triageFont,
+    true,
   );
+  const severity = new Map(teams.map((t) => [t.id, t.severity ?? 0]));
+  const tiles = laid.tiles.map((tile) => {
+    const worse = laid.tiles.filter((o) => severity.get(o.id) > severity.get(tile.id));
+    return { ...tile, f: Math.min(tile.f, ...worse.map((o) => o.f)) };
+  });
+  return { min: laid.min, tiles };
+}
 
 // `list` in pages of at most `n`, as even as they come (9 by 8: 5 and 4, not 8 and 1).
 function chunks(list, n) {

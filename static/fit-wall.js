@@ -4,6 +4,7 @@
 import { planWall } from "./fit.js";
 import { PAGE_MS, planTriage } from "./fit-triage.js";
 import { setText } from "./dom.js";
+import { severity } from "./status.js";
 
 const pager = document.getElementById("pager");
 
@@ -34,6 +35,7 @@ function describe(tile, knownTeam, rows) {
     valueEm: Math.max(3, ...list.map((p) => em(p.display))) + 0.25,
     nameEm: em(name),
     wrong: !calm,
+    severity: severity(status),
     wrongEm: em(tile.querySelector(".what-wrong").textContent),
     summary: team ? " · " + team.panels.size + " ok" : "",
   };

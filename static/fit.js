@@ -57,8 +57,14 @@ function tileFont(w, h, team, pad) {
   return best;
 }
 
-// Split `teams` (in order) into `rows` rows of about equal weight.
-function splitRows(teams, rows) {
+// Split `teams` (in order) into `rows` rows of about equal weight. `front`: a short row
+// goes first, not last, so the teams listed first (the worst) get the wider tiles.
+function splitRows(teams, rows, front = false) {
+  if (front) {
+    return splitRows(teams.slice().reverse(), rows)
+      .map((row) => row.reverse())
+      .reverse();
+  }
   const total = teams.reduce((s, t) => s + t.weight, 0);
   const out = [];
   let row = [];
@@ -78,10 +84,20 @@ function splitRows(teams, rows) {
 }
 
 // Lays `teams` out in rows of tiles; `font(w, h, team, pad)` sizes one tile ({f, ...}).
-export function layoutTiles(teams, x0, y0, width, height, gap, pad, font = tileFont) {
+export function layoutTiles(
+  teams,
+  x0,
+  y0,
+  width,
+  height,
+  gap,
+  pad,
+  font = tileFont,
+  front = false,
+) {
   let best = null;
   for (let rows = 1; rows <= teams.length; rows++) {
-    const lines = splitRows(teams, rows);
+    const lines = splitRows(teams, rows, front);
     const h = (height - gap * (lines.length - 1)) / lines.length;
     const tiles = [];
     let y = y0;

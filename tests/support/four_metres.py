@@ -266,6 +266,24 @@ MEASURE = """
       }
     }
   }
+  // Worse trouble reads larger: no tile's name or failing value is drawn larger than that
+  // of a tile in worse trouble (a lone warn tile must not outgrow the crit ones).
+  const order = JSON.parse(document.body.dataset.severity || '[]');
+  const largest = (tile, r) => Math.max(0, ...texts
+    .filter((t) => t.role === r && tile.contains(t.el)).map((t) => t.px));
+  const ranked = Array.from(document.querySelectorAll('.tile')).filter((tile) =>
+    visible(tile) && tile.dataset.status !== 'ok' && tile.dataset.fit !== 'paged')
+    .map((tile) => ({team: tile.dataset.team, rank: order.indexOf(tile.dataset.status),
+                     name: largest(tile, 'troubled-name'), value: largest(tile, 'failing-value')}));
+  const outranked = [];
+  for (const a of ranked) {
+    for (const b of ranked) {
+      if (a.rank >= b.rank) continue;
+      for (const r of ['name', 'value']) {
+        if (a[r] > b[r] + 0.5) outranked.push(`${a.team}'s ${r} ${a[r]} px > ${b.team}'s ${b[r]}`);
+      }
+    }
+  }
   // Troubled teams left off this page: the pager must say so.
   const paged = document.querySelectorAll('.tile[data-fit="paged"]').length;
   const pager = document.getElementById('pager');
@@ -273,7 +291,7 @@ MEASURE = """
   for (const t of texts) smallest[t.role] = Math.min(smallest[t.role] ?? Infinity, t.px);
   return {
     texts: texts.map(({role, px, text}) => ({role, px, text})),
-    smallest, clipped, overlaps, silent, starved, merged, noSince, paged,
+    smallest, clipped, overlaps, silent, starved, merged, noSince, paged, outranked,
     pager: pager && visible(pager) ? pager.textContent.trim() : '',
   };
 }
@@ -295,6 +313,7 @@ def faults(sizes: dict[str, Any], troubled: int, height: int) -> list[str]:
     out += [f"a list shows no row: {name}" for name in sizes["starved"]]
     out += [f"failing values read as one: {t}" for t in sizes["merged"]]
     out += [f"under the QR: {t}" for t in sizes.get("qrCovers", [])]
+    out += [f"reads larger than worse trouble: {t}" for t in sizes["outranked"]]
     for role, floor in targets(troubled, height).items():
         size = sizes["smallest"].get(role)
         if size is None:
@@ -434,6 +453,7 @@ def team_faults(sizes: dict[str, Any], panels: int, height: int) -> list[str]:
         elif size < floor - 0.05:
             out.append(f"{role}: {size:.1f} px < {floor:.1f}")
     out += [f"under the QR: {t}" for t in sizes.get("qrCovers", [])]
+    out += [f"reads larger than worse trouble: {t}" for t in sizes["outranked"]]
     if sizes.get("emptyCells") and sizes["more"]:
         out.append(f"{sizes['emptyCells']} empty grid cells while a list is clipped")
     return out
