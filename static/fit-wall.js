@@ -102,6 +102,8 @@ export function fitTiles(grid, knownTeam, rows) {
     const head = byId.get(spot.id).querySelector(".tile-head");
     head.dataset.summary = teams.find((t) => t.id === spot.id).summary;
   });
+  // Which teams the page shows may have changed: the QR follows at once (static/qr.js).
+  document.dispatchEvent(new Event("wall-planned"));
 }
 
 // "troubled 1–6 of 9" above the tiles while the troubled teams take turns.

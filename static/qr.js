@@ -1,5 +1,5 @@
 // The QR of a troubled screen ([screen] qr_codes = true): the team shown (a team page), or
-// the worst troubled team (a wall). It points at a signed link that expires, so the image
+// the worst troubled team on the page a wall shows. It points at a signed link that
 // is asked for again every few minutes (screens/mobile.py). Statuses come from the server.
 import { onTick } from "./clock.js";
 import { setText } from "./dom.js";
@@ -18,9 +18,13 @@ function target() {
   if (own) return knownTeam(own);
   const only = document.body.dataset.only ? document.body.dataset.only.split(",") : null;
   let best = null;
+  // A wall that pages through its troubled teams: the worst team on the page shown, so
+  // the QR never names a team the screen does not show.
+  const offPage = (id) =>
+    document.querySelector(`.tile[data-team="${CSS.escape(id)}"][data-fit="paged"]`);
   seen.forEach((id) => {
     const t = knownTeam(id);
-    if (!t || (only && !only.includes(id))) return;
+    if (!t || (only && !only.includes(id)) || offPage(id)) return;
     if (!best || t.rank < best.rank) best = t;
   });
   return best;
@@ -61,4 +65,5 @@ if (box) {
     update();
   });
   onTick(update);
+  document.addEventListener("wall-planned", update);
 }

@@ -33,6 +33,9 @@ from tests.support.four_metres import (
     team_sizes,
     wall_config,
 )
+from tests.support.four_metres import (
+    apply as apply_readings,
+)
 from tests.support.four_metres_run import PLANNED, run_cases, team_cases
 from tests.support.health_servers import Route, RouteServer
 from tests.support.live import serve_wall, write_config
@@ -87,6 +90,35 @@ def test_the_wall_tells_who_what_and_since_when_at_every_density(
 def test_fifty_teams_with_five_troubled_at_4k(browser: Browser, tmp_path: Path) -> None:
     for case, sizes, _page in run_cases(browser, tmp_path, (50,), (5,), ((3840, 2160),)):
         assert not faults(sizes, 5, 2160), (case, faults(sizes, 5, 2160))
+
+
+def test_the_qr_names_the_worst_team_of_the_page_shown(browser: Browser, tmp_path: Path) -> None:
+    """Nine troubled teams at 1366x768 take turns; on the second page the QR must name a
+    team that page shows, not the worst team of the wall (shown on the first page)."""
+    with screen_wall(wall_config(tmp_path, 12)) as live:
+        apply_readings(live.wall, 12, 9)
+        context = browser.new_context(viewport={"width": 1366, "height": 768})
+        page = context.new_page()
+        # The page shown is Date.now() in 10 s turns: 6k+1 turns is the second page of 2 or 3.
+        page.clock.set_fixed_time((6 * 300_000 + 1) * 10.0 + 5.0)
+        page.goto(live.url + "/wall")
+        wait_for(page, PLANNED)
+        settled(page)
+        shown = wait_for(
+            page,
+            """() => {
+              const qr = document.getElementById('qr');
+              if (qr.hidden || !qr.dataset.qrTeam) return null;
+              const tiles = Array.from(document.querySelectorAll('#teams > .tile'))
+                .filter((t) => t.dataset.status !== 'ok' && t.dataset.fit !== 'paged');
+              return {qr: qr.dataset.qrTeam, page: tiles.map((t) => t.dataset.team),
+                      pager: document.getElementById('pager').textContent.trim()};
+            }""",
+        )
+        assert shown["pager"].startswith("troubled ") and " 1\u2013" not in shown["pager"], shown
+        assert team_id(0) not in shown["page"], shown
+        assert shown["qr"] == shown["page"][0], shown
+        context.close()
 
 
 def test_a_larger_scale_multiplies_every_floor_on_the_wall(

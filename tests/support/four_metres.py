@@ -284,6 +284,11 @@ MEASURE = """
       }
     }
   }
+  // The QR names a team this page shows, never one paged off.
+  const qr = document.getElementById('qr');
+  const qrTeam = qr && visible(qr) ? qr.dataset.qrTeam : null;
+  const qrTile = qrTeam && document.querySelector(`.tile[data-team="${CSS.escape(qrTeam)}"]`);
+  const qrOff = qrTile && qrTile.dataset.fit === 'paged' ? [qrTeam] : [];
   // Troubled teams left off this page: the pager must say so.
   const paged = document.querySelectorAll('.tile[data-fit="paged"]').length;
   const pager = document.getElementById('pager');
@@ -291,7 +296,7 @@ MEASURE = """
   for (const t of texts) smallest[t.role] = Math.min(smallest[t.role] ?? Infinity, t.px);
   return {
     texts: texts.map(({role, px, text}) => ({role, px, text})),
-    smallest, clipped, overlaps, silent, starved, merged, noSince, paged, outranked,
+    smallest, clipped, overlaps, silent, starved, merged, noSince, paged, outranked, qrOff,
     pager: pager && visible(pager) ? pager.textContent.trim() : '',
   };
 }
@@ -314,6 +319,7 @@ def faults(sizes: dict[str, Any], troubled: int, height: int) -> list[str]:
     out += [f"failing values read as one: {t}" for t in sizes["merged"]]
     out += [f"under the QR: {t}" for t in sizes.get("qrCovers", [])]
     out += [f"reads larger than worse trouble: {t}" for t in sizes["outranked"]]
+    out += [f"the QR names {t}, a team paged off this page" for t in sizes["qrOff"]]
     for role, floor in targets(troubled, height).items():
         size = sizes["smallest"].get(role)
         if size is None:
@@ -454,6 +460,7 @@ def team_faults(sizes: dict[str, Any], panels: int, height: int) -> list[str]:
             out.append(f"{role}: {size:.1f} px < {floor:.1f}")
     out += [f"under the QR: {t}" for t in sizes.get("qrCovers", [])]
     out += [f"reads larger than worse trouble: {t}" for t in sizes["outranked"]]
+    out += [f"the QR names {t}, a team paged off this page" for t in sizes["qrOff"]]
     if sizes.get("emptyCells") and sizes["more"]:
         out.append(f"{sizes['emptyCells']} empty grid cells while a list is clipped")
     return out
