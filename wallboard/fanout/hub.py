@@ -30,7 +30,9 @@ from wallboard.board.board import Board
 from wallboard.fanout import protocol
 from wallboard.fanout.frames import Frames
 from wallboard.fanout.readers import OnData, Readers
+from wallboard.fanout.roster import Roster
 from wallboard.fanout.screens import HubStats, Refusals, Screen
+from wallboard.fanout.sender import Sender
 from wallboard.signals import Signal
 from wallboard.views.team import TeamViews
 
@@ -66,15 +68,19 @@ class Hub:
         self.notices: Signal[[], str | None] = Signal()
         self.reconnect_spread = reconnect_spread  # on stop, screens come back over this long
         self._ping_now = False
+        # Guards what request threads hand the writer: new, closing, owed controls, changes.
         self._lock = threading.Lock()
         self._wake = threading.Event()
-        self._screens: set[Screen] = set()
-        self._by_team: dict[str, dict[Screen, None]] = {}  # insertion-ordered sets
+        self.roster = Roster()  # who is connected, by team
         self._new: list[Screen] = []
         self._closing: list[Screen] = []
         self._controls: list[Screen] = []
         # Touched by the writer thread only.
-        self._behind: set[Screen] = set()
+        self._sender = Sender(
+            self.stats,
+            drop=lambda screen: self._close(screen, send_close=False),
+            resync=self._want_snapshot,
+        )
         self._needs_snapshot: set[Screen] = set()
         self._dirty: set[str] = set()
         self._layout = False
@@ -98,10 +104,8 @@ class Hub:
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
         screen = Screen(sock=sock, teams=teams, info=info)
+        self.roster.add(screen)  # before the writer hears of it: it never meets an unknown
         with self._lock:
-            self._screens.add(screen)
-            for team in teams:
-                self._by_team.setdefault(team, {})[screen] = None
             self._new.append(screen)
         self._wake.set()
         return screen
@@ -122,9 +126,9 @@ class Hub:
         """Ask the writer to close ``screen`` (with a close frame when ``code`` is given)."""
         screen.close_code = code
         screen.close_reason = reason
-        with self._lock:
-            if screen in self._screens:
-                screen.info["closing"] = True
+        if screen in self.roster:
+            screen.info["closing"] = True
+            with self._lock:
                 self._closing.append(screen)
         self._wake.set()
 
@@ -151,16 +155,11 @@ class Hub:
         self._wake.set()
 
     def screens_by_team(self) -> dict[str, int]:
-        with self._lock:
-            counts: dict[str, int] = {}
-            for screen in self._screens:
-                for team in screen.teams:
-                    counts[team] = counts.get(team, 0) + 1
-            return counts
+        return self.roster.counts_by_team()
 
     @property
     def screen_count(self) -> int:
-        return len(self._screens)
+        return len(self.roster)
 
     def _on_change(self, version: int, teams: frozenset[str], layout: bool) -> None:
         with self._lock:
@@ -237,7 +236,7 @@ class Hub:
         next_ping = time.monotonic() + self.heartbeat
         while self._running:
             self.beat = time.monotonic()
-            wait = 0.05 if self._behind else max(0.0, next_ping - time.monotonic())
+            wait = 0.05 if self._sender.behind else max(0.0, next_ping - time.monotonic())
             self._wake.wait(wait)
             self._wake.clear()
             try:
@@ -263,9 +262,9 @@ class Hub:
         for screen in controls:
             frame, screen.control = screen.control, None
             if frame is not None and not screen.gone and screen.pending is None:
-                self._write(screen, frame)
+                self._sender.write(screen, frame)
             while screen.commands and not screen.gone and screen.pending is None:
-                self._write(screen, screen.commands.popleft())
+                self._sender.write(screen, screen.commands.popleft())
             if screen.commands and not screen.gone:
                 later.append(screen)  # behind: the rest once its socket drains
         if later:
@@ -273,7 +272,7 @@ class Hub:
                 self._controls.extend(later)
         for screen in new:
             if not screen.gone:
-                self._write(
+                self._sender.write(
                     screen,
                     protocol.hello(
                         self.build_id,
@@ -287,9 +286,7 @@ class Hub:
         if layout:
             teams_now = tuple(self.board.config.teams)
             dirty = set(teams_now)
-            with self._lock:
-                everyone = list(self._screens)
-            for screen in everyone:
+            for screen in self.roster.everyone():
                 if self._follow_layout(screen, teams_now):
                     self._want_snapshot(screen)
         started = time.perf_counter()
@@ -298,8 +295,8 @@ class Hub:
         if dirty:
             self.stats.last_broadcast_seconds = time.perf_counter() - started
             self.stats.broadcasts.append((time.time(), self.stats.last_broadcast_seconds))
-        for screen in list(self._behind):
-            self._flush(screen, now)
+        for screen in list(self._sender.behind):
+            self._sender.flush(screen, now, self.stall_timeout)
         for screen in list(self._needs_snapshot):
             if screen.gone:
                 self._needs_snapshot.discard(screen)
@@ -315,11 +312,7 @@ class Hub:
         """
         missing = [t for t in screen.teams if t not in teams_now]
         if screen.info.get("all_teams") and not missing:
-            added = [t for t in teams_now if t not in screen.teams]
-            with self._lock:
-                screen.teams = teams_now
-                for team in added:
-                    self._by_team.setdefault(team, {})[screen] = None
+            self.roster.show_all(screen, teams_now)
             return True
         if not missing:
             return True
@@ -343,9 +336,7 @@ class Hub:
             return
         version, frame = made
         self._team_version[team] = version
-        with self._lock:
-            screens = list(self._by_team.get(team, ()))
-        for screen in screens:
+        for screen in self.roster.of_team(team):
             if screen.gone or screen.needs_resync:
                 continue
             if screen.sent.get(team) != since or screen.pending is not None:
@@ -353,7 +344,7 @@ class Hub:
                 self.stats.updates_coalesced += 1
                 screen.coalesced += 1  # per screen, for the fleet view
                 continue
-            if self._write(screen, frame):
+            if self._sender.write(screen, frame):
                 screen.sent[team] = version
 
     def _resync(self, screen: Screen) -> None:
@@ -364,15 +355,13 @@ class Hub:
             if made is None:  # a reload removed the team
                 continue
             screen.sent[team], frame = made
-            if not self._write(screen, frame):
+            if not self._sender.write(screen, frame):
                 return
 
     def _heartbeat(self) -> None:
         frame = protocol.ping(self.notice())
         limit = time.monotonic() - self.heartbeat * self.missed_pongs
-        with self._lock:
-            screens = list(self._screens)
-        for screen in screens:
+        for screen in self.roster.everyone():
             if screen.last_pong < limit and screen.connected_at < limit:
                 log.info(
                     "dropping a screen of %s: no pong for %d heartbeats",
@@ -384,83 +373,22 @@ class Hub:
                 screen.close_reason = "no pong"
                 self._close(screen)
             elif screen.pending is None:
-                self._write(screen, frame)
-
-    def _write(self, screen: Screen, frame: bytes) -> bool:
-        """Try to hand ``frame`` to the kernel now; keep at most its unsent rest."""
-        if screen.pending is not None:
-            self._want_snapshot(screen)
-            return False
-        try:
-            sent = screen.sock.send(frame, socket.MSG_DONTWAIT)
-        except BlockingIOError:
-            sent = 0
-        except OSError:
-            self._close(screen, send_close=False)
-            return False
-        self.stats.messages_sent += 1
-        if sent < len(frame):
-            screen.pending = memoryview(frame)[sent:]
-            screen.behind_since = time.monotonic()
-            self._behind.add(screen)
-            return False
-        return True
-
-    def _flush(self, screen: Screen, now: float) -> None:
-        if screen.pending is None:
-            return
-        try:
-            sent = screen.sock.send(screen.pending, socket.MSG_DONTWAIT)
-        except BlockingIOError:
-            sent = 0
-        except OSError:
-            self._close(screen, send_close=False)
-            return
-        if sent == len(screen.pending):
-            screen.pending = None
-            screen.behind_since = None
-            self._behind.discard(screen)
-            self._want_snapshot(screen)
-        else:
-            screen.pending = screen.pending[sent:]
-            if screen.behind_since is not None and now - screen.behind_since > self.stall_timeout:
-                log.info(
-                    "dropping a screen of %s: not reading for %.0f s",
-                    ",".join(screen.teams),
-                    now - screen.behind_since,
-                )
-                self.stats.screens_dropped += 1
-                self._close(screen, send_close=False)
+                self._sender.write(screen, frame)
 
     def _close(self, screen: Screen, send_close: bool = True) -> None:
         if screen.gone:
             return
         # Uncounted before the peer can see the close: whoever it tells never counts it.
-        with self._lock:
-            self._screens.discard(screen)
-            for team in screen.teams:
-                self._by_team.get(team, {}).pop(screen, None)
-        if send_close and screen.close_code is not None and screen.pending is None:
-            with contextlib.suppress(OSError):
-                screen.sock.send(
-                    protocol.close_frame(screen.close_code, screen.close_reason),
-                    socket.MSG_DONTWAIT,
-                )
-        # Ends the screen's reading: the reader thread's, or its request thread's.
-        with contextlib.suppress(OSError):
-            screen.sock.shutdown(socket.SHUT_RDWR)
+        self.roster.remove(screen)
+        self._sender.hang_up(screen, send_close)
         if screen.adopted:  # the writer is done with it: the reader closes the descriptor
             self.readers.release(screen.sock, screen.on_closed)
-        screen.pending = None
         screen.gone = True
-        self._behind.discard(screen)
         self._needs_snapshot.discard(screen)
         screen.closed.set()
 
     def _shutdown(self) -> None:
-        with self._lock:
-            screens = list(self._screens)
-        for screen in screens:
+        for screen in self.roster.everyone():
             screen.close_code = self._stopping_code
             # A spread hint, so a replica's screens land on the others over a few seconds
             # rather than all at once (connection.js waits this long before reconnecting).
