@@ -23,7 +23,8 @@ from typing import Any
 
 from bench.common import raise_nofile
 from wallboard.app import create_app
-from wallboard.server import WallServer, effective_capacity
+from wallboard.server import WallServer
+from wallboard.server_caps import effective_capacity
 from wallboard.wall import wall
 
 

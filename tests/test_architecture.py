@@ -197,7 +197,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "wallboard.limits",
         "wallboard.proxies",
     ),
-    ("wallboard.config",),
+    ("wallboard.config", "wallboard.server_caps"),  # server_caps: limits.py turned into caps
     ("wallboard.sources", "wallboard.web"),  # sources from config; the faces' JSON errors
     ("wallboard.board",),
     ("wallboard.views",),
@@ -208,7 +208,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("wallboard.state", "wallboard.devices", "wallboard.reload"),  # backends beside devices
     ("wallboard.api",),
     ("wallboard.screens", "wallboard.hooks", "wallboard.ops"),
-    ("wallboard.app",),
+    ("wallboard.app", "wallboard.handover"),  # handover: a screen's socket, app to hub
     ("wallboard.server",),
     ("wallboard.cli",),
     ("wallboard.__main__",),

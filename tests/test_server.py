@@ -24,7 +24,7 @@ from tests.support.live import demo_config, write_config
 from tests.support.process import command, run_server
 from tests.support.screens import ScreenClient
 from wallboard.limits import FIXED_THREADS
-from wallboard.server import FD_RESERVE, HTTP_CONNECTIONS, HTTP_RESERVE, effective_capacity
+from wallboard.server_caps import FD_RESERVE, HTTP_CONNECTIONS, HTTP_RESERVE, effective_capacity
 
 pytestmark = pytest.mark.processes  # each test starts a process (make check skips it)
 
@@ -291,7 +291,7 @@ def roomy_rlimits(which: int) -> tuple[int, int]:
 def test_kernel_limits_lower_max_screens_and_name_the_setting(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="wallboard.server")
+    caplog.set_level(logging.WARNING, logger="wallboard.server_caps")
     proc = fake_proc(tmp_path / "proc", {"sys/fs/file-max": "6000\n"})
     cap = effective_capacity(20_000, proc=proc, cgroup=tmp_path / "cgroup", getrlimit=roomy_rlimits)
     # 6000 system-wide, 1000 in use, the descriptor and probe reserves kept.

@@ -4,18 +4,18 @@ Why this server and not gunicorn: the hub owns every websocket write (one
 writer thread, non-blocking sends) and, once a screen's handshake is done, every
 read too (one reader thread, ``fanout/readers.py``): the server only has to give
 each *request* a thread, and the board lives in this one process. A screen's
-request thread hands its socket to the hub and returns (``_WebsocketCap``), so
-screens cost no thread. werkzeug's
-threaded server does that; what it lacks for production is added here: a cap on
-websockets (``server.max_screens``, lowered to what the kernel's limits allow:
-``limits.py``), a cap on request threads (within the open-files limit, beside the
-screens' sockets), a *total* deadline on every request of a connection
-that is not a screen (``server.request_timeout``, see ``connections.py``: a
-slowloris client is cut, not just an idle one) and, when the server is full, the
-eviction of the connection waiting longest, so a probe always gets a thread; and
-our own signals. gunicorn's master owns SIGHUP (it restarts workers, losing the board and
-dropping every screen) and its ``--worker-connections`` cap; one process with
-its own signal handling keeps config reload in-process.
+request thread hands its socket to the hub and returns (``handover.py``), so
+screens cost no thread. werkzeug's threaded server does that; what it lacks for
+production is added here: a cap on websockets (``server.max_screens``, lowered to
+what the kernel's limits allow: ``limits.py``, ``server_caps.py``), a cap on
+request threads (within the open-files limit, beside the screens' sockets), a
+*total* deadline on every request of a connection that is not a screen
+(``server.request_timeout``, see ``connections.py``: a slowloris client is cut,
+not just an idle one) and, when the server is full, the eviction of the
+connection waiting longest, so a probe always gets a thread; and our own signals.
+gunicorn's master owns SIGHUP (it restarts workers, losing the board and dropping
+every screen) and its ``--worker-connections`` cap; one process with its own
+signal handling keeps config reload in-process.
 
 Signals: SIGTERM/SIGINT close screens with 1001 (they reconnect to the next
 process at once), stop the scheduler and exit within a few seconds; SIGHUP
@@ -26,28 +26,34 @@ from __future__ import annotations
 
 import logging
 import os
-import resource
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
-from wallboard import limits
 from wallboard.app import create_app
 from wallboard.config import loader as config_mod
 from wallboard.config.redact import secret_values
 from wallboard.connections import ConnectionGuard
 from wallboard.devices import replicas as device_replicas
 from wallboard.devices.service import EXTENSION as DEVICES
+from wallboard.handover import Adopted, WebsocketCap
 from wallboard.ops import error_reporting as errors_sentry
 from wallboard.ops import logs
 from wallboard.reload import Reload
-from wallboard.screens.sockets import ADOPT
+from wallboard.server_caps import (
+    FD_RESERVE,
+    HTTP_CONNECTIONS,
+    HTTP_RESERVE,
+    connection_cap,
+    descriptors,
+    effective_capacity,
+    raise_open_files,
+)
 from wallboard.state import sqlite
 from wallboard.state.ports import KeepsDevices, StateStore
 from wallboard.wall import Wall
@@ -55,9 +61,6 @@ from wallboard.wall import wall as wall_of
 
 log = logging.getLogger(__name__)
 EXIT_GRACE_SECONDS = 2.0  # after SIGTERM, how long an in-flight collection may hold the exit
-HTTP_RESERVE = 32  # connections kept for probes, the API and pages beyond max_screens
-HTTP_CONNECTIONS = 1024  # at most this many request threads (HTTP, handshakes) at once
-FD_RESERVE = 128  # files, upstream pools, the listening socket
 EVICTION_SLACK = 64  # connections accepted past the cap while evicted ones are closing
 
 
@@ -80,7 +83,7 @@ class WallServer(ThreadedWSGIServer):
     ) -> None:
         self.guard = ConnectionGuard(timeout)
         handler = type("Handler", (_Handler,), {"timeout": timeout})
-        self.screens = _WebsocketCap(app, max_screens, on_upgrade=self.guard.disarm)
+        self.screens = WebsocketCap(app, max_screens, on_upgrade=self.guard.disarm)
         super().__init__(host, port, self.screens, handler=handler)
         # Request threads and screens are counted apart: a screen holds a socket, not a
         # thread. Both spend descriptors, so the threads get what the screens leave.
@@ -123,17 +126,6 @@ class WallServer(ThreadedWSGIServer):
         super().server_close()
 
 
-def connection_cap(max_screens: int) -> int:
-    """Connections at once: ``max_screens`` plus HTTP_CONNECTIONS, within ``ulimit -n``."""
-    return max(min(max_screens + HTTP_CONNECTIONS, descriptors()), 1)
-
-
-def descriptors() -> int:
-    """Descriptors for connections (screens and request threads): ``ulimit -n`` less a reserve."""
-    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
-    return sys.maxsize if soft == resource.RLIM_INFINITY else soft - FD_RESERVE
-
-
 class _Handler(WSGIRequestHandler):
     server: WallServer
 
@@ -152,130 +144,6 @@ class _Handler(WSGIRequestHandler):
         if isinstance(error, Adopted):
             # Keep-alive would read the next "request" off the screen's socket: stop here.
             self.close_connection = True
-
-
-class Adopted(ConnectionAbortedError):
-    """Raised past the app once the hub has taken a screen's socket.
-
-    After the handler returns, flask-sock returns a ``200 OK`` response (and would
-    send a close frame, which ``serve_screen`` prevents); werkzeug would write that
-    response's head on the socket, then read and discard whatever the client sent
-    for 10 ms (its 413 drain), then ``shutdown(SHUT_WR)`` and close it. werkzeug
-    counts this exception as a dropped connection: it writes nothing and drains
-    nothing, and ``WallServer.shutdown_request`` leaves the socket open.
-    """
-
-
-class _WebsocketCap:
-    """Refuses websocket upgrades beyond ``max_screens``; lifts the HTTP timeout on the rest.
-
-    A screen is legitimately silent between heartbeats, so the idle timeout that
-    protects HTTP threads must not apply to it (the hub drops dead screens itself).
-    """
-
-    def __init__(
-        self, app: Any, max_screens: int, on_upgrade: Callable[[Any], None] | None = None
-    ) -> None:
-        self.app = app
-        self.max_screens = max_screens
-        self.on_upgrade = on_upgrade
-        self.screens = 0  # upgrading or adopted: each holds a socket until the hub closes it
-        self._handed: set[Any] = set()  # adopted sockets whose request thread is ending
-        self._lock = threading.Lock()
-
-    def handed_over(self, sock: Any) -> bool:
-        """True (once) when ``sock`` belongs to the hub now: its request must not close it."""
-        with self._lock:
-            if sock in self._handed:
-                self._handed.discard(sock)
-                return True
-            return False
-
-    def _screen_gone(self) -> None:
-        with self._lock:
-            self.screens -= 1
-
-    def __call__(
-        self, environ: dict[str, Any], start_response: Callable[..., Any]
-    ) -> Iterable[bytes]:
-        if environ.get("HTTP_UPGRADE", "").lower() != "websocket":
-            return self.app(environ, start_response)  # type: ignore[no-any-return]
-        with self._lock:
-            full = self.screens >= self.max_screens
-            if not full:
-                self.screens += 1
-        if full:
-            start_response("503 Service Unavailable", [("Retry-After", "10")])
-            return [b"too many screens on this server (server.max_screens)\n"]
-        sock = environ.get("werkzeug.socket")
-        taken = False
-
-        def take() -> Callable[[], None]:
-            nonlocal taken
-            taken = True
-            with self._lock:
-                self._handed.add(sock)
-            return self._screen_gone  # the hub calls it once the socket is closed
-
-        if sock is not None:
-            sock.settimeout(None)
-            if self.on_upgrade is not None:
-                self.on_upgrade(sock)  # no request deadline for a screen
-            environ[ADOPT] = take
-        try:
-            result = self.app(environ, start_response)
-        except Exception:
-            if not taken:
-                self._screen_gone()
-                raise
-            # werkzeug would write a 500 on a socket the hub now writes to.
-            log.exception("websocket handler failed after handing its socket to the hub")
-            raise Adopted("websocket handed to the hub") from None
-        if not taken:
-            self._screen_gone()
-        else:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-            raise Adopted("websocket handed to the hub")
-        return result  # type: ignore[no-any-return]
-
-
-def raise_open_files(needed: int, wanted: int | None = None) -> int:
-    """Lift the soft ``ulimit -n`` towards ``wanted`` (one descriptor per connection)."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    target_wanted = max(needed, wanted or needed)
-    if soft != resource.RLIM_INFINITY and soft < target_wanted:
-        target = target_wanted if hard == resource.RLIM_INFINITY else min(target_wanted, hard)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, target), hard))
-        soft = max(soft, target)
-    return soft  # below ``needed``: limits.capacity lowers max_screens and says so
-
-
-def effective_capacity(max_screens: int, **roots: Any) -> limits.Capacity:
-    """``max_screens`` and the request threads, lowered to what the kernel allows (logged)."""
-    cap = limits.capacity(
-        max_screens,
-        http_threads=HTTP_CONNECTIONS,
-        reserve_fds=FD_RESERVE,
-        reserve_threads=HTTP_RESERVE,
-        **roots,
-    )
-    if cap.screens_limited_by is not None:
-        log.warning(
-            "server.max_screens lowered from %d to %d: that is all %s allows; raise it",
-            cap.configured,
-            cap.screens,
-            cap.screens_limited_by,
-        )
-    if cap.threads_limited_by is not None:
-        log.warning(
-            "request threads capped at %d (pages, probes and handshakes at once, not screens): "
-            "that is all %s allows; raise it",
-            cap.request_threads,
-            cap.threads_limited_by,
-        )
-    return cap
 
 
 def serve(

@@ -16,18 +16,13 @@ from typing import Any, Protocol
 
 from collectors.base import SourceContext
 from collectors.errors import CollectorError
+from collectors.http.auth_hold import AuthHold, hhmm
 from collectors.http.client import HttpClient, Response, http_error
 from collectors.options import read_secret
 
 # A 429 that says nothing of when to come back: wait this long (an assumption).
 FALLBACK_WAIT = 60.0
-AUTH_HOLD = 300.0  # a refused key is tried again after this long
 WaitOf = Callable[[Response], float | None]  # seconds to wait, from a vendor's answer
-
-
-def hhmm(epoch: float) -> str:
-    """Server-local wall-clock time, as a person in front of the TV reads it."""
-    return time.strftime("%H:%M", time.localtime(epoch))
 
 
 def retry_after(response: Response) -> float | None:
@@ -65,18 +60,16 @@ class VendorApi:
     ) -> None:
         self.client = client
         self.base = base_url.rstrip("/")
-        self._key_hint = key_hint  # the config key to name when the key is refused
         self._wait_of = wait_of
         self.clock = clock
         self._lock = threading.Lock()
         self._blocked_until = 0.0
-        self._auth: tuple[float, CollectorError] | None = None
+        self._auth = AuthHold(key_hint, clock)
 
     def _check(self) -> None:
+        self._auth.check()
         now = self.clock()
         with self._lock:
-            if self._auth is not None and now < self._auth[0]:
-                raise self._auth[1]
             until = self._blocked_until
         if now < until:
             raise CollectorError(f"rate limited until {hhmm(until)}", kind="rate_limited")
@@ -103,7 +96,7 @@ class VendorApi:
                 self._blocked_until = until
             raise CollectorError(f"rate limited until {hhmm(until)}", kind="rate_limited")
         if response.status == 401:
-            raise self._refused(response, now)
+            raise self._auth.refuse(response)
         return response
 
     def get(
@@ -117,22 +110,10 @@ class VendorApi:
         """One GET whose 2xx JSON body is returned; anything else is a CollectorError."""
         response = self.response(path, params, deadline=deadline)
         if response.status == 403:
-            raise self._refused(response, self.clock())
+            raise self._auth.refuse(response)
         if not 200 <= response.status < 300:
             raise http_error(response, not_found)
         return response.json()
-
-    def _refused(self, response: Response, now: float) -> CollectorError:
-        until = now + AUTH_HOLD
-        error = http_error(response)
-        error = CollectorError(
-            f"{error.reason}; check {self._key_hint}; next try at {hhmm(until)}",
-            retryable=False,
-            kind=error.kind,
-        )
-        with self._lock:
-            self._auth = (until, error)
-        return error
 
     def blocked_until(self) -> float | None:
         with self._lock:

@@ -19,6 +19,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from collectors.errors import CollectorError
+from collectors.http.auth_hold import AuthHold, hhmm
 from collectors.http.client import HttpClient, Response, http_error
 
 PAGE_LIMIT = 100  # the organisation issues endpoint's maximum
@@ -26,8 +27,6 @@ _LINK = re.compile(r"<([^>]*)>((?:\s*;\s*[\w-]+\s*=\s*\"[^\"]*\")*)")
 _ATTR = re.compile(r"([\w-]+)\s*=\s*\"([^\"]*)\"")
 # A 429 with neither Retry-After nor a reset header: wait this long (an assumption).
 FALLBACK_WAIT = 60.0
-# A rejected token is not retried for this long: it needs a person, not a loop.
-AUTH_HOLD = 300.0
 
 
 def next_cursor(link_header: str) -> str | None:
@@ -37,11 +36,6 @@ def next_cursor(link_header: str) -> str | None:
         if attrs.get("rel") == "next":
             return attrs.get("cursor") if attrs.get("results") == "true" else None
     return None
-
-
-def hhmm(epoch: float) -> str:
-    """Server-local wall-clock time, as a person in front of the TV reads it."""
-    return time.strftime("%H:%M", time.localtime(epoch))
 
 
 @dataclass
@@ -71,22 +65,17 @@ class SentryApi:
     ) -> None:
         self._client = client
         self._base = base_url.rstrip("/")
-        self._token_hint = token_hint  # the key path to name when the token is refused
         self._clock = clock
         self._lock = threading.Lock()
         self._blocked: dict[str, float] = {}  # endpoint name -> epoch seconds
-        self._auth: tuple[float, CollectorError] | None = None
+        self._auth = AuthHold(token_hint, clock)
         self.requests = 0
 
     # -- the ledger ---------------------------------------------------------------------
     def _check(self, name: str) -> None:
+        self._auth.check()
         now = self._clock()
         with self._lock:
-            if self._auth is not None:
-                until, error = self._auth
-                if now < until:
-                    raise error
-                self._auth = None
             until = self._blocked.get(name, 0.0)
         if now < until:
             raise CollectorError(f"rate limited until {hhmm(until)}", kind="rate_limited")
@@ -182,16 +171,7 @@ class SentryApi:
             return CollectorError(f"rate limited until {hhmm(until)}", kind="rate_limited")
         error = http_error(response, not_found)
         if response.status in (401, 403):
-            until = self._clock() + AUTH_HOLD
-            error = CollectorError(
-                f"{error.reason} ({detail or 'no detail'}); check {self._token_hint}; "
-                f"next try at {hhmm(until)}",
-                retryable=False,
-                kind=error.kind,
-            )
-            with self._lock:
-                self._auth = (until, error)
-            return error
+            return self._auth.refuse(response, detail or "no detail")
         if detail and response.status != 404:
             error = CollectorError(
                 f"{error.reason}: {detail}",

@@ -19,17 +19,14 @@ from collectors.base import Collection, PushRequest, SourceContext
 from collectors.errors import CollectorError
 from collectors.http.client import HttpClient, HttpStats
 from collectors.options import read_secret
-from collectors.sentry import webhook
-from collectors.sentry.api import PAGE_LIMIT, SentryApi
-from collectors.sentry.issues import Issue, IssueBook, events_by_project, issue_data, issue_from
+from collectors.sentry import queries, webhook
+from collectors.sentry.api import SentryApi
+from collectors.sentry.issues import Issue, IssueBook, issue_data, issue_from
 from collectors.sentry.options import SentryOptions, SentryPanelOptions, SentryTeamOptions
 from collectors.sentry.projects import ProjectMap
 from collectors.sentry.releases import fetch as fetch_releases
 from collectors.sentry.releases import markers
 from collectors.sentry.webhook import SentryHook
-
-STATS_FIELD = "sum(quantity)"
-
 
 # A page of issues is ~100 kB; 8 MiB leaves room without letting a proxy fill memory.
 MAX_BODY = 8 * 1024 * 1024
@@ -135,46 +132,24 @@ class SentrySource:
         out.markers += markers(found, teams_by_slug)
 
     def _issues(self, ids: frozenset[str], deadline: float) -> tuple[list[Issue], bool, int | None]:
-        params: list[tuple[str, Any]] = [
-            ("project", p) for p in sorted(ids, key=lambda p: (len(p), p))
-        ]
-        params += [
-            ("query", "is:unresolved"),
-            ("statsPeriod", self.options.period),
-            ("sort", "freq"),  # the most frequent first, so a page cap keeps the top
-            ("limit", PAGE_LIMIT),
-            ("groupStatsPeriod", ""),  # no per-issue timelines: not shown, costly upstream
-        ]
-        pages = self.api.pages(
-            "issues",
-            f"/api/0/organizations/{self.options.org}/issues/",
-            params,
+        opts = self.options
+        return queries.unresolved_issues(
+            self.api,
+            opts.org,
+            ids,
+            period=opts.period,
+            max_pages=opts.max_pages,
             deadline=deadline,
-            max_pages=self.options.max_pages,
             not_found=self._org_not_found(),
         )
-        return [Issue.from_api(raw) for raw in pages.items], pages.truncated, pages.hits
 
     def _events(self, deadline: float) -> dict[str, float]:
-        params: list[tuple[str, Any]] = [
-            ("field", STATS_FIELD),
-            ("category", "error"),
-            ("groupBy", "project"),
-            ("groupBy", "outcome"),
-            ("statsPeriod", "1h"),
-            ("interval", "1h"),
-        ]
-        response = self.api.get(
-            "stats",
-            f"/api/0/organizations/{self.options.org}/stats_v2/",
-            params,
-            deadline=deadline,
-            not_found=self._org_not_found(),
+        return queries.events_last_hour(
+            self.api, self.options.org, deadline=deadline, not_found=self._org_not_found()
         )
-        return events_by_project(response.json(), STATS_FIELD)
 
     def _org_not_found(self) -> str:
-        return f'organisation "{self.options.org}" not found (sources.{self.context.id}.org)'
+        return queries.org_not_found(self.options.org, self.context.id)
 
     def _readings(
         self,

@@ -9,7 +9,7 @@ from collectors.health.options import HealthOptions
 from tests.support.config_defaults import code_rows
 from tests.support.paths import ROOT
 from wallboard.config.schema import ServerSettings
-from wallboard.server import FD_RESERVE, HTTP_RESERVE
+from wallboard.server_caps import FD_RESERVE, HTTP_RESERVE
 
 DOC = ROOT / "docs" / "configuration-defaults.md"
 ROW = re.compile(r"^\| `([^`]+)` \| (\w+) \| `(.*)` \|$")

@@ -45,7 +45,7 @@ def stalled_screen(live: LiveWall, team: str = "payments"):  # type: ignore[no-u
 def push_until_behind(live: LiveWall, text: str = BIG, limit: int = 400) -> int:
     """Push updates until the hub reports the (only) stalled screen behind; returns pushes."""
     assert wait_until(lambda: live.wall.hub.screen_count >= 1)
-    screens = list(live.wall.hub._screens)  # inspect, never change
+    screens = live.wall.hub.roster.everyone()  # inspect, never change
     for n in range(limit):
         push(live, f"{n}:{text}")
         time.sleep(0.005)
@@ -123,7 +123,7 @@ def test_a_stalled_screen_does_not_delay_the_others(live: LiveWall) -> None:
 def test_a_stalled_screen_holds_at_most_one_frame(live: LiveWall) -> None:
     stalled = stalled_screen(live)
     pushes = push_until_behind(live)
-    screen = next(iter(live.wall.hub._screens))  # inspect, do not change
+    screen = live.wall.hub.roster.everyone()[0]  # inspect, do not change
     largest = 0
     for n in range(pushes, pushes + 40):
         push(live, f"{n}:{BIG}")

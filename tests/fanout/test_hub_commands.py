@@ -18,7 +18,7 @@ def test_commands_sent_back_to_back_all_arrive_in_order(tmp_path: Path) -> None:
         client.wait_for(lambda m: m["type"] == "snapshot")
         hub = live.wall.hub
         wait_until(lambda: hub.screen_count == 1, 5, "the screen attached")
-        (screen,) = list(hub._screens)  # inspect, never change
+        (screen,) = hub.roster.everyone()  # inspect, never change
         sent = []
         for n in range(10):  # one thread, no pause: the writer sees them all at once
             action, fields = ("reload", {}) if n % 2 == 0 else ("move", {"page": f"/p{n}"})

@@ -22,7 +22,7 @@ import pytest
 from tests.faults.servers import wait_until
 from tests.support.live import demo_config, write_config
 from tests.support.process import ServerProcess, run_server
-from wallboard.server import FD_RESERVE
+from wallboard.server_caps import FD_RESERVE
 
 pytestmark = pytest.mark.processes  # each test starts a process (make check skips it)
 

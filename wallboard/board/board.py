@@ -7,19 +7,17 @@ listeners of ``Board.changed`` (the hub) are told which teams changed. Thread-sa
 
 from __future__ import annotations
 
-import math
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from collectors.base import Collection, Reading
 from collectors.errors import CollectorError
-from wallboard.board import units
 from wallboard.board.deploys import Deploy, DeployLog
+from wallboard.board.ledger import Key, Ledger, Slot
 from wallboard.board.scrub import Scrub, scrub_collection, scrub_error
 from wallboard.board.status import (
     SEVERITY,
@@ -29,7 +27,7 @@ from wallboard.board.status import (
     severity,
     worst,
 )
-from wallboard.board.transitions import after_error, after_reading, panel_status, restated
+from wallboard.board.transitions import after_error, after_reading
 from wallboard.config.loader import WallConfig
 from wallboard.signals import Signal
 
@@ -55,12 +53,6 @@ class Image:
     deploys: Sequence[object] | None = None  # JSON-ready rows (``DeployLog.dump``)
 
 
-@dataclass
-class _Slot:
-    state: PanelState
-    history: deque[tuple[float, float | None]] = field(default_factory=deque)
-
-
 class Board:
     def __init__(
         self,
@@ -75,12 +67,10 @@ class Board:
         self._clock = clock
         # (version, changed teams, layout changed) after every visible change, outside the lock.
         self.changed: Signal[[int, frozenset[str], bool], None] = Signal()
-        self._version = 0
-        self.changed_at = clock()
+        self._ledger = Ledger(clock)  # the panels and the version line (board/ledger.py)
         self.started_at = clock()
         # Names this board's line of versions in ETags: one process, or one shared Redis board.
         self.lineage = repr(self.started_at)
-        self._slots: dict[tuple[str, str], _Slot] = {}
         self.sources: dict[str, SourceState] = {}
         self.deploys = DeployLog()  # read under the board's lock
         self.config = config
@@ -88,23 +78,7 @@ class Board:
 
     # -- configuration ---------------------------------------------------------------
     def _install(self, config: WallConfig) -> None:
-        old = self._slots
-        slots: dict[tuple[str, str], _Slot] = {}
-        maxlen = config.wall.history
-        for team in config.teams.values():
-            for panel in team.panels:
-                key = (team.id, panel.id)
-                prev = old.get(key)
-                if prev is not None and prev.state.panel.source == panel.source:
-                    state = replace(prev.state, panel=panel)
-                    if state.value is not None:
-                        state = restated(
-                            state, panel_status(panel, state.value, None, state.status)
-                        )
-                    slots[key] = _Slot(state, deque(prev.history, maxlen=maxlen))
-                else:
-                    slots[key] = _Slot(PanelState(team.id, panel), deque(maxlen=maxlen))
-        self._slots = slots
+        self._ledger.install(config)
         self.sources = {
             sid: self.sources.get(sid) or SourceState(sid, s.type, s.interval)
             for sid, s in config.sources.items()
@@ -117,7 +91,7 @@ class Board:
         """Swap in a new config, keeping what is known of panels that still exist."""
         with self._lock:
             self._install(config)
-            version = self._bump_all()
+            version = self._ledger.bump_all()
             teams = frozenset(config.teams)
         self._notify(version, teams, True)
 
@@ -136,7 +110,16 @@ class Board:
     # -- reads -----------------------------------------------------------------------
     @property
     def version(self) -> int:
-        return self._version
+        return self._ledger.version
+
+    @property
+    def changed_at(self) -> float:
+        """When the version last moved (unix seconds)."""
+        return self._ledger.changed_at
+
+    @property
+    def _slots(self) -> dict[Key, Slot]:
+        return self._ledger.slots
 
     def team_panels(self, team: str, since: int = -1) -> tuple[int, list[PanelState]]:
         """(board version, panels of ``team`` changed after ``since``) in the team's order."""
@@ -149,7 +132,7 @@ class Board:
                 slot = self._slots[(team, panel.id)]
                 if slot.state.version > since:
                     states.append(replace(slot.state, history=tuple(slot.history)))
-            return self._version, states
+            return self._ledger.version, states
 
     def team_status(self, team: str) -> str:
         """The worst panel's status; read off the slots (no history copies: a hot path)."""
@@ -164,7 +147,7 @@ class Board:
         """Everything a state store keeps, at one moment (panels with their history)."""
         with self._lock:
             return Image(
-                self._version,
+                self._ledger.version,
                 tuple(replace(s.state, history=tuple(s.history)) for s in self._slots.values()),
                 {sid: replace(src) for sid, src in self.sources.items()},
                 tuple(self.deploys.dump()),
@@ -184,46 +167,23 @@ class Board:
         # Deploys first: the panels a leader resent for a deploy are fanned out below, and
         # their views must already carry the new tick.
         self._load_deploys(image.deploys)
-        teams: set[str] = set()
-        taken = 0
         with self._lock:
-            for saved in image.panels:
-                slot = self._slots.get((saved.team, saved.panel.id))
-                if slot is None or slot.state.panel.source != saved.panel.source:
-                    continue
-                panel = slot.state.panel
-                if mode == "restore":
-                    status = saved.status
-                    limits = (panel.thresholds.warn, panel.thresholds.crit)
-                    if saved.value is not None and limits != (None, None):
-                        status = panel_status(panel, saved.value, None, saved.status)
-                    slot.state = replace(restated(saved, status), panel=panel, history=())
-                else:
-                    if (
-                        saved.visible() != slot.state.visible()
-                        or saved.version != slot.state.version
-                    ):
-                        teams.add(saved.team)
-                    slot.state = replace(saved, panel=panel, history=())
-                slot.history.clear()
-                slot.history.extend(saved.history)
-                taken += 1
+            taken, teams = self._ledger.take(image.panels, mode)
             for sid, src in image.sources.items():
                 if sid in self.sources and self.sources[sid].type == src.type:
                     self.sources[sid] = replace(src, interval=self.sources[sid].interval)
             if mode == "restore":
-                self._version = max(self._version, image.version)
-                self._bump_all()
-            elif image.version > self._version:
-                self._version = image.version
-                self.changed_at = self._clock()
+                self._ledger.raise_to(max(self._ledger.version, image.version))
+                self._ledger.bump_all()
+            elif image.version > self._ledger.version:
+                self._ledger.raise_to(image.version)
             elif teams:
                 # Panels changed under a version this board already passed (its own sweep
                 # while Redis was away, or a step-down putting it back to its last write):
                 # a version of its own, so one version never names two contents (views,
                 # ETags); the replica raises the shared floor past it.
-                self._bump_teams(frozenset(teams))
-            current = self._version
+                self._ledger.bump_teams(frozenset(teams))
+            current = self._ledger.version
         if mode == "restore":
             self.sweep()
         else:
@@ -250,7 +210,7 @@ class Board:
         with self._lock:
             src = self.sources.get(source_id)
             if src is None:  # removed by a config reload while it was collecting
-                return self._version
+                return self._ledger.version
             src.last_attempt = src.last_success = now
             src.last_error = src.last_error_kind = None
             src.last_duration = duration
@@ -265,10 +225,10 @@ class Board:
                     continue
                 reading = collection.readings.get(key) or Reading(text="no data")
                 changes[key] = after_reading(slot.state, slot.history, reading, now)
-            version, teams = self._commit(changes)
+            version, teams = self._ledger.commit(changes)
             marked = self._mark(source_id, collection)
             if marked:
-                version, teams = self._bump_teams(marked), teams | marked
+                version, teams = self._ledger.bump_teams(marked), teams | marked
         self._notify(version, teams, False)
         return version
 
@@ -288,22 +248,14 @@ class Board:
             if deploy.team not in self.config.teams:
                 raise KeyError(deploy.team)
             if not self.deploys.add(deploy):
-                return self._version
-            version = self._bump_teams(frozenset({deploy.team}))
+                return self._ledger.version
+            version = self._ledger.bump_teams(frozenset({deploy.team}))
         self._notify(version, frozenset({deploy.team}), False)
         return version
 
     def recent_deploys(self, team: str, limit: int = 10) -> list[Deploy]:
         with self._lock:
             return self.deploys.recent(team, limit)
-
-    def _bump_teams(self, teams: frozenset[str]) -> int:
-        self._version += 1
-        self.changed_at = self._clock()
-        for (team, _), slot in self._slots.items():
-            if team in teams:
-                slot.state = replace(slot.state, version=self._version)
-        return self._version
 
     def seed_history(
         self,
@@ -317,15 +269,7 @@ class Board:
         alone is not news; it rides along with the next change.
         """
         with self._lock:
-            for key, points in history.items():
-                slot = self._slots.get(key)
-                if slot is None or slot.state.panel.source != source_id or slot.history:
-                    continue
-                unit = slot.state.panel.unit
-                for at, raw in points:
-                    value = units.scale(unit, raw)
-                    finite = value is not None and math.isfinite(value)
-                    slot.history.append((at, value if finite else None))
+            self._ledger.seed_history(source_id, history)
 
     def push(self, source_id: str, collection: Collection) -> int:
         """Apply pushed readings (webhooks) to just the pairs they name."""
@@ -337,7 +281,7 @@ class Board:
                 slot = self._slots.get(key)
                 if slot is not None and slot.state.panel.source == source_id:
                     changes[key] = after_reading(slot.state, slot.history, reading, now)
-            version, teams = self._commit(changes)
+            version, teams = self._ledger.commit(changes)
         self._notify(version, teams, False)
         return version
 
@@ -348,7 +292,7 @@ class Board:
         with self._lock:
             src = self.sources.get(source_id)
             if src is None:  # removed by a config reload while it was collecting
-                return self._version
+                return self._ledger.version
             src.last_attempt = now
             src.last_error = error.reason
             src.last_error_kind = error.kind
@@ -359,7 +303,7 @@ class Board:
                 for key, slot in self._slots.items()
                 if slot.state.panel.source == source_id
             }
-            version, teams = self._commit(changes)
+            version, teams = self._ledger.commit(changes)
         self._notify(version, teams, False)
         return version
 
@@ -375,31 +319,9 @@ class Board:
                 stale = now - seen > limit
                 if stale != state.stale:
                     changes[key] = replace(state, stale=stale)
-            version, teams = self._commit(changes)
+            version, teams = self._ledger.commit(changes)
         self._notify(version, teams, False)
         return version
-
-    def _commit(self, changes: dict[tuple[str, str], PanelState]) -> tuple[int, frozenset[str]]:
-        changed = {
-            k: s for k, s in changes.items() if s.visible() != self._slots[k].state.visible()
-        }
-        for key, state in changes.items():
-            if key not in changed:  # keep fresh timestamps without a new version
-                self._slots[key].state = replace(state, version=self._slots[key].state.version)
-        if not changed:
-            return self._version, frozenset()
-        self._version += 1
-        self.changed_at = self._clock()
-        for key, state in changed.items():
-            self._slots[key].state = replace(state, version=self._version)
-        return self._version, frozenset(team for team, _ in changed)
-
-    def _bump_all(self) -> int:
-        self._version += 1
-        self.changed_at = self._clock()
-        for slot in self._slots.values():
-            slot.state = replace(slot.state, version=self._version)
-        return self._version
 
     def _notify(self, version: int, teams: frozenset[str], layout: bool) -> None:
         if not teams and not layout:

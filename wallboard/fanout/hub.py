@@ -9,17 +9,16 @@ TV costs one frame of memory and never delays a broadcast, a collector or the
 other screens. Measured reasons in ``docs/fanout.md``: a blocking
 ``ws.send`` froze every screen; a queue and a thread per screen collapsed.
 
-A cycle costs O(screens) only when it broadcasts: screens that need attention
-(closing, behind, owed a snapshot or a pong) are kept in their own sets, so the
-thousands of wake-ups while screens connect do not each walk every screen
-(docs/benchmarks.md, B1 profile).
+This module is what request threads call (and the thread's lifecycle). The rest
+is split by who runs it: ``inbox.py`` holds what they hand the writer thread,
+``writer.py`` is that thread's cycle, ``sender.py`` its non-blocking sends,
+``roster.py`` which screens follow which team, ``readers.py`` the reader thread.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import random
 import socket
 import threading
 import time
@@ -29,8 +28,11 @@ from typing import Any
 from wallboard.board.board import Board
 from wallboard.fanout import protocol
 from wallboard.fanout.frames import Frames
+from wallboard.fanout.inbox import Inbox
 from wallboard.fanout.readers import OnData, Readers
+from wallboard.fanout.roster import Roster
 from wallboard.fanout.screens import HubStats, Refusals, Screen
+from wallboard.fanout.writer import Writer
 from wallboard.signals import Signal
 from wallboard.views.team import TeamViews
 
@@ -61,34 +63,19 @@ class Hub:
         self.missed_pongs = missed_pongs
         self.stats = HubStats()
         self.refusals = Refusals()  # screens' bad frames, logged rate-limited
-        self._screen_settings = screen_settings
+        self.screen_settings = screen_settings  # the hello's settings, asked per screen
         # Asked at every heartbeat for a board-level warning (a state store answers): see notice.
         self.notices: Signal[[], str | None] = Signal()
         self.reconnect_spread = reconnect_spread  # on stop, screens come back over this long
-        self._ping_now = False
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._screens: set[Screen] = set()
-        self._by_team: dict[str, dict[Screen, None]] = {}  # insertion-ordered sets
-        self._new: list[Screen] = []
-        self._closing: list[Screen] = []
-        self._controls: list[Screen] = []
-        # Touched by the writer thread only.
-        self._behind: set[Screen] = set()
-        self._needs_snapshot: set[Screen] = set()
-        self._dirty: set[str] = set()
-        self._layout = False
-        self._team_version: dict[str, int] = {}
-        self._running = False
+        self.roster = Roster()  # who is connected, by team
+        # What request threads and the board hand the writer thread (inbox.py).
+        self._inbox = Inbox()
         self._thread: threading.Thread | None = None
         # Every adopted screen's socket is read by this one thread (readers.py).
         self.readers = Readers()
         # The server's effective caps (wallboard/limits.py), for /readyz and /metrics.
         self.capacity: dict[str, Any] | None = None
-        self._stopping_code: int | None = None
-        # Liveness: the writer stamps this every loop (it wakes at least once a heartbeat),
-        # so a dead or stuck writer shows as an old stamp (``problem``, read by /healthz).
-        self.beat = time.monotonic()
+        self._writer = Writer(self, self._inbox)  # every send, in its one thread (writer.py)
         board.changed.connect(self._on_change)
 
     # -- called from request threads ---------------------------------------------------
@@ -98,12 +85,8 @@ class Hub:
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
         screen = Screen(sock=sock, teams=teams, info=info)
-        with self._lock:
-            self._screens.add(screen)
-            for team in teams:
-                self._by_team.setdefault(team, {})[screen] = None
-            self._new.append(screen)
-        self._wake.set()
+        self.roster.add(screen)  # before the writer hears of it: it never meets an unknown
+        self._inbox.greet(screen)
         return screen
 
     def adopt(
@@ -122,11 +105,10 @@ class Hub:
         """Ask the writer to close ``screen`` (with a close frame when ``code`` is given)."""
         screen.close_code = code
         screen.close_reason = reason
-        with self._lock:
-            if screen in self._screens:
-                screen.info["closing"] = True
-                self._closing.append(screen)
-        self._wake.set()
+        if screen in self.roster:
+            screen.info["closing"] = True
+            self._inbox.close(screen)
+        self._inbox.wake.set()
 
     def detach(self, screen: Screen, code: int | None = None, reason: str = "") -> None:
         """``end``, and wait (a little) until the writer has closed it."""
@@ -139,34 +121,22 @@ class Hub:
     def control(self, screen: Screen, frame: bytes) -> None:
         """Have the writer send ``frame`` (a reply to a client ping); the latest one wins."""
         screen.control = frame
-        with self._lock:
-            self._controls.append(screen)
-        self._wake.set()
+        self._inbox.owe(screen)
 
     def command(self, screen: Screen, frame: bytes) -> None:
         """Have the writer send ``frame`` (a command) after those queued before it, none lost."""
-        with self._lock:
-            screen.commands.append(frame)
-            self._controls.append(screen)
-        self._wake.set()
+        self._inbox.owe(screen, command=frame)
 
     def screens_by_team(self) -> dict[str, int]:
-        with self._lock:
-            counts: dict[str, int] = {}
-            for screen in self._screens:
-                for team in screen.teams:
-                    counts[team] = counts.get(team, 0) + 1
-            return counts
+        return self.roster.counts_by_team()
 
     @property
     def screen_count(self) -> int:
-        return len(self._screens)
+        return len(self.roster)
 
     def _on_change(self, version: int, teams: frozenset[str], layout: bool) -> None:
-        with self._lock:
-            self._dirty |= teams
-            self._layout = self._layout or layout
-        self._wake.set()
+        # The version is not needed: the writer broadcasts each team's latest frame.
+        self._inbox.changed(teams, layout)
 
     def notice(self) -> str | None:
         """The warning every screen shows over the board (the first listener's); None: all well."""
@@ -174,8 +144,7 @@ class Hub:
 
     def nudge(self) -> None:
         """Send the heartbeat (with the current notice) now rather than at its time."""
-        self._ping_now = True
-        self._wake.set()
+        self._inbox.ping()
 
     # -- lifecycle -----------------------------------------------------------------------
     @property
@@ -195,7 +164,7 @@ class Hub:
             return "hub writer thread is dead"
         if not self.readers.alive:
             return "screen reader thread is dead"
-        age = (time.monotonic() if now is None else now) - self.beat
+        age = (time.monotonic() if now is None else now) - self._writer.beat
         if age > self.stuck_after:
             return f"hub writer thread is stuck: no loop for {age:.1f} s"
         return None
@@ -207,263 +176,19 @@ class Hub:
     def start(self) -> None:
         if self._thread is not None:
             return
-        self.beat = time.monotonic()
-        self._running = True
+        self._writer.beat = time.monotonic()
+        self._writer.running = True
         self.readers.start()
-        self._thread = threading.Thread(target=self._run, name="wallboard-hub", daemon=True)
+        self._thread = threading.Thread(target=self._writer.run, name="wallboard-hub", daemon=True)
         self._thread.start()
 
     def stop(self, code: int = protocol.CLOSE_GOING_AWAY, timeout: float = 3.0) -> None:
         """Close every screen with ``code`` (1001: reconnect to the next process) and stop."""
         if self._thread is None:
             return
-        self._stopping_code = code
-        self._running = False
-        self._wake.set()
+        self._writer.stopping_code = code
+        self._writer.running = False
+        self._inbox.wake.set()
         self._thread.join(timeout)
         self._thread = None
         self.readers.stop()  # closes what the writer released, then anything left
-
-    # -- the writer thread ---------------------------------------------------------------
-    def _run(self) -> None:
-        try:
-            self._loop()
-        finally:
-            if self._running:  # not asked to stop: /healthz now fails, say why in the log
-                log.error("hub writer thread stopped unexpectedly; screens get no updates")
-        self._shutdown()
-
-    def _loop(self) -> None:
-        next_ping = time.monotonic() + self.heartbeat
-        while self._running:
-            self.beat = time.monotonic()
-            wait = 0.05 if self._behind else max(0.0, next_ping - time.monotonic())
-            self._wake.wait(wait)
-            self._wake.clear()
-            try:
-                self._cycle()
-                if time.monotonic() >= next_ping or self._ping_now:
-                    self._ping_now = False
-                    self._heartbeat()
-                    next_ping = time.monotonic() + self.heartbeat
-            except Exception:  # the writer must outlive any one bad cycle
-                log.exception("hub cycle failed")
-
-    def _cycle(self) -> None:
-        with self._lock:
-            new, self._new = self._new, []
-            dirty, self._dirty = self._dirty, set()
-            layout, self._layout = self._layout, False
-            closing, self._closing = self._closing, []
-            controls, self._controls = self._controls, []
-        now = time.monotonic()
-        for screen in closing:
-            self._close(screen)
-        later: list[Screen] = []
-        for screen in controls:
-            frame, screen.control = screen.control, None
-            if frame is not None and not screen.gone and screen.pending is None:
-                self._write(screen, frame)
-            while screen.commands and not screen.gone and screen.pending is None:
-                self._write(screen, screen.commands.popleft())
-            if screen.commands and not screen.gone:
-                later.append(screen)  # behind: the rest once its socket drains
-        if later:
-            with self._lock:
-                self._controls.extend(later)
-        for screen in new:
-            if not screen.gone:
-                self._write(
-                    screen,
-                    protocol.hello(
-                        self.build_id,
-                        self.heartbeat,
-                        list(screen.teams),
-                        self._screen_settings(),
-                        self.notice(),
-                    ),
-                )
-                self._want_snapshot(screen)
-        if layout:
-            teams_now = tuple(self.board.config.teams)
-            dirty = set(teams_now)
-            with self._lock:
-                everyone = list(self._screens)
-            for screen in everyone:
-                if self._follow_layout(screen, teams_now):
-                    self._want_snapshot(screen)
-        started = time.perf_counter()
-        for team in dirty:
-            self._broadcast(team)
-        if dirty:
-            self.stats.last_broadcast_seconds = time.perf_counter() - started
-            self.stats.broadcasts.append((time.time(), self.stats.last_broadcast_seconds))
-        for screen in list(self._behind):
-            self._flush(screen, now)
-        for screen in list(self._needs_snapshot):
-            if screen.gone:
-                self._needs_snapshot.discard(screen)
-            elif screen.pending is None:
-                self._resync(screen)
-
-    def _follow_layout(self, screen: Screen, teams_now: tuple[str, ...]) -> bool:
-        """After a config reload: keep a screen in step with the teams that exist now.
-
-        A screen of every team gains new teams in place; one whose team is gone is
-        closed (4404 when nothing it showed is left, else 4001 so the page reloads)
-        instead of staying connected to data that will never change again.
-        """
-        missing = [t for t in screen.teams if t not in teams_now]
-        if screen.info.get("all_teams") and not missing:
-            added = [t for t in teams_now if t not in screen.teams]
-            with self._lock:
-                screen.teams = teams_now
-                for team in added:
-                    self._by_team.setdefault(team, {})[screen] = None
-            return True
-        if not missing:
-            return True
-        if len(missing) == len(screen.teams):
-            screen.close_code = protocol.CLOSE_UNKNOWN_TEAM
-            screen.close_reason = f"team removed: {missing[0]}"[:120]
-        else:
-            screen.close_code = protocol.CLOSE_TEAMS_CHANGED
-            screen.close_reason = "teams changed"
-        self._close(screen)
-        return False
-
-    def _want_snapshot(self, screen: Screen) -> None:
-        screen.needs_resync = True
-        self._needs_snapshot.add(screen)
-
-    def _broadcast(self, team: str) -> None:
-        since = self._team_version.get(team, -1)
-        made = self.frames.update(team, since)
-        if made is None:  # a reload removed the team
-            return
-        version, frame = made
-        self._team_version[team] = version
-        with self._lock:
-            screens = list(self._by_team.get(team, ()))
-        for screen in screens:
-            if screen.gone or screen.needs_resync:
-                continue
-            if screen.sent.get(team) != since or screen.pending is not None:
-                self._want_snapshot(screen)  # behind: the latest snapshot when it drains
-                self.stats.updates_coalesced += 1
-                screen.coalesced += 1  # per screen, for the fleet view
-                continue
-            if self._write(screen, frame):
-                screen.sent[team] = version
-
-    def _resync(self, screen: Screen) -> None:
-        screen.needs_resync = False
-        self._needs_snapshot.discard(screen)
-        for team in screen.teams:
-            made = self.frames.snapshot(team)
-            if made is None:  # a reload removed the team
-                continue
-            screen.sent[team], frame = made
-            if not self._write(screen, frame):
-                return
-
-    def _heartbeat(self) -> None:
-        frame = protocol.ping(self.notice())
-        limit = time.monotonic() - self.heartbeat * self.missed_pongs
-        with self._lock:
-            screens = list(self._screens)
-        for screen in screens:
-            if screen.last_pong < limit and screen.connected_at < limit:
-                log.info(
-                    "dropping a screen of %s: no pong for %d heartbeats",
-                    ",".join(screen.teams),
-                    self.missed_pongs,
-                )
-                self.stats.screens_dropped += 1
-                screen.close_code = protocol.CLOSE_POLICY
-                screen.close_reason = "no pong"
-                self._close(screen)
-            elif screen.pending is None:
-                self._write(screen, frame)
-
-    def _write(self, screen: Screen, frame: bytes) -> bool:
-        """Try to hand ``frame`` to the kernel now; keep at most its unsent rest."""
-        if screen.pending is not None:
-            self._want_snapshot(screen)
-            return False
-        try:
-            sent = screen.sock.send(frame, socket.MSG_DONTWAIT)
-        except BlockingIOError:
-            sent = 0
-        except OSError:
-            self._close(screen, send_close=False)
-            return False
-        self.stats.messages_sent += 1
-        if sent < len(frame):
-            screen.pending = memoryview(frame)[sent:]
-            screen.behind_since = time.monotonic()
-            self._behind.add(screen)
-            return False
-        return True
-
-    def _flush(self, screen: Screen, now: float) -> None:
-        if screen.pending is None:
-            return
-        try:
-            sent = screen.sock.send(screen.pending, socket.MSG_DONTWAIT)
-        except BlockingIOError:
-            sent = 0
-        except OSError:
-            self._close(screen, send_close=False)
-            return
-        if sent == len(screen.pending):
-            screen.pending = None
-            screen.behind_since = None
-            self._behind.discard(screen)
-            self._want_snapshot(screen)
-        else:
-            screen.pending = screen.pending[sent:]
-            if screen.behind_since is not None and now - screen.behind_since > self.stall_timeout:
-                log.info(
-                    "dropping a screen of %s: not reading for %.0f s",
-                    ",".join(screen.teams),
-                    now - screen.behind_since,
-                )
-                self.stats.screens_dropped += 1
-                self._close(screen, send_close=False)
-
-    def _close(self, screen: Screen, send_close: bool = True) -> None:
-        if screen.gone:
-            return
-        # Uncounted before the peer can see the close: whoever it tells never counts it.
-        with self._lock:
-            self._screens.discard(screen)
-            for team in screen.teams:
-                self._by_team.get(team, {}).pop(screen, None)
-        if send_close and screen.close_code is not None and screen.pending is None:
-            with contextlib.suppress(OSError):
-                screen.sock.send(
-                    protocol.close_frame(screen.close_code, screen.close_reason),
-                    socket.MSG_DONTWAIT,
-                )
-        # Ends the screen's reading: the reader thread's, or its request thread's.
-        with contextlib.suppress(OSError):
-            screen.sock.shutdown(socket.SHUT_RDWR)
-        if screen.adopted:  # the writer is done with it: the reader closes the descriptor
-            self.readers.release(screen.sock, screen.on_closed)
-        screen.pending = None
-        screen.gone = True
-        self._behind.discard(screen)
-        self._needs_snapshot.discard(screen)
-        screen.closed.set()
-
-    def _shutdown(self) -> None:
-        with self._lock:
-            screens = list(self._screens)
-        for screen in screens:
-            screen.close_code = self._stopping_code
-            # A spread hint, so a replica's screens land on the others over a few seconds
-            # rather than all at once (connection.js waits this long before reconnecting).
-            wait = int(random.uniform(0, self.reconnect_spread) * 1000)
-            screen.close_reason = f"server restarting; retry in {wait} ms"
-            self._close(screen)
