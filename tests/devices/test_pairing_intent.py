@@ -13,6 +13,7 @@ from tests.devices.support import ADMIN, ENV, config, shown_code
 from tests.support.api_client import fetch
 from tests.support.browser import CONNECTED, wait_for
 from tests.support.live import LiveSpec, LiveWall, demo_config, serve_wall, write_config
+from wallboard.devices.scope import ALL, page_teams
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +34,8 @@ def test_a_tv_opened_at_a_team_and_approved_with_the_defaults_lands_there(
     tv.goto(f"{live.url}/teams/search?scale=1.5")
     code = shown_code(tv)
     approval = tv.get_attribute(".pairing-qr", "data-approval") or ""
-    assert approval.endswith("&page=%2Fteams%2Fsearch"), approval
+    # The page it was opened at, its ?scale= too: a big room's TV keeps its larger text.
+    assert approval.endswith("&page=%2Fteams%2Fsearch%3Fscale%3D1.5"), approval
     # The person scans the QR, signs in, types a name and presses Approve: nothing else.
     fleet = browser.new_context(viewport={"width": 1600, "height": 900}).new_page()
     fleet.goto(approval)
@@ -50,14 +52,17 @@ def test_a_tv_opened_at_a_team_and_approved_with_the_defaults_lands_there(
         "/rooms/window",
         "/teams/payments",
         "/teams/search",
+        "/teams/search?scale=1.5",
     ]
+    assert fleet.input_value("#approve select[name=page]") == "/teams/search?scale=1.5"
     moves = fleet.eval_on_selector_all("#move-pages", "(t) => t[0].content.children.length")
-    assert moves == len(offered)  # Move offers the same pages
+    assert moves == len(offered) - 1  # Move offers the same pages (not the TV's own)
     fleet.fill("#approve input[name=name]", "Search corner")
     fleet.click("#approve button[type=submit]")
     wait_for(tv, "() => location.pathname === '/teams/search'", 5)
     wait_for(tv, CONNECTED)
     assert tv.evaluate("() => document.body.dataset.team") == "search"
+    assert tv.evaluate("() => location.search") == "?scale=1.5"
 
 
 def test_a_waiting_tv_is_listed_in_the_fleet_view_and_paired_to_a_room_from_there(
@@ -95,3 +100,19 @@ def test_screens_explains_how_to_enable_admin_access_without_a_token(tmp_path: P
     assert "No admin token is configured" in page
     assert "admin_tokens_env" in page
     assert 'name="token"' not in page  # no sign-in that cannot work
+
+
+def test_a_page_with_a_scale_in_range_is_a_screen_page_and_shows_the_same_teams() -> None:
+    known = {"payments", "search"}
+    assert page_teams("/teams/search?scale=1.5", known) == {"search"}
+    assert page_teams("/wall?scale=3", known) is ALL
+    assert page_teams("/wall?teams=payments&scale=2", known) == {"payments"}
+    for page in (
+        "/teams/search?scale=9",
+        "/teams/search?scale=nan",
+        "/teams/search?scale=1&scale=2",
+        "/teams/search?scale=1&x=1",
+        "/teams/nobody?scale=1",
+    ):
+        with pytest.raises(ValueError):
+            page_teams(page, known)

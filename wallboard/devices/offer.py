@@ -23,8 +23,8 @@ def screen_pages(config: WallConfig) -> list[tuple[str, str]]:
 def requested_page(config: WallConfig) -> str | None:
     """The screen page this request asked for, if it is one a screen may be paired to: the
     default target of its approval (a TV opened at /teams/search lands there)."""
-    # With its query when that is a screen page's (/rotate?teams=…), else without it
-    # (/teams/search?scale=2 asks for /teams/search).
+    # With its query when that is a screen page's (/rotate?teams=…, ?scale=1.5), else
+    # without it (an unknown parameter is dropped, not a reason to land on /wall).
     for page in (request.full_path.rstrip("?"), request.path):
         try:
             scope.page_teams(page, config.teams, config.rooms)

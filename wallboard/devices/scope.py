@@ -6,6 +6,7 @@ from collections.abc import Collection, Mapping
 from urllib.parse import parse_qs, urlsplit
 
 from wallboard.config.model import Room
+from wallboard.views.scale import parse_scale
 
 ALL = None  # a page of every team (/wall, /rotate without teams)
 
@@ -24,28 +25,33 @@ def page_teams(
 
     Accepted pages: ``/wall``, ``/wall?teams=a,b``, ``/teams/<team>``, ``/rooms/<room>``,
     ``/rotate`` and ``/rotate?teams=a,b`` (other rotate parameters such as ``every`` pass
-    through). Only known teams and rooms.
+    through), each with an optional ``scale`` in range (it draws larger, it shows no other
+    team). Only known teams and rooms.
     """
     if len(page) > 300 or not page.startswith("/") or page.startswith("//"):
         raise ValueError(page)
     parts = urlsplit(page)
     if parts.scheme or parts.netloc or parts.fragment:
         raise ValueError(page)
+    params = parse_qs(parts.query, keep_blank_values=True)
+    scale = params.pop("scale", None)
+    if scale is not None and (len(scale) != 1 or parse_scale(scale[0]) is None):
+        raise ValueError(page)
     path = parts.path
-    if path == "/wall" and not parts.query:
+    if path == "/wall" and not params:
         return ALL
-    if path.startswith("/rooms/") and not parts.query:
+    if path.startswith("/rooms/") and not params:
         room = (rooms or {}).get(path[len("/rooms/") :])
         if room is None:
             raise ValueError(page)
         return _rooms_teams(room, rooms or {})
-    if path.startswith("/teams/") and not parts.query:
+    if path.startswith("/teams/") and not params:
         team = path[len("/teams/") :]
         if team not in known:
             raise ValueError(page)
         return frozenset({team})
     if path in ("/rotate", "/wall"):
-        raw = parse_qs(parts.query, keep_blank_values=True).get("teams", [""])
+        raw = params.get("teams", [""])
         listed = [t for t in ",".join(raw).split(",") if t]
         if not listed:
             return ALL

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Collection
 from typing import Any
@@ -26,14 +25,13 @@ from wallboard.devices import listing
 from wallboard.devices.gate import devices_of
 from wallboard.fanout import protocol
 from wallboard.screens import subset
+from wallboard.views.scale import SCALE_MAX, SCALE_MIN, parse_scale
 from wallboard.views.screen_shape import age_text
 from wallboard.wall import Wall, current_wall
 
 ROTATE_MIN_SECONDS = 2.0
 ROTATE_MAX_SECONDS = 3600.0
 # ?scale= range: at the top of it a 1080p team page still shows the team name and status.
-SCALE_MIN = 0.5
-SCALE_MAX = 3.0
 
 
 def source_notes(board: Board) -> list[dict[str, str]]:
@@ -75,13 +73,7 @@ def foot_lines(notes: list[dict[str, str]], sources: int, offline: int = 0) -> l
 def _check_scale() -> None:
     """``?scale=`` is a number in range, or the page answers 400 saying which range."""
     raw = request.args.get("scale")
-    if raw is None:
-        return
-    try:
-        scale = float(raw)
-    except ValueError:
-        scale = math.nan
-    if not SCALE_MIN <= scale <= SCALE_MAX:  # also refuses NaN and infinities
+    if raw is not None and parse_scale(raw) is None:
         abort(400, f"scale: a number from {SCALE_MIN:g} to {SCALE_MAX:g} (got {raw[:20]!r})")
 
 
