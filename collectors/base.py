@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel
 
@@ -106,6 +106,9 @@ class PanelTarget:
     options: BaseModel
 
 
+TeamOptionsT = TypeVar("TeamOptionsT", bound=BaseModel)
+
+
 @dataclass(frozen=True)
 class TeamTarget:
     """A team this source collects for, with its per-team options for this kind."""
@@ -113,6 +116,13 @@ class TeamTarget:
     id: str
     name: str
     options: BaseModel
+
+
+def team_options(team: TeamTarget, kind: type[TeamOptionsT]) -> TeamOptionsT:
+    """``team``'s options for a source whose per-team model is ``kind`` (its defaults when
+    the team's options are not of that kind)."""
+    options = team.options
+    return options if isinstance(options, kind) else kind()
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from tests.screens.rawscreen import RawScreen
 from tests.support.live import demo_config, write_config
 from tests.support.process import command, run_server
-from tests.support.screens import ScreenClient
+from tests.support.screens import ScreenClient, closed_by_server
 from wallboard.limits import FIXED_THREADS
 from wallboard.server_caps import FD_RESERVE, HTTP_CONNECTIONS, HTTP_RESERVE, effective_capacity
 
@@ -254,16 +254,6 @@ def test_the_thread_cap_keeps_probes_answering_under_slowloris_with_1000_screens
                 sock.close()
             for screen in screens:
                 screen.close()
-
-
-def closed_by_server(sock: socket.socket) -> bool:
-    sock.settimeout(0.01)
-    try:
-        return sock.recv(1) == b""
-    except TimeoutError:
-        return False
-    except OSError:
-        return True
 
 
 def fake_proc(root: Path, files: dict[str, str]) -> Path:

@@ -20,7 +20,7 @@ from typing import Any, ClassVar, cast
 
 from pydantic import Field, model_validator
 
-from collectors.base import SourceContext, TeamTarget
+from collectors.base import SourceContext, TeamTarget, team_options
 from collectors.errors import CollectorError
 from collectors.oncall.api import vendor_api
 from collectors.oncall.pagerduty import ratelimit_reset
@@ -51,11 +51,6 @@ class GrafanaOncallTeam(Options):
     oncall_schedules: list[str] = Field(default_factory=list)  # schedule ids
     oncall_integrations: list[str] = Field(default_factory=list)  # for alert groups
     oncall_routes: list[str] = Field(default_factory=list)
-
-
-def _opts(team: TeamTarget) -> GrafanaOncallTeam:
-    options = team.options
-    return options if isinstance(options, GrafanaOncallTeam) else GrafanaOncallTeam()
 
 
 class GrafanaOncallSource(OncallSource):
@@ -100,7 +95,14 @@ class GrafanaOncallSource(OncallSource):
             str(s.get("id")): [str(u) for u in s.get("on_call_now") or []]
             for s in self._results("/api/v1/schedules/", {}, deadline)
         }
-        wanted = sorted({s for t in teams for s in _opts(t).oncall_schedules if s in listed})
+        wanted = sorted(
+            {
+                s
+                for t in teams
+                for s in team_options(t, GrafanaOncallTeam).oncall_schedules
+                if s in listed
+            }
+        )
         if self.go.confirm_with_detail and wanted:
             listed.update(self._confirm(wanted, listed, deadline))
         self._learn({u for s in wanted for u in listed[s]}, deadline)
@@ -108,7 +110,7 @@ class GrafanaOncallSource(OncallSource):
         failed: dict[str, CollectorError] = {}
         for team in teams:
             shifts = []
-            for schedule in _opts(team).oncall_schedules:
+            for schedule in team_options(team, GrafanaOncallTeam).oncall_schedules:
                 if schedule not in listed:
                     failed[team.id] = CollectorError(
                         f'no schedule "{schedule}" (teams.{team.id}.oncall_schedules)',
@@ -168,7 +170,7 @@ class GrafanaOncallSource(OncallSource):
                     detail=f"{group.get('alerts_count') or 0} alerts",
                 )
                 for team in teams:
-                    opts = _opts(team)
+                    opts = team_options(team, GrafanaOncallTeam)
                     if (
                         group.get("integration_id") in opts.oncall_integrations
                         or group.get("route_id") in opts.oncall_routes

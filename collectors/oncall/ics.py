@@ -19,7 +19,7 @@ import recurring_ical_events
 from icalendar import Calendar
 from pydantic import BaseModel, ValidationInfo, model_validator
 
-from collectors.base import SourceContext, TeamTarget
+from collectors.base import SourceContext, TeamTarget, team_options
 from collectors.errors import CollectorError
 from collectors.http.client import HttpClient, http_error
 from collectors.oncall.api import VendorApi
@@ -56,11 +56,6 @@ class IcsTeam(Options):
         if len(given) > 1:
             raise ValueError(f"set one of ics_url_env, ics_url_file or ics_file, not {given}")
         return self
-
-
-def _opts(team: TeamTarget) -> IcsTeam:
-    options = team.options
-    return options if isinstance(options, IcsTeam) else IcsTeam()
 
 
 class IcsSource(OncallSource):
@@ -108,7 +103,7 @@ class IcsSource(OncallSource):
         return rota, failed
 
     def _read(self, team: TeamTarget, deadline: float) -> bytes:
-        opts = _opts(team)
+        opts = team_options(team, IcsTeam)
         if opts.ics_file:
             try:
                 with open(opts.ics_file, "rb") as handle:

@@ -15,7 +15,7 @@ from typing import Any, ClassVar, cast
 
 from pydantic import Field, model_validator
 
-from collectors.base import Collection, SourceContext, TeamTarget
+from collectors.base import Collection, SourceContext, TeamTarget, team_options
 from collectors.errors import CollectorError
 from collectors.http.client import Response
 from collectors.jsonsafe import loads
@@ -66,11 +66,6 @@ def retry_after_body(response: Response) -> float | None:
         except CollectorError:
             pass
     return retry_after(response)
-
-
-def _opts(team: TeamTarget) -> IncidentioTeam:
-    options = team.options
-    return options if isinstance(options, IncidentioTeam) else IncidentioTeam()
 
 
 class IncidentioSource(OncallSource):
@@ -141,7 +136,7 @@ class IncidentioSource(OncallSource):
         failed: dict[str, CollectorError] = {}
         for team in teams:
             shifts: list[Shift] = []
-            for ident in _opts(team).incidentio_schedules:
+            for ident in team_options(team, IncidentioTeam).incidentio_schedules:
                 schedule = schedules.get(ident)
                 if schedule is None:
                     failed[team.id] = CollectorError(
@@ -181,7 +176,7 @@ class IncidentioSource(OncallSource):
             )
             owners = _field_values(raw, self.io.team_field)
             for team in teams:
-                if owners & set(_opts(team).incidentio_teams):
+                if owners & set(team_options(team, IncidentioTeam).incidentio_teams):
                     out.setdefault(team.id, []).append(incident)
         return out
 

@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from pydantic import Field, model_validator
 
-from collectors.base import SourceContext, TeamTarget
+from collectors.base import SourceContext, TeamTarget, team_options
 from collectors.errors import CollectorError
 from collectors.http.client import Response, http_error
 from collectors.oncall.api import number, retry_after, vendor_api
@@ -63,11 +63,6 @@ def rate_period(response: Response) -> float | None:
     return period if period is not None else retry_after(response)
 
 
-def _opts(team: TeamTarget) -> OpsgenieTeam:
-    options = team.options
-    return options if isinstance(options, OpsgenieTeam) else OpsgenieTeam()
-
-
 class OpsgenieSource(OncallSource):
     kind: ClassVar[str] = "opsgenie"
     Options: ClassVar[type[OpsgenieOptions]] = OpsgenieOptions
@@ -92,7 +87,9 @@ class OpsgenieSource(OncallSource):
         self, teams: tuple[TeamTarget, ...], deadline: float
     ) -> tuple[dict[str, list[Shift]], dict[str, CollectorError]]:
         now = self.clock()
-        wanted = sorted({s for t in teams for s in _opts(t).opsgenie_schedules})
+        wanted = sorted(
+            {s for t in teams for s in team_options(t, OpsgenieTeam).opsgenie_schedules}
+        )
         response = self.api.response("/v2/schedules/on-calls", {"flat": "true"}, deadline=deadline)
         by_schedule: dict[str, list[str] | CollectorError] = {}
         if response.status == 403:  # a team's key: ask each schedule, so the 403 names it
@@ -111,7 +108,7 @@ class OpsgenieSource(OncallSource):
         failed: dict[str, CollectorError] = {}
         for team in teams:
             shifts = []
-            for schedule in _opts(team).opsgenie_schedules:
+            for schedule in team_options(team, OpsgenieTeam).opsgenie_schedules:
                 found = by_schedule.get(schedule)
                 if isinstance(found, CollectorError):
                     failed[team.id] = CollectorError(
@@ -224,7 +221,7 @@ class OpsgenieSource(OncallSource):
             detail=str(alert.get("priority") or ""),
         )
         for team in teams:
-            if owners & set(_opts(team).opsgenie_teams):
+            if owners & set(team_options(team, OpsgenieTeam).opsgenie_teams):
                 out.setdefault(team.id, []).append(incident)
 
 

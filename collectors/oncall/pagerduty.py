@@ -18,7 +18,7 @@ from typing import Any, ClassVar, cast
 
 from pydantic import Field, model_validator
 
-from collectors.base import SourceContext, TeamTarget
+from collectors.base import SourceContext, TeamTarget, team_options
 from collectors.errors import CollectorError
 from collectors.http.client import Response, http_error
 from collectors.oncall.api import number, retry_after, vendor_api
@@ -57,11 +57,6 @@ def ratelimit_reset(response: Response) -> float | None:
     """PagerDuty's ``ratelimit-reset`` (seconds), else a standard ``Retry-After``."""
     reset = number(response.headers.get("ratelimit-reset"))
     return reset if reset is not None else retry_after(response)
-
-
-def _opts(team: TeamTarget) -> PagerDutyTeam:
-    options = team.options
-    return options if isinstance(options, PagerDutyTeam) else PagerDutyTeam()
 
 
 def _union(values: Iterable[Ids]) -> Ids:
@@ -108,8 +103,10 @@ class PagerDutySource(OncallSource):
         self, teams: tuple[TeamTarget, ...], deadline: float
     ) -> tuple[dict[str, list[Shift]], dict[str, CollectorError]]:
         now = self.clock()
-        policies = _union(_opts(t).pagerduty_escalation_policies for t in teams)
-        schedules = _union(_opts(t).pagerduty_schedules for t in teams)
+        policies = _union(
+            team_options(t, PagerDutyTeam).pagerduty_escalation_policies for t in teams
+        )
+        schedules = _union(team_options(t, PagerDutyTeam).pagerduty_schedules for t in teams)
         oncalls: list[Any] = []
         window = [("since", iso(now)), ("until", iso(now + LOOKAHEAD)), ("earliest", "true")]
         # Two filters in one request narrow each other, so each kind of id is asked apart:
@@ -122,7 +119,7 @@ class PagerDutySource(OncallSource):
         failed: dict[str, CollectorError] = {}
         finals: dict[str, list[Shift] | CollectorError] = {}
         for team in teams:
-            opts = _opts(team)
+            opts = team_options(team, PagerDutyTeam)
             shifts = [s for o in oncalls if (s := self._oncall_shift(o, opts)) is not None]
             for schedule in opts.pagerduty_schedules_v3:
                 if schedule not in finals:
@@ -169,7 +166,7 @@ class PagerDutySource(OncallSource):
                 (path, ident)
                 for t in self.context.teams
                 for key, (path, _) in paths.items()
-                for ident in getattr(_opts(t), key)
+                for ident in getattr(team_options(t, PagerDutyTeam), key)
             }
         )
 
@@ -184,7 +181,7 @@ class PagerDutySource(OncallSource):
         problems = []
         for team in self.context.teams:
             for key, (path, noun) in paths.items():
-                for ident in getattr(_opts(team), key):
+                for ident in getattr(team_options(team, PagerDutyTeam), key):
                     if not known[(path, ident)]:
                         problems.append(
                             (f"teams.{team.id}.{key}", f'PagerDuty has no {noun} "{ident}"')
@@ -215,7 +212,7 @@ class PagerDutySource(OncallSource):
             policy = (raw.get("escalation_policy") or {}).get("id")
             service = (raw.get("service") or {}).get("id")
             for team in teams:
-                opts = _opts(team)
+                opts = team_options(team, PagerDutyTeam)
                 if (
                     policy in opts.pagerduty_escalation_policies
                     or service in opts.pagerduty_services

@@ -22,6 +22,7 @@ import pytest
 from tests.faults.servers import wait_until
 from tests.support.live import demo_config, write_config
 from tests.support.process import ServerProcess, run_server
+from tests.support.screens import closed_by_server
 from wallboard.server_caps import FD_RESERVE
 
 pytestmark = pytest.mark.processes  # each test starts a process (make check skips it)
@@ -93,16 +94,6 @@ def slowloris(port: int, count: int, stop: threading.Event) -> Iterator[list[soc
         thread.join(timeout=5)
         for sock in socks:
             sock.close()
-
-
-def closed_by_server(sock: socket.socket) -> bool:
-    sock.settimeout(0.01)
-    try:
-        return sock.recv(1) == b""
-    except TimeoutError:
-        return False
-    except OSError:
-        return True
 
 
 def test_slowloris_clients_are_cut_at_the_request_deadline(tmp_path: Path) -> None:

@@ -1,8 +1,10 @@
-"""A websocket screen client for tests: speaks the protocol, answers pings."""
+"""A websocket screen client for tests: speaks the protocol, answers pings; and a raw
+socket's check that the server ended it."""
 
 from __future__ import annotations
 
 import json
+import socket
 import time
 from typing import Any
 
@@ -43,3 +45,14 @@ class ScreenClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def closed_by_server(sock: socket.socket) -> bool:
+    """Whether the server has ended this raw connection (read without waiting)."""
+    sock.settimeout(0.01)
+    try:
+        return sock.recv(1) == b""
+    except TimeoutError:
+        return False
+    except OSError:
+        return True
