@@ -101,6 +101,10 @@ def test_wrong_bearer_tokens_trip_the_sign_in_limit(tmp_path: Path) -> None:
         blocked = conn.getresponse()
         assert blocked.status == 429  # told to wait, not told the token is wrong
         assert 0 < int(blocked.headers["Retry-After"]) <= 60
+        # Its page keeps the sign-in form: an admin token is configured, so it never says
+        # that none is.
+        text = blocked.read().decode()
+        assert "Not signed in." in text and "No admin token is configured" not in text
         conn.close()
         # Another address is not held back by this one's guesses.
         other = http.client.HTTPConnection(

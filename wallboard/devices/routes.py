@@ -61,6 +61,21 @@ def _page_arg(raw: str | None) -> str:
     return raw if raw.startswith("/") and not raw.startswith("//") else ""
 
 
+def _login_page(
+    devices: Devices, code: str, page: str | None, status: int, refused: bool = False
+) -> Response:
+    """The sign-in page: its form (or, with no admin token configured, how to set one)."""
+    body = render_template(
+        "fleet_login.html",
+        config=devices.wall.config,
+        code=code,
+        page=_page_arg(page),
+        can_sign_in=admin.configured(devices.wall),
+        refused=refused,
+    )
+    return cookies.no_store(make_response(body, status))
+
+
 def _body() -> dict[str, Any] | None:
     data = request.get_json(silent=True)
     return data if isinstance(data, dict) else None
@@ -89,14 +104,7 @@ def fleet_page() -> Response:
     devices = current()
     code = _code(request.args.get("code", ""))
     if not admin_ok():
-        page = render_template(
-            "fleet_login.html",
-            config=devices.wall.config,
-            code=code,
-            page=_page_arg(request.args.get("page")),
-            can_sign_in=admin.configured(devices.wall),
-        )
-        return cookies.no_store(make_response(page, 401))
+        return _login_page(devices, code, request.args.get("page"), 401)
     config = devices.wall.config
     page = render_template(
         "fleet.html",
@@ -118,23 +126,12 @@ def login() -> BaseResponse:
     try:  # admin token guesses per address and minute, checked and counted at once
         right = devices.admin_attempt(address, lambda: admin.token_is_admin(devices.wall, token))
     except Refused as exc:  # past the limit: nothing evaluated, and the browser told so
-        page = render_template(
-            "fleet_login.html", config=devices.wall.config, code=code, refused=True
-        )
-        blocked = make_response(page, 429)
+        blocked = _login_page(devices, code, request.form.get("page"), 429, refused=True)
         blocked.headers["Retry-After"] = str(math.ceil(exc.retry_after))
-        return cookies.no_store(blocked)
+        return blocked
     if not right:
         log.warning("fleet view: refused an admin sign-in from %s", address)
-        page = render_template(
-            "fleet_login.html",
-            config=devices.wall.config,
-            code=code,
-            page=_page_arg(request.form.get("page")),
-            can_sign_in=admin.configured(devices.wall),
-            refused=True,
-        )
-        return cookies.no_store(make_response(page, 401))
+        return _login_page(devices, code, request.form.get("page"), 401, refused=True)
     back = {"code": code, "page": _page_arg(request.form.get("page"))}
     query = urlencode({k: v for k, v in back.items() if v})
     response = redirect("/screens" + (f"?{query}" if query else ""), code=303)
