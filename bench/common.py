@@ -6,6 +6,7 @@ it is judged against, and a verdict computed from the two.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import resource
@@ -97,6 +98,25 @@ def raise_nofile(wanted: int) -> int:
     if target != soft:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
     return target
+
+
+def record_full_collections() -> list[tuple[float, float]]:
+    """From now on, (unix time, ms) of each full (generation 2) garbage collection in this
+    process: a server's own pause that lands in a window shows as a slow broadcast, so
+    B1 reports them beside the latencies (either server may have one)."""
+    pauses: list[tuple[float, float]] = []
+    started = [0.0]
+
+    def on_collect(phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            started[0] = time.perf_counter()
+        elif len(pauses) < 10_000:  # bounded
+            pauses.append((time.time(), 1000 * (time.perf_counter() - started[0])))
+
+    gc.callbacks.append(on_collect)
+    return pauses
 
 
 def python_cmd(module: str, *args: str) -> list[str]:

@@ -63,6 +63,8 @@ class Run:
     dropped: int
     rss_start: float = float("nan")  # MB before any screen connected
     threads_max: int = 0
+    # The server's full garbage collections inside the window: (count, longest ms).
+    gc_pauses: tuple[int, float] = (0, 0.0)
 
 
 @dataclass
@@ -138,6 +140,7 @@ def _run(
     loops = [1000 * s for at, s in figures["broadcasts"] if t0 <= at <= t1 + 1]
     dropped = int(figures.get("screens_dropped", 0))
     threads = max(sampler.threads, default=0)
+    pauses = [ms for at, ms in figures.get("gc_pauses", []) if t0 <= at <= t1 + 1]
     return Run(
         server,
         screens,
@@ -149,6 +152,7 @@ def _run(
         dropped,
         rss_start,
         threads,
+        (len(pauses), max(pauses, default=0.0)),
     )
 
 
@@ -244,6 +248,10 @@ def combine(runs: list[Run]) -> Run:
         max(r.rss_max for r in runs),
         median([r.cpu for r in runs]),
         sum(r.dropped for r in runs),
+        gc_pauses=(
+            sum(r.gc_pauses[0] for r in runs),
+            max(r.gc_pauses[1] for r in runs),
+        ),
     )
 
 

@@ -83,6 +83,11 @@ def report(res: Result, walls: list[Run], refs: list[Run]) -> None:
         f"{tag}: server CPU % / threads (max), wall | reference",
         f"{wall.cpu:.0f} / {wall.threads_max} | {ref.cpu:.0f} / {ref.threads_max}",
     )
+    (nw, mw), (nr, mr) = wall.gc_pauses, ref.gc_pauses
+    res.add(
+        f"{tag}: server's full GC pauses in the window: count (longest ms), wall | reference",
+        f"{nw} ({mw:.0f}) | {nr} ({mr:.0f})",
+    )
     fails = wall.client["connect_failures"]
     res.add(
         f"{tag}: connect failures / seconds to connect all, wall | reference",

@@ -47,5 +47,5 @@ def post_worker_init(worker: Any) -> None:
 
 
 def worker_exit(server: Any, worker: Any) -> None:
-    print(json.dumps(hub_figures(wall(app).hub)), flush=True)
+    print(json.dumps(hub_figures(wall(app).hub, [])), flush=True)
     wall(app).stop()

@@ -26,7 +26,7 @@ from typing import Any
 from websockets.asyncio.server import ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
 
-from bench.common import raise_nofile
+from bench.common import raise_nofile, record_full_collections
 
 
 class Reference:
@@ -97,6 +97,7 @@ class Reference:
 
 
 async def run(args: argparse.Namespace) -> None:
+    pauses = record_full_collections()
     template = json.loads(Path(args.template).read_text()) if args.template else None
     ref = Reference(args.size, args.panels, template)
     stop = asyncio.Event()
@@ -114,7 +115,10 @@ async def run(args: argparse.Namespace) -> None:
         await ticker
         await pinger
         screens = sum(len(s) for s in ref.by_team.values())
-        print(json.dumps({"broadcasts": ref.loops, "screens": screens}), flush=True)
+        print(
+            json.dumps({"broadcasts": ref.loops, "screens": screens, "gc_pauses": pauses}),
+            flush=True,
+        )
         server.close()
 
 

@@ -21,16 +21,17 @@ import threading
 from types import FrameType
 from typing import Any
 
-from bench.common import raise_nofile
+from bench.common import raise_nofile, record_full_collections
 from wallboard.app import create_app
 from wallboard.server import WallServer
 from wallboard.server_caps import effective_capacity
 from wallboard.wall import wall
 
 
-def hub_figures(hub: object) -> dict[str, object]:
+def hub_figures(hub: object, pauses: list[tuple[float, float]]) -> dict[str, object]:
     stats = hub.stats  # type: ignore[attr-defined]
     return {
+        "gc_pauses": pauses,
         "broadcasts": list(stats.broadcasts),
         "messages_sent": stats.messages_sent,
         "updates_coalesced": stats.updates_coalesced,
@@ -69,6 +70,7 @@ def main() -> None:
     args = parser.parse_args()
     # A screen holds one socket; request threads (handshakes) and files hold the rest.
     raise_nofile(args.nofile)
+    pauses = record_full_collections()
     stop = threading.Event()
 
     def on_term(signum: int, frame: FrameType | None) -> None:
@@ -95,7 +97,7 @@ def main() -> None:
     server.start()
     print(json.dumps({"port": httpd.server_port, "pid": os.getpid()}), flush=True)
     stop.wait(3600)  # bounded: a forgotten server ends by itself
-    print(json.dumps(hub_figures(the_wall.hub)), flush=True)
+    print(json.dumps(hub_figures(the_wall.hub, pauses)), flush=True)
     httpd.shutdown()
     the_wall.stop()  # the hub thread ends: its profile is complete
     httpd.server_close()

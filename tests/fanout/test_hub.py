@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -177,6 +178,45 @@ def test_it_drops_a_screen_that_never_answers_pings(live: LiveWall) -> None:
                 silent.recv(timeout=8)  # reads, but never sends pong
         assert silent.close_code == 1008
         assert 2.5 < time.monotonic() - started < 8
+
+
+def test_the_heartbeat_pings_screens_spread_over_its_period_each_once(live: LiveWall) -> None:
+    """Pinged together, thousands of screens answer together, and parsing their pongs
+    delays the next broadcast; each screen is still pinged once a heartbeat (1 s here)."""
+    screens = [ScreenClient(f"{live.ws_url}/ws/teams/payments") for _ in range(10)]
+    try:
+        assert wait_until(lambda: live.wall.hub.screen_count == 10)
+        start = time.monotonic()
+        pings: list[list[float]] = [[] for _ in screens]
+
+        def listen(i: int) -> None:
+            conn = screens[i].conn
+            while time.monotonic() - start < 2.5:
+                try:
+                    msg = json.loads(conn.recv(timeout=0.2))
+                except TimeoutError:
+                    continue
+                if msg["type"] == "ping":
+                    pings[i].append(time.monotonic())
+                    conn.send(json.dumps({"type": "pong"}))
+
+        threads = [threading.Thread(target=listen, args=(i,)) for i in range(len(screens))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(5)
+        firsts = sorted(p[0] for p in pings if p)
+        assert len(firsts) == 10, pings  # every screen pinged within the first 2.5 s
+        # Ten screens that connected one after another fall in ten slices, at least a
+        # tenth of the heartbeat apart: all at once, the spread was a few milliseconds.
+        assert firsts[-1] - firsts[0] >= 0.6, [round(t - start, 2) for t in firsts]
+        for times in pings:  # once a heartbeat: no screen pinged twice in a slice step
+            gaps = [b - a for a, b in itertools.pairwise(times)]
+            assert all(gap >= 0.8 for gap in gaps), gaps
+        assert live.wall.hub.screen_count == 10  # answered: none dropped
+    finally:
+        for s in screens:
+            s.close()
 
 
 def test_it_closes_a_socket_for_an_unknown_team_with_a_reason(live: LiveWall) -> None:

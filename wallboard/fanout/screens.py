@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import socket
 import threading
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MAX_COMMANDS = 32  # queued per screen; a person's clicks, never a flood
+_serials = itertools.count()  # next() is atomic under the GIL: request threads share it
 REFUSAL_LOG_EVERY = 60.0  # seconds between log lines about refused screen frames
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,8 @@ class Screen:
     closed: threading.Event = field(default_factory=threading.Event)
     adopted: bool = False  # read by the hub's reader thread, closed by it (readers.py)
     on_closed: Callable[[], None] | None = None  # called once its descriptor is closed
+    # In order of connection: which slice of the heartbeat pings it (writer.py, PING_SLICES).
+    serial: int = field(default_factory=lambda: next(_serials))
 
 
 @dataclass

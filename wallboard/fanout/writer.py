@@ -4,9 +4,9 @@ Each cycle takes what the inbox holds (screens to greet or close, frames owed,
 teams changed), broadcasts each changed team's frame once to its screens, and
 flushes screens that are behind; a screen that cannot take an update now gets
 the latest snapshot when it drains (coalesced: never a queue of old updates).
-At every heartbeat it pings every screen and drops those silent for
-``missed_pongs`` heartbeats. Apart from ``hub.py``, which is what request threads
-call: this module is only ever run by the one writer thread.
+Every screen is pinged once a heartbeat, a slice of them at a time, and those
+silent for ``missed_pongs`` heartbeats are dropped. Apart from ``hub.py``, which
+is what request threads call: this module is only ever run by the one writer thread.
 
 A cycle costs O(screens) only when it broadcasts: screens that need attention
 (closing, behind, owed a snapshot or a pong) are kept in their own sets, so the
@@ -32,6 +32,11 @@ from wallboard.fanout.screens import HubStats, Screen
 from wallboard.fanout.sender import Sender
 
 log = logging.getLogger(__name__)
+# The heartbeat pings screens in this many slices spread over its period. Pinged all at
+# once, 10,000 screens answered with 10,000 pongs together: parsing them held the GIL
+# through the next broadcast, and that broadcast's slowest screens set the p99
+# (docs/benchmarks.md, B1 at scale).
+PING_SLICES = 10
 
 
 class Host(Protocol):
@@ -79,7 +84,8 @@ class Writer:
         self._shutdown()
 
     def _loop(self) -> None:
-        next_ping = time.monotonic() + self._hub.heartbeat
+        next_ping = time.monotonic() + self._hub.heartbeat / PING_SLICES
+        part = 0  # the slice of screens the next heartbeat step pings
         while self.running:
             self.beat = time.monotonic()
             wait = 0.05 if self._sender.behind else max(0.0, next_ping - time.monotonic())
@@ -87,10 +93,13 @@ class Writer:
             self._inbox.wake.clear()
             try:
                 self._cycle()
-                if time.monotonic() >= next_ping or self._inbox.ping_now:
+                if self._inbox.ping_now:  # the notice changed: every screen at once
                     self._inbox.ping_now = False
                     self._heartbeat()
-                    next_ping = time.monotonic() + self._hub.heartbeat
+                if time.monotonic() >= next_ping:
+                    self._heartbeat(part)
+                    part = (part + 1) % PING_SLICES
+                    next_ping = time.monotonic() + self._hub.heartbeat / PING_SLICES
             except Exception:  # the writer must outlive any one bad cycle
                 log.exception("hub cycle failed")
 
@@ -201,10 +210,13 @@ class Writer:
             if not self._sender.write(screen, frame):
                 return
 
-    def _heartbeat(self) -> None:
+    def _heartbeat(self, part: int | None = None) -> None:
+        """Ping the screens of slice ``part`` (None: every screen), dropping the silent."""
         frame = protocol.ping(self._hub.notice())
         limit = time.monotonic() - self._hub.heartbeat * self._hub.missed_pongs
         for screen in self._hub.roster.everyone():
+            if part is not None and screen.serial % PING_SLICES != part:
+                continue
             if screen.last_pong < limit and screen.connected_at < limit:
                 log.info(
                     "dropping a screen of %s: no pong for %d heartbeats",
