@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,10 +146,20 @@ class Child:
             stderr=subprocess.PIPE,
             text=True,
         )
+        # Drained as it comes: a child that logs more than a pipe holds (64 KB) would
+        # otherwise block in its next log line, mid-measurement. The end is kept for errors.
+        self.log: deque[str] = deque(maxlen=200)
+        self._drain = threading.Thread(target=self._drain_stderr, daemon=True)
+        self._drain.start()
         # wait_ready=False: the caller reads the ready line later (children started together).
         self.ready = self.line(ready_timeout) if wait_ready else {}
         # The process doing the work: a gunicorn worker rather than its master.
         self.ps = psutil.Process(int(self.ready.get("pid", self.proc.pid)))
+
+    def _drain_stderr(self) -> None:
+        assert self.proc.stderr is not None
+        for text in self.proc.stderr:
+            self.log.append(text)
 
     def tell(self, message: dict[str, Any]) -> None:
         """One JSON line on the child's stdin (started with ``stdin=True``)."""
@@ -164,7 +175,8 @@ class Child:
         reader.join(timeout)
         if not box or not box[0].strip():
             self.kill()
-            err = self.proc.stderr.read()[-2000:] if self.proc.stderr else ""
+            self._drain.join(2)  # the rest of its stderr, now that it has ended
+            err = "".join(self.log)[-2000:]
             raise RuntimeError(f"{self.proc.args!r} gave no JSON line in {timeout} s: {err}")
         return dict(json.loads(box[0]))
 

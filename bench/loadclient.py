@@ -98,7 +98,7 @@ async def read_screen(ws: ClientConnection, tally: Tally) -> None:
                 ws.recv(decode=False), max(0.01, min(5.0, tally.end - time.time()))
             )
         except TimeoutError:
-            break
+            continue  # a quiet spell (the window's end is checked above), not the end
         now = time.time()
         kind, version, at = fields(raw)
         if kind == b"ping":
@@ -156,6 +156,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     url = urlsplit(args.url)
     host, port = url.hostname or "127.0.0.1", url.port or 80
 
+    readers: list[asyncio.Task[None]] = []
+    # Readers run until the window is known (then until its end and the grace).
+    tally.end = time.time() + 900
+
     async def open_one(i: int) -> ClientConnection | socket.socket:
         target = args.url.format(i=i % args.teams)
         async with gate:
@@ -164,7 +168,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             # Each load client its own source address: 20,000 screens need more source
             # ports than one address has (net.ipv4.ip_local_port_range).
             local = {"local_addr": (args.source, 0)} if args.source else {}
-            return await connect(
+            ws = await connect(
                 target,
                 compression=None,
                 open_timeout=120,
@@ -172,6 +176,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 max_size=2**20,
                 **local,
             )
+        # Read from the moment it is open, as a TV does. Read only once every screen was
+        # open, the first screens of a 30 s connect left the wall's pings unanswered past
+        # its limit of 3 heartbeats and were dropped (B1 at 19,800 screens).
+        readers.append(asyncio.create_task(read_screen(ws, tally)))
+        return ws
 
     started = time.monotonic()
     opened = await asyncio.gather(
@@ -189,8 +198,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.sync:
         # Read (and answer pings) while the other load clients connect; the window and
         # the readers' end are set once the caller says when the window starts.
-        tally.end = time.time() + 600
-        readers = [asyncio.create_task(read_screen(ws, tally)) for ws in screens]
         print(json.dumps({"connected": len(screens), "pid": os.getpid()}), flush=True)
         line = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
         t0 = float(json.loads(line)["t0"])
@@ -200,7 +207,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         t0 = time.time() + args.warmup
         tally.window = (t0, t0 + args.duration)
         tally.end = tally.window[1] + args.grace
-        readers = [asyncio.create_task(read_screen(ws, tally)) for ws in screens]
         await asyncio.sleep(max(0.0, t0 - time.time()))
         print(json.dumps({"window": tally.window, "connected": len(screens)}), flush=True)
     results = await asyncio.gather(*readers, return_exceptions=True)
