@@ -23,9 +23,10 @@ from bench.fanout import Plan, Run, measure, wall_config
 SIZES = [1000, 2000, 5000, 10_000, 19_800]
 PER_CLIENT = 2500  # screens per load-client process (beyond one, each its own address)
 # A 20 s window's p99 swung 0.84x to 1.40x of the reference between two runs minutes apart
-# at 10,000 screens: below the largest size, wall and reference alternate this many rounds
-# and the round with the median p99 of each is reported (every round's p99 beside it).
-ROUNDS = 3
+# at 10,000 screens, and 3 rounds still spread 318-410 ms against 286-344: below the
+# largest size, wall and reference alternate this many rounds and the round with the
+# median p99 of each is reported (every round's p99 beside it).
+ROUNDS = 5
 
 
 def per_screen_kb(run: Run) -> float:
