@@ -147,8 +147,13 @@ def settled_metrics(page: Page, samples: int = 3, pause_ms: int = 200) -> dict[s
     return {name: min(r[name] for r in readings) for name in readings[0]}
 
 
-def wait_for(page: Page, expression: str, timeout: float = 5.0, arg: Any = None) -> Any:
-    """Wait until a JS expression (a function of ``arg``) is truthy; its value."""
+def wait_for(page: Page, expression: str, timeout: float = 10.0, arg: Any = None) -> Any:
+    """Wait until a JS expression (a function of ``arg``) is truthy; its value.
+
+    A condition, so the default costs nothing when it holds early: 5 s was too short
+    for a team page of 8 panels to load and say hello in a clean clone's full suite
+    (load average 18 on 2 cores).
+    """
     handle = page.wait_for_function(expression, arg=arg, timeout=timeout * 1000, polling=20)
     try:
         return handle.json_value()
