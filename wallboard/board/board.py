@@ -166,7 +166,8 @@ class Board:
         """
         # Deploys first: the panels a leader resent for a deploy are fanned out below, and
         # their views must already carry the new tick.
-        self._load_deploys(image.deploys)
+        with self._lock:
+            self.deploys.load(image.deploys or (), self.config.teams)
         with self._lock:
             taken, teams = self._ledger.take(image.panels, mode)
             for sid, src in image.sources.items():
@@ -189,18 +190,6 @@ class Board:
         else:
             self._notify(current, frozenset(teams), False)
         return taken
-
-    def _load_deploys(self, rows: Sequence[object] | None) -> None:
-        # Those of teams no longer configured, or not of a deploy's shape, are left out.
-        with self._lock:
-            for row in rows or ():
-                if not isinstance(row, dict) or row.get("team") not in self.config.teams:
-                    continue
-                try:
-                    deploy = Deploy(**row)
-                except TypeError:
-                    continue
-                self.deploys.add(deploy)
 
     # -- writes ----------------------------------------------------------------------
     def apply(self, source_id: str, collection: Collection, duration: float | None = None) -> int:
@@ -226,22 +215,13 @@ class Board:
                 reading = collection.readings.get(key) or Reading(text="no data")
                 changes[key] = after_reading(slot.state, slot.history, reading, now)
             version, teams = self._ledger.commit(changes)
-            marked = self._mark(source_id, collection)
+            marked = self.deploys.mark(collection.markers, source_id, self.config.teams)
             if marked:
                 version, teams = self._ledger.bump_teams(marked), teams | marked
         self._notify(version, teams, False)
         return version
 
     # -- deploys ---------------------------------------------------------------------
-    def _mark(self, source_id: str, collection: Collection) -> frozenset[str]:
-        added = set()
-        for m in collection.markers:
-            if m.team in self.config.teams:
-                deploy = Deploy(m.team, m.version, m.at, source_id, m.url, m.environment)
-                if self.deploys.add(deploy):
-                    added.add(m.team)
-        return frozenset(added)
-
     def add_deploy(self, deploy: Deploy) -> int:
         """Record a deploy (from the hook); every panel of the team is resent with its tick."""
         with self._lock:

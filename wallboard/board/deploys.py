@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
+
+from collectors.base import Marker
 
 KEEP_PER_TEAM = 20
 
@@ -63,9 +65,27 @@ class DeployLog:
     def dump(self) -> list[dict[str, Any]]:
         return [asdict(d) for log in self._teams.values() for d in log]
 
-    def load(self, rows: Iterable[dict[str, Any]]) -> None:
+    def load(self, rows: Iterable[object], teams: Container[str] | None = None) -> None:
+        """Rows of :meth:`dump` back. Those of teams not in ``teams`` (a team removed since
+        they were stored) or not of a deploy's shape are left out."""
         for row in rows:
-            self.add(Deploy(**row))
+            if not isinstance(row, dict) or (teams is not None and row.get("team") not in teams):
+                continue
+            try:
+                deploy = Deploy(**row)
+            except TypeError:
+                continue
+            self.add(deploy)
+
+    def mark(self, markers: Iterable[Marker], source: str, teams: Container[str]) -> frozenset[str]:
+        """Record the deploys a source saw this cycle; the teams that got a new one."""
+        added = set()
+        for m in markers:
+            if m.team in teams and self.add(
+                Deploy(m.team, m.version, m.at, source, m.url, m.environment)
+            ):
+                added.add(m.team)
+        return frozenset(added)
 
 
 def worse_since(deploys: Sequence[Deploy], worsened_at: float | None, window: float) -> str | None:
