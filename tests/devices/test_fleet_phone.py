@@ -40,7 +40,7 @@ def test_every_action_works_from_a_phone_without_horizontal_scroll(
     assert phone.evaluate(NO_SCROLL)
     phone.fill("#approve input[name=name]", "Kitchen")
     phone.tap("#approve button[type=submit]")
-    wait_for(tv, "() => document.body.dataset.team === 'payments'", 5)
+    wait_for(tv, "() => document.body.dataset.team === 'payments'")
     wait_for(tv, CONNECTED)
 
     card = phone.locator("#fleet-rows tr", has_text="Kitchen")
