@@ -1,4 +1,4 @@
-"""A real package: the wheel ``python -m build`` makes serves the demo wall on its own.
+"""A real package: the wheel ``python -m build --wheel`` makes serves the demo wall on its own.
 
 Built from this checkout, installed into a fresh virtualenv in a temporary folder
 (dependencies from pip's cache or the registry), and run from there with the
@@ -38,7 +38,8 @@ pytestmark = [pytest.mark.processes, pytest.mark.xdist_group("packaging")]
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)],
+        # The wheel straight from the tree, as the Dockerfile's `pip wheel .` makes it.
+        [sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(ROOT)],
         check=True,
         capture_output=True,
         timeout=600,
@@ -63,9 +64,13 @@ def test_the_installed_wheel_serves_the_demo_wall_outside_the_checkout(
     wheel: Path, tmp_path: Path
 ) -> None:
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    # No pip of its own and no bytecode written ahead: this suite's pip installs into it,
+    # and the server compiles what it imports (a third of the test's CPU, saved).
+    venv_argv = [sys.executable, "-m", "venv", "--without-pip", str(venv)]
+    subprocess.run(venv_argv, check=True, timeout=120)
+    pip = [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install"]
     subprocess.run(
-        [str(venv / "bin" / "pip"), "install", "--quiet", str(wheel)],
+        [*pip, "--quiet", "--no-compile", "--disable-pip-version-check", str(wheel)],
         check=True,
         capture_output=True,
         timeout=600,

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Page
 
 from tests.support.browser import open_screen, settled_metrics, wait_for
 from tests.support.screen_wall import apply, main_readings, screen_config, screen_wall
@@ -41,16 +41,42 @@ def drive(live: object, page: object, count: int, start: int) -> int:
     return i
 
 
+# The page's live tree by kind of node (element tag, or text/comment): the same board state
+# draws the same tree, and the comparison of node counts waits for it (a QR or a list can
+# still be settling after the last update on a loaded machine).
+TREE = """() => {
+  const kinds = {};
+  const walk = document.createTreeWalker(document, NodeFilter.SHOW_ALL);
+  for (let n = walk.currentNode; n; n = walk.nextNode()) {
+    const kind = n.nodeType === 1 ? n.tagName : "#" + n.nodeType;
+    kinds[kind] = (kinds[kind] || 0) + 1;
+  }
+  return kinds;
+}"""
+
+
+def same_tree(page: Page, tree: dict[str, int]) -> None:
+    """Wait (bounded) until the live tree has ``tree``'s nodes; fail naming what differs."""
+    end = time.monotonic() + 20
+    while (now := page.evaluate(TREE)) != tree and time.monotonic() < end:
+        time.sleep(0.1)
+    differs = {k: (tree.get(k), now.get(k)) for k in {*tree, *now} if tree.get(k) != now.get(k)}
+    assert not differs, f"the same board drew another tree (before, after): {differs}"
+
+
 def test_it_adds_no_dom_nodes_over_a_thousand_updates(browser: Browser, tmp_path: Path) -> None:
     with screen_wall(screen_config(tmp_path)) as live:
         apply(live, "main", main_readings(0.0042))
         screen = open_screen(browser, f"{live.url}/teams/payments")
         page = screen.page
         i = drive(live, page, WARMUP, 0)
+        tree = page.evaluate(TREE)
         before = settled_metrics(page)
         started = time.monotonic()
         drive(live, page, UPDATES, i)
         took = time.monotonic() - started
+        # Nodes in the tree are the same ones; any more the renderer holds were leaked.
+        same_tree(page, tree)
         after = settled_metrics(page)
         assert screen.errors == []
     print(

@@ -96,21 +96,49 @@ class History:
         return "\n".join(lines) + "\n"
 
 
+PART = 24 * 7200.0  # seconds of history per promtool run: whole 2-hour blocks
+
+
+def split_by_time(text: str, span: float) -> list[str]:
+    """OpenMetrics ``text`` cut into texts of samples in [k * span, (k + 1) * span), each
+    with the HELP and TYPE lines of its families and its own ``# EOF``."""
+    parts: dict[int, list[str]] = {}
+    header: list[str] = []
+    family_of: dict[int, int] = {}  # part -> the header it last wrote (by id)
+    for line in text.splitlines():
+        if line == "# EOF":
+            break
+        if line.startswith("#"):
+            header = [*header, line] if header and header[-1].startswith("# HELP") else [line]
+            continue
+        k = int(float(line.rsplit(" ", 1)[1]) // span)
+        lines = parts.setdefault(k, [])
+        if family_of.get(k) != id(header):
+            family_of[k] = id(header)
+            lines.extend(header)
+        lines.append(line)
+    return ["\n".join(lines) + "\n# EOF\n" for _, lines in sorted(parts.items())]
+
+
 class BackfilledPrometheus(Daemon):
     """Prometheus serving only backfilled blocks (no scraping), retention beyond 30 days."""
 
     def __init__(self, workdir: Path, history: History) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         data = workdir / "data"
-        source = workdir / "history.om"
-        source.write_text(history.openmetrics())
-        subprocess.run(
-            [PROMTOOL, "tsdb", "create-blocks-from", "openmetrics", str(source), str(data)],
-            check=True,
-            capture_output=True,
-            timeout=600,
-        )
-        source.unlink()
+        # promtool reads its whole input once per 2-hour block it writes: 31 days in one
+        # file took 28 CPU-seconds (373 passes over 77,000 samples). Parts of two days,
+        # cut on block boundaries, take each sample through 24 passes instead.
+        for i, part in enumerate(split_by_time(history.openmetrics(), PART)):
+            source = workdir / f"history-{i}.om"
+            source.write_text(part)
+            subprocess.run(
+                [PROMTOOL, "tsdb", "create-blocks-from", "openmetrics", str(source), str(data)],
+                check=True,
+                capture_output=True,
+                timeout=600,
+            )
+            source.unlink()
         (workdir / "prometheus.yml").write_text(json.dumps({"global": {}}))
         port = free_port()
         argv = [
