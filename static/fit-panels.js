@@ -7,7 +7,7 @@ const observed = new WeakSet();
 const canvas = document.createElement("canvas").getContext("2d");
 
 // The widest value on the screen, in em of the bold wall font (plus its icon and gap).
-function valueEm(container) {
+export function valueEm(container) {
   canvas.font = 'bold 100px "Wall Sans", "DejaVu Sans", sans-serif';
   const widths = Array.from(
     container.querySelectorAll(".panel-value .value"),

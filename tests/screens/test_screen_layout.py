@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from itertools import combinations
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser
 
 from collectors.base import Collection, Reading
 from collectors.errors import CollectorError
-from tests.support.browser import ARTIFACTS, CONNECTED, open_screen, wait_for
+from tests.support.browser import ARTIFACTS, CONNECTED, open_screen, settled, wait_for
+from tests.support.four_metres import alert_names, measure, team_page_config, team_page_readings
 from tests.support.live import LiveSpec, LiveWall, write_config
-from tests.support.screen_wall import health
+from tests.support.screen_wall import health, screen_wall
 
 pytestmark = pytest.mark.browser
 
@@ -195,3 +197,50 @@ def test_it_folds_a_big_teams_calm_panels_into_one_row_on_the_wall(
         screen.page.context.close()
     finally:
         live.wall.board.apply("main", Collection(readings=readings(teams)))
+
+
+def test_an_update_refits_the_page_only_when_its_shape_changed(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """A TV's CPU: a new value or age keeps the layout (before, each update of a team page
+    of 8 panels with 12 alerts re-fitted it: 56 forced layouts); a changed list re-fits,
+    and still shows whole rows, then "+N more"."""
+    readings = team_page_readings(8)
+    with screen_wall(team_page_config(tmp_path, 8)) as live:
+        live.wall.board.apply("prom", Collection(readings=readings))
+        screen = open_screen(browser, f"{live.url}/teams/team00", 1920, 1080)
+        page = screen.page
+        settled(page)
+        session = page.context.new_cdp_session(page)
+        session.send("Performance.enable")
+
+        def update(changes: dict[tuple[str, str], Reading]) -> float:
+            """Forced layouts the page ran for one board change."""
+            layouts = lambda: next(  # noqa: E731
+                m["value"]
+                for m in session.send("Performance.getMetrics")["metrics"]
+                if m["name"] == "LayoutCount"
+            )
+            before = layouts()
+            version = live.wall.board.apply("prom", Collection(readings={**readings, **changes}))
+            wait_for(page, "(v) => Number(document.body.dataset.version) >= v", arg=version)
+            settled(page)
+            return float(layouts() - before)
+
+        update({})  # a second point of history: the sparklines' span label appears
+        # The latency's digits change; nothing else does. A layout to draw the new frame is
+        # one or two; a re-fit tries every column count and each list's rows (tens).
+        value_only = [update({("team00", "latency"): Reading(0.1 + i / 100)}) for i in range(5)]
+        assert max(value_only) <= 4, value_only
+        # Three alerts instead of twelve: the list re-fits and shows them all.
+        few = Reading(3.0, "3 firing", "crit", items=alert_names(3))
+        assert update({("team00", "alerts"): few}) > max(value_only)
+        assert page.locator('[data-role="more"]:visible').count() == 0
+        sizes = measure(page)
+        assert not sizes["clipped"] and not sizes["silent"], sizes
+        # Twelve again: whole rows, then "+N more".
+        update({})
+        assert page.locator('[data-role="more"]:visible').count() > 0
+        sizes = measure(page)
+        assert not sizes["clipped"] and not sizes["silent"], sizes
+        assert screen.errors == []
