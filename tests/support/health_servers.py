@@ -208,6 +208,7 @@ class HangingServer:
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         self.accepted: list[socket.socket] = []
         self.accepts = 0  # connections accepted so far
+        self.accepted_at: list[float] = []  # time.monotonic() of each accept
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -221,6 +222,7 @@ class HangingServer:
             except OSError:
                 return
             self.accepts += 1
+            self.accepted_at.append(time.monotonic())
             self._serve(conn)
 
     def _serve(self, conn: socket.socket) -> None:
