@@ -111,6 +111,10 @@ def test_a_source_fails_once_it_has_not_succeeded_for_three_intervals(tmp_path: 
     path = write_config(tmp_path, text)
     with serve_wall(path) as live:
         wait_for_status(live.url + "/readyz", 200)
+        # Ready can come before the first collection ends (the start-up grace); wait for it.
+        end = time.monotonic() + 20
+        while live.wall.board.sources["demo"].last_success is None and time.monotonic() < end:
+            time.sleep(0.05)
         last = live.wall.board.sources["demo"].last_success
         assert last is not None
         ready_soon, _ = readiness(live.wall, now=last + READY_INTERVALS * 1.0 - 0.5)

@@ -44,7 +44,11 @@ from wallboard.state.redis.sync import BoardSync, Link
 from wallboard.state.redis.write import Writer
 
 log = logging.getLogger(__name__)
-SETTLE_TIMEOUT = 0.5  # an API read waits this long at most for a follower to catch up
+# An API read waits this long at most for a follower to catch up (it returns as soon as the
+# follower has applied the version; 0.5 s was too short for a follower starved of CPU on 2
+# busy cores, whose answer then went back a version). Past it, the follower answers from
+# its own board and logs that it is behind.
+SETTLE_TIMEOUT = 2.0
 STOP_WITHIN = 2.0  # seconds for every thread together; they are woken, so it is never reached
 
 
