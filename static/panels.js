@@ -194,12 +194,12 @@ function layout(container) {
 }
 
 // What a layout of `container` depends on, as the panels' patches left it: each panel's id,
-// classes and status and every text, except those that change on every update or tick
-// (values, ages, the sparkline's span), which count by the width they draw at. An update
-// that changes none of it (a value's digits, an age) keeps the layout: re-fitting a team
-// page of 8 panels with 12 alerts forced 56 layouts and took 180 ms of this machine's main
-// thread, every update.
-const LOOSE = ".since, .updated, .item-since, .spark-span";
+// classes and status and every text, except those that change on every update or tick:
+// values and ages count by the width they draw at, the sparkline's span label by being
+// there. An update that changes none of it (a value's digits, an age) keeps the layout:
+// re-fitting a team page of 8 panels with 12 alerts forced 56 layouts and took 180 ms of
+// this machine's main thread, every update.
+const LOOSE = ".since, .updated, .item-since";
 const laidOut = new WeakMap(); // container -> its shape as its last layout left it
 
 function shape(container) {
@@ -212,7 +212,9 @@ function shape(container) {
       const text = walk.currentNode;
       const parent = text.parentElement;
       if (parent.closest("[data-fitted], .value")) continue; // a layout's own, or counted above
-      parts.push(parent.closest(LOOSE) ? String(text.length) : text.data);
+      // The span label lies over the sparkline: only whether it is there moves a text.
+      if (parent.closest(".spark-span")) parts.push("span");
+      else parts.push(parent.closest(LOOSE) ? String(text.length) : text.data);
     }
   }
   return parts.join("\u0000");
