@@ -28,6 +28,7 @@ BENCHMARKS = {
     "startup": "bench.startup",
     "api_poll": "bench.api_poll",  # the API's polling bot (issue 7's benchmark)
     "replicas": "bench.replicas",  # B7: several replicas on Redis, and the SQLite restart
+    "screen_cost": "bench.screen_cost",  # B8: a screen's layouts and main-thread time
 }
 
 

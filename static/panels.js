@@ -197,8 +197,8 @@ function layout(container) {
 // classes and status and every text, except those that change on every update or tick:
 // values and ages count by the width they draw at, the sparkline's span label by being
 // there. An update that changes none of it (a value's digits, an age) keeps the layout:
-// re-fitting a team page of 8 panels with 12 alerts forced 56 layouts and took 180 ms of
-// this machine's main thread, every update.
+// re-fitting a team page of 8 panels with 12 alerts forced 56 layouts and took 240 ms of
+// this machine's main thread, every update (bench/screen_cost.py).
 const LOOSE = ".since, .updated, .item-since";
 const laidOut = new WeakMap(); // container -> its shape as its last layout left it
 

@@ -27,6 +27,7 @@ OURS = [
     "soak",
     "startup",
     "replicas",
+    "screen_cost",
 ]
 # The start-up benchmark's smoke result serves three tests: they run on one worker,
 # which measures it once.
