@@ -13,6 +13,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from collectors.base import Collection, Reading
+from tests.screens.rawscreen import RawScreen
 from tests.support.live import LiveSpec, LiveWall, demo_config, write_config
 from tests.support.screens import ScreenClient
 
@@ -79,6 +80,34 @@ def test_it_sends_hello_and_a_full_snapshot_at_once(live: LiveWall) -> None:
     assert hello["heartbeat"] == 1.0
     assert snapshot["type"] == "snapshot" and snapshot["team"] == "payments"
     assert [p["id"] for p in snapshot["data"]["panels"]] == ["error_rate", "services"]
+
+
+def test_a_screen_hears_its_hello_first_while_the_board_changes(live: LiveWall) -> None:
+    """The roster holds a new screen before the writer greets it: a broadcast cycle under
+    way then sent it a snapshot before its hello (seen under load in CI)."""
+    stop = threading.Event()
+
+    def churn() -> None:
+        for i in itertools.count():
+            if stop.is_set():
+                return
+            push(live, f"change {i}")
+            time.sleep(0.001)
+
+    changer = threading.Thread(target=churn, daemon=True)
+    changer.start()
+    first: list[str] = []
+    try:
+        for _ in range(60):
+            screen = RawScreen(f"{live.url}/ws/teams/payments")
+            screen.pump_until(lambda s=screen: bool(s.messages))  # type: ignore[misc]
+            first.append(screen.messages[0]["type"])
+            screen.close()
+    finally:
+        stop.set()
+        changer.join(5)
+    wrong = [(i, kind) for i, kind in enumerate(first) if kind != "hello"]
+    assert wrong == [], f"{len(wrong)} of {len(first)} screens heard something else first"
 
 
 def test_a_stalled_screen_does_not_delay_the_others(live: LiveWall) -> None:

@@ -33,6 +33,9 @@ class Screen:
     behind_since: float | None = None
     needs_resync: bool = False
     gone: bool = False  # ``closed`` as a plain flag, for the writer's hot loop
+    # Sent its hello. The roster holds a screen before the writer takes the mail that greets
+    # it: a cycle already under way must not send it a snapshot or a ping first.
+    greeted: bool = False
     control: bytes | None = None  # a pong owed to a client ping; written by the hub
     # Commands (reload, move...) in order: each must arrive, unlike pongs where the newest
     # stands for all. Bounded: people send them, a handful at a time.

@@ -123,6 +123,7 @@ class Writer:
             self._inbox.owe_later(later)
         for screen in new:
             if not screen.gone:
+                screen.greeted = True
                 self._sender.write(
                     screen,
                     protocol.hello(
@@ -152,7 +153,7 @@ class Writer:
         for screen in list(self._needs_snapshot):
             if screen.gone:
                 self._needs_snapshot.discard(screen)
-            elif screen.pending is None:
+            elif screen.pending is None and screen.greeted:
                 self._resync(screen)
 
     def _follow_layout(self, screen: Screen, teams_now: tuple[str, ...]) -> bool:
@@ -189,8 +190,8 @@ class Writer:
         version, frame = made
         self._team_version[team] = version
         for screen in self._hub.roster.of_team(team):
-            if screen.gone or screen.needs_resync:
-                continue
+            if screen.gone or screen.needs_resync or not screen.greeted:
+                continue  # (not greeted yet: its hello comes first, then its snapshot)
             if screen.sent.get(team) != since or screen.pending is not None:
                 self._want_snapshot(screen)  # behind: the latest snapshot when it drains
                 self._hub.stats.updates_coalesced += 1
@@ -215,7 +216,7 @@ class Writer:
         frame = protocol.ping(self._hub.notice())
         limit = time.monotonic() - self._hub.heartbeat * self._hub.missed_pongs
         for screen in self._hub.roster.everyone():
-            if part is not None and screen.serial % PING_SLICES != part:
+            if (part is not None and screen.serial % PING_SLICES != part) or not screen.greeted:
                 continue
             if screen.last_pong < limit and screen.connected_at < limit:
                 log.info(

@@ -37,7 +37,7 @@ from wallboard.state.redis.devices import RedisDeviceStore
 from wallboard.state.redis.fleet import RedisFleet
 from wallboard.state.redis.health import Health
 from wallboard.state.redis.hooks import HookQueue
-from wallboard.state.redis.keys import Keys
+from wallboard.state.redis.keys import RAISE_FLOOR, Keys
 from wallboard.state.redis.leadership import Collecting, Handover, Leadership
 from wallboard.state.redis.limits import RedisLimiter
 from wallboard.state.redis.sync import BoardSync, Link
@@ -168,22 +168,30 @@ class Replica:
         if self.health.unreachable is not None:
             return
         try:
+            # Every version a client has seen is at most the shared one or the floor.
+            floor, shared = (
+                int(v) if v is not None else 0
+                for v in self.client.hmget(self.keys.meta, ["floor", "version"])
+            )
             if self.lead.leader:
-                floor = self.client.hget(self.keys.meta, "floor")
-                if floor is not None and int(floor) > self.board.version:
-                    image.raise_version(self.board, int(floor))
+                # (The shared version too: a former leader may have written past this board.)
+                if max(floor, shared) > self.board.version:
+                    image.raise_version(self.board, max(floor, shared))
                 # Only a version Redis does not hold yet needs a write: most requests find
                 # the writer thread already done, and skip comparing every panel again.
                 if self.board.version > self.writer.written_version:
                     self.writer.flush()
                 return
-            shared = self.client.hget(self.keys.meta, "version")
+            if shared and not self.sync.wait_for_version(shared, timeout):
+                log.warning("replica: board still behind version %s after %.1f s", shared, timeout)
+                self.sync.want_resync = True
+            # A follower whose board counted further alone (its stale sweep) records the
+            # version it is about to show as the floor first, so the leader's next answer is
+            # not older (its sweep raises the floor too, but only after it has swept).
+            if self.board.version > max(floor, shared):
+                self.client.eval(RAISE_FLOOR, 1, self.keys.meta, self.board.version)
         except redis.RedisError as exc:
             self.health.failed(exc)
-            return
-        if shared is not None and not self.sync.wait_for_version(int(shared), timeout):
-            log.warning("replica: board still behind version %s after %.1f s", shared, timeout)
-            self.sync.want_resync = True
 
     def forward_hook(
         self, kind: str, source_id: str, payload: Any, dedup: str | None = None
