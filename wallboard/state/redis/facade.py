@@ -168,15 +168,13 @@ class Replica:
         if self.health.unreachable is not None:
             return
         try:
-            # Every version a client has seen is at most the shared one or the floor.
             floor, shared = (
                 int(v) if v is not None else 0
                 for v in self.client.hmget(self.keys.meta, ["floor", "version"])
             )
             if self.lead.leader:
-                # (The shared version too: a former leader may have written past this board.)
-                if max(floor, shared) > self.board.version:
-                    image.raise_version(self.board, max(floor, shared))
+                if floor > self.board.version:
+                    image.raise_version(self.board, floor)
                 # Only a version Redis does not hold yet needs a write: most requests find
                 # the writer thread already done, and skip comparing every panel again.
                 if self.board.version > self.writer.written_version:
