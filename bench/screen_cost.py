@@ -91,7 +91,8 @@ def measure(
 
 
 def run(smoke: bool = False) -> Result:
-    rounds, updates = (1, 3) if smoke else (5, 20)
+    rounds, updates = (1, 2) if smoke else (5, 20)
+    viewports = VIEWPORTS[:1] if smoke else VIEWPORTS  # the smoke proves it runs, no more
     res = Result("B8 screen cost")
     before = old_script()
     with tempfile.TemporaryDirectory() as tmp, chromium() as browser:
@@ -111,7 +112,7 @@ def run(smoke: bool = False) -> Result:
                 return version
 
             url = f"{live.url}/teams/team00"
-            for size in VIEWPORTS:
+            for size in viewports:
                 ours: list[tuple[Metrics, Metrics]] = []
                 old: list[tuple[Metrics, Metrics]] = []
                 for _ in range(rounds):  # alternating, so a busy moment hits both alike
@@ -130,7 +131,7 @@ def run(smoke: bool = False) -> Result:
                 version: int = board.apply("prom", Collection(readings=changed))
                 return version
 
-            for size in VIEWPORTS:
+            for size in viewports:
                 url = f"{live.url}/wall"
                 runs = [measure(browser, url, size, wall_change, updates) for _ in range(rounds)]
                 report(res, f"/wall, 12 teams, 3 troubled, {size[0]}x{size[1]}", runs, [])
