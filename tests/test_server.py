@@ -173,7 +173,12 @@ def test_it_exits_within_seconds_even_while_a_collection_hangs(tmp_path: Path) -
 
 
 def test_sigterm_closes_every_adopted_socket_with_1001(tmp_path: Path) -> None:
-    path = write_config(tmp_path, config_with("max_screens = 200", extra=""))
+    # A 30 s heartbeat: the first screens wait unread while the others connect, and on a
+    # loaded machine that outlasted 3 heartbeats of 1 s (the wall rightly dropped one, 1008).
+    text = config_with("max_screens = 200", extra="").replace(
+        'heartbeat = "1s"', 'heartbeat = "30s"'
+    )
+    path = write_config(tmp_path, text)
     with run_server(path) as server:
         screens = [RawScreen(f"{server.url}/ws/teams/payments") for _ in range(100)]
         for screen in screens:

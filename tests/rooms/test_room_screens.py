@@ -83,7 +83,9 @@ def test_a_focus_rotation_goes_to_the_trouble_and_comes_back(
         # on a loaded machine cannot blur them. A webhook answered only after the slot
         # ended proves nothing either way: calm again, and try the next Payments slot.
         for _ in range(3):
-            slot, _ = watch(page, lambda s: s["team"] == "payments" and s["left"] > 0.7, 6 * DWELL)
+            # (0.4 s left is room enough for one webhook; a loaded machine's page can connect
+            # late in every slot, so more than 0.7 s was not always seen within 6 slots.)
+            slot, _ = watch(page, lambda s: s["team"] == "payments" and s["left"] > 0.4, 12 * DWELL)
             fired = fire(live, "checkout")
             if time.time() < float(slot["ends"]):
                 break
