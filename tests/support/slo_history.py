@@ -103,19 +103,24 @@ def split_by_time(text: str, span: float) -> list[str]:
     """OpenMetrics ``text`` cut into texts of samples in [k * span, (k + 1) * span), each
     with the HELP and TYPE lines of its families and its own ``# EOF``."""
     parts: dict[int, list[str]] = {}
-    header: list[str] = []
-    family_of: dict[int, int] = {}  # part -> the header it last wrote (by id)
+    families: list[list[str]] = []  # each family's HELP and TYPE lines, in order
+    family_at: dict[int, int] = {}  # part -> the number of the family it last wrote
+    in_header = False
     for line in text.splitlines():
         if line == "# EOF":
             break
         if line.startswith("#"):
-            header = [*header, line] if header and header[-1].startswith("# HELP") else [line]
+            if not in_header:
+                families.append([])
+            families[-1].append(line)
+            in_header = True
             continue
+        in_header = False
         k = int(float(line.rsplit(" ", 1)[1]) // span)
         lines = parts.setdefault(k, [])
-        if family_of.get(k) != id(header):
-            family_of[k] = id(header)
-            lines.extend(header)
+        if family_at.get(k) != len(families):
+            family_at[k] = len(families)
+            lines.extend(families[-1])
         lines.append(line)
     return ["\n".join(lines) + "\n# EOF\n" for _, lines in sorted(parts.items())]
 
