@@ -13,7 +13,7 @@ window's start (``{"t0": ...}``) from stdin, so every client measures the same
 window; its results then carry a latency histogram the caller merges.
 
     python -m bench.loadclient URL --screens N [--stalled M] [--warmup S] [--duration S]
-        [--source 127.0.0.2] [--sync]
+        [--source 127.0.0.2] [--sync] [--min-versions N]
 """
 
 from __future__ import annotations
@@ -150,6 +150,20 @@ async def stalled_screen(host: str, port: int, path: str, source: str = "") -> s
     return sock
 
 
+async def hold_open(tally: Tally, want: int, grace: float, limit: float = 60.0) -> None:
+    """Keep the window open until ``want`` versions stamped inside it were received (at
+    most ``limit`` s longer): a short window on a starved machine, or on replicas still
+    choosing their leader, can hold no broadcast at all, and then measures nothing."""
+    stop = tally.window[1] + limit
+    while True:
+        await asyncio.sleep(max(0.0, tally.window[1] - time.time()))
+        if len(tally.versions) >= want or time.time() >= stop:
+            return
+        # Before the readers' end (window + grace > now), so none has stopped yet.
+        tally.window = (tally.window[0], time.time() + 0.5)
+        tally.end = tally.window[1] + grace
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     tally = Tally()
     gate = asyncio.Semaphore(args.parallel)
@@ -209,6 +223,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         tally.end = tally.window[1] + args.grace
         await asyncio.sleep(max(0.0, t0 - time.time()))
         print(json.dumps({"window": tally.window, "connected": len(screens)}), flush=True)
+    if args.min_versions:
+        await hold_open(tally, args.min_versions, args.grace)
     results = await asyncio.gather(*readers, return_exceptions=True)
     errors = [repr(r)[:200] for r in results if isinstance(r, BaseException)]
     for ws in screens:
@@ -257,6 +273,9 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--grace", type=float, default=3.0)
     parser.add_argument("--parallel", type=int, default=64, help="handshakes in flight")
+    parser.add_argument(
+        "--min-versions", type=int, default=0, help="hold the window open until this many"
+    )
     parser.add_argument("--source", default="", help="source address, e.g. 127.0.0.2")
     parser.add_argument("--sync", action="store_true", help="take the window's start on stdin")
     args = parser.parse_args()

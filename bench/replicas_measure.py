@@ -170,6 +170,7 @@ def fanout(
                 url,
                 *("--screens", str(screens_each), "--duration", str(seconds)),
                 *("--warmup", str(pause), "--grace", str(pause)),
+                *("--min-versions", "1"),  # a window without a broadcast measures nothing
             ),
             ready_timeout=300,
         )
