@@ -63,7 +63,7 @@ def test_every_action_works_from_a_phone_without_horizontal_scroll(
     wait_for(phone, "() => document.querySelector('#fleet-rows tr[data-status=online]')")
     card.locator("select").select_option("/teams/search")
     card.locator("button[data-action=move]").tap()
-    wait_for(tv, "() => location.pathname === '/teams/search'", 5)
+    wait_for(tv, "() => location.pathname === '/teams/search'")
     wait_for(phone, "() => document.querySelector('#fleet-rows tr[data-status=online]')")
     card.locator("button[data-action=revoke]").tap()
     card.locator("button[data-action=confirm]").tap()

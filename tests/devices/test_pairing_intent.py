@@ -59,7 +59,7 @@ def test_a_tv_opened_at_a_team_and_approved_with_the_defaults_lands_there(
     assert moves == len(offered) - 1  # Move offers the same pages (not the TV's own)
     fleet.fill("#approve input[name=name]", "Search corner")
     fleet.click("#approve button[type=submit]")
-    wait_for(tv, "() => location.pathname === '/teams/search'", 5)
+    wait_for(tv, "() => location.pathname === '/teams/search'")
     wait_for(tv, CONNECTED)
     assert tv.evaluate("() => document.body.dataset.team") == "search"
     assert tv.evaluate("() => location.search") == "?scale=1.5"
@@ -84,8 +84,8 @@ def test_a_waiting_tv_is_listed_in_the_fleet_view_and_paired_to_a_room_from_ther
     assert fleet.input_value("#approve select[name=page]") == "/rooms/window"
     fleet.fill("#approve input[name=name]", "Window TV")
     fleet.click("#approve button[type=submit]")
-    wait_for(tv, "() => location.pathname === '/rooms/window' && document.body.dataset.ws", 5)
-    wait_for(tv, "() => document.querySelectorAll('#teams .tile').length === 2", 5)
+    wait_for(tv, "() => location.pathname === '/rooms/window' && document.body.dataset.ws")
+    wait_for(tv, "() => document.querySelectorAll('#teams .tile').length === 2")
     wait_for(fleet, "(c) => !document.querySelector(`#waiting li[data-code='${c}']`)", arg=code)
     # Its scope is the room's teams: another team's page sends it back to its room.
     tv.goto(f"{live.url}/teams/checkout")

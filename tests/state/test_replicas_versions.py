@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.support.alertmanager import alert, payload
+from tests.support.blackhole import LatePubSub
 from tests.support.daemons import wait_until
 from tests.support.process import ServerProcess
 from tests.support.redis_server import RedisDatabase
@@ -37,22 +40,44 @@ def config(config: str) -> str:
     return config.replace('stale_after = "30s"', f'stale_after = "{STALE_AFTER:.0f}s"')
 
 
-def read(server: ServerProcess) -> tuple[int, str]:
-    """(version, ETag) of one team's answer, as a client reads it."""
+def answer(server: ServerProcess) -> tuple[int, Any, dict[str, str]]:
+    """(status, body, headers) of one team's answer, as a client reads it."""
     # One Host for every replica, as behind a load balancer (the ETag covers the base URL).
     req = urllib.request.Request(
         server.url + "/api/v1/teams/payments", headers={"Host": "wall.example"}
     )
-    with urllib.request.urlopen(req, timeout=5) as resp:
-        return int(json.loads(resp.read())["version"]), str(resp.headers["ETag"])
+    try:
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            return resp.status, json.loads(resp.read()), dict(resp.headers)
+    except urllib.error.HTTPError as err:
+        with err:
+            return err.code, json.loads(err.read()), dict(err.headers)
 
 
-def alternate(servers: list[ServerProcess], rounds: int) -> list[tuple[int, int, str]]:
+def read(server: ServerProcess, behind: list[int] | None = None) -> tuple[int, str]:
+    """(version, ETag) of one team's answer. A replica that is behind says 503 with
+    Retry-After; like a client behind a retrying load balancer, ask again (bounded), and
+    count it in ``behind``."""
+    for _ in range(100):
+        status, body, headers = answer(server)
+        if status != 503:
+            assert status == 200, (status, body)
+            return int(body["version"]), str(headers["ETag"])
+        assert body["error"]["code"] == "replica_behind" and headers["Retry-After"] == "1"
+        if behind is not None:
+            behind.append(1)
+        time.sleep(0.05)
+    raise AssertionError(f"{server.url} stayed behind for 100 answers")
+
+
+def alternate(
+    servers: list[ServerProcess], rounds: int, behind: list[int] | None = None
+) -> list[tuple[int, int, str]]:
     """Read round-robin; (replica index, version, ETag) in the order they were read."""
     seen = []
     for i in range(rounds):
         index = i % len(servers)
-        version, tag = read(servers[index])
+        version, tag = read(servers[index], behind)
         seen.append((index, version, tag))
     return seen
 
@@ -99,12 +124,14 @@ def test_a_client_alternating_replicas_while_the_board_changes_never_sees_it_go_
         try:
             wait_until(lambda: len(posted) >= 5, 20, "webhooks flowing")
             # Leader first: what it shows must already be readable on the follower.
-            seen = alternate([leader, follower], 200)
+            behind: list[int] = []
+            seen = alternate([leader, follower], 200, behind)
         finally:
             stop.set()
             writer.join(20)
         assert seen[-1][1] > seen[0][1], "the board did not change while it was read"
         assert_never_back(seen)
+        print(f"{len(behind)} answers of 200 were 503 replica_behind (a starved follower)")
 
 
 def test_after_a_redis_outage_every_replica_agrees_again_and_versions_never_go_back(
@@ -137,3 +164,31 @@ def test_after_a_redis_outage_every_replica_agrees_again_and_versions_never_go_b
         seen = alternate(servers, 40)
         assert seen[0][1] >= before
         assert_never_back(seen)
+
+
+def test_a_follower_whose_changes_are_late_says_so_instead_of_answering_older(
+    tmp_path: Path, store: RedisDatabase, config: str
+) -> None:
+    # Nothing goes stale here while the changes are held (the follower's own sweep would
+    # count a version of its own and answer with it, as designed).
+    config = config.replace(f'stale_after = "{STALE_AFTER:.0f}s"', 'stale_after = "1h"')
+    with (
+        LatePubSub(store.server.port) as relay,
+        replicas(tmp_path / "a", 1, store.url, config) as (leader,),
+    ):
+        leader_of([leader])  # it leads before the follower (behind the relay) starts
+        with replicas(tmp_path / "b", 1, relay.url(store.index), config) as (follower,):
+            assert leader_of([leader, follower]) is leader
+            wait_until(lambda: read(follower) == read(leader), 20, "the follower caught up")
+            relay.late.set()  # the follower's published changes now wait in the relay
+            post_numbered(leader, [1])
+            shown = read(leader)[0]  # a client has seen this version
+            status, body, headers = answer(follower)
+            assert status == 503, (status, body)
+            assert body["error"]["code"] == "replica_behind"
+            assert headers["Retry-After"] == "1"
+            assert str(shown) in body["error"]["message"]
+            # It reads the whole board from Redis by itself, its changes still held.
+            assert read(follower)[0] >= shown
+            assert "board still behind version" in follower.log()
+            relay.late.clear()

@@ -13,6 +13,7 @@ import contextlib
 import socket
 import threading
 import time
+from collections.abc import Callable
 
 POLL = 0.05
 
@@ -77,7 +78,14 @@ class Blackhole:
         self._pump(client, upstream)
         back.join(timeout=2)
 
-    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+    def _pump(
+        self,
+        source: socket.socket,
+        sink: socket.socket,
+        passes: Callable[[bytes], bool] = lambda data: True,
+    ) -> None:
+        """Forward ``source`` to ``sink``; ``passes`` sees each read before it is sent and
+        may hold it (returning once it may go on, False to stop)."""
         source.settimeout(POLL)
         try:
             while self._wait_unfrozen():
@@ -89,6 +97,8 @@ class Blackhole:
                     break
                 if not self._wait_unfrozen():  # data read just before a freeze waits too
                     break
+                if not passes(data):
+                    break
                 sink.sendall(data)
         except OSError:
             pass
@@ -96,3 +106,33 @@ class Blackhole:
             for sock in (source, sink):
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
+
+
+class LatePubSub(Blackhole):
+    """A Redis relay that, while ``late`` is set, holds what Redis sends to a subscriber
+    connection (the published changes) and lets every other connection through: a
+    follower whose changes arrive late while its commands are answered at once (a starved
+    follow loop, a congested link)."""
+
+    def __init__(self, target_port: int) -> None:
+        self.late = threading.Event()
+        super().__init__(target_port)
+
+    def _serve(self, client: socket.socket) -> None:
+        upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
+        subscriber = threading.Event()
+
+        def sent(data: bytes) -> bool:
+            if b"SUBSCRIBE" in data.upper():
+                subscriber.set()
+            return True
+
+        def received(data: bytes) -> bool:
+            while subscriber.is_set() and self.late.is_set() and not self.stopped.is_set():
+                time.sleep(POLL)
+            return not self.stopped.is_set()
+
+        back = threading.Thread(target=self._pump, args=(upstream, client, received), daemon=True)
+        back.start()
+        self._pump(client, upstream, sent)
+        back.join(timeout=2)

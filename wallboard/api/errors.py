@@ -39,6 +39,18 @@ def unknown_team(name: str, known: Iterable[tuple[str, str]]) -> Response:
     return error_response(404, "unknown_team", message, suggestions=suggestions)
 
 
+def replica_behind(shown: int, here: int) -> Response:
+    """503 from a replica that could not catch up with a version another one has shown: an
+    answer now would go back in time. It reads the whole board meanwhile; ask again."""
+    message = (
+        f"this replica is at version {here}, behind version {shown} shown by another; "
+        "it is catching up: retry"
+    )
+    response = error_response(503, "replica_behind", message)
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 def suggest_team(name: str, known: Iterable[tuple[str, str]], n: int = 3) -> list[str]:
     """Team ids whose id or display name is close to ``name`` (case-insensitive)."""
     return suggest(

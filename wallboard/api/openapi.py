@@ -29,6 +29,10 @@ def _read(summary: str, schema: str, params: list[dict[str, Any]]) -> dict[str, 
             "304": {"description": "Not modified since the If-None-Match version"},
             **_ERRORS,
             "404": json_content(ref("Error"), "Unknown team (with suggestions)"),
+            "503": json_content(
+                ref("Error"),
+                "Replicas: this one is behind a version another has shown; retry (Retry-After)",
+            ),
         },
     }
 

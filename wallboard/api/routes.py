@@ -99,7 +99,10 @@ def _answer(
         return query
     wall = current_wall()
     # With replicas, a client that switches between them never sees the board go back.
-    ports.settle(wall.state)
+    try:
+        ports.settle(wall.state)
+    except ports.ReplicaBehind as behind:
+        return api_errors.replica_behind(behind.shown, behind.here)
     # One read of the board: the team check and the body see the same config, even
     # while a reload adds or removes teams.
     with wall.board.read() as config:

@@ -28,6 +28,15 @@ class StoreUnavailable(Exception):
     """A shared or persistent store cannot answer now (Redis unreachable, disk error)."""
 
 
+class ReplicaBehind(Exception):
+    """This replica's board is older than a version another replica has already shown, and
+    did not catch up in time: an answer now would go back in time. Ask again shortly."""
+
+    def __init__(self, shown: int, here: int) -> None:
+        super().__init__(f"board at version {here}, behind version {shown} shown elsewhere")
+        self.shown, self.here = shown, here
+
+
 # -- records a store keeps for the devices -------------------------------------------------
 @dataclass(frozen=True)
 class Pending:
@@ -84,7 +93,8 @@ class ReportsMetrics(Protocol):
 @runtime_checkable
 class OrdersReads(Protocol):
     def settle(self) -> None:
-        """Return once this board is at least as new as any version a replica has shown."""
+        """Return once this board is at least as new as any version a replica has shown;
+        raise ``ReplicaBehind`` when it cannot be, in time."""
         ...
 
 
@@ -184,7 +194,8 @@ class SharesLimits(Protocol):
 
 # -- asking a store that may not have the ability ------------------------------------------
 def settle(store: object) -> None:
-    """Before an answer that carries a version: never older than one already shown."""
+    """Before an answer that carries a version: never older than one already shown
+    (``ReplicaBehind`` when this replica cannot show it yet)."""
     if isinstance(store, OrdersReads):
         store.settle()
 

@@ -30,7 +30,7 @@ import redis
 
 from wallboard.board.board import Board
 from wallboard.state import image
-from wallboard.state.ports import Command, FleetRow
+from wallboard.state.ports import Command, FleetRow, ReplicaBehind
 from wallboard.state.redis import report
 from wallboard.state.redis.config_hash import ConfigHash
 from wallboard.state.redis.devices import RedisDeviceStore
@@ -46,8 +46,9 @@ from wallboard.state.redis.write import Writer
 log = logging.getLogger(__name__)
 # An API read waits this long at most for a follower to catch up (it returns as soon as the
 # follower has applied the version; 0.5 s was too short for a follower starved of CPU on 2
-# busy cores, whose answer then went back a version). Past it, the follower answers from
-# its own board and logs that it is behind.
+# busy cores). Past it, the follower answers 503 with Retry-After rather than a version
+# older than one a client may already have seen (which it did before, under load), and
+# reads the whole board from Redis meanwhile.
 SETTLE_TIMEOUT = 2.0
 STOP_WITHIN = 2.0  # seconds for every thread together; they are woken, so it is never reached
 
@@ -163,7 +164,8 @@ class Replica:
 
         The leader writes what its board shows before answering (so Redis holds every
         version a client has seen anywhere); a follower waits, briefly, until it has
-        applied the version in Redis. With Redis away each replica answers from its board.
+        applied the version in Redis, else raises ``ReplicaBehind`` and resyncs. With Redis
+        away each replica answers from its board.
         """
         if self.health.unreachable is not None:
             return
@@ -182,7 +184,8 @@ class Replica:
                 return
             if shared and not self.sync.wait_for_version(shared, timeout):
                 log.warning("replica: board still behind version %s after %.1f s", shared, timeout)
-                self.sync.want_resync = True
+                self.sync.want_resync = True  # the follow loop reads the whole board
+                raise ReplicaBehind(shared, self.board.version)
             # A follower whose board counted further alone (its stale sweep) records the
             # version it is about to show as the floor first, so the leader's next answer is
             # not older (its sweep raises the floor too, but only after it has swept).
