@@ -199,6 +199,19 @@ class RouteServer(ThreadingHTTPServer):
             self._open.clear()
 
 
+# struct tcp_info (linux/tcp.h): tcpi_last_data_recv, in ms, after 8 bytes of u8 fields
+# and 11 u32 fields.
+LAST_DATA_RECV = struct.Struct("=I")
+LAST_DATA_RECV_AT = 8 + 11 * 4
+
+
+def idle_seconds(conn: socket.socket) -> float:
+    """Seconds since the kernel last received data on ``conn`` (or since it was set up)."""
+    info = conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    (ms,) = LAST_DATA_RECV.unpack_from(info, LAST_DATA_RECV_AT)
+    return ms / 1000
+
+
 class HangingServer:
     """Accepts every connection and never answers a byte."""
 
@@ -209,6 +222,10 @@ class HangingServer:
         self.accepted: list[socket.socket] = []
         self.accepts = 0  # connections accepted so far
         self.accepted_at: list[float] = []  # time.monotonic() of each accept
+        # When each connection's request reached the kernel (or the connection was set up,
+        # if it sent nothing), by the kernel's own clock: this thread may accept late on a
+        # loaded machine, the kernel's queue does not.
+        self.arrived_at: list[float] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -222,7 +239,9 @@ class HangingServer:
             except OSError:
                 return
             self.accepts += 1
-            self.accepted_at.append(time.monotonic())
+            now = time.monotonic()
+            self.accepted_at.append(now)
+            self.arrived_at.append(now - idle_seconds(conn))
             self._serve(conn)
 
     def _serve(self, conn: socket.socket) -> None:
