@@ -26,6 +26,7 @@ from tests.support.replicas import (
     config_path,
     get_json,
     leader_of,
+    metric,
     post_alerts,
     replicas,
     state_of,
@@ -254,14 +255,6 @@ def test_redis_down_shows_the_marker_and_503_then_recovers_by_itself(
                 "new values on the follower",
             )
             leader_of(servers)
-
-
-def metric(server: ServerProcess, name: str) -> float:
-    with urllib.request.urlopen(server.url + "/metrics", timeout=5) as resp:
-        for line in resp.read().decode().splitlines():
-            if line.startswith(name + " ") or line.startswith(name + "_total "):
-                return float(line.split()[-1])
-    raise AssertionError(f"no {name} in /metrics")
 
 
 def test_a_replica_with_another_config_says_so_and_never_takes_the_lease(

@@ -26,6 +26,7 @@ from tests.support.redis_server import RedisDatabase
 from tests.support.replicas import (
     get_json,
     leader_of,
+    metric,
     post_alerts,
     replicas,
 )
@@ -191,4 +192,5 @@ def test_a_follower_whose_changes_are_late_says_so_instead_of_answering_older(
             # It reads the whole board from Redis by itself, its changes still held.
             assert read(follower)[0] >= shown
             assert "board still behind version" in follower.log()
+            assert metric(follower, "wallboard_replica_answers_behind") >= 1
             relay.late.clear()

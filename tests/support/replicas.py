@@ -125,6 +125,15 @@ def get_json(url: str) -> tuple[int, Any, dict[str, str]]:
             return err.code, json.loads(err.read() or b"null"), dict(err.headers)
 
 
+def metric(server: ServerProcess, name: str) -> float:
+    """One series of the replica's /metrics (a counter by its name without ``_total``)."""
+    with urllib.request.urlopen(server.url + "/metrics", timeout=5) as resp:
+        for line in resp.read().decode().splitlines():
+            if line.startswith(name + " ") or line.startswith(name + "_total "):
+                return float(line.split()[-1])
+    raise AssertionError(f"no {name} in /metrics")
+
+
 def state_of(server: ServerProcess) -> dict[str, Any]:
     _, body, _ = get_json(server.url + "/readyz")
     result: dict[str, Any] = body["state"]

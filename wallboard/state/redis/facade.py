@@ -185,6 +185,7 @@ class Replica:
             if shared and not self.sync.wait_for_version(shared, timeout):
                 log.warning("replica: board still behind version %s after %.1f s", shared, timeout)
                 self.sync.want_resync = True  # the follow loop reads the whole board
+                self.sync.behind += 1
                 raise ReplicaBehind(shared, self.board.version)
             # A follower whose board counted further alone (its stale sweep) records the
             # version it is about to show as the floor first, so the leader's next answer is

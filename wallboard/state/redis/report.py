@@ -58,6 +58,12 @@ def metrics(
             float(sync.resyncs),
         ),
         (
+            "wallboard_replica_answers_behind",
+            "API answers refused (503 replica_behind): this follower had not caught up.",
+            "counter",
+            float(sync.behind),
+        ),
+        (
             "wallboard_replica_store_resets",
             "Times the shared board was found gone from Redis (it lost its data).",
             "counter",

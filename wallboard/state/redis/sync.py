@@ -68,6 +68,7 @@ class BoardSync:
         self.generation: str | None = None  # of the shared line of sequence numbers
         self.resets = 0  # times the shared board was found gone (Redis lost its data)
         self.resyncs = 0
+        self.behind = 0  # API answers refused (503): this board had not caught up in time
         self.lag: float | None = None  # leader write -> apply here, seconds (last message)
         self.applied_at: float | None = None  # unix time of the last state taken from Redis
         self.want_resync = False
