@@ -65,3 +65,21 @@ def test_slack_gets_no_link_that_would_end_its_own_markup_early() -> None:
     assert "Refunds slow" in blocks and "<!channel>" not in blocks
     lines = oncall_lines(view)
     assert lines[1].endswith(good) and not lines[2].endswith(hostile), lines
+
+
+def test_slack_and_the_plain_answer_both_say_how_many_more_and_the_source_error() -> None:
+    # Twelve open incidents from a source failing now: both answers show the first ten,
+    # "+ 2 more", and that what they show is as of the source's last success.
+    items = [
+        {"title": f"Incident {i}", "status": "crit", "since": 0.0, "link": None} for i in range(12)
+    ]
+    panel = {"kind": "alerts", "title": "Open incidents", "display": "12 open", "status": "crit"}
+    view = {"name": "payments", "panels": [{**panel, "items": items, "error": "HTTP 503"}]}
+    slack = oncall_message(view, "https://wall/teams/payments")["blocks"]
+    text = " ".join(str(b) for b in slack)
+    assert "Incident 9" in text and "Incident 10" not in text
+    assert "+ 2 more" in text
+    assert "source error: HTTP 503" in text
+    lines = oncall_lines(view)
+    assert lines[0] == "Open incidents: 12 open (source error: HTTP 503)"
+    assert lines[-1] == "  + 2 more" and len(lines) == 12

@@ -18,58 +18,58 @@ INCIDENTS = "alerts"
 ROWS_SHOWN = 10
 
 
+Section = tuple[dict[str, Any], list[dict[str, Any]], int]  # panel, rows shown, rows left
+
+
+def sections(view: dict[str, Any]) -> list[Section]:
+    """The on-call panels, then the incidents panels with their first rows and how many
+    more: the plain answer and Slack's say the same, "+ N more" included."""
+    oncall: list[Section] = [(p, [], 0) for p in view["panels"] if p.get("kind") == ONCALL]
+    incidents = [
+        (p, p["items"][:ROWS_SHOWN], max(0, len(p["items"]) - ROWS_SHOWN))
+        for p in view["panels"]
+        if p.get("kind") == INCIDENTS
+    ]
+    return [*oncall, *incidents]
+
+
 def oncall_lines(view: dict[str, Any]) -> list[str]:
     """Plain lines: one per on-call panel, one per incidents panel, one per open item."""
     lines = []
-    for panel in view["panels"]:
-        if panel.get("kind") == ONCALL:
-            line = f"{panel['title']}: {panel['display']}"
-            if panel.get("oncall"):
-                line += f" — {panel['oncall']}"
-            if panel.get("error"):
-                line += f" (source error: {panel['error']})"
-            lines.append(line)
-    for panel in view["panels"]:
-        if panel.get("kind") != INCIDENTS:
-            continue
+    for panel, items, more in sections(view):
         line = f"{panel['title']}: {panel['display']}"
+        if panel.get("oncall"):
+            line += f" — {panel['oncall']}"
         if panel.get("error"):
             line += f" (source error: {panel['error']})"
         lines.append(line)
-        for item in panel["items"][:ROWS_SHOWN]:
+        for item in items:
             parts = [item["status"], since_text(item.get("since"))]
             row = f"  {item['title']} ({', '.join(p for p in parts if p)})"
             url = safe_link(item.get("link"))
             if url:
                 row += f" {url}"
             lines.append(row)
-        if len(panel["items"]) > ROWS_SHOWN:
-            lines.append(f"  + {len(panel['items']) - ROWS_SHOWN} more")
+        if more:
+            lines.append(f"  + {more} more")
     return lines or ["no on-call or incident panels"]
 
 
 def oncall_message(view: dict[str, Any], screen_url: str) -> dict[str, Any]:
     """The Slack answer: the same lines in mrkdwn, links as links."""
     rows = []
-    for panel in view["panels"]:
-        if panel.get("kind") == ONCALL:
-            text = (
-                f"{emoji(panel['status'])} *{escape(panel['title'])}*: {escape(panel['display'])}"
-            )
-            if panel.get("oncall"):
-                text += f"\n{escape(panel['oncall'])}"
-            if panel.get("error"):
-                text += f"\n_source error: {escape(panel['error'])}_"
-            rows.append(text)
-    for panel in view["panels"]:
-        if panel.get("kind") != INCIDENTS:
-            continue
+    for panel, items, more in sections(view):
         text = f"{emoji(panel['status'])} *{escape(panel['title'])}*: {escape(panel['display'])}"
-        for item in panel["items"][:ROWS_SHOWN]:
-            title = escape(item["title"])
+        if panel.get("oncall"):
+            text += f"\n{escape(panel['oncall'])}"
+        if panel.get("error"):
+            text += f"\n_source error: {escape(panel['error'])}_"
+        for item in items:
             url = safe_link(item.get("link"))
-            shown = link(url, item["title"]) if url else title
+            shown = link(url, item["title"]) if url else escape(item["title"])
             text += f"\n{emoji(item['status'])} {shown} {since_text(item.get('since'))}".rstrip()
+        if more:
+            text += f"\n+ {more} more"
         rows.append(text)
     header = f"{view['name']}: who is on call, what is open"
     body = "\n\n".join(rows) or "no on-call or incident panels"
