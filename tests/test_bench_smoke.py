@@ -32,6 +32,10 @@ OURS = [
 # The start-up benchmark's smoke result serves three tests: they run on one worker,
 # which measures it once.
 STARTUP = pytest.mark.xdist_group("bench-startup")
+# B7's smoke starts about ten processes (Prometheus, Alertmanager, Redis, replicas, restarts,
+# fan-out servers and load clients): 55 s in a clean clone, 189 s on 8 workers sharing the
+# 2 cores, past the suite's 180 s limit. Each of its waits is bounded on its own.
+SLOW = {"replicas": pytest.mark.timeout(420)}
 
 Smoke = Callable[[str, bool, list[int] | None], Result]
 
@@ -51,7 +55,11 @@ def smoke() -> Smoke:
 
 
 @pytest.mark.parametrize(
-    "name", [pytest.param(n, marks=STARTUP) if n == "startup" else n for n in OURS]
+    "name",
+    [
+        pytest.param(n, marks=STARTUP) if n == "startup" else pytest.param(n, marks=SLOW.get(n, ()))
+        for n in OURS
+    ],
 )
 def test_it_runs_the_smoke_mode_of(name: str, smoke: Smoke) -> None:
     result = smoke(name, True, None)

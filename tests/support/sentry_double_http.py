@@ -62,6 +62,7 @@ ROUTES = (
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as Sentry's servers
     api: SentryDouble
+    _asked: tuple[str, str, dict[str, list[str]]] | None = None  # the request being answered
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -72,10 +73,10 @@ class Handler(BaseHTTPRequestHandler):
         for name, pattern, scope in ROUTES:
             match = pattern.match(parts.path)
             if match:
-                status = self._route(name, match.groups(), scope, parts.path, query)
-                with self.api.lock:
-                    self.api.recorded.append(Recorded(name, parts.path, query, status))
+                self._asked = (name, parts.path, query)
+                self._route(name, match.groups(), scope, parts.path, query)
                 return
+        self._asked = None
         self._send(404, {"detail": NOT_FOUND})
 
     def _route(
@@ -238,6 +239,11 @@ class Handler(BaseHTTPRequestHandler):
         return self._send(200, rows[offset : offset + limit], headers)
 
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> int:
+        # Recorded before the answer goes out: a client that has its answer finds its
+        # request counted (recorded after, a starved thread counted it late).
+        if self._asked is not None:
+            with self.api.lock:
+                self.api.recorded.append(Recorded(*self._asked, status))
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
