@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser
 
-from tests.support.browser import CONNECTED, Screen, open_screen, settled, wait_for
+from tests.support.browser import CONNECTED, Screen, open_screen, resize, settled, wait_for
 from tests.support.readability import (
     FAILING_SERVICE,
     apply_states,
@@ -46,13 +46,11 @@ def open_wall(browser: Browser, url: str, width: int, height: int) -> Any:
     return screen
 
 
-def resize(screen: Screen, width: int, height: int) -> None:
-    """The same page at another viewport, once it has laid itself out again: a load costs
-    about 2 CPU-seconds, a resize a layout. Each case loads at one viewport and is resized
-    into the others, and the first viewport turns with the case, so every viewport is met
-    both freshly loaded and resized into."""
-    screen.page.set_viewport_size({"width": width, "height": height})
-    settled(screen.page)  # the resize observer's new plan, on the loaded fonts
+def resized(screen: Screen, width: int, height: int) -> None:
+    """``resize``, and on /wall its new plan too. Each case loads at one viewport and is
+    resized into the others, and the first viewport turns with the case, so every viewport
+    is met both freshly loaded and resized into."""
+    resize(screen.page, width, height)
     if screen.page.url.endswith("/wall"):
         wait_for(screen.page, PLANNED)
 
@@ -76,7 +74,7 @@ def test_a_wall_of_one_to_four_teams_shows_values_of_72_px(
         viewports = turned(TV_SIZES, FEW_TEAMS.index((teams, panels)))
         screen = open_wall(browser, live.url, *viewports[0])
         for width, height in viewports:
-            resize(screen, width, height)
+            resized(screen, width, height)
             sizes = measure(screen.page)
             px = width / 1920
             assert sizes["values"] == teams * panels or sizes["values"] > 0
@@ -95,7 +93,7 @@ def test_twelve_teams_read_at_four_metres_and_troubled_ones_read_larger(
         viewports = turned(TV_SIZES, panels // 2)
         screen = open_wall(browser, live.url, *viewports[0])
         for width, height in viewports:
-            resize(screen, width, height)
+            resized(screen, width, height)
             sizes = measure(screen.page)
             px = width / 1920
             assert sizes["min_value"] >= 32 * px, (width, sizes)
@@ -122,7 +120,7 @@ def test_nothing_overflows_at_any_viewport(
                 wait_for(screen.page, CONNECTED)
                 settled(screen.page)
             for width, height in viewports:
-                resize(screen, width, height)
+                resized(screen, width, height)
                 sizes = measure(screen.page)
                 assert not sizes["overflow"], (path, width, sizes["overflow"])
                 body = screen.page.evaluate(
@@ -191,7 +189,7 @@ def test_a_larger_scale_never_shrinks_the_value_and_keeps_the_name(
             screen.page.goto(f"{live.url}/teams/{team_id(0)}?scale={scale}")
             wait_for(screen.page, CONNECTED)
             for width, height in viewports:
-                resize(screen, width, height)
+                resized(screen, width, height)
                 values[width].append(measure(screen.page)["min_value"])
                 head = screen.page.evaluate(
                     """() => ['.team-name', '.team-status'].map((sel) => {

@@ -10,7 +10,7 @@ from playwright.sync_api import Browser
 
 from collectors.base import Collection, Reading
 from collectors.errors import CollectorError
-from tests.support.browser import ARTIFACTS, CONNECTED, open_screen, settled, wait_for
+from tests.support.browser import ARTIFACTS, CONNECTED, open_screen, resize, settled, wait_for
 from tests.support.four_metres import alert_names, measure, team_page_config, team_page_readings
 from tests.support.live import LiveSpec, LiveWall, write_config
 from tests.support.screen_wall import health, screen_wall
@@ -113,8 +113,7 @@ def check_layout(
     sizes = SIZES[first:] + SIZES[:first]
     screen = open_screen(browser, url, *sizes[0])
     for width, height in sizes:
-        screen.page.set_viewport_size({"width": width, "height": height})
-        settled(screen.page)  # the resize observer's new fit, on the loaded fonts
+        resize(screen.page, width, height)
         layout = screen.page.evaluate(BOXES, selector)
         screen.page.screenshot(path=str(ARTIFACTS / f"{name}-{width}x{height}.png"))
         sw, cw, sh, ch, bw, bh = layout["scroll"]

@@ -8,11 +8,8 @@ never be older than one it has already seen.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -44,15 +41,7 @@ def config(config: str) -> str:
 def answer(server: ServerProcess) -> tuple[int, Any, dict[str, str]]:
     """(status, body, headers) of one team's answer, as a client reads it."""
     # One Host for every replica, as behind a load balancer (the ETag covers the base URL).
-    req = urllib.request.Request(
-        server.url + "/api/v1/teams/payments", headers={"Host": "wall.example"}
-    )
-    try:
-        with urllib.request.urlopen(req, timeout=5) as resp:
-            return resp.status, json.loads(resp.read()), dict(resp.headers)
-    except urllib.error.HTTPError as err:
-        with err:
-            return err.code, json.loads(err.read()), dict(err.headers)
+    return get_json(server.url + "/api/v1/teams/payments", {"Host": "wall.example"})
 
 
 def read(server: ServerProcess, behind: list[int] | None = None) -> tuple[int, str]:

@@ -16,6 +16,11 @@ import time
 from collections.abc import Callable
 
 POLL = 0.05
+Passes = Callable[[bytes], bool]
+
+
+def everything(data: bytes) -> bool:
+    return True
 
 
 class Blackhole:
@@ -73,16 +78,21 @@ class Blackhole:
             client.close()
             return
         upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
-        back = threading.Thread(target=self._pump, args=(upstream, client), daemon=True)
+        sent, received = self._filters()
+        back = threading.Thread(target=self._pump, args=(upstream, client, received), daemon=True)
         back.start()
-        self._pump(client, upstream)
+        self._pump(client, upstream, sent)
         back.join(timeout=2)
+
+    def _filters(self) -> tuple[Passes, Passes]:
+        """For one connection: what the client sends, and what it is sent (see ``_pump``)."""
+        return everything, everything
 
     def _pump(
         self,
         source: socket.socket,
         sink: socket.socket,
-        passes: Callable[[bytes], bool] = lambda data: True,
+        passes: Passes,
     ) -> None:
         """Forward ``source`` to ``sink``; ``passes`` sees each read before it is sent and
         may hold it (returning once it may go on, False to stop)."""
@@ -118,8 +128,7 @@ class LatePubSub(Blackhole):
         self.late = threading.Event()
         super().__init__(target_port)
 
-    def _serve(self, client: socket.socket) -> None:
-        upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
+    def _filters(self) -> tuple[Passes, Passes]:
         subscriber = threading.Event()
 
         def sent(data: bytes) -> bool:
@@ -132,7 +141,4 @@ class LatePubSub(Blackhole):
                 time.sleep(POLL)
             return not self.stopped.is_set()
 
-        back = threading.Thread(target=self._pump, args=(upstream, client, received), daemon=True)
-        back.start()
-        self._pump(client, upstream, sent)
-        back.join(timeout=2)
+        return sent, received

@@ -125,6 +125,13 @@ def open_screen(
     return screen
 
 
+def resize(page: Page, width: int, height: int) -> None:
+    """The same page at another viewport, once its resize observers have laid it out again
+    on the loaded fonts: a load costs about 2 CPU-seconds, a resize a layout."""
+    page.set_viewport_size({"width": width, "height": height})
+    settled(page)
+
+
 def dom_metrics(page: Page) -> dict[str, float]:
     """CDP Performance.getMetrics after a forced garbage collection (exact figures)."""
     session = page.context.new_cdp_session(page)

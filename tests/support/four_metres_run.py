@@ -18,7 +18,7 @@ from typing import Any
 from playwright.sync_api import Browser, Page
 
 from collectors.base import Collection
-from tests.support.browser import chromium, open_screen, settled, wait_for
+from tests.support.browser import chromium, open_screen, resize, settled, wait_for
 from tests.support.four_metres import (
     CASE_TEAMS,
     CASE_TROUBLED,
@@ -104,8 +104,7 @@ def team_cases(
                 screen = open_screen(browser, url, *viewports[0])
                 try:
                     for width, height in viewports:
-                        screen.page.set_viewport_size({"width": width, "height": height})
-                        settled(screen.page)
+                        resize(screen.page, width, height)
                         # The team is in trouble: its QR shows, in the room its fit left it.
                         wait_for(screen.page, QR_PLACED)
                         sizes = measure(screen.page)

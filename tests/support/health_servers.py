@@ -221,7 +221,6 @@ class HangingServer:
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         self.accepted: list[socket.socket] = []
         self.accepts = 0  # connections accepted so far
-        self.accepted_at: list[float] = []  # time.monotonic() of each accept
         # When each connection's request reached the kernel (or the connection was set up,
         # if it sent nothing), by the kernel's own clock: this thread may accept late on a
         # loaded machine, the kernel's queue does not.
@@ -239,9 +238,7 @@ class HangingServer:
             except OSError:
                 return
             self.accepts += 1
-            now = time.monotonic()
-            self.accepted_at.append(now)
-            self.arrived_at.append(now - idle_seconds(conn))
+            self.arrived_at.append(time.monotonic() - idle_seconds(conn))
             self._serve(conn)
 
     def _serve(self, conn: socket.socket) -> None:

@@ -116,9 +116,10 @@ panels = ["ratio"]
 """
 
 
-def get_json(url: str) -> tuple[int, Any, dict[str, str]]:
+def get_json(url: str, headers: dict[str, str] | None = None) -> tuple[int, Any, dict[str, str]]:
     try:
-        with urllib.request.urlopen(url, timeout=5) as resp:
+        request = urllib.request.Request(url, headers=headers or {})
+        with urllib.request.urlopen(request, timeout=5) as resp:
             return resp.status, json.loads(resp.read()), dict(resp.headers)
     except urllib.error.HTTPError as err:
         with err:

@@ -30,7 +30,7 @@ import redis
 
 from wallboard.board.board import Board
 from wallboard.state import image
-from wallboard.state.ports import Command, FleetRow, ReplicaBehind
+from wallboard.state.ports import Command, FleetRow
 from wallboard.state.redis import report
 from wallboard.state.redis.config_hash import ConfigHash
 from wallboard.state.redis.devices import RedisDeviceStore
@@ -182,11 +182,8 @@ class Replica:
                 if self.board.version > self.writer.written_version:
                     self.writer.flush()
                 return
-            if shared and not self.sync.wait_for_version(shared, timeout):
-                log.warning("replica: board still behind version %s after %.1f s", shared, timeout)
-                self.sync.want_resync = True  # the follow loop reads the whole board
-                self.sync.behind += 1
-                raise ReplicaBehind(shared, self.board.version)
+            if shared:
+                self.sync.catch_up(shared, timeout)
             # A follower whose board counted further alone (its stale sweep) records the
             # version it is about to show as the floor first, so the leader's next answer is
             # not older (its sweep raises the floor too, but only after it has swept).

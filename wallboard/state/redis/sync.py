@@ -21,6 +21,7 @@ import redis
 
 from wallboard.board.board import Board
 from wallboard.state import image
+from wallboard.state.ports import ReplicaBehind
 from wallboard.state.redis.health import Health
 from wallboard.state.redis.keys import RAISE_FLOOR, Keys
 from wallboard.state.redis.leadership import Leadership
@@ -75,7 +76,7 @@ class BoardSync:
         # A version this replica counted alone while Redis was away (a step-down's
         # restore), raised as the floor at the next look.
         self.floor_owed = 0
-        self._applied = threading.Condition()  # notified after each apply (wait_for_version)
+        self._applied = threading.Condition()  # notified after each apply (catch_up)
 
     # -- follower ----------------------------------------------------------------------
     def lineage(self) -> None:
@@ -158,11 +159,17 @@ class BoardSync:
         with self._applied:
             self._applied.notify_all()
 
-    def wait_for_version(self, version: int, timeout: float) -> bool:
-        """Block until this board is at ``version`` or later (False: not within ``timeout``)."""
+    def catch_up(self, version: int, timeout: float) -> None:
+        """Block until this board is at ``version`` or later. Not within ``timeout``: count
+        it, have the follow loop read the whole board, and raise ``ReplicaBehind``."""
         board = self.board
         with self._applied:
-            return self._applied.wait_for(lambda: board.version >= version, timeout)
+            if self._applied.wait_for(lambda: board.version >= version, timeout):
+                return
+        log.warning("replica: board still behind version %s after %.1f s", version, timeout)
+        self.want_resync = True
+        self.behind += 1
+        raise ReplicaBehind(version, board.version)
 
     def follow_loop(self, stop: threading.Event) -> None:
         while not stop.is_set():
